@@ -1,0 +1,94 @@
+"""Configuration classes, chosen by the DHR_ENV environment variable.
+
+Every setting can be overridden by an environment variable of the same name; the README lists them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("DHR_INSTANCE_PATH", BASE_DIR / "instance"))
+
+# A development-only key: production refuses to start with it.
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-not-for-production"
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _sqlite_default() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'dhr.sqlite3'}"
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_default()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # Wording: the Victims and Prisoners Act 2024 renames DHRs; some partnerships already use the new name.
+    REVIEW_TYPE_NAME = os.environ.get("REVIEW_TYPE_NAME", "Domestic Homicide Review")
+    SERVICE_NAME = os.environ.get("SERVICE_NAME", "Domestic Homicide Review tracker")
+    PARTNERSHIP_NAME = os.environ.get("PARTNERSHIP_NAME", "Stronger Safer Gloucester Partnership")
+    DISPLAY_TIMEZONE = "Europe/London"
+
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_ABSOLUTE_HOURS = _env_int("SESSION_ABSOLUTE_HOURS", 12)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+
+    MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
+    DEBUG = False
+    TESTING = False
+    SHOW_ERROR_DETAILS = False
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SHOW_ERROR_DETAILS = True
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    RATELIMIT_ENABLED = False
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
+
+    @classmethod
+    def problems(cls, settings: dict) -> list[str]:
+        """What stops this configuration from being safe to serve."""
+        missing = []
+        key = settings.get("SECRET_KEY") or ""
+        if key in ("", DEVELOPMENT_SECRET_KEY) or len(key) < 32:
+            missing.append("SECRET_KEY (a random value of at least 32 characters)")
+        if not settings.get("SQLALCHEMY_DATABASE_URI"):
+            missing.append("DATABASE_URL (the PostgreSQL database, e.g. postgresql+psycopg://user@host/dhr)")
+        return missing
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,111 @@
+"""The Domestic Homicide Review tracker: a Flask application built by create_app()."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe or incomplete; the message names what is missing."""
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application for `config_name` (default: the DHR_ENV variable, else development)."""
+    config_name = config_name or os.environ.get("DHR_ENV", "development")
+    if config_name not in CONFIGS:
+        raise ConfigurationError(f"DHR_ENV must be one of {', '.join(CONFIGS)}, not {config_name!r}")
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder="static",
+    )
+    app.config.from_object(CONFIGS[config_name])
+    app.config.update(overrides or {})
+    _check_production(app)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024 + 64 * 1024
+
+    _configure_templates(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from ssgp_dhr import access, errors
+
+    access.init_app(app)
+    errors.init_app(app)
+    return app
+
+
+def _check_production(app: Flask) -> None:
+    if app.config["ENV_NAME"] != "production":
+        return
+    missing = ProductionConfig.problems(app.config)
+    if missing:
+        raise ConfigurationError("Production needs these settings: " + "; ".join(missing))
+
+
+def _configure_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader([
+        app.jinja_loader,
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from ssgp_dhr import presentation
+
+    presentation.init_app(app)
+
+
+def _init_extensions(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    from ssgp_dhr.extensions import csrf, db, limiter, login_manager, migrate
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    WTFormsHelpers(app)
+    app.logger.setLevel(logging.INFO)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
+    """SQLite: enforce foreign keys, and use WAL so readers do not block the writer."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from ssgp_dhr import cli
+    from ssgp_dhr.accounts.views import accounts
+    from ssgp_dhr.cases.views import cases
+    from ssgp_dhr.health import health
+
+    for blueprint in (health, accounts, cases):
+        app.register_blueprint(blueprint)
+    app.cli.add_command(cli.dhr)

@@ -1,0 +1,79 @@
+"""Statutory deadlines, always derived from the recorded dates, never stored."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from ssgp_dhr.cases.models import Review
+
+DECISION_MONTHS = 1  # decision whether to hold a review: one month from notification
+REPORT_MONTHS = 6  # report to the Home Office: six months from the decision
+
+DECISION_PENDING = frozenset({"notified"})
+REPORT_PENDING = frozenset({"commissioned", "panel", "on_hold"})
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Deadline:
+    name: str
+    due_on: date
+    met_on: date | None
+    pending: bool
+
+    def days_left(self, today: date) -> int | None:
+        return (self.due_on - today).days if self.pending else None
+
+    def days_overdue(self, today: date) -> int:
+        if self.pending:
+            return max(0, (today - self.due_on).days)
+        if self.met_on is not None:
+            return max(0, (self.met_on - self.due_on).days)
+        return 0
+
+    def is_overdue(self, today: date) -> bool:
+        return self.pending and today > self.due_on
+
+
+def decision_deadline(review: Review) -> Deadline:
+    return Deadline(
+        name="Decision whether to hold a review",
+        due_on=add_months(review.notified_on, DECISION_MONTHS),
+        met_on=review.decision_on,
+        pending=review.status in DECISION_PENDING,
+    )
+
+
+def report_deadline(review: Review) -> Deadline | None:
+    if review.decision_on is None or review.status in ("notified", "not_commissioned"):
+        return None
+    first_round = review.qa_rounds[0] if review.qa_rounds else None
+    return Deadline(
+        name="Report to the Home Office",
+        due_on=add_months(review.decision_on, REPORT_MONTHS),
+        met_on=first_round.submitted_on if first_round else None,
+        pending=review.status in REPORT_PENDING or (review.status == "revising" and first_round is None),
+    )
+
+
+def deadlines(review: Review) -> list[Deadline]:
+    found = [decision_deadline(review), report_deadline(review)]
+    return [d for d in found if d is not None]
+
+
+def days_on_hold(review: Review, today: date) -> int:
+    """Days paused for parallel proceedings; shown beside the statutory clock, which does not stop."""
+    return sum(((hold.ended_on or today) - hold.started_on).days for hold in review.holds)
+
+
+def next_deadline(review: Review, today: date) -> Deadline | None:
+    pending = [d for d in deadlines(review) if d.pending]
+    return min(pending, key=lambda d: d.due_on, default=None)

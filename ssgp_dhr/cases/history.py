@@ -1,0 +1,144 @@
+"""The append-only, hash-chained history of each review.
+
+Each event stores the hash of the event before it on the same review, and the review stores the
+hash of its newest event, so an altered, removed or inserted event breaks the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+
+from ssgp_dhr.accounts.models import User
+from ssgp_dhr.cases.models import CaseEvent, EventKind, Review
+from ssgp_dhr.clock import utcnow
+from ssgp_dhr.extensions import db
+
+GENESIS_HASH = "0" * 64
+
+
+def as_text(value: Any) -> str | None:
+    """How a value is written into the history: dates as ISO dates, enums by value."""
+    if value is None:
+        return None
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(getattr(value, "value", value))
+
+
+def canonical_json(event: CaseEvent) -> str:
+    occurred = event.occurred_at.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
+    body = {
+        "review_id": event.review_id,
+        "seq": event.seq,
+        "actor_id": event.actor_id,
+        "occurred_at": occurred,
+        "kind": str(event.kind),
+        "trigger": event.trigger,
+        "field": event.field,
+        "from": event.from_value,
+        "to": event.to_value,
+        "reason": event.reason,
+        "payload": event.payload or {},
+        "based_on_version": event.based_on_version,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(prev_hash: str, event: CaseEvent) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(event)).encode("utf-8")).hexdigest()
+
+
+def append_event(
+    review: Review,
+    actor: User | None,
+    kind: EventKind,
+    *,
+    based_on_version: int,
+    trigger: str | None = None,
+    field: str | None = None,
+    from_value: Any = None,
+    to_value: Any = None,
+    reason: str | None = None,
+    payload: dict | None = None,
+) -> CaseEvent:
+    """Add the next event to the review's chain (in the caller's transaction)."""
+    if review.id is None:
+        db.session.flush()
+    prev_hash = review.event_head_hash or GENESIS_HASH
+    event = CaseEvent(
+        review_id=review.id,
+        seq=review.event_count + 1,
+        actor_id=actor.id if actor else None,
+        occurred_at=utcnow(),
+        kind=kind,
+        trigger=trigger,
+        field=field,
+        from_value=as_text(from_value),
+        to_value=as_text(to_value),
+        reason=reason,
+        payload=payload or {},
+        based_on_version=based_on_version,
+        prev_hash=prev_hash,
+    )
+    event.hash = event_hash(prev_hash, event)
+    review.event_count = event.seq
+    review.event_head_hash = event.hash
+    db.session.add(event)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    event_id: int | None
+    review_reference: str
+    seq: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"event {self.event_id} (review {self.review_reference}, entry {self.seq})" if self.event_id \
+            else f"review {self.review_reference}"
+        return f"{where}: {self.problem}"
+
+
+def verify_review_chain(review: Review, events: list[CaseEvent]) -> ChainBreak | None:
+    prev_hash = GENESIS_HASH
+    for expected_seq, event in enumerate(events, start=1):
+        if event.seq != expected_seq:
+            return ChainBreak(event.id, review.reference, event.seq, f"expected entry {expected_seq}: an event is missing")
+        if event.prev_hash != prev_hash:
+            return ChainBreak(event.id, review.reference, event.seq, "does not follow the event before it")
+        if event_hash(prev_hash, event) != event.hash:
+            return ChainBreak(event.id, review.reference, event.seq, "its content does not match its hash")
+        prev_hash = event.hash
+    if len(events) != review.event_count or (review.event_head_hash or GENESIS_HASH) != prev_hash:
+        last = events[-1] if events else None
+        return ChainBreak(last.id if last else None, review.reference, last.seq if last else None,
+                          "the newest event does not match the review's record: events were removed or added")
+    return None
+
+
+def verify_all() -> tuple[int, ChainBreak | None]:
+    """Walk every review's chain; return the number of events checked and the first break, if any."""
+    checked = 0
+    for review, events in _events_by_review():
+        broken = verify_review_chain(review, events)
+        if broken:
+            return checked, broken
+        checked += len(events)
+    return checked, None
+
+
+def _events_by_review() -> Iterator[tuple[Review, list[CaseEvent]]]:
+    reviews = db.session.scalars(sa.select(Review).order_by(Review.id)).all()
+    for review in reviews:
+        events = db.session.scalars(
+            sa.select(CaseEvent).where(CaseEvent.review_id == review.id).order_by(CaseEvent.seq)
+        ).all()
+        yield review, list(events)

@@ -1,0 +1,247 @@
+"""A Domestic Homicide Review, its holds, Home Office QA rounds, panel and history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ssgp_dhr.accounts.models import User
+from ssgp_dhr.clock import UTCDateTime, utcnow
+from ssgp_dhr.extensions import db, db_enum
+from ssgp_dhr.organisations.models import Organisation
+
+
+# Fields that identify real people: shown only to those allowed to see real names.
+RESTRICTED_FIELDS = frozenset({"victim_name", "perpetrator_name", "victim_date_of_birth", "victim_address"})
+
+
+class Review(db.Model):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        sa.UniqueConstraint("lead_partnership_id", "ref_year", "ref_number", name="uq_reviews_lead_year_number"),
+        sa.CheckConstraint("joint_partnership_id IS NULL OR joint_partnership_id <> lead_partnership_id",
+                           name="joint_differs_from_lead"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    ref_year: Mapped[int]
+    ref_number: Mapped[int]
+    review_type: Mapped[str] = mapped_column(sa.String(80))
+    lead_partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    joint_partnership_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+
+    # Written only by the shared workflow machine (ssgp_dhr.cases.workflow) through advance().
+    status: Mapped[str] = mapped_column(sa.String(32), index=True)
+    status_before_hold: Mapped[str | None] = mapped_column(sa.String(32))
+    version: Mapped[int] = mapped_column(default=1)
+
+    # Notification
+    pseudonym: Mapped[str] = mapped_column(sa.String(80))
+    victim_name: Mapped[str] = mapped_column(sa.String(200))
+    victim_date_of_birth: Mapped[date | None]
+    victim_address: Mapped[str | None] = mapped_column(sa.Text)
+    victim_age: Mapped[int | None]
+    perpetrator_name: Mapped[str | None] = mapped_column(sa.String(200))
+    date_of_death: Mapped[date]
+    notified_on: Mapped[date]
+    notified_by: Mapped[str] = mapped_column(sa.String(200))
+    circumstances: Mapped[str] = mapped_column(sa.Text, default="")
+    press_contact: Mapped[str | None] = mapped_column(sa.String(200))
+
+    # Decision
+    decision_on: Mapped[date | None]
+    home_office_told_on: Mapped[date | None]
+    decline_reasons: Mapped[str | None] = mapped_column(sa.Text)
+    reopen_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    # Set-up
+    chair_name: Mapped[str | None] = mapped_column(sa.String(200))
+    chair_appointed_on: Mapped[date | None]
+    terms_of_reference_agreed_on: Mapped[date | None]
+
+    # Drafting and sign-off
+    overview_report_completed_on: Mapped[date | None]
+    executive_summary_completed_on: Mapped[date | None]
+    action_plan_completed_on: Mapped[date | None]
+    panel_signed_off_on: Mapped[date | None]
+    partnership_signed_off_on: Mapped[date | None]
+
+    # Publication
+    published_on: Mapped[date | None]
+    publication_url: Mapped[str | None] = mapped_column(sa.String(500))
+    published_documents: Mapped[str | None] = mapped_column(sa.String(200))
+    summary_only_reason: Mapped[str | None] = mapped_column(sa.Text)
+    family_agreed_summary_on: Mapped[date | None]
+    home_office_agreed_summary_on: Mapped[date | None]
+    closed_on: Mapped[date | None]
+
+    # The hash of the newest event: anchors the history chain so a removed tail is detected.
+    event_head_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    event_count: Mapped[int] = mapped_column(default=0)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    lead_partnership: Mapped[Organisation] = relationship(foreign_keys=[lead_partnership_id], lazy="joined")
+    joint_partnership: Mapped[Organisation | None] = relationship(foreign_keys=[joint_partnership_id], lazy="joined")
+    holds: Mapped[list[ReviewHold]] = relationship(back_populates="review", order_by="ReviewHold.started_on",
+                                                  cascade="all, delete-orphan")
+    qa_rounds: Mapped[list[QARound]] = relationship(back_populates="review", order_by="QARound.number",
+                                                   cascade="all, delete-orphan")
+    panel: Mapped[list[PanelMembership]] = relationship(back_populates="review", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def partnership_ids(self) -> set[int]:
+        return {self.lead_partnership_id} | ({self.joint_partnership_id} if self.joint_partnership_id else set())
+
+    @property
+    def current_hold(self) -> ReviewHold | None:
+        return next((h for h in self.holds if h.ended_on is None), None)
+
+    @property
+    def current_qa_round(self) -> QARound | None:
+        return self.qa_rounds[-1] if self.qa_rounds else None
+
+    def __repr__(self) -> str:
+        return f"<Review {self.reference} {self.status}>"
+
+
+class HoldReason(enum.StrEnum):
+    CRIMINAL_PROCEEDINGS = "criminal_proceedings"
+    INQUEST = "inquest"
+    IOPC = "iopc"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "criminal_proceedings": "Criminal investigation or trial",
+            "inquest": "Inquest",
+            "iopc": "IOPC investigation",
+            "other": "Other parallel proceedings",
+        }[self.value]
+
+
+class ReviewHold(db.Model):
+    """A pause for parallel proceedings. Holds do not stop the statutory clock."""
+
+    __tablename__ = "review_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[HoldReason] = mapped_column(db_enum(HoldReason))
+    details: Mapped[str] = mapped_column(sa.Text)
+    started_on: Mapped[date]
+    expected_end_on: Mapped[date]
+    ended_on: Mapped[date | None]
+
+    review: Mapped[Review] = relationship(back_populates="holds")
+
+
+class QAOutcome(enum.StrEnum):
+    PUBLISH = "publish"
+    PUBLISH_AFTER_CHANGES = "publish_after_changes"
+    REVISE = "revise"
+
+    @property
+    def label(self) -> str:
+        return {
+            "publish": "Content to publish",
+            "publish_after_changes": "Publish after listed final changes",
+            "revise": "Revise and resubmit",
+        }[self.value]
+
+
+class QARound(db.Model):
+    """One submission of the report to the Home Office Quality Assurance Panel."""
+
+    __tablename__ = "qa_rounds"
+    __table_args__ = (sa.UniqueConstraint("review_id", "number", name="uq_qa_rounds_review_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    submitted_on: Mapped[date]
+    panel_meeting_on: Mapped[date | None]
+    letter_on: Mapped[date | None]
+    outcome: Mapped[QAOutcome | None] = mapped_column(db_enum(QAOutcome))
+    changes_requested: Mapped[str | None] = mapped_column(sa.Text)
+
+    review: Mapped[Review] = relationship(back_populates="qa_rounds")
+
+
+class PanelRole(enum.StrEnum):
+    INDEPENDENT_CHAIR = "independent_chair"
+    REPORT_AUTHOR = "report_author"
+    AGENCY_REPRESENTATIVE = "agency_representative"
+    ADVOCATE = "advocate"
+    OBSERVER = "observer"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class PanelMembership(db.Model):
+    __tablename__ = "panel_memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    panel_role: Mapped[PanelRole] = mapped_column(db_enum(PanelRole))
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+
+    review: Mapped[Review] = relationship(back_populates="panel")
+    user: Mapped[User] = relationship(lazy="joined")
+    agency: Mapped[Organisation] = relationship(lazy="joined")
+
+    def is_active_on(self, day: date) -> bool:
+        return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
+
+
+class EventKind(enum.StrEnum):
+    CREATED = "created"
+    TRANSITION = "transition"
+    CHANGE = "change"
+
+
+class CaseEvent(db.Model):
+    """One entry in a review's append-only, hash-chained history.
+
+    Never updated or deleted: on PostgreSQL a trigger refuses both; on every database each event
+    carries the hash of the one before, so `dhr verify-audit` finds any alteration.
+    """
+
+    __tablename__ = "case_events"
+    __table_args__ = (sa.UniqueConstraint("review_id", "seq", name="uq_case_events_review_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id"))
+    seq: Mapped[int]
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[EventKind] = mapped_column(db_enum(EventKind, 16))
+    trigger: Mapped[str | None] = mapped_column(sa.String(40))
+    field: Mapped[str | None] = mapped_column(sa.String(60))
+    from_value: Mapped[str | None] = mapped_column(sa.Text)
+    to_value: Mapped[str | None] = mapped_column(sa.Text)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The review version the writer saw: "what changed since version v" is every event based on v or later.
+    based_on_version: Mapped[int]
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.field in RESTRICTED_FIELDS

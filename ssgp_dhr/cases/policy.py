@@ -1,0 +1,63 @@
+"""Who may see and do what on a review.
+
+Coordinators of the lead or joint partnership run the case and see real names; managers of those
+partnerships follow it without real names; panel members see only reviews whose panel they are on,
+while their membership is active; the independent chair also sees real names. Admins manage
+accounts and read no case content unless they are coordinators too.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ssgp_dhr.accounts.models import Role, User
+from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review
+from ssgp_dhr.clock import today_uk
+
+
+def _partnerships(user: User, *roles: Role) -> set[int]:
+    return {r.partnership_id for r in user.roles if r.role in roles}
+
+
+def active_membership(user: User, review: Review) -> PanelMembership | None:
+    today = today_uk()
+    return next((m for m in review.panel if m.user_id == user.id and m.is_active_on(today)), None)
+
+
+def coordinates(user: User, review: Review) -> bool:
+    return bool(_partnerships(user, Role.COORDINATOR) & review.partnership_ids)
+
+
+def can_view_review(user: User, review: Review) -> bool:
+    if _partnerships(user, Role.COORDINATOR, Role.MANAGER) & review.partnership_ids:
+        return True
+    return user.has_role(Role.PANEL_MEMBER) and active_membership(user, review) is not None
+
+
+def can_see_real_names(user: User, review: Review) -> bool:
+    if coordinates(user, review):
+        return True
+    membership = active_membership(user, review)
+    return membership is not None and membership.panel_role is PanelRole.INDEPENDENT_CHAIR
+
+
+def can_advance(user: User | None, review: Review) -> bool:
+    return user is not None and user.is_enabled and coordinates(user, review)
+
+
+def visible_reviews_clause(user: User) -> sa.ColumnElement[bool]:
+    """A WHERE clause selecting exactly the reviews `user` may see."""
+    partnerships = _partnerships(user, Role.COORDINATOR, Role.MANAGER)
+    clauses: list[sa.ColumnElement[bool]] = []
+    if partnerships:
+        clauses.append(Review.lead_partnership_id.in_(partnerships))
+        clauses.append(Review.joint_partnership_id.in_(partnerships))
+    if user.has_role(Role.PANEL_MEMBER):
+        today = today_uk()
+        on_panel = sa.select(PanelMembership.review_id).where(
+            PanelMembership.user_id == user.id,
+            PanelMembership.started_on <= today,
+            sa.or_(PanelMembership.ended_on.is_(None), PanelMembership.ended_on >= today),
+        )
+        clauses.append(Review.id.in_(on_panel))
+    return sa.or_(*clauses) if clauses else sa.false()

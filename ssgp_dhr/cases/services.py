@@ -1,0 +1,251 @@
+"""Actions on reviews: record a notification, advance the workflow, edit details.
+
+These are the only functions that write reviews. Pages, the CLI and the tests all call them; each
+checks, records the history and commits once, or changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ssgp_dhr.accounts.models import User
+from ssgp_dhr.cases import workflow
+from ssgp_dhr.cases.history import append_event
+from ssgp_dhr.cases.models import CaseEvent, EventKind, HoldReason, QAOutcome, QARound, Review, ReviewHold
+from ssgp_dhr.cases.policy import can_advance, coordinates
+from ssgp_dhr.extensions import db
+
+
+class WorkflowError(Exception):
+    """A request the workflow refuses; `str()` is a sentence for the coordinator."""
+
+
+class NotPermitted(WorkflowError):
+    pass
+
+
+class UnknownAction(WorkflowError):
+    pass
+
+
+class NotAllowedNow(WorkflowError):
+    pass
+
+
+class RequirementsNotMet(WorkflowError):
+    def __init__(self, trigger: str, reasons: list[str]):
+        self.trigger = trigger
+        self.reasons = reasons
+        super().__init__("; ".join(reasons))
+
+
+class StaleReview(WorkflowError):
+    """The review changed after the user loaded it; `changes` are the events since."""
+
+    def __init__(self, review: Review, changes: list[CaseEvent]):
+        self.review = review
+        self.changes = changes
+        super().__init__("This case changed while you were working on it")
+
+
+# Data an action takes that is not a column of the review itself.
+_HOLD_FIELDS = {"hold_reason", "hold_details", "hold_started_on", "hold_expected_end_on", "hold_ended_on"}
+_QA_FIELDS = {"submitted_on", "panel_meeting_on", "letter_on", "changes_requested", "qa_outcome"}
+
+EDITABLE_FIELDS = (
+    "pseudonym", "victim_name", "victim_date_of_birth", "victim_address", "victim_age", "perpetrator_name",
+    "date_of_death", "notified_on", "notified_by", "circumstances", "press_contact", "joint_partnership_id",
+)
+
+
+def changes_since(review: Review, version: int) -> list[CaseEvent]:
+    return list(db.session.scalars(
+        sa.select(CaseEvent)
+        .where(CaseEvent.review_id == review.id, CaseEvent.based_on_version >= version)
+        .order_by(CaseEvent.seq)
+    ))
+
+
+def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, (list, tuple)):
+            value = list(value)
+        elif value is not None and not isinstance(value, (int, str, bool, float)):
+            value = str(getattr(value, "value", value))
+        out[key] = value
+    return out
+
+
+def _reason_text(trigger: str, data: Mapping[str, Any]) -> str | None:
+    for key in ("decline_reasons", "reopen_reason", "hold_details", "changes_requested", "summary_only_reason"):
+        if data.get(key):
+            return str(data[key])
+    return None
+
+
+def _apply_effects(review: Review, trigger: str, source: str, data: Mapping[str, Any]) -> None:
+    """Write the action's data where it belongs: the review, a hold, a Home Office round."""
+    for key, value in data.items():
+        if key not in _HOLD_FIELDS | _QA_FIELDS:
+            if key == "published_documents" and isinstance(value, (list, tuple)):
+                value = ",".join(value)
+            setattr(review, key, value)
+    if trigger == "pause":
+        review.status_before_hold = source
+        review.holds.append(ReviewHold(
+            reason=HoldReason(data["hold_reason"]), details=data["hold_details"],
+            started_on=data["hold_started_on"], expected_end_on=data["hold_expected_end_on"],
+        ))
+    elif trigger == "resume":
+        review.current_hold.ended_on = data["hold_ended_on"]
+        review.status_before_hold = None
+    elif trigger in ("submit", "resubmit"):
+        review.qa_rounds.append(QARound(number=len(review.qa_rounds) + 1, submitted_on=data["submitted_on"]))
+    elif trigger in ("request_revisions", "approve"):
+        current = review.current_qa_round
+        current.panel_meeting_on = data.get("panel_meeting_on")
+        current.letter_on = data["letter_on"]
+        current.changes_requested = data.get("changes_requested")
+        current.outcome = QAOutcome.REVISE if trigger == "request_revisions" else QAOutcome(data["qa_outcome"])
+
+
+def explain(review: Review, trigger: str, actor: User | None, data: Mapping[str, Any] | None = None) -> list[str]:
+    """Why `trigger` cannot happen now (empty when it can), without changing anything."""
+    if trigger not in workflow.ACTIONS:
+        return [f"There is no action called '{trigger}'"]
+    if not can_advance(actor, review):
+        return ["Only a coordinator of this review's partnership can do this"]
+    if trigger not in workflow.available_triggers(review.status):
+        return [_not_now_message(review, trigger)]
+    return workflow.unmet_requirements(review, trigger, data or {})
+
+
+def _not_now_message(review: Review, trigger: str) -> str:
+    stage = workflow.STAGE_BY_NAME[review.status].label.lower()
+    return f"You cannot {workflow.ACTIONS[trigger].label.lower()} while the review is {stage}"
+
+
+def advance(review: Review, trigger: str, actor: User | None, expected_version: int, **data: Any) -> CaseEvent:
+    """Move `review` through the workflow by `trigger`: the only way its status ever changes.
+
+    Raises a WorkflowError (and changes nothing) when the actor may not, the review changed since
+    `expected_version`, the trigger does not apply now, or its requirements are not met.
+    """
+    if trigger not in workflow.ACTIONS:
+        raise UnknownAction(f"There is no action called '{trigger}'")
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can do this")
+    if review.version != expected_version:
+        raise StaleReview(review, changes_since(review, expected_version))
+    if trigger not in workflow.available_triggers(review.status):
+        raise NotAllowedNow(_not_now_message(review, trigger))
+    unexpected = set(data) - set(workflow.ACTIONS[trigger].fields)
+    if unexpected:
+        raise WorkflowError(f"'{trigger}' does not take {', '.join(sorted(unexpected))}")
+    data = {k: v for k, v in data.items() if v not in (None, "")}
+    reasons = workflow.unmet_requirements(review, trigger, data)
+    if reasons:
+        raise RequirementsNotMet(trigger, reasons)
+
+    source = review.status
+    try:
+        if not workflow.fire(review, trigger, data):
+            raise NotAllowedNow(_not_now_message(review, trigger))
+        _apply_effects(review, trigger, source, data)
+        event = append_event(
+            review, actor, EventKind.TRANSITION, based_on_version=expected_version, trigger=trigger,
+            field="status", from_value=source, to_value=review.status,
+            reason=_reason_text(trigger, data), payload=_jsonable(data),
+        )
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        fresh = db.session.get(Review, review.id, populate_existing=True)
+        raise StaleReview(fresh, changes_since(fresh, expected_version)) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    return event
+
+
+def _next_reference_number(partnership_id: int, year: int) -> int:
+    highest = db.session.scalar(
+        sa.select(sa.func.max(Review.ref_number))
+        .where(Review.lead_partnership_id == partnership_id, Review.ref_year == year)
+    )
+    return (highest or 0) + 1
+
+
+def make_reference(short_name: str, year: int, number: int) -> str:
+    return f"{short_name}-DHR-{year}-{number:03d}"
+
+
+def record_notification(actor: User, *, lead_partnership_id: int, review_type: str, **fields: Any) -> Review:
+    """Create a review in the `notified` stage with its reference and first history event."""
+    from ssgp_dhr.organisations.models import Organisation
+
+    probe = Review(lead_partnership_id=lead_partnership_id, joint_partnership_id=fields.get("joint_partnership_id"))
+    if not coordinates(actor, probe):
+        raise NotPermitted("Only a coordinator of the lead or joint partnership can record a notification")
+    unexpected = set(fields) - set(EDITABLE_FIELDS)
+    if unexpected:
+        raise WorkflowError(f"A notification does not take {', '.join(sorted(unexpected))}")
+    lead = db.session.get(Organisation, lead_partnership_id)
+    year = fields["notified_on"].year
+    for _attempt in range(3):
+        number = _next_reference_number(lead_partnership_id, year)
+        review = Review(
+            reference=make_reference(lead.short_name, year, number), ref_year=year, ref_number=number,
+            lead_partnership_id=lead_partnership_id, review_type=review_type, **fields,
+        )
+        workflow.MACHINE.set_state(workflow.INITIAL_STATE, model=review)
+        db.session.add(review)
+        try:
+            db.session.flush()
+            append_event(review, actor, EventKind.CREATED, based_on_version=0, field="status",
+                         to_value=review.status, payload={"reference": review.reference})
+            db.session.commit()
+            return review
+        except IntegrityError:
+            # Another coordinator took this number at the same moment: take the next one.
+            db.session.rollback()
+    raise WorkflowError("Could not assign a reference: try again")
+
+
+def update_details(review: Review, actor: User, expected_version: int, changes: Mapping[str, Any]) -> list[CaseEvent]:
+    """Edit a review's recorded facts; each changed field becomes a history event."""
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can edit it")
+    if review.version != expected_version:
+        raise StaleReview(review, changes_since(review, expected_version))
+    unexpected = set(changes) - set(EDITABLE_FIELDS)
+    if unexpected:
+        raise WorkflowError(f"These details cannot be edited here: {', '.join(sorted(unexpected))}")
+    events = []
+    try:
+        for field, value in changes.items():
+            old = getattr(review, field)
+            if old == value:
+                continue
+            setattr(review, field, value)
+            events.append(append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version,
+                                       field=field, from_value=old, to_value=value))
+        if events:
+            db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        fresh = db.session.get(Review, review.id, populate_existing=True)
+        raise StaleReview(fresh, changes_since(fresh, expected_version)) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    return events

@@ -1,0 +1,297 @@
+"""The one workflow every review follows, defined once and shared by the code, the CLI and the docs.
+
+A single `transitions.Machine` (not one per row) drives the `status` column of every Review.
+Guards are *requirements*: named conditions with the sentence a coordinator needs when one is not met.
+Later features add requirements with `@requires(...)` without touching the machine's wiring.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from transitions import EventData, Machine
+
+from ssgp_dhr.cases.models import Review
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    label: str
+    description: str
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("notified", "Notified", "The police notification is in; the decision is pending."),
+    Stage("not_commissioned", "Not commissioned", "The partnership decided not to hold a review."),
+    Stage("commissioned", "Commissioned", "Chair, terms of reference and panel being set up."),
+    Stage("panel", "Panel", "The panel is conducting the review."),
+    Stage("on_hold", "On hold", "Paused for parallel proceedings."),
+    Stage("home_office_review", "With the Home Office", "Submitted to the Home Office Quality Assurance Panel."),
+    Stage("revising", "Revising", "The QA Panel asked for changes."),
+    Stage("approved", "Approved", "The Home Office letter allows publication."),
+    Stage("published", "Published", "The overview report and executive summary are published."),
+    Stage("summary_only", "Learning summary published", "Only a learning summary is published."),
+    Stage("closed", "Closed", "The action plan is complete and monitoring has ended."),
+)
+STATES = tuple(stage.name for stage in STAGES)
+STAGE_BY_NAME = {stage.name: stage for stage in STAGES}
+INITIAL_STATE = "notified"
+PAUSABLE = ("commissioned", "panel", "revising")
+OPEN_STATES = frozenset(STATES) - {"not_commissioned", "closed"}
+
+# The main path, for the step indicator on the case page.
+MAIN_PATH = ("notified", "commissioned", "panel", "home_office_review", "approved", "published", "closed")
+
+
+@dataclass(frozen=True)
+class Action:
+    trigger: str
+    label: str
+    fields: tuple[str, ...]  # the data the action takes; each is a Review column or hold/QA data
+
+
+ACTIONS: dict[str, Action] = {a.trigger: a for a in (
+    Action("commission", "Commission a review", ("decision_on", "home_office_told_on")),
+    Action("decline", "Decide not to hold a review", ("decision_on", "home_office_told_on", "decline_reasons")),
+    Action("reopen", "Reopen: a review is required", ("reopen_reason", "decision_on", "home_office_told_on")),
+    Action("convene_panel", "Convene the panel", ("chair_name", "chair_appointed_on", "terms_of_reference_agreed_on")),
+    Action("pause", "Put on hold", ("hold_reason", "hold_details", "hold_started_on", "hold_expected_end_on")),
+    Action("resume", "Resume the review", ("hold_ended_on",)),
+    Action("submit", "Submit to the Home Office", (
+        "overview_report_completed_on", "executive_summary_completed_on", "action_plan_completed_on",
+        "panel_signed_off_on", "partnership_signed_off_on", "submitted_on")),
+    Action("request_revisions", "Record a request for revisions", ("panel_meeting_on", "letter_on", "changes_requested")),
+    Action("resubmit", "Resubmit to the Home Office", ("submitted_on",)),
+    Action("approve", "Record Home Office approval", ("panel_meeting_on", "letter_on", "qa_outcome", "changes_requested")),
+    Action("publish", "Record publication", ("published_on", "publication_url", "published_documents")),
+    Action("publish_summary", "Record a learning summary publication", (
+        "summary_only_reason", "family_agreed_summary_on", "home_office_agreed_summary_on", "published_on",
+        "publication_url")),
+    Action("close", "Close the review", ("closed_on",)),
+)}
+TRIGGERS = tuple(ACTIONS)
+
+TRANSITIONS: list[dict[str, Any]] = [
+    {"trigger": "commission", "source": "notified", "dest": "commissioned"},
+    {"trigger": "decline", "source": "notified", "dest": "not_commissioned"},
+    {"trigger": "reopen", "source": "not_commissioned", "dest": "commissioned"},
+    {"trigger": "convene_panel", "source": "commissioned", "dest": "panel"},
+    {"trigger": "pause", "source": list(PAUSABLE), "dest": "on_hold"},
+    *({"trigger": "resume", "source": "on_hold", "dest": state, "conditions": [f"paused_from_{state}"]}
+      for state in PAUSABLE),
+    {"trigger": "submit", "source": "panel", "dest": "home_office_review"},
+    {"trigger": "request_revisions", "source": "home_office_review", "dest": "revising"},
+    {"trigger": "resubmit", "source": "revising", "dest": "home_office_review"},
+    {"trigger": "approve", "source": "home_office_review", "dest": "approved"},
+    {"trigger": "publish", "source": "approved", "dest": "published"},
+    {"trigger": "publish_summary", "source": "approved", "dest": "summary_only"},
+    {"trigger": "close", "source": ["published", "summary_only"], "dest": "closed"},
+]
+
+
+class Facts(Mapping[str, Any]):
+    """What a review would look like with the submitted data applied: what the requirements judge."""
+
+    def __init__(self, review: Review, data: Mapping[str, Any]):
+        self.review = review
+        self.data = {k: v for k, v in data.items() if v not in (None, "")}
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.data:
+            return self.data[key]
+        return getattr(self.review, key, None)
+
+    def __iter__(self):  # noqa: ANN204
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    trigger: str
+    reason: str
+    is_met: Callable[[Facts], bool]
+
+
+_REQUIREMENTS: dict[str, list[Requirement]] = defaultdict(list)
+
+
+def requires(trigger: str, reason: str) -> Callable[[Callable[[Facts], bool]], Callable[[Facts], bool]]:
+    """Register a condition `trigger` needs, with the sentence shown when it is not met."""
+    if trigger not in ACTIONS:
+        raise ValueError(f"unknown trigger {trigger!r}")
+
+    def register(predicate: Callable[[Facts], bool]) -> Callable[[Facts], bool]:
+        _REQUIREMENTS[trigger].append(Requirement(trigger, reason, predicate))
+        return predicate
+
+    return register
+
+
+def require_fields(trigger: str, *pairs: tuple[str, str]) -> None:
+    for field, reason in pairs:
+        requires(trigger, reason)(lambda facts, field=field: facts[field] is not None)
+
+
+def unmet_requirements(review: Review, trigger: str, data: Mapping[str, Any]) -> list[str]:
+    """The reasons `trigger` cannot happen now with this data, in words a coordinator understands."""
+    facts = Facts(review, data)
+    return [req.reason for req in _REQUIREMENTS[trigger] if not req.is_met(facts)]
+
+
+def _requirements_met(event: EventData) -> bool:
+    return not unmet_requirements(event.model, event.event.name, event.kwargs)
+
+
+def _paused_from(state: str) -> Callable[[EventData], bool]:
+    return lambda event: event.model.status_before_hold == state
+
+
+def _build_machine() -> Machine:
+    transitions = []
+    for spec in TRANSITIONS:
+        spec = dict(spec)
+        conditions = [_paused_from(c.removeprefix("paused_from_")) for c in spec.pop("conditions", [])]
+        transitions.append({**spec, "conditions": [*conditions, _requirements_met]})
+    return Machine(
+        model=None,
+        states=list(STATES),
+        transitions=transitions,
+        initial=INITIAL_STATE,
+        model_attribute="status",
+        auto_transitions=False,
+        send_event=True,
+    )
+
+
+MACHINE = _build_machine()
+
+
+def available_triggers(status: str) -> list[str]:
+    """The triggers the workflow defines from `status`, in the order of ACTIONS."""
+    possible = set(MACHINE.get_triggers(status))
+    return [t for t in TRIGGERS if t in possible]
+
+
+def fire(review: Review, trigger: str, data: Mapping[str, Any]) -> bool:
+    """Run the machine for one review without registering it (the machine holds no per-row state)."""
+    return MACHINE.events[trigger].trigger(review, **data)
+
+
+def mermaid_diagram() -> str:
+    """The workflow as a mermaid stateDiagram-v2, drawn from TRANSITIONS."""
+    lines = ["stateDiagram-v2", f"    [*] --> {INITIAL_STATE}"]
+    for state in STATES:
+        lines.append(f"    {state} : {STAGE_BY_NAME[state].label}")
+    for spec in TRANSITIONS:
+        sources = spec["source"] if isinstance(spec["source"], list) else [spec["source"]]
+        for source in sources:
+            lines.append(f"    {source} --> {spec['dest']} : {spec['trigger']}")
+    lines.append("    closed --> [*]")
+    return "\n".join(lines) + "\n"
+
+
+# --- What each transition needs ---------------------------------------------------------------
+
+def _not_before(later: str, earlier: str) -> Callable[[Facts], bool]:
+    def check(facts: Facts) -> bool:
+        a, b = facts[later], facts[earlier]
+        return a is None or b is None or a >= b
+    return check
+
+
+def _not_future(field: str) -> Callable[[Facts], bool]:
+    from ssgp_dhr.clock import today_uk
+
+    return lambda facts: facts[field] is None or facts[field] <= today_uk()
+
+
+for _trigger in ("commission", "decline", "reopen"):
+    require_fields(
+        _trigger,
+        ("decision_on", "Record the date of the decision"),
+        ("home_office_told_on", f"Record the date the Home Office was told before {'commissioning' if _trigger != 'decline' else 'declining'}"),
+    )
+    requires(_trigger, "The decision date cannot be before the notification")(_not_before("decision_on", "notified_on"))
+    requires(_trigger, "The decision date cannot be in the future")(_not_future("decision_on"))
+    requires(_trigger, "The Home Office cannot have been told before the decision")(
+        _not_before("home_office_told_on", "decision_on"))
+
+require_fields("decline", ("decline_reasons", "Give the reasons for not holding a review"))
+require_fields("reopen", ("reopen_reason", "Say why the review is now required (Home Office, QA Panel or Home Secretary)"))
+
+require_fields(
+    "convene_panel",
+    ("chair_name", "Appoint an independent chair before convening the panel"),
+    ("chair_appointed_on", "Record the date the independent chair was appointed"),
+    ("terms_of_reference_agreed_on", "Agree the terms of reference before convening the panel"),
+)
+
+require_fields(
+    "pause",
+    ("hold_reason", "Choose what the review is waiting for"),
+    ("hold_details", "Describe the parallel proceedings"),
+    ("hold_started_on", "Record the date the hold started"),
+    ("hold_expected_end_on", "Give the date the hold is expected to end"),
+)
+requires("pause", "The expected end of the hold must be after its start")(
+    lambda f: f["hold_expected_end_on"] is None or f["hold_started_on"] is None
+    or f["hold_expected_end_on"] >= f["hold_started_on"])
+require_fields("resume", ("hold_ended_on", "Record the date the hold ended"))
+requires("resume", "The hold cannot end before it started")(
+    lambda f: f["hold_ended_on"] is None or f.review.current_hold is None
+    or f["hold_ended_on"] >= f.review.current_hold.started_on)
+
+require_fields(
+    "submit",
+    ("overview_report_completed_on", "Record the date the overview report was completed"),
+    ("executive_summary_completed_on", "Record the date the executive summary was completed"),
+    ("action_plan_completed_on", "Record the date the action plan was completed"),
+    ("panel_signed_off_on", "Record the date the panel signed the report off"),
+    ("partnership_signed_off_on", "Record the date the partnership signed the report off"),
+    ("submitted_on", "Record the date the report went to the Home Office"),
+)
+requires("submit", "The partnership signs off after the panel")(
+    _not_before("partnership_signed_off_on", "panel_signed_off_on"))
+requires("submit", "The report cannot go to the Home Office before the partnership signed it off")(
+    _not_before("submitted_on", "partnership_signed_off_on"))
+
+require_fields(
+    "request_revisions",
+    ("letter_on", "Record the date of the Home Office letter"),
+    ("changes_requested", "List the changes the QA Panel asked for"),
+)
+require_fields("resubmit", ("submitted_on", "Record the date the revised report went to the Home Office"))
+require_fields(
+    "approve",
+    ("letter_on", "Record the date of the Home Office letter"),
+    ("qa_outcome", "Record what the Home Office letter says about publication"),
+)
+requires("approve", "Record the final changes the Home Office listed")(
+    lambda f: f["qa_outcome"] != "publish_after_changes" or f["changes_requested"] is not None)
+for _trigger in ("request_revisions", "approve"):
+    requires(_trigger, "The Home Office letter cannot be dated before the submission")(
+        lambda f: f["letter_on"] is None or f.review.current_qa_round is None
+        or f["letter_on"] >= f.review.current_qa_round.submitted_on)
+
+require_fields(
+    "publish",
+    ("published_on", "Record the publication date"),
+    ("publication_url", "Record the web address where the report is published"),
+    ("published_documents", "Record which documents were published"),
+)
+require_fields(
+    "publish_summary",
+    ("summary_only_reason", "Give the reason only a learning summary is published"),
+    ("family_agreed_summary_on", "Record the date the family agreed to a learning summary"),
+    ("home_office_agreed_summary_on", "Record the date the Home Office agreed to a learning summary"),
+    ("published_on", "Record the publication date"),
+)
+require_fields("close", ("closed_on", "Record the date monitoring of the action plan ended"))

@@ -1,0 +1,118 @@
+"""`flask --app wsgi dhr ...`: administration commands."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+from ssgp_dhr.extensions import db
+
+
+@click.group()
+def dhr() -> None:
+    """Administer the Domestic Homicide Review tracker."""
+
+
+@dhr.command("setup-database")
+@with_appcontext
+def setup_database() -> None:
+    """Create or upgrade the database, and load the demo data if it is empty (development only)."""
+    from ssgp_dhr import demo
+
+    upgrade()
+    if current_app.config["ENV_NAME"] == "development" and demo.database_is_empty():
+        demo.load_demo_data()
+        click.echo("Loaded the demo data.")
+    if current_app.config["ENV_NAME"] == "development":
+        print_demo_accounts()
+
+
+def print_demo_accounts() -> None:
+    from ssgp_dhr import demo
+
+    click.echo("\nDemo accounts (password for each: %s):" % demo.DEMO_PASSWORD)
+    for account in demo.DEMO_ACCOUNTS:
+        click.echo(f"  {account.email:<34} {account.description}")
+    click.echo("\nSign in at http://127.0.0.1:%s/sign-in\n" % (current_app.config.get("PORT_HINT") or "5000"))
+
+
+@dhr.command("load-demo")
+@with_appcontext
+def load_demo() -> None:
+    """Load the demo data into an empty database."""
+    from ssgp_dhr import demo
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo data is never loaded into a production database.")
+    if not demo.database_is_empty():
+        raise click.ClickException("The database already holds data: demo data goes only into an empty one.")
+    demo.load_demo_data()
+    click.echo("Loaded the demo data.")
+
+
+def _parse_value(value: str) -> object:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return value
+
+
+@dhr.command("advance", context_settings={"ignore_unknown_options": True})
+@click.argument("reference")
+@click.argument("trigger")
+@click.option("--as", "actor_email", required=True, help="E-mail of the coordinator taking the action.")
+@click.option("--set", "values", multiple=True, metavar="FIELD=VALUE",
+              help="Data the action needs, e.g. --set decision_on=2026-01-05 (dates as YYYY-MM-DD).")
+@with_appcontext
+def advance_command(reference: str, trigger: str, actor_email: str, values: tuple[str, ...]) -> None:
+    """Take the workflow action TRIGGER on review REFERENCE, as the coordinator given by --as."""
+    from ssgp_dhr.accounts.models import User
+    from ssgp_dhr.cases.models import Review
+    from ssgp_dhr.cases.services import RequirementsNotMet, WorkflowError, advance
+
+    review = db.session.scalar(sa.select(Review).where(Review.reference == reference))
+    if review is None:
+        raise click.ClickException(f"There is no review {reference}")
+    actor = db.session.scalar(sa.select(User).where(User.email == actor_email.lower()))
+    if actor is None:
+        raise click.ClickException(f"There is no account {actor_email}")
+    data: dict[str, object] = {}
+    for item in values:
+        field, sep, value = item.partition("=")
+        if not sep:
+            raise click.ClickException(f"Write data as FIELD=VALUE, not {item!r}")
+        data[field] = value.split(",") if field == "published_documents" else _parse_value(value)
+    try:
+        advance(review, trigger, actor, review.version, **data)
+    except RequirementsNotMet as refused:
+        raise click.ClickException("Not done:\n  - " + "\n  - ".join(refused.reasons)) from None
+    except WorkflowError as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"{reference} is now {review.status}")
+
+
+@dhr.command("verify-audit")
+@with_appcontext
+def verify_audit() -> None:
+    """Check every review's history chain; exit 1 naming the first broken event."""
+    from ssgp_dhr.cases.history import verify_all
+
+    checked, broken = verify_all()
+    if broken:
+        click.echo(f"History chain broken at {broken}", err=True)
+        sys.exit(1)
+    click.echo(f"History chain intact: {checked} events verified.")
+
+
+@dhr.command("diagram")
+def diagram() -> None:
+    """Print the review workflow as a mermaid stateDiagram-v2."""
+    from ssgp_dhr.cases.workflow import mermaid_diagram
+
+    click.echo(mermaid_diagram(), nl=False)

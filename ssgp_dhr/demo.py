@@ -1,0 +1,210 @@
+"""Demo data: clearly fictional reviews across the stages, for both partnerships.
+
+Every name, date and event here is invented. Reviews are moved through the real workflow service,
+so their history is the same as for a review worked in the tracker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from ssgp_dhr.accounts.models import Role, RoleAssignment, User
+from ssgp_dhr.accounts.passwords import hash_password
+from ssgp_dhr.cases import services
+from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review
+from ssgp_dhr.clock import today_uk
+from ssgp_dhr.extensions import db
+from ssgp_dhr.organisations.models import Organisation, OrganisationKind
+
+DEMO_PASSWORD = "demo-password-not-for-real-use"
+
+PARTNERSHIPS = (
+    ("Stronger Safer Gloucester Partnership", "SSGP"),
+    ("Safer Gloucestershire", "SG"),
+)
+AGENCIES = (
+    ("Gloucestershire Constabulary", "Constabulary"),
+    ("Gloucester City Council", "City Council"),
+    ("Gloucestershire County Council", "County Council"),
+    ("Office of the Police and Crime Commissioner", "OPCC"),
+    ("NHS Gloucestershire Integrated Care Board", "NHS Glos"),
+    ("Gloucestershire Fire and Rescue Service", "Fire and Rescue"),
+    ("Youth Support Team", "Youth Support"),
+    ("Probation Service (Gloucestershire)", "Probation"),
+    ("Gloucester City Homes", "Housing"),
+    ("Gloucestershire Domestic Abuse Support Service", "GDASS"),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    full_name: str
+    organisation: str
+    roles: tuple[tuple[Role, str], ...]
+    description: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("coordinator@ssgp.example", "Alex Morgan (demo)", "SSGP",
+                ((Role.COORDINATOR, "SSGP"),), "DHR coordinator, Stronger Safer Gloucester Partnership"),
+    DemoAccount("coordinator@safer-glos.example", "Sam Patel (demo)", "SG",
+                ((Role.COORDINATOR, "SG"),), "DHR coordinator, Safer Gloucestershire"),
+    DemoAccount("manager@ssgp.example", "Jordan Reeve (demo)", "SSGP",
+                ((Role.MANAGER, "SSGP"),), "Partnership manager, SSGP (no real names)"),
+    DemoAccount("chair@reviews.example", "Chris Hale (demo)", "SSGP",
+                ((Role.PANEL_MEMBER, "SSGP"), (Role.PANEL_MEMBER, "SG")), "Independent chair on two reviews"),
+    DemoAccount("police@panel.example", "Taylor Brooks (demo)", "Constabulary",
+                ((Role.PANEL_MEMBER, "SSGP"),), "Constabulary panel member on one review"),
+    DemoAccount("health@panel.example", "Robin Shaw (demo)", "NHS Glos",
+                ((Role.PANEL_MEMBER, "SSGP"), (Role.PANEL_MEMBER, "SG")), "NHS panel member"),
+    DemoAccount("admin@ssgp.example", "Casey Flint (demo)", "SSGP",
+                ((Role.ADMIN, "SSGP"), (Role.ADMIN, "SG")), "Account administrator (no case content)"),
+)
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
+
+
+def load_demo_data() -> None:
+    """Create the demo organisations, accounts and reviews (in an empty database)."""
+    orgs = _organisations()
+    users = _accounts(orgs)
+    db.session.commit()
+    _reviews(orgs, users)
+
+
+def _organisations() -> dict[str, Organisation]:
+    orgs = {}
+    for name, short in PARTNERSHIPS:
+        orgs[short] = Organisation(name=name, short_name=short, kind=OrganisationKind.PARTNERSHIP)
+    for name, short in AGENCIES:
+        orgs[short] = Organisation(name=name, short_name=short, kind=OrganisationKind.AGENCY)
+    db.session.add_all(orgs.values())
+    return orgs
+
+
+def _accounts(orgs: dict[str, Organisation]) -> dict[str, User]:
+    password_hash = hash_password(DEMO_PASSWORD)
+    users = {}
+    for account in DEMO_ACCOUNTS:
+        user = User(email=account.email, full_name=account.full_name, organisation=orgs[account.organisation],
+                    password_hash=password_hash)
+        user.roles = [RoleAssignment(role=role, partnership=orgs[p]) for role, p in account.roles]
+        users[account.email] = user
+    db.session.add_all(users.values())
+    return users
+
+
+def _notify(coordinator: User, lead: Organisation, pseudonym: str, victim: str, perpetrator: str,
+            age: int, died_days_ago: int, joint: Organisation | None = None) -> Review:
+    died = today_uk() - timedelta(days=died_days_ago)
+    return services.record_notification(
+        coordinator, lead_partnership_id=lead.id, review_type="Domestic Homicide Review",
+        joint_partnership_id=joint.id if joint else None,
+        pseudonym=pseudonym, victim_name=f"{victim} (fictional)", perpetrator_name=f"{perpetrator} (fictional)",
+        victim_age=age, date_of_death=died, notified_on=died + timedelta(days=4),
+        notified_by="Gloucestershire Constabulary, Major Crime Investigation Team",
+        circumstances="Fictional demonstration case. Adult found deceased at home; partner arrested.",
+        press_contact="Partnership communications team, 01452 000000 (demo)",
+    )
+
+
+def _step(review: Review, actor: User, trigger: str, **data: object) -> None:
+    services.advance(review, trigger, actor, review.version, **data)
+
+
+def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
+    ssgp, sg = orgs["SSGP"], orgs["SG"]
+    alex, sam = users["coordinator@ssgp.example"], users["coordinator@safer-glos.example"]
+    chair, police, health = (users["chair@reviews.example"], users["police@panel.example"],
+                             users["health@panel.example"])
+    today = today_uk()
+
+    # Notified recently: decision still due.
+    _notify(alex, ssgp, "Robin", "Jane Example", "John Example", 34, died_days_ago=12)
+
+    # Notified long ago and still undecided: overdue decision.
+    _notify(sam, sg, "Morgan", "Ann Sample", "Mark Sample", 61, died_days_ago=60)
+
+    # Commissioned: chair being appointed.
+    ellis = _notify(alex, ssgp, "Ellis", "Kim Fictional", "Lee Fictional", 27, died_days_ago=90, joint=sg)
+    _step(ellis, alex, "commission", decision_on=ellis.notified_on + timedelta(days=20),
+          home_office_told_on=ellis.notified_on + timedelta(days=22))
+
+    # Panel under way, with panel members from partner agencies.
+    avery = _notify(alex, ssgp, "Avery", "Pat Imaginary", "Jo Imaginary", 45, died_days_ago=220)
+    _step(avery, alex, "commission", decision_on=avery.notified_on + timedelta(days=25),
+          home_office_told_on=avery.notified_on + timedelta(days=26))
+    _step(avery, alex, "convene_panel", chair_name=chair.full_name,
+          chair_appointed_on=avery.notified_on + timedelta(days=40),
+          terms_of_reference_agreed_on=avery.notified_on + timedelta(days=55))
+    _seat_panel(avery, [(chair, orgs["SSGP"], PanelRole.INDEPENDENT_CHAIR),
+                        (police, orgs["Constabulary"], PanelRole.AGENCY_REPRESENTATIVE),
+                        (health, orgs["NHS Glos"], PanelRole.AGENCY_REPRESENTATIVE)])
+
+    # On hold for a criminal trial.
+    quinn = _notify(sam, sg, "Quinn", "Lou Madeup", "Ray Madeup", 52, died_days_ago=300)
+    _step(quinn, sam, "commission", decision_on=quinn.notified_on + timedelta(days=28),
+          home_office_told_on=quinn.notified_on + timedelta(days=29))
+    _step(quinn, sam, "convene_panel", chair_name=chair.full_name,
+          chair_appointed_on=quinn.notified_on + timedelta(days=45),
+          terms_of_reference_agreed_on=quinn.notified_on + timedelta(days=60))
+    _seat_panel(quinn, [(chair, orgs["SG"], PanelRole.INDEPENDENT_CHAIR),
+                        (health, orgs["NHS Glos"], PanelRole.AGENCY_REPRESENTATIVE)])
+    _step(quinn, sam, "pause", hold_reason="criminal_proceedings",
+          hold_details="Crown Court trial listed; panel agreed to pause interviews with the family until verdict.",
+          hold_started_on=quinn.notified_on + timedelta(days=90), hold_expected_end_on=today + timedelta(days=60))
+
+    # With the Home Office after one round of revisions.
+    sky = _notify(alex, ssgp, "Sky", "Dee Invented", "Max Invented", 38, died_days_ago=600)
+    _through_submission(sky, alex, chair)
+    _step(sky, alex, "request_revisions", letter_on=sky.qa_rounds[-1].submitted_on + timedelta(days=50),
+          changes_requested="Strengthen the analysis of agency contact in the year before the death.")
+    _step(sky, alex, "resubmit", submitted_on=sky.qa_rounds[-1].letter_on + timedelta(days=30))
+
+    # Published in full with the Home Office letter.
+    scott = _notify(alex, ssgp, "Drew", "Val Pretend", "Kit Pretend", 41, died_days_ago=900)
+    _through_submission(scott, alex, chair)
+    _step(scott, alex, "approve", letter_on=scott.qa_rounds[-1].submitted_on + timedelta(days=60),
+          qa_outcome="publish")
+    _step(scott, alex, "publish", published_on=scott.qa_rounds[-1].letter_on + timedelta(days=30),
+          publication_url="https://www.example.org/dhr/drew",
+          published_documents=["overview_report", "executive_summary", "home_office_letter"])
+
+    # Learning summary only, agreed with the family and the Home Office.
+    rowan = _notify(sam, sg, "Rowan", "Bo Notreal", "Cy Notreal", 29, died_days_ago=800)
+    _through_submission(rowan, sam, chair)
+    letter = rowan.qa_rounds[-1].submitted_on + timedelta(days=55)
+    _step(rowan, sam, "approve", letter_on=letter, qa_outcome="publish")
+    _step(rowan, sam, "publish_summary", summary_only_reason="Publication of the full report would harm surviving children.",
+          family_agreed_summary_on=letter + timedelta(days=10), home_office_agreed_summary_on=letter + timedelta(days=20),
+          published_on=letter + timedelta(days=40))
+
+    # Decided not to hold a review.
+    _declined = _notify(sam, sg, "Harper", "Em Fakename", "Gus Fakename", 70, died_days_ago=150)
+    _step(_declined, sam, "decline", decision_on=_declined.notified_on + timedelta(days=21),
+          home_office_told_on=_declined.notified_on + timedelta(days=23),
+          decline_reasons="The criteria are not met: the death followed a road traffic collision with no abuse indicated.")
+
+
+def _through_submission(review: Review, coordinator: User, chair: User) -> None:
+    n = review.notified_on
+    _step(review, coordinator, "commission", decision_on=n + timedelta(days=24), home_office_told_on=n + timedelta(days=25))
+    _step(review, coordinator, "convene_panel", chair_name=chair.full_name, chair_appointed_on=n + timedelta(days=40),
+          terms_of_reference_agreed_on=n + timedelta(days=50))
+    _step(review, coordinator, "submit", overview_report_completed_on=n + timedelta(days=230),
+          executive_summary_completed_on=n + timedelta(days=232), action_plan_completed_on=n + timedelta(days=235),
+          panel_signed_off_on=n + timedelta(days=240), partnership_signed_off_on=n + timedelta(days=250),
+          submitted_on=n + timedelta(days=255))
+
+
+def _seat_panel(review: Review, members: list[tuple[User, Organisation, PanelRole]]) -> None:
+    start = review.terms_of_reference_agreed_on or review.notified_on
+    for user, agency, role in members:
+        db.session.add(PanelMembership(review=review, user=user, agency=agency, panel_role=role, started_on=start))
+    db.session.commit()

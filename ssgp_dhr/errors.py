@@ -1,0 +1,49 @@
+"""Friendly error pages in the house style; no stack trace outside development."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ssgp_dhr.extensions import db
+
+MESSAGES = {
+    400: ("There is a problem with your request", "The request could not be understood. Go back and try again."),
+    401: ("You need to sign in", "Sign in to continue."),
+    403: ("You do not have access to this page", "If you think you should, ask your partnership's DHR coordinator."),
+    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied all of it."),
+    405: ("There is a problem with your request", "That action is not available on this page."),
+    409: ("This case changed while you were working on it", "Go back to the case to see what changed."),
+    413: ("The file is too large", "Choose a smaller file and try again."),
+    429: ("Too many attempts", "Wait a few minutes and try again."),
+    500: ("Sorry, there is a problem with the service", "Try again later. What you were doing has not been saved."),
+}
+
+
+def _render(status: int, detail: str | None = None):  # noqa: ANN202
+    title, body = MESSAGES.get(status, MESSAGES[500])
+    return render_template("error.html", status=status, title=title, body=detail or body), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # noqa: ANN202
+        return _render(400, "The form you submitted had expired or was not sent from this service. "
+                            "Go back, refresh the page and try again. Nothing was saved.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # noqa: ANN202
+        if request.path.startswith("/healthz"):
+            return error
+        return _render(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):  # noqa: ANN202
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if app.config.get("SHOW_ERROR_DETAILS") and app.debug:
+            raise error
+        return _render(500)
+
+    app.register_error_handler(InternalServerError, lambda e: _render(500))

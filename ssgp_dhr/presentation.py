@@ -1,0 +1,38 @@
+"""Template filters and globals: UK dates and times, service wording."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+
+from ssgp_dhr.clock import to_uk
+
+
+def uk_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_uk(value).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def uk_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = to_uk(value)
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(uk_date, "uk_date")
+    app.add_template_filter(uk_datetime, "uk_datetime")
+
+    @app.context_processor
+    def service_wording() -> dict:
+        return {
+            "service_name": app.config["SERVICE_NAME"],
+            "review_type_name": app.config["REVIEW_TYPE_NAME"],
+            "partnership_name": app.config["PARTNERSHIP_NAME"],
+        }

@@ -1,0 +1,124 @@
+"""Fixtures: the app on SQLite or on PostgreSQL (TEST_DATABASE_URL), migrated once per run, with
+every table emptied after each test; a checking test client; signing in as someone."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ssgp_dhr import create_app
+from ssgp_dhr.accounts.models import User
+from ssgp_dhr.extensions import db
+from tests.pages import ClientRequest
+
+_TMP = Path(tempfile.mkdtemp(prefix="dhr-tests-"))
+
+
+def database_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'tests.sqlite3'}"
+
+
+def on_postgres() -> bool:
+    return database_url().startswith("postgresql")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    from flask_migrate import upgrade
+
+    url = database_url()
+    if url.startswith("postgresql"):
+        _reset_postgres(url)
+    application = create_app("test", {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "DHR_UPLOAD_DIR": str(_TMP / "uploads"),
+    })
+    with application.app_context():
+        upgrade()
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        # TRUNCATE, not DELETE: the history table refuses DELETE by design.
+        db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 - table names from metadata
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def app_context(app: Flask) -> Iterator[None]:
+    """Each test runs in an app context (for factories) and leaves every table empty."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own application context, as a real server would.
+
+    Without this, requests would share the test's app context: its database session and `g`
+    (where Flask-Login keeps the signed-in user). Afterwards the test's session is rolled back so
+    it reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        try:
+            db.session.rollback()
+        except RuntimeError:  # no app context in this test
+            pass
+        return response
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def client_request(client: FlaskClient) -> ClientRequest:
+    return ClientRequest(client)
+
+
+def sign_in(client: FlaskClient, user: User) -> None:
+    """Start a signed-in session for `user` (the sign-in journey itself is tested on its own)."""
+    from flask_login.utils import _create_identifier
+
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+        session["_id"] = _create_identifier()
+
+
+@pytest.fixture
+def signed_in_as(client_request: ClientRequest):  # noqa: ANN201
+    def as_user(user: User) -> ClientRequest:
+        sign_in(client_request.client, user)
+        return client_request
+    return as_user
