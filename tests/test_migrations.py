@@ -19,12 +19,13 @@ def _postgres_scratch_url() -> str | None:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url or not url.startswith("postgresql"):
         return None
+    scratch = f"{sa.make_url(url).database}_migration_check"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text("DROP DATABASE IF EXISTS dhr_migration_check WITH (FORCE)"))
-        connection.execute(sa.text("CREATE DATABASE dhr_migration_check"))
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
+        connection.execute(sa.text(f"CREATE DATABASE {scratch}"))
     admin.dispose()
-    return sa.make_url(url).set(database="dhr_migration_check").render_as_string(hide_password=False)
+    return sa.make_url(url).set(database=scratch).render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
