@@ -9,7 +9,7 @@ export FLASK_APP := wsgi
 .PHONY: run test setup assets lint clean-assets
 
 run: setup
-	$(BIN)/flask dhr setup-database
+	PORT=$(PORT) $(BIN)/flask dhr setup-database
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: setup
@@ -23,7 +23,6 @@ setup: $(VENV)/.installed ssgp_dhr/static/.built
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

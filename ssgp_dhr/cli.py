@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 
@@ -39,7 +40,7 @@ def print_demo_accounts() -> None:
     click.echo("\nDemo accounts (password for each: %s):" % demo.DEMO_PASSWORD)
     for account in demo.DEMO_ACCOUNTS:
         click.echo(f"  {account.email:<34} {account.description}")
-    click.echo("\nSign in at http://127.0.0.1:%s/sign-in\n" % (current_app.config.get("PORT_HINT") or "5000"))
+    click.echo("\nSign in at http://127.0.0.1:%s/sign-in\n" % os.environ.get("PORT", "5000"))
 
 
 @dhr.command("load-demo")
