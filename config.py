@@ -12,7 +12,7 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("DHR_INSTANCE_PATH", BASE_DIR / "instance"))
 
 # A development-only key: production refuses to start with it.
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-not-for-production"
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-not-for-production"  # noqa: S105 - refused in production
 
 
 def _env_int(name: str, default: int) -> int:
@@ -62,7 +62,7 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - test configuration only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     RATELIMIT_ENABLED = False
 

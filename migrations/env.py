@@ -16,7 +16,7 @@ target_db = current_app.extensions["migrate"].db
 import ssgp_dhr.models  # noqa: E402,F401
 
 
-def render_item(type_, obj, autogen_context):  # noqa: ANN001, ANN201
+def render_item(type_, obj, autogen_context):
     """Write the UTC datetime type as the plain column type it stores, so migrations need no app import."""
     from ssgp_dhr.clock import UTCDateTime
 
@@ -37,7 +37,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    def process_revision_directives(context, revision, directives):  # noqa: ANN001
+    def process_revision_directives(context, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
             directives[:] = []
             logger.info("No changes in schema detected.")

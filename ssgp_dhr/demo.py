@@ -7,7 +7,7 @@ so their history is the same as for a review worked in the tracker.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -19,7 +19,7 @@ from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 
-DEMO_PASSWORD = "demo-password-not-for-real-use"
+DEMO_PASSWORD = "demo-password-not-for-real-use"  # noqa: S105 - fictional demo accounts only
 
 PARTNERSHIPS = (
     ("Stronger Safer Gloucester Partnership", "SSGP"),

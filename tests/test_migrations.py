@@ -29,7 +29,7 @@ def _postgres_scratch_url() -> str | None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request, tmp_path):  # noqa: ANN201
+def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
     url = _postgres_scratch_url()
