@@ -47,6 +47,9 @@ class Config:
     MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
+    # How many reverse proxies stand in front: their X-Forwarded-For/-Proto give the client's address
+    # (for the rate limit and the access log) and the scheme. 0: trust no such header.
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
     DEBUG = False
@@ -73,6 +76,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    PROXY_COUNT = _env_int("PROXY_COUNT", 1)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
 
     @classmethod

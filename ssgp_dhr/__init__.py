@@ -42,8 +42,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     _init_extensions(app)
     _register_blueprints(app)
 
-    from ssgp_dhr import access, errors
+    from ssgp_dhr import access, errors, security
 
+    security.init_app(app)
     access.init_app(app)
     errors.init_app(app)
     return app
@@ -102,10 +103,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN00
 
 def _register_blueprints(app: Flask) -> None:
     from ssgp_dhr import cli
+    from ssgp_dhr.accounts.admin import admin
     from ssgp_dhr.accounts.views import accounts
     from ssgp_dhr.cases.views import cases
     from ssgp_dhr.health import health
 
-    for blueprint in (health, accounts, cases):
+    for blueprint in (health, accounts, admin, cases):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.dhr)

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
+from ssgp_dhr.accounts import second_factor
 from ssgp_dhr.accounts.models import Role, RoleAssignment, User
 from ssgp_dhr.accounts.passwords import hash_password
 from ssgp_dhr.cases import services
 from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review
-from ssgp_dhr.clock import today_uk
+from ssgp_dhr.clock import today_uk, utcnow
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 
@@ -75,7 +78,37 @@ def load_demo_data() -> None:
     orgs = _organisations()
     users = _accounts(orgs)
     db.session.commit()
+    write_demo_accounts_file(users.values())
     _reviews(orgs, users)
+
+
+def enrol_demo_accounts() -> None:
+    """Give demo accounts from before the second factor existed a secret, and rewrite the secrets file."""
+    emails = [account.email for account in DEMO_ACCOUNTS]
+    users = db.session.scalars(sa.select(User).where(User.email.in_(emails)).order_by(User.id)).all()
+    for user in users:
+        if not user.totp_secret:
+            user.totp_secret, user.totp_confirmed_at, user.totp_last_step = second_factor.new_secret(), utcnow(), None
+    db.session.commit()
+    if users:
+        write_demo_accounts_file(users)
+
+
+def demo_accounts_file() -> Path:
+    return Path(current_app.instance_path) / "demo-accounts.txt"
+
+
+def write_demo_accounts_file(users: object) -> Path:
+    """The demo accounts with their authenticator secrets, for adding to an app (instance/ is not in git)."""
+    path = demo_accounts_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# Demo accounts (fictional). Password for each: " + DEMO_PASSWORD,
+             "# Add a secret to an authenticator app, or print a current code with:",
+             "#   flask --app wsgi dhr demo-code EMAIL", ""]
+    lines += [f"{user.email}  authenticator secret: {user.totp_secret}" for user in users]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return path
 
 
 def _organisations() -> dict[str, Organisation]:
@@ -92,8 +125,9 @@ def _accounts(orgs: dict[str, Organisation]) -> dict[str, User]:
     password_hash = hash_password(DEMO_PASSWORD)
     users = {}
     for account in DEMO_ACCOUNTS:
+        # Enrolled already, so that a demo can start at the security code: see demo-accounts.txt.
         user = User(email=account.email, full_name=account.full_name, organisation=orgs[account.organisation],
-                    password_hash=password_hash)
+                    password_hash=password_hash, totp_secret=second_factor.new_secret(), totp_confirmed_at=utcnow())
         user.roles = [RoleAssignment(role=role, partnership=orgs[p]) for role, p in account.roles]
         users[account.email] = user
     db.session.add_all(users.values())

@@ -3,23 +3,26 @@ every table emptied after each test; a checking test client; signing in as someo
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-import sqlalchemy as sa
-from flask import Flask
-from flask.testing import FlaskClient
-
-from ssgp_dhr import create_app
-from ssgp_dhr.accounts.models import User
-from ssgp_dhr.extensions import db
-from tests.pages import ClientRequest
-
 _TMP = Path(tempfile.mkdtemp(prefix="dhr-tests-"))
+# Before the configuration is imported: tests never write into the developer's instance/ folder.
+os.environ["DHR_INSTANCE_PATH"] = str(_TMP / "instance")
+
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from flask import Flask  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+
+from ssgp_dhr import create_app  # noqa: E402
+from ssgp_dhr.accounts.models import User  # noqa: E402
+from ssgp_dhr.extensions import db  # noqa: E402
+from tests.pages import ClientRequest  # noqa: E402
 
 
 def database_url() -> str:
@@ -64,7 +67,7 @@ def _empty_tables() -> None:
         db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     else:
         for table in tables:
-            db.session.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 - table names from metadata
+            db.session.execute(sa.text(f"DELETE FROM {table}"))  # table names from the metadata
     db.session.commit()
 
 
@@ -86,12 +89,10 @@ class IsolatedClient(FlaskClient):
     it reads what the request wrote.
     """
 
-    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def open(self, *args, **kwargs):
         response = contextvars.Context().run(super().open, *args, **kwargs)
-        try:
+        with contextlib.suppress(RuntimeError):  # no app context in this test
             db.session.rollback()
-        except RuntimeError:  # no app context in this test
-            pass
         return response
 
 
@@ -107,17 +108,29 @@ def client_request(client: FlaskClient) -> ClientRequest:
 
 
 def sign_in(client: FlaskClient, user: User) -> None:
-    """Start a signed-in session for `user` (the sign-in journey itself is tested on its own)."""
+    """Start a fully signed-in session for `user`: password and second factor given just now.
+
+    The sign-in journey itself (password, then the security code) is tested in test_sign_in.py.
+    """
     from flask_login.utils import _create_identifier
 
+    from ssgp_dhr import access
+
+    now = access.now_seconds()
+    # Flask-Login's identifier is computed from the request: one shaped like the client's.
+    with client.application.test_request_context(environ_base=client.environ_base):
+        identifier = _create_identifier()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
-        session["_id"] = _create_identifier()
+        session["_id"] = identifier
+        session[access.SIGNED_IN_AT] = now
+        session[access.LAST_SEEN] = now
+        session[access.REAUTHENTICATED_AT] = now
 
 
 @pytest.fixture
-def signed_in_as(client_request: ClientRequest):  # noqa: ANN201
+def signed_in_as(client_request: ClientRequest):
     def as_user(user: User) -> ClientRequest:
         sign_in(client_request.client, user)
         return client_request

@@ -1,7 +1,19 @@
+"""Forms for signing in, the second factor, one's own account and the administration of accounts."""
+
+from __future__ import annotations
+
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import Email, InputRequired, Length
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovPasswordInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField, ValidationError
+from wtforms.validators import Email, EqualTo, InputRequired, Length
+
+from ssgp_dhr.accounts.passwords import MAX_LENGTH, password_problem
 
 
 class SignInForm(FlaskForm):
@@ -14,6 +26,92 @@ class SignInForm(FlaskForm):
     password = PasswordField(
         "Password",
         widget=GovPasswordInput(),
-        validators=[InputRequired("Enter your password"), Length(max=128, message="Enter your password")],
+        validators=[InputRequired("Enter your password"), Length(max=MAX_LENGTH, message="Enter your password")],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class SecurityCodeForm(FlaskForm):
+    code = StringField(
+        "Security code",
+        widget=GovTextInput(),
+        description="The 6-digit code your authenticator app shows for this service",
+        validators=[InputRequired("Enter the security code"), Length(max=20, message="Enter the 6-digit security code")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = StringField(
+        "Recovery code",
+        widget=GovTextInput(),
+        description="One of the recovery codes you saved when you set up your authenticator app, like abcde-fghjk",
+        validators=[InputRequired("Enter a recovery code"), Length(max=40, message="Enter a recovery code")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your password"), Length(max=MAX_LENGTH, message="Enter your password")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class NewPasswordField(PasswordField):
+    """A password being set: 12 to 128 characters and not a common one; no other rules."""
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        problem = password_problem(self.data or "", getattr(getattr(form, "email", None), "data", None))
+        if self.data and problem:
+            raise ValidationError(problem)
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your current password"), Length(max=MAX_LENGTH, message="Enter your current password")],
+    )
+    new_password = NewPasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description="At least 12 characters. A few unrelated words together make a good password.",
+        validators=[InputRequired("Enter a new password")],
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Confirm your new password"),
+                    EqualTo("new_password", "Enter the same new password twice")],
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class NewAccountForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter their email address"), Length(max=254, message="Enter a shorter email address"),
+                    Email("Enter an email address in the correct format, like name@example.org")],
+    )
+    full_name = StringField(
+        "Full name", widget=GovTextInput(),
+        validators=[InputRequired("Enter their full name"), Length(max=200, message="Full name must be 200 characters or fewer")],
+    )
+    organisation_id = SelectField("Organisation", widget=GovSelect(),
+                                  validators=[InputRequired("Choose their organisation")])
+    roles = SelectMultipleField("Roles", widget=GovCheckboxesInput(), description="Select all that apply",
+                                validators=[InputRequired("Choose at least one role")])
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class RolesForm(FlaskForm):
+    roles = SelectMultipleField("Roles", widget=GovCheckboxesInput(), description="Select all that apply")
+    submit = SubmitField("Save roles", widget=GovSubmitInput())
+
+
+class ActionForm(FlaskForm):
+    """A button that does one thing to an account: the form carries only the CSRF token."""

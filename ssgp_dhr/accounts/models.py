@@ -48,6 +48,16 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     is_enabled: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # The TOTP second factor: the secret exists from the start of enrolment, and counts only once
+    # the person has proved their app holds it (totp_confirmed_at).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The 30-second time-step of the last code accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger())
+    # Brute force: failures counted in a window; at the limit the account is locked for a while.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    failures_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -55,6 +65,14 @@ class User(UserMixin, db.Model):
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="select"
+    )
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None and self.totp_confirmed_at is not None
 
     def get_id(self) -> str:
         # Flask-Login keeps this in the session: binding it to the token lets the server revoke it.
@@ -88,3 +106,66 @@ class RoleAssignment(db.Model):
 
     user: Mapped[User] = relationship(back_populates="roles")
     partnership: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for signing in without the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+
+class AccessEvent(enum.StrEnum):
+    SIGNED_IN = "signed_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SECOND_FACTOR_FAILED = "second_factor_failed"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    LOCKED_OUT = "locked_out"
+    SIGNED_OUT = "signed_out"
+    SESSION_EXPIRED = "session_expired"
+    REFUSED = "refused"
+    CASE_VIEWED = "case_viewed"
+    DOCUMENT_DOWNLOADED = "document_downloaded"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an event name, not a password
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
+    ACCOUNT_CREATED = "account_created"
+    ROLES_CHANGED = "roles_changed"
+    ACCOUNT_DISABLED = "account_disabled"
+    ACCOUNT_ENABLED = "account_enabled"
+    SECOND_FACTOR_RESET = "second_factor_reset"
+    SESSIONS_ENDED = "sessions_ended"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class AccessLogEntry(db.Model):
+    """Who did what, when, from where: append-only (PostgreSQL refuses UPDATE and DELETE).
+
+    Never a password, a code or a real name: the case is named by its reference only.
+    """
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    event: Mapped[AccessEvent] = mapped_column(db_enum(AccessEvent, 32))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # For a failed sign-in with an unknown e-mail there is no user: the address typed is kept instead.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    review_reference: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    subject_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    method: Mapped[str | None] = mapped_column(sa.String(10))
+    path: Mapped[str | None] = mapped_column(sa.String(500))
+    status: Mapped[int | None] = mapped_column()
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
+    subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id], lazy="joined")

@@ -1,0 +1,94 @@
+"""The access log: sign-ins, failures, lockouts, refusals, case views; who, what, when, from where;
+append-only; for admins, filterable by person and case; never a password, a code or a real name."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from ssgp_dhr.accounts.access_log import record
+from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry, Role
+from ssgp_dhr.extensions import db
+from tests import factories
+from tests.conftest import on_postgres, sign_in
+from tests.test_sign_in import enrolled, give_code, give_password
+
+
+def entries() -> list[AccessLogEntry]:
+    return db.session.scalars(sa.select(AccessLogEntry).order_by(AccessLogEntry.id)).all()
+
+
+def test_case_views_and_refusals_are_logged_with_who_what_and_where(client_request):
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator)
+    outsider = factories.coordinator(factories.safer_glos())
+    client_request.client.environ_base["REMOTE_ADDR"] = "192.0.2.10"
+    sign_in(client_request.client, coordinator)
+    client_request.get(f"/reviews/{review.reference}")
+    sign_in(client_request.client, outsider)
+    client_request.get(f"/reviews/{review.reference}", 404)
+    viewed, refused = entries()
+    assert (viewed.event, viewed.user_id, viewed.review_reference, viewed.ip_address) == (
+        AccessEvent.CASE_VIEWED, coordinator.id, review.reference, "192.0.2.10")
+    assert (refused.event, refused.user_id, refused.review_reference, refused.status) == (
+        AccessEvent.REFUSED, outsider.id, review.reference, 404)
+    assert viewed.occurred_at is not None
+
+
+def test_a_refused_action_is_logged(client_request):
+    review = factories.notified_review()
+    manager = factories.manager()
+    sign_in(client_request.client, manager)
+    client_request.get(f"/reviews/{review.reference}/edit", 403)
+    assert [(e.event, e.status) for e in entries()] == [(AccessEvent.REFUSED, 403)]
+
+
+def test_the_log_never_holds_a_password_a_code_or_a_real_name(client_request):
+    person = enrolled(factories.coordinator())
+    review = factories.notified_review(person)
+    give_password(client_request, person, "a wrong password typed", 200)
+    give_password(client_request, person)
+    code = "123456" if give_code(client_request, person, "123456", 200) else ""
+    give_code(client_request, person)
+    client_request.get(f"/reviews/{review.reference}")
+    logged = " ".join(str(getattr(e, c.key)) for e in entries() for c in AccessLogEntry.__table__.columns)
+    for secret in ("a wrong password typed", factories.PASSWORD, code, person.totp_secret, "Victoria Realname",
+                   "Peter Realname", person.full_name):
+        assert secret not in logged
+    assert [e.event for e in entries()] == [AccessEvent.SIGN_IN_FAILED, AccessEvent.SECOND_FACTOR_FAILED,
+                                            AccessEvent.SIGNED_IN, AccessEvent.CASE_VIEWED]
+
+
+def test_admins_see_the_log_filtered_by_person_and_case(client_request):
+    admin = factories.user((Role.ADMIN, factories.ssgp()))
+    alice, bob = factories.coordinator(), factories.coordinator()
+    record(AccessEvent.CASE_VIEWED, user=alice, reference="DHR-2026-001")
+    record(AccessEvent.CASE_VIEWED, user=alice, reference="DHR-2026-002")
+    record(AccessEvent.CASE_VIEWED, user=bob, reference="DHR-2026-001")
+    sign_in(client_request.client, admin)
+
+    def rows(query: str) -> list[str]:
+        page = client_request.get(f"/admin/access-log{query}")
+        return [" ".join(td.get_text(strip=True) for td in tr.find_all("td")) for tr in page.select("tbody tr")]
+
+    assert len(rows("")) == 3
+    assert all(alice.email in r for r in rows(f"?user={alice.email}")) and len(rows(f"?user={alice.email}")) == 2
+    assert len(rows("?case=DHR-2026-001")) == 2
+    assert len(rows(f"?user={alice.email}&case=DHR-2026-001")) == 1
+
+
+def test_admins_see_only_the_log_of_accounts_they_manage(client_request):
+    sg_admin = factories.user((Role.ADMIN, factories.safer_glos()))
+    ssgp_person = factories.coordinator()
+    record(AccessEvent.CASE_VIEWED, user=ssgp_person, reference="DHR-2026-001")
+    sign_in(client_request.client, sg_admin)
+    assert client_request.get("/admin/access-log").select("tbody tr") == []
+
+
+@pytest.mark.skipif(not on_postgres(), reason="the database refuses changes to the log on PostgreSQL only")
+def test_postgres_refuses_to_change_or_delete_a_log_entry():
+    entry = record(AccessEvent.SIGNED_IN, user=factories.coordinator())
+    for statement in ("UPDATE access_log SET event = 'signed_out' WHERE id = :id", "DELETE FROM access_log WHERE id = :id"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            db.session.execute(sa.text(statement), {"id": entry.id})
+        db.session.rollback()
