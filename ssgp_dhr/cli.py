@@ -30,6 +30,8 @@ def setup_database() -> None:
     if current_app.config["ENV_NAME"] == "development" and demo.database_is_empty():
         demo.load_demo_data()
         click.echo("Loaded the demo data.")
+    elif current_app.config["ENV_NAME"] == "development":
+        demo.enrol_demo_accounts()  # a database from before the second factor: its demo accounts too
     if current_app.config["ENV_NAME"] == "development":
         print_demo_accounts()
 
@@ -37,10 +39,12 @@ def setup_database() -> None:
 def print_demo_accounts() -> None:
     from ssgp_dhr import demo
 
-    click.echo("\nDemo accounts (password for each: %s):" % demo.DEMO_PASSWORD)
+    click.echo(f"\nDemo accounts (password for each: {demo.DEMO_PASSWORD}):")
     for account in demo.DEMO_ACCOUNTS:
         click.echo(f"  {account.email:<34} {account.description}")
-    click.echo("\nSign in at http://127.0.0.1:%s/sign-in\n" % os.environ.get("PORT", "5000"))
+    click.echo(f"\nEach is enrolled for the second factor: secrets in {demo.demo_accounts_file()};")
+    click.echo("print a current security code with: flask --app wsgi dhr demo-code EMAIL")
+    click.echo(f"\nSign in at http://127.0.0.1:{os.environ.get('PORT', '5000')}/sign-in\n")
 
 
 @dhr.command("load-demo")
@@ -96,6 +100,25 @@ def advance_command(reference: str, trigger: str, actor_email: str, values: tupl
     except WorkflowError as refused:
         raise click.ClickException(str(refused)) from None
     click.echo(f"{reference} is now {review.status}")
+
+
+@dhr.command("demo-code")
+@click.argument("email")
+@with_appcontext
+def demo_code(email: str) -> None:
+    """Print the current security code of demo account EMAIL (development only)."""
+    from ssgp_dhr import demo
+    from ssgp_dhr.accounts.models import User
+    from ssgp_dhr.accounts.second_factor import code_for
+
+    if current_app.config["ENV_NAME"] != "development":
+        raise click.ClickException("Security codes are printed only for demo accounts in development.")
+    if email.lower() not in {account.email for account in demo.DEMO_ACCOUNTS}:
+        raise click.ClickException(f"{email} is not a demo account")
+    user = db.session.scalar(sa.select(User).where(User.email == email.lower()))
+    if user is None or not user.totp_secret:
+        raise click.ClickException(f"{email} has no authenticator set up: sign in to set one up")
+    click.echo(code_for(user.totp_secret))
 
 
 @dhr.command("verify-audit")

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,7 +33,7 @@ def as_text(value: Any) -> str | None:
 
 
 def canonical_json(event: CaseEvent) -> str:
-    occurred = event.occurred_at.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds")
+    occurred = event.occurred_at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     body = {
         "review_id": event.review_id,
         "seq": event.seq,

@@ -13,7 +13,6 @@ from ssgp_dhr.clock import UTCDateTime, utcnow
 from ssgp_dhr.extensions import db, db_enum
 from ssgp_dhr.organisations.models import Organisation
 
-
 # Fields that identify real people: shown only to those allowed to see real names.
 RESTRICTED_FIELDS = frozenset({"victim_name", "perpetrator_name", "victim_date_of_birth", "victim_address"})
 

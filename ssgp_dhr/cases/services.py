@@ -39,7 +39,7 @@ class NotAllowedNow(WorkflowError):
 
 
 class RequirementsNotMet(WorkflowError):
-    def __init__(self, trigger: str, reasons: list[str]):
+    def __init__(self, trigger: str, reasons: list[str]) -> None:
         self.trigger = trigger
         self.reasons = reasons
         super().__init__("; ".join(reasons))
@@ -48,7 +48,7 @@ class RequirementsNotMet(WorkflowError):
 class StaleReview(WorkflowError):
     """The review changed after the user loaded it; `changes` are the events since."""
 
-    def __init__(self, review: Review, changes: list[CaseEvent]):
+    def __init__(self, review: Review, changes: list[CaseEvent]) -> None:
         self.review = review
         self.changes = changes
         super().__init__("This case changed while you were working on it")

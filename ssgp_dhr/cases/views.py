@@ -1,21 +1,37 @@
-"""Pages for reviews: My work, the case page, and the workflow."""
+"""Pages for reviews: My work, the case list, the case page, its action forms, and the workflow.
+
+Views stay thin: services.py does every write and workflow.py judges every action; a view turns
+the request into arguments and the outcome (or the refusal) into a page.
+"""
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
-from ssgp_dhr.access import signed_in
-from ssgp_dhr.cases import deadlines, workflow
+from ssgp_dhr.access import roles_required, signed_in
+from ssgp_dhr.accounts.models import Role, User
+from ssgp_dhr.cases import deadlines, diagram, forms, services, workflow
 from ssgp_dhr.cases.models import CaseEvent, Review
-from ssgp_dhr.cases.policy import can_see_real_names, can_view_review, visible_reviews_clause
-from ssgp_dhr.cases.services import explain
+from ssgp_dhr.cases.policy import can_advance, can_see_real_names, can_view_review, visible_reviews_clause
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
+from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 
 cases = Blueprint("cases", __name__, template_folder="templates")
+
+PAGE_SIZE = 25
 
 
 def visible_review_or_404(reference: str) -> Review:
@@ -29,17 +45,263 @@ def visible_review_or_404(reference: str) -> Review:
     return review
 
 
+def _advanceable_review_or_404(reference: str) -> Review:
+    review = visible_review_or_404(reference)
+    if not can_advance(current_user, review):
+        abort(403)  # managers and panel members may read the case, not change it
+    return review
+
+
+# --- My work ----------------------------------------------------------------------------------
+
+WAITING_ON = {
+    "notified": "Decision due",
+    "home_office_review": "With the Home Office",
+    "approved": "Awaiting publication",
+}
+WAITING_OTHERWISE = {
+    "panel": "The panel",
+    "on_hold": "Parallel proceedings",
+    "published": "Action plan monitoring",
+    "summary_only": "Action plan monitoring",
+}
+
+
+def _sooner_first(today: date) -> Callable[[Review], tuple]:
+    def key(review: Review) -> tuple:
+        due = deadlines.next_deadline(review, today)
+        return (due is None, due.due_on if due else date.max, review.reference)
+    return key
+
+
 @cases.get("/")
 @signed_in
 def dashboard():  # noqa: ANN201
-    reviews = db.session.scalars(
-        sa.select(Review).where(visible_reviews_clause(current_user))
-        .options(selectinload(Review.qa_rounds))
-        .order_by(Review.notified_on.desc())
-    ).all()
     today = today_uk()
-    return render_template("cases/dashboard.html", reviews=reviews, today=today,
-                           next_deadline=deadlines.next_deadline, stages=workflow.STAGE_BY_NAME)
+    coordinated = current_user.partnerships_for(Role.COORDINATOR)
+    managed = current_user.partnerships_for(Role.MANAGER)
+    context: dict[str, Any] = {"today": today, "next_deadline": deadlines.next_deadline,
+                               "stages": workflow.STAGE_BY_NAME, "waiting_on": WAITING_ON,
+                               "waiting_otherwise": WAITING_OTHERWISE}
+    if coordinated:
+        open_reviews = db.session.scalars(
+            sa.select(Review)
+            .where(sa.or_(Review.lead_partnership_id.in_(coordinated), Review.joint_partnership_id.in_(coordinated)),
+                   Review.status.in_(workflow.OPEN_STATES))
+            .options(selectinload(Review.qa_rounds))
+        ).unique().all()
+        context["open_reviews"] = sorted(open_reviews, key=_sooner_first(today))
+        context["waiting_counts"] = Counter(r.status for r in open_reviews if r.status in WAITING_ON)
+    if managed:
+        in_partnership = sa.or_(Review.lead_partnership_id.in_(managed), Review.joint_partnership_id.in_(managed))
+        counts = dict(db.session.execute(
+            sa.select(Review.status, sa.func.count()).where(in_partnership).group_by(Review.status)).all())
+        context["stage_counts"] = [(stage, counts.get(stage.name, 0)) for stage in workflow.STAGES]
+        context["publications"] = db.session.scalars(
+            sa.select(Review).where(in_partnership, Review.status.in_(PUBLICATION_STAGES))
+            .order_by(Review.status, Review.reference)
+        ).unique().all()
+    if current_user.has_role(Role.PANEL_MEMBER):
+        # Only the reviews whose panel the member is on (the clause also covers other roles).
+        context["panel_reviews"] = db.session.scalars(
+            sa.select(Review).where(visible_reviews_clause(_panel_only(current_user)))
+            .options(selectinload(Review.qa_rounds)).order_by(Review.reference)
+        ).unique().all()
+    return render_template("cases/dashboard.html", **context)
+
+
+PUBLICATION_STAGES = ("home_office_review", "revising", "approved", "published", "summary_only", "closed")
+
+
+@dataclass
+class _PanelOnly:
+    """The user as seen through their panel seats alone, for visible_reviews_clause."""
+
+    id: int
+    roles: list
+
+    def has_role(self, role: Role, partnership_id: int | None = None) -> bool:
+        return role is Role.PANEL_MEMBER
+
+
+def _panel_only(user: User) -> Any:
+    return _PanelOnly(id=user.id, roles=[])
+
+
+# --- The case list ----------------------------------------------------------------------------
+
+SORTS: dict[str, tuple[str, Any]] = {
+    "reference": ("Reference", (Review.ref_year, Review.ref_number, Review.reference)),
+    "pseudonym": ("Pseudonym", (Review.pseudonym, Review.reference)),
+    "partnership": ("Lead partnership", (Organisation.name, Review.reference)),
+    "status": ("Status", (Review.status, Review.reference)),
+    "notified": ("Notified", (Review.notified_on, Review.reference)),
+}
+
+
+def _overdue_cutoff(today: date, months: int) -> date:
+    """The first start date whose deadline (`months` later) has not passed: earlier ones are overdue."""
+    day = deadlines.add_months(today, -months) - timedelta(days=4)
+    while deadlines.add_months(day, months) < today:
+        day += timedelta(days=1)
+    return day
+
+
+def overdue_clause(today: date) -> sa.ColumnElement[bool]:
+    """SQL for deadlines.Deadline.is_overdue, so the overdue filter pages in the database."""
+    return sa.or_(
+        sa.and_(Review.status.in_(deadlines.DECISION_PENDING),
+                Review.notified_on < _overdue_cutoff(today, deadlines.DECISION_MONTHS)),
+        sa.and_(Review.status.in_(deadlines.REPORT_PENDING), Review.decision_on.is_not(None),
+                Review.decision_on < _overdue_cutoff(today, deadlines.REPORT_MONTHS)),
+    )
+
+
+@cases.get("/reviews")
+@signed_in
+def case_list():  # noqa: ANN201
+    today = today_uk()
+    args = request.args
+    status = args.get("status", "")
+    partnership = args.get("partnership", "")
+    year = args.get("year", "")
+    overdue = args.get("overdue") == "yes"
+    search = args.get("q", "").strip()
+    sort = args.get("sort", "reference") if args.get("sort") in SORTS else "reference"
+    order = "asc" if args.get("order") == "asc" else "desc" if args.get("order") == "desc" else (
+        "desc" if sort == "reference" else "asc")
+
+    visible = visible_reviews_clause(current_user)
+    query = sa.select(Review).join(Organisation, Organisation.id == Review.lead_partnership_id).where(visible)
+    if status in workflow.STAGE_BY_NAME:
+        query = query.where(Review.status == status)
+    if partnership.isdigit():
+        query = query.where(sa.or_(Review.lead_partnership_id == int(partnership),
+                                   Review.joint_partnership_id == int(partnership)))
+    if year.isdigit():
+        query = query.where(Review.ref_year == int(year))
+    if overdue:
+        query = query.where(overdue_clause(today))
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(sa.or_(sa.func.lower(Review.reference).like(pattern),
+                                   sa.func.lower(Review.pseudonym).like(pattern)))
+
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(1, args.get("page", 1, type=int) or 1), pages)
+    columns = SORTS[sort][1]
+    reviews = db.session.scalars(
+        query.order_by(*(c.desc() if order == "desc" else c.asc() for c in columns))
+        .options(selectinload(Review.qa_rounds))
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).unique().all()
+
+    # The choices offered are those of the reviews the user may see, nothing more.
+    partnerships = db.session.scalars(
+        sa.select(Organisation).where(Organisation.id.in_(
+            sa.select(Review.lead_partnership_id).where(visible).union(
+                sa.select(Review.joint_partnership_id).where(visible, Review.joint_partnership_id.is_not(None)))))
+        .order_by(Organisation.name)
+    ).all()
+    years = db.session.scalars(sa.select(Review.ref_year).where(visible).distinct().order_by(Review.ref_year.desc())).all()
+
+    filters = {k: v for k, v in {"status": status, "partnership": partnership, "year": year,
+                                 "overdue": "yes" if overdue else "", "q": search}.items() if v}
+
+    def list_url(**changes: Any) -> str:
+        """This list's address with `changes`: the filters stay in the query string, so it can be bookmarked."""
+        params = {**filters, "sort": sort, "order": order, "page": page, **changes}
+        params = {k: v for k, v in params.items() if v not in (None, "") and not (k == "page" and v == 1)}
+        return url_for("cases.case_list") + "?" + urlencode(params)
+
+    pagination = None
+    if pages > 1:
+        items: list[dict[str, Any]] = []
+        for n in range(1, pages + 1):
+            if n in (1, pages) or abs(n - page) <= 2:
+                items.append({"number": n, "href": list_url(page=n), "current": n == page})
+            elif abs(n - page) == 3:
+                items.append({"ellipsis": True})
+        pagination = {"items": items, "landmarkLabel": "Pages of reviews",
+                      "previous": {"href": list_url(page=page - 1)} if page > 1 else None,
+                      "next": {"href": list_url(page=page + 1)} if page < pages else None}
+
+    return render_template(
+        "cases/list.html", pagination=pagination, reviews=reviews, total=total, page=page, pages=pages, today=today,
+        filters=filters, status=status, partnership=partnership, year=year, overdue=overdue, search=search,
+        sort=sort, order=order, sorts=SORTS, list_url=list_url, partnerships=partnerships, years=years,
+        stages=workflow.STAGES, stage_by_name=workflow.STAGE_BY_NAME, next_deadline=deadlines.next_deadline,
+        page_size=PAGE_SIZE,
+    )
+
+
+# --- A new notification -----------------------------------------------------------------------
+
+def _partnerships() -> list[Organisation]:
+    return db.session.scalars(
+        sa.select(Organisation).where(Organisation.kind == OrganisationKind.PARTNERSHIP).order_by(Organisation.name)
+    ).all()
+
+
+@cases.route("/reviews/new", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def new_notification():  # noqa: ANN201
+    form = forms.NotificationForm()
+    coordinated = current_user.partnerships_for(Role.COORDINATOR)
+    all_partnerships = _partnerships()
+    form.lead_partnership_id.choices = [SelectChoice(str(p.id), p.name) for p in all_partnerships if p.id in coordinated]
+    if len(form.lead_partnership_id.choices) > 1:
+        form.lead_partnership_id.choices.insert(0, SelectChoice("", "Choose a partnership"))
+    form.set_partnership_choices(all_partnerships)
+    if form.validate_on_submit():
+        details = form.details(real_names=True)
+        try:
+            review = services.record_notification(
+                current_user, lead_partnership_id=int(form.lead_partnership_id.data),
+                review_type=current_app.config["REVIEW_TYPE_NAME"], **details)
+        except services.WorkflowError as error:
+            errors = [{"text": str(error), "href": "#lead_partnership_id"}]
+            return render_template("cases/new.html", form=form, errors=errors), 400
+        flash(f"Notification recorded as {review.reference}")
+        return redirect(url_for("cases.case_page", reference=review.reference))
+    return render_template("cases/new.html", form=form, errors=forms.error_list(form)), 400 if form.errors else 200
+
+
+# --- The case page ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NextStep:
+    action: workflow.Action
+    reasons: list[str]
+    primary: bool = False
+
+
+def _sources(spec: dict[str, Any]) -> list[str]:
+    return spec["source"] if isinstance(spec["source"], list) else [spec["source"]]
+
+
+def _next_steps(review: Review, user: User) -> tuple[list[NextStep], list[NextStep]]:
+    """The actions open now (with why the user cannot take them, if so), and the steps one further on.
+
+    The step along the main path is the primary button; detours (hold, decline) are secondary.
+    """
+    open_now = workflow.available_triggers(review.status)
+    after = {spec["dest"]: spec["trigger"] for spec in workflow.TRANSITIONS
+             if spec["trigger"] in open_now and review.status in _sources(spec)}
+    main_next = next((t for dest, t in after.items() if dest in workflow.MAIN_PATH), None)
+    now = [NextStep(workflow.ACTIONS[t], services.explain(review, t, user), primary=t == main_next) for t in open_now]
+    later = []
+    for trigger in workflow.TRIGGERS:
+        if trigger in open_now:
+            continue
+        via = next((after[s] for spec in workflow.TRANSITIONS if spec["trigger"] == trigger
+                    for s in _sources(spec) if s in after), None)
+        if via:
+            stage = workflow.STAGE_BY_NAME[next(d for d, t in after.items() if t == via)].label.lower()
+            later.append(NextStep(workflow.ACTIONS[trigger], [
+                f"Possible once the review is {stage} (after ‘{workflow.ACTIONS[via].label}’)"]))
+    return now, later
 
 
 @cases.get("/reviews/<reference>")
@@ -50,18 +312,158 @@ def case_page(reference: str):  # noqa: ANN201
         sa.select(CaseEvent).where(CaseEvent.review_id == review.id).order_by(CaseEvent.seq.desc())
     ).all()
     today = today_uk()
-    actions = [(workflow.ACTIONS[t], explain(review, t, current_user))
-               for t in workflow.available_triggers(review.status)]
+    now, later = _next_steps(review, current_user)
     return render_template(
-        "cases/case.html", review=review, events=events, today=today, actions=actions,
-        show_real_names=can_see_real_names(current_user, review),
+        "cases/case.html", review=review, events=events, today=today, now=now, later=later,
+        may_act=can_advance(current_user, review), show_real_names=can_see_real_names(current_user, review),
         deadlines=deadlines.deadlines(review), days_on_hold=deadlines.days_on_hold(review, today),
-        stages=workflow.STAGE_BY_NAME,
+        stages=workflow.STAGE_BY_NAME, main_path=workflow.MAIN_PATH,
     )
 
+
+def _field_for_reason(trigger: str, reason: str) -> str:
+    """The form field a requirement's sentence is about, so the error summary can link to it.
+
+    Requirements carry only their sentence; the field is the first of the action's fields that the
+    requirement's predicate names (in its defaults, closure or constants).
+    """
+    fields = workflow.ACTIONS[trigger].fields
+    for requirement in workflow._REQUIREMENTS[trigger]:
+        if requirement.reason != reason:
+            continue
+        predicate = requirement.is_met
+        names: list[Any] = list(predicate.__defaults__ or ())
+        cells = dict(zip(predicate.__code__.co_freevars, predicate.__closure__ or (), strict=True))
+        # In "x cannot be before y" (workflow._not_before) the later date is the one to correct.
+        names += [cells[n].cell_contents for n in sorted(cells, key=lambda n: n != "later")]
+        names += list(predicate.__code__.co_consts)
+        for name in names:
+            if isinstance(name, str) and name in fields:
+                return name
+    return fields[0]
+
+
+def _anchor(form: forms.VersionedForm, name: str) -> str:
+    field = getattr(form, name)
+    return field.error_anchor() if hasattr(field, "error_anchor") else field.id
+
+
+def _change_lines(review: Review, changes: list[CaseEvent]) -> list[tuple[str, datetime]]:
+    """What another person changed, in words; restricted values only for those who may see them."""
+    real_names = can_see_real_names(current_user, review)
+    lines = []
+    for event in changes:
+        who = event.actor.full_name if event.actor else "The system"
+        when = event.occurred_at
+        if event.field == "status" and event.from_value:
+            text = (f"{who} moved the review from {workflow.STAGE_BY_NAME[event.from_value].label} "
+                    f"to {workflow.STAGE_BY_NAME[event.to_value].label}")
+        elif event.is_restricted and not real_names:
+            text = f"{who} changed a restricted detail"
+        else:
+            label = (event.field or "detail").replace("_", " ")
+            text = f"{who} changed {label} from “{event.from_value or 'blank'}” to “{event.to_value or 'blank'}”"
+        lines.append((text, when))
+    return lines
+
+
+@cases.route("/reviews/<reference>/actions/<trigger>", methods=["GET", "POST"])
+@signed_in
+def action(reference: str, trigger: str):  # noqa: ANN201
+    review = _advanceable_review_or_404(reference)
+    if trigger not in workflow.ACTIONS:
+        abort(404)
+    if trigger not in workflow.available_triggers(review.status) and request.method == "GET":
+        abort(409)  # the case moved on since the user saw the button
+    form = forms.action_form_class(trigger)()
+    if request.method == "GET":
+        form.version.data = str(review.version)
+    errors: list[dict[str, str]] = []
+    changed: list = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.advance(review, trigger, current_user, _version(form), **forms.action_data(form, trigger))
+        except services.StaleReview as stale:
+            changed = _change_lines(stale.review, stale.changes)
+            form.version.data = str(stale.review.version)  # a deliberate resubmit now goes through
+            review, status = stale.review, 409
+        except services.RequirementsNotMet as unmet:
+            for reason in unmet.reasons:
+                name = _field_for_reason(trigger, reason)
+                getattr(form, name).errors = [*getattr(form, name).errors, reason]
+                errors.append({"text": reason, "href": f"#{_anchor(form, name)}"})
+            status = 400
+        except services.WorkflowError as refused:
+            errors.append({"text": str(refused), "href": f"#{_anchor(form, workflow.ACTIONS[trigger].fields[0])}"})
+            status = 409
+        else:
+            flash(f"{workflow.ACTIONS[trigger].label}: done. The review is now "
+                  f"{workflow.STAGE_BY_NAME[review.status].label.lower()}.")
+            return redirect(url_for("cases.case_page", reference=review.reference))
+    elif form.errors:
+        errors, status = forms.error_list(form), 400
+    return render_template("cases/action.html", review=review, form=form, action=workflow.ACTIONS[trigger],
+                           errors=errors, changed=changed, stages=workflow.STAGE_BY_NAME), status
+
+
+def _version(form: forms.VersionedForm) -> int:
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        abort(400)
+
+
+@cases.route("/reviews/<reference>/edit", methods=["GET", "POST"])
+@signed_in
+def edit_details(reference: str):  # noqa: ANN201
+    review = _advanceable_review_or_404(reference)
+    real_names = can_see_real_names(current_user, review)
+    form = forms.DetailsForm(obj=review if request.method == "GET" else None)
+    form.set_partnership_choices(p for p in _partnerships() if p.id != review.lead_partnership_id)
+    if request.method == "GET":
+        form.version.data = str(review.version)
+        form.joint_partnership_id.data = str(review.joint_partnership_id or "")
+    if not real_names:
+        # The fields are left out of the form entirely, so they are neither shown nor required.
+        for name in ("victim_name", "perpetrator_name", "victim_date_of_birth", "victim_address"):
+            delattr(form, name)
+    errors: list[dict[str, str]] = []
+    changed: list = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_details(review, current_user, _version(form), form.details(real_names))
+        except services.StaleReview as stale:
+            changed = _change_lines(stale.review, stale.changes)
+            form.version.data = str(stale.review.version)
+            review, status = stale.review, 409
+        except services.WorkflowError as refused:
+            errors.append({"text": str(refused), "href": "#pseudonym"})
+            status = 400
+        else:
+            flash("Case details saved")
+            return redirect(url_for("cases.case_page", reference=review.reference))
+    elif form.errors:
+        errors, status = forms.error_list(form), 400
+    return render_template("cases/edit.html", review=review, form=form, errors=errors, changed=changed,
+                           real_names=real_names), status
+
+
+# --- The workflow -----------------------------------------------------------------------------
 
 @cases.get("/workflow")
 @signed_in
 def workflow_page():  # noqa: ANN201
-    return render_template("cases/workflow.html", diagram=workflow.mermaid_diagram(), stages=workflow.STAGES,
-                           transitions=workflow.TRANSITIONS, actions=workflow.ACTIONS)
+    return render_template("cases/workflow.html", drawing=diagram.layout(), box_w=diagram.BOX_W, box_h=diagram.BOX_H,
+                           stages=workflow.STAGES,
+                           transitions=workflow.TRANSITIONS, actions=workflow.ACTIONS,
+                           stage_by_name=workflow.STAGE_BY_NAME)
+
+
+@cases.get("/workflow.svg")
+@signed_in
+def workflow_svg() -> Response:
+    svg = render_template("cases/workflow.svg", drawing=diagram.layout(), standalone=True,
+                          box_w=diagram.BOX_W, box_h=diagram.BOX_H)
+    return Response(svg, mimetype="image/svg+xml")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from transitions import EventData, Machine
@@ -97,7 +96,7 @@ TRANSITIONS: list[dict[str, Any]] = [
 class Facts(Mapping[str, Any]):
     """What a review would look like with the submitted data applied: what the requirements judge."""
 
-    def __init__(self, review: Review, data: Mapping[str, Any]):
+    def __init__(self, review: Review, data: Mapping[str, Any]) -> None:
         self.review = review
         self.data = {k: v for k, v in data.items() if v not in (None, "")}
 
@@ -213,11 +212,12 @@ def _not_future(field: str) -> Callable[[Facts], bool]:
     return lambda facts: facts[field] is None or facts[field] <= today_uk()
 
 
+_DOING = {"commission": "commissioning", "decline": "declining", "reopen": "reopening"}
 for _trigger in ("commission", "decline", "reopen"):
     require_fields(
         _trigger,
         ("decision_on", "Record the date of the decision"),
-        ("home_office_told_on", f"Record the date the Home Office was told before {'commissioning' if _trigger != 'decline' else 'declining'}"),
+        ("home_office_told_on", f"Record the date the Home Office was told before {_DOING[_trigger]}"),
     )
     requires(_trigger, "The decision date cannot be before the notification")(_not_before("decision_on", "notified_on"))
     requires(_trigger, "The decision date cannot be in the future")(_not_future("decision_on"))

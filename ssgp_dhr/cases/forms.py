@@ -1,0 +1,262 @@
+"""Forms for reviews: the notification, the details, and one form per workflow action.
+
+The forms check only the shape of what was typed (a real date, a whole number). Whether an action
+may happen is for the workflow's requirements, through services.advance, so the rules live in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    Field,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ssgp_dhr.cases import workflow
+from ssgp_dhr.cases.models import HoldReason, QAOutcome
+from ssgp_dhr.clock import today_uk
+
+PUBLISHED_DOCUMENTS = (
+    ("overview_report", "Overview report"),
+    ("executive_summary", "Executive summary"),
+    ("action_plan", "Action plan"),
+    ("home_office_letter", "Home Office letter"),
+)
+
+
+class GovDateField(DateField):
+    """A GOV.UK date input (day, month, year boxes) that keeps what was typed when it is not a date."""
+
+    widget = GovDateInput()
+
+    def __init__(self, label: str | None = None, validators: Iterable | None = None, *, required: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(label, validators, format="%d %m %Y", **kwargs)
+        self.required_message = required
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        if not valuelist:
+            self.raw_data = None  # the widget then shows the (empty) data rather than three boxes' text
+            return
+        parts = [v.strip() for v in valuelist[:3]] + [""] * (3 - len(valuelist[:3]))
+        self.raw_data = parts
+        if not any(parts):
+            return
+        name = self.label.text
+        if not all(parts):
+            missing = [p for p, v in zip(("day", "month", "year"), parts, strict=True) if not v]
+            raise ValueError(f"{name} must include a {' and '.join(missing)}")
+        try:
+            day, month, year = (int(p) for p in parts)
+            if year < 1900:
+                raise ValueError
+            self.data = date(year, month, day)
+        except ValueError:
+            raise ValueError(f"{name} must be a real date") from None
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        if self.required_message and self.data is None and not self.process_errors:
+            raise ValidationError(self.required_message)
+
+    def error_anchor(self) -> str:
+        # The error summary links to the first box, as the GOV.UK date input pattern asks.
+        return f"{self.name}-day"
+
+
+def _text(label: str, hint: str | None = None, *, required: str | None = None, max_length: int = 200) -> StringField:
+    validators = [DataRequired(required)] if required else [Optional()]
+    too_long = Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")
+    return StringField(label, description=hint, widget=GovTextInput(), validators=[*validators, too_long])
+
+
+def _area(label: str, hint: str | None = None, *, required: str | None = None) -> TextAreaField:
+    validators = [DataRequired(required)] if required else [Optional()]
+    return TextAreaField(label, description=hint, widget=GovTextArea(), validators=validators)
+
+
+def _date(label: str, hint: str | None = "For example, 27 3 2026", *, required: str | None = None) -> GovDateField:
+    return GovDateField(label, description=hint, required=required)
+
+
+# The form field for each piece of data an action can take (workflow.ACTIONS[trigger].fields).
+ACTION_FIELDS: dict[str, Callable[[], Field]] = {
+    "decision_on": lambda: _date("Date of the decision"),
+    "home_office_told_on": lambda: _date("Date the Home Office was told"),
+    "decline_reasons": lambda: _area("Reasons for not holding a review"),
+    "reopen_reason": lambda: _area("Why a review is now required",
+                                   "Who asked for it: the Home Office, the QA Panel or the Home Secretary"),
+    "chair_name": lambda: _text("Name of the independent chair"),
+    "chair_appointed_on": lambda: _date("Date the chair was appointed"),
+    "terms_of_reference_agreed_on": lambda: _date("Date the terms of reference were agreed"),
+    "hold_reason": lambda: RadioField("What is the review waiting for?", widget=GovRadioInput(),
+                                      choices=[SelectChoice(r.value, r.label) for r in HoldReason], validate_choice=False),
+    "hold_details": lambda: _area("Details of the parallel proceedings"),
+    "hold_started_on": lambda: _date("Date the hold started"),
+    "hold_expected_end_on": lambda: _date("Date the hold is expected to end"),
+    "hold_ended_on": lambda: _date("Date the hold ended"),
+    "overview_report_completed_on": lambda: _date("Date the overview report was completed"),
+    "executive_summary_completed_on": lambda: _date("Date the executive summary was completed"),
+    "action_plan_completed_on": lambda: _date("Date the action plan was completed"),
+    "panel_signed_off_on": lambda: _date("Date the panel signed the report off"),
+    "partnership_signed_off_on": lambda: _date("Date the partnership signed the report off"),
+    "submitted_on": lambda: _date("Date the report went to the Home Office"),
+    "panel_meeting_on": lambda: _date("Date of the Quality Assurance Panel meeting", "Leave blank if you do not know it"),
+    "letter_on": lambda: _date("Date of the Home Office letter"),
+    "changes_requested": lambda: _area("Changes the Quality Assurance Panel asked for"),
+    "qa_outcome": lambda: RadioField("What does the Home Office letter say about publication?", widget=GovRadioInput(),
+                                     choices=[SelectChoice(o.value, o.label) for o in QAOutcome if o is not QAOutcome.REVISE],
+                                     validate_choice=False),
+    "published_on": lambda: _date("Date of publication"),
+    "publication_url": lambda: StringField("Web address of the published report", widget=GovTextInput(),
+                                           validators=[Optional(), URL(message="Enter a web address, like https://example.org/dhr")]),
+    "published_documents": lambda: SelectMultipleField("Documents published", widget=GovCheckboxesInput(),
+                                                       description="Select all that apply",
+                                                       choices=[SelectChoice(v, label) for v, label in PUBLISHED_DOCUMENTS],
+                                                       validate_choice=False),
+    "summary_only_reason": lambda: _area("Why only a learning summary is published"),
+    "family_agreed_summary_on": lambda: _date("Date the family agreed to a learning summary"),
+    "home_office_agreed_summary_on": lambda: _date("Date the Home Office agreed to a learning summary"),
+    "closed_on": lambda: _date("Date monitoring of the action plan ended"),
+}
+
+
+class VersionedForm(FlaskForm):
+    # The review version the user saw: a stale write is refused, not silently applied.
+    version = HiddenField()
+
+
+def action_form_class(trigger: str) -> type[VersionedForm]:
+    """A form asking for exactly the data `trigger` takes, in the order the workflow lists it."""
+    action = workflow.ACTIONS[trigger]
+    attrs: dict[str, Any] = {name: ACTION_FIELDS[name]() for name in action.fields}
+    attrs["submit"] = SubmitField(action.label, widget=GovSubmitInput())
+    return type(f"{trigger.title().replace('_', '')}Form", (VersionedForm,), attrs)
+
+
+def action_data(form: VersionedForm, trigger: str) -> dict[str, Any]:
+    """What the user gave for the action; blanks are left out so the requirements name them."""
+    data: dict[str, Any] = {}
+    for name in workflow.ACTIONS[trigger].fields:
+        value = getattr(form, name).data
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, "", []):
+            continue
+        data[name] = value
+    return data
+
+
+def _not_in_future(form: FlaskForm, field: Field) -> None:
+    if field.data and field.data > today_uk():
+        raise ValidationError(f"{field.label.text} must be today or in the past")
+
+
+class DetailsForm(VersionedForm):
+    """The facts recorded at notification; also the edit-details form."""
+
+    pseudonym = _text("Pseudonym", "The name the review is known by in its reports", required="Enter the pseudonym",
+                      max_length=80)
+    victim_name = _text("Victim's full name", required="Enter the victim's full name")
+    victim_date_of_birth = _date("Victim's date of birth", "For example, 27 3 1980")
+    victim_address = _area("Victim's address")
+    victim_age = IntegerField("Victim's age", widget=GovTextInput(), validators=[
+        Optional(), NumberRange(min=0, max=120, message="Victim's age must be a whole number between 0 and 120")])
+    perpetrator_name = _text("Perpetrator's full name", "Leave blank if not known")
+    date_of_death = _date("Date of death", required="Enter the date of death")
+    notified_on = _date("Date notified", "The date the partnership was told of the death", required="Enter the date notified")
+    notified_by = _text("Notified by", "The agency that told the partnership, for example Gloucestershire Constabulary",
+                        required="Enter who notified the partnership")
+    circumstances = _area("Circumstances", "What is known of the death, without names")
+    press_contact = _text("Press contact", "Leave blank if there has been none")
+    joint_partnership_id = SelectField("Joint partnership", widget=GovSelect(), coerce=str,
+                                       description="Only if another partnership shares the review")
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def validate_date_of_death(self, field: GovDateField) -> None:
+        _not_in_future(self, field)
+
+    def validate_victim_date_of_birth(self, field: GovDateField) -> None:
+        _not_in_future(self, field)
+
+    def validate_notified_on(self, field: GovDateField) -> None:
+        _not_in_future(self, field)
+        if field.data and self.date_of_death.data and field.data < self.date_of_death.data:
+            raise ValidationError("Date notified cannot be before the date of death")
+
+    def set_partnership_choices(self, partnerships: Iterable[Any]) -> None:
+        self.joint_partnership_id.choices = [SelectChoice("", "None")] + [SelectChoice(str(p.id), p.name) for p in partnerships]
+
+    def details(self, real_names: bool) -> dict[str, Any]:
+        """The typed values, by Review column; the real-name fields only for those who may see them."""
+        from ssgp_dhr.cases.models import RESTRICTED_FIELDS
+
+        out: dict[str, Any] = {}
+        for name in DETAIL_FIELDS:
+            if name in RESTRICTED_FIELDS and not real_names:
+                continue
+            value = getattr(self, name).data
+            if isinstance(value, str):
+                value = value.strip() or None
+            out[name] = value
+        out["joint_partnership_id"] = int(out["joint_partnership_id"]) if out.get("joint_partnership_id") else None
+        out["circumstances"] = out.get("circumstances") or ""
+        return out
+
+
+DETAIL_FIELDS = (
+    "pseudonym", "victim_name", "victim_date_of_birth", "victim_address", "victim_age", "perpetrator_name",
+    "date_of_death", "notified_on", "notified_by", "circumstances", "press_contact", "joint_partnership_id",
+)
+
+
+class NotificationForm(DetailsForm):
+    lead_partnership_id = SelectField("Lead partnership", widget=GovSelect(), coerce=str,
+                                      validators=[InputRequired("Choose the lead partnership")])
+    submit = SubmitField("Record the notification", widget=GovSubmitInput())
+
+    def validate_joint_partnership_id(self, field: SelectField) -> None:
+        if field.data and field.data == self.lead_partnership_id.data:
+            raise ValidationError("The joint partnership must differ from the lead partnership")
+
+
+def error_list(form: FlaskForm, extra: Iterable[tuple[str, str]] = ()) -> list[dict[str, str]]:
+    """The GOV.UK error summary items, each linked to its field (date inputs: to the day box)."""
+    items = []
+    for name, errors in form.errors.items():
+        field = getattr(form, name, None)
+        if field is None or not errors:
+            continue
+        anchor = field.error_anchor() if hasattr(field, "error_anchor") else _first_input_id(field)
+        items.append({"text": errors[0], "href": f"#{anchor}"})
+    items.extend({"text": text, "href": f"#{anchor}"} for text, anchor in extra)
+    return items
+
+
+def _first_input_id(field: Field) -> str:
+    # Radios and checkboxes: the first option's id is the field's own id (GOV.UK macros).
+    return field.id

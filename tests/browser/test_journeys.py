@@ -1,0 +1,159 @@
+"""Journeys in a real browser: sign in, record a notification, take it to publication through each
+form, read the timeline, meet a stale-submit conflict, filter and sort the list. Every page visited
+passes axe-core, has a "… – Service" title and is photographed; nothing is fetched from outside."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from ssgp_dhr.cases import services
+from ssgp_dhr.cases.models import Review
+from ssgp_dhr.clock import today_uk
+from ssgp_dhr.extensions import db
+from tests import factories
+from tests.browser.signing_in import prepare_account, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def fill_action(page, data: dict[str, Any]) -> None:
+    """Fill an action form as a person would: date boxes, radios, checkboxes, text."""
+    for name, value in data.items():
+        if isinstance(value, date):
+            page.fill(f"#{name}-day", str(value.day))
+            page.fill(f"#{name}-month", str(value.month))
+            page.fill(f"#{name}-year", str(value.year))
+        elif isinstance(value, list):
+            for item in value:
+                page.check(f"input[name={name}][value={item}]")
+        elif page.locator(f"input[type=radio][name={name}]").count():
+            page.check(f"input[name={name}][value={value}]")
+        else:
+            page.fill(f"#{name}", str(value))
+
+
+def press(page, selector: str) -> None:
+    """Use a link or button by keyboard: focus it and press Enter."""
+    page.locator(selector).first.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def coordinator():
+    return prepare_account(factories.coordinator())
+
+
+def test_record_a_notification_and_take_it_to_publication(visit):
+    person = coordinator()
+    you = visit("coordinator")
+    page = you.page
+    sign_in(page, you.base_url, person, on_page=you.check)
+    you.check("my work")
+
+    press(page, "a:has-text('New notification')")
+    you.check("new notification empty")
+    press(page, "main form button.govuk-button")  # nothing typed: errors
+    you.check("new notification errors")
+    assert page.locator(".govuk-error-summary").count() == 1
+    today = today_uk()
+    died, notified = today - timedelta(days=40), today - timedelta(days=38)
+    fill_action(page, {"pseudonym": "Jordan", "victim_name": "Jo Realname", "victim_age": "34",
+                       "date_of_death": died, "notified_on": notified, "notified_by": "Gloucestershire Constabulary",
+                       "circumstances": "Found at home."})
+    press(page, "main form button.govuk-button")
+    you.check("case notified")
+    reference = page.locator("h1").inner_text().split(":")[0]
+    assert page.locator("li[aria-current=step]").inner_text().startswith("Notified")
+
+    review = db.session.scalar(sa.select(Review).where(Review.reference == reference))
+    for trigger in ("commission", "convene_panel", "submit", "approve", "publish"):
+        db.session.refresh(review)
+        press(page, f"a.govuk-button[href$='/actions/{trigger}']")
+        you.check(f"{trigger} form")
+        fill_action(page, factories.trigger_data(review, trigger))
+        press(page, "main form button.govuk-button")
+        you.check(f"after {trigger}")
+        assert "/actions/" not in page.url, page.locator(".govuk-error-summary").all_inner_texts()
+
+    assert "Published" in page.locator("li[aria-current=step]").inner_text()
+    titles = page.locator(".moj-timeline__title").all_inner_texts()
+    assert [t.strip() for t in titles] == [
+        "Approved to Published", "With the Home Office to Approved", "Panel to With the Home Office",
+        "Commissioned to Panel", "Notified to Commissioned", "Notification recorded"]
+    you.goto("/workflow")
+    you.goto(f"/reviews/{reference}/edit")
+
+
+def test_a_stale_submit_from_another_browser_is_shown_and_can_be_resubmitted(visit):
+    first, second = coordinator(), coordinator()
+    review = factories.review_at("commissioned", by=first)
+    alice, bob = visit("first"), visit("second")
+    sign_in(alice.page, alice.base_url, first)
+    sign_in(bob.page, bob.base_url, second)
+
+    alice.goto(f"/reviews/{review.reference}/actions/convene_panel")
+    bob.goto(f"/reviews/{review.reference}/edit")
+    bob.page.fill("#pseudonym", "Morgan")
+    press(bob.page, "main form button.govuk-button")
+    bob.check("edited")
+
+    fill_action(alice.page, factories.trigger_data(review, "convene_panel"))
+    with alice.page.expect_response(lambda r: r.request.method == "POST") as answer:
+        alice.page.locator("main form button.govuk-button").click()
+    assert answer.value.status == 409
+    alice.check("conflict")
+    assert "This case changed while you were working on it" in alice.page.locator(".govuk-notification-banner").inner_text()
+    assert "pseudonym from “Scott” to “Morgan”" in alice.page.locator("#changes-since").inner_text()
+    assert alice.page.input_value("#chair_name") == "Independent Chair"  # nothing typed was lost
+    press(alice.page, "main form button.govuk-button")  # a deliberate resubmit
+    alice.check("resubmitted")
+    db.session.refresh(review)
+    assert review.status == "panel"
+
+
+def test_filter_and_sort_the_case_list(visit):
+    person = coordinator()
+    today = today_uk()
+    for n, days in enumerate((3, 45, 10)):
+        factories.notified_review(person, pseudonym=f"Name{n}", notified_on=today - timedelta(days=days))
+    review = factories.notified_review(person, pseudonym="Moved")
+    services.advance(review, "commission", person, review.version, **factories.trigger_data(review, "commission"))
+    you = visit()
+    sign_in(you.page, you.base_url, person)
+    press(you.page, "a:has-text('Case list')")
+    you.check("list")
+    page = you.page
+    page.select_option("#status", "notified")
+    page.check("#overdue")
+    press(page, "form[role=search] button")
+    you.check("filtered")
+    assert "status=notified" in page.url and "overdue=yes" in page.url
+    assert page.locator("#reviews tbody tr").count() == 1
+    assert "Name1" in page.locator("#reviews tbody").inner_text()
+
+    you.goto("/reviews?status=notified")
+    press(page, "th a:has-text('Pseudonym')")
+    you.check("sorted ascending")
+    names = page.locator("#reviews tbody tr td:nth-child(2)").all_inner_texts()
+    assert names == ["Name0", "Name1", "Name2"]
+    press(page, "th a:has-text('Pseudonym')")
+    you.check("sorted descending")
+    assert page.locator("#reviews tbody tr td:nth-child(2)").all_inner_texts() == ["Name2", "Name1", "Name0"]
+    assert "status=notified" in page.url  # the filter survives sorting: the view can be bookmarked
+
+
+def test_readers_pages_and_error_pages(visit):
+    review = factories.review_at("published")
+    manager = prepare_account(factories.manager())
+    you = visit("manager")
+    sign_in(you.page, you.base_url, manager)
+    you.check("manager dashboard")
+    you.goto(f"/reviews/{review.reference}")
+    you.goto("/reviews/NO-SUCH-REVIEW")
+    assert "Page not found" in you.page.locator("h1").inner_text()
+    you.goto(f"/reviews/{review.reference}/actions/close")
+    assert "You do not have access" in you.page.locator("h1").inner_text()

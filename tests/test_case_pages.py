@@ -1,0 +1,405 @@
+"""The case page, the action forms (one per workflow action) with stale handling, and the edit form."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask_login import login_user
+
+from ssgp_dhr.cases import services, workflow
+from ssgp_dhr.cases.models import CaseEvent, Review
+from ssgp_dhr.clock import today_uk
+from ssgp_dhr.extensions import db
+from tests import factories
+from tests.conftest import sign_in
+
+
+@pytest.fixture
+def act_as(app, client_request):
+    """Sign in as `user` and return the checking client.
+
+    conftest.sign_in computes Flask-Login's session identifier from the current request, so it is
+    called inside a request context shaped like the test client's; whatever else the real sign-in
+    puts in the session (access.start_session, when it exists) is copied in too.
+    """
+    from flask import session
+
+    from ssgp_dhr import access
+
+    def as_user(user):
+        with app.test_request_context(environ_base=client_request.client.environ_base):
+            sign_in(client_request.client, user)
+            extra = {}
+            if hasattr(access, "start_session"):
+                access.start_session()
+                extra = dict(session)
+        with client_request.client.session_transaction() as client_session:
+            client_session.update(extra)
+        return client_request
+    return as_user
+
+
+def form_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Service-style data as the browser sends it: dates as day, month and year boxes."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, date):
+            out[key] = [str(value.day), str(value.month), str(value.year)]
+        else:
+            out[key] = value
+    return out
+
+
+def action_url(review: Review, trigger: str) -> str:
+    return f"/reviews/{review.reference}/actions/{trigger}"
+
+
+def reload(review: Review) -> Review:
+    return db.session.get(Review, review.id, populate_existing=True)
+
+
+# --- The case page ----------------------------------------------------------------------------
+
+def test_case_page_for_a_coordinator_shows_facts_deadlines_stage_actions_and_timeline(act_as):
+    coordinator = factories.coordinator()
+    review = factories.review_at("commissioned", by=coordinator)
+    page = act_as(coordinator).get(f"/reviews/{review.reference}")
+
+    assert page.title.get_text().startswith(f"{review.reference} Scott – ")
+    facts = page.find("dl").get_text(" ", strip=True)
+    assert "Victoria Realname" in facts and "Peter Realname" in facts
+    deadlines = page.find_all("dl")[1].get_text(" ", strip=True)
+    assert "met on" in deadlines and "days overdue" in deadlines  # review_at notifies 200 days ago
+    current = page.find("li", attrs={"aria-current": "step"})
+    assert "Commissioned" in current.get_text()
+    buttons = {a.get_text(strip=True): a["href"] for a in page.select("a.govuk-button")}
+    assert buttons == {
+        "Convene the panel": action_url(review, "convene_panel"),
+        "Put on hold": action_url(review, "pause"),
+    }
+    assert "govuk-button--secondary" not in page.find("a", string=lambda s: s and "Convene" in s)["class"]
+    not_yet = page.find(id="not-yet").get_text(" ", strip=True)
+    assert "Submit to the Home Office" in not_yet and "Possible once the review is panel" in not_yet
+    timeline = page.select(".moj-timeline__item")
+    assert [t.find("h3").get_text(" ", strip=True) for t in timeline] == [
+        "Notified to Commissioned", "Notification recorded"]
+
+
+def test_a_manager_reads_the_case_without_real_names_or_buttons(act_as):
+    review = factories.review_at("panel")
+    services.update_details(review, factories.coordinator(), review.version, {"victim_name": "Changed Realname"})
+    page = act_as(factories.manager()).get(f"/reviews/{review.reference}")
+    text = page.get_text(" ", strip=True)
+    assert "Realname" not in text
+    assert "A restricted detail changed" in text
+    assert page.select("a.govuk-button") == []
+    assert "Only a coordinator of this review's partnership can do this" in text
+
+
+def test_reviews_the_user_may_not_see_are_not_found(act_as):
+    review = factories.review_at("panel")
+    client = act_as(factories.coordinator(factories.safer_glos()))
+    page = client.get(f"/reviews/{review.reference}", expected_status=404)
+    assert "Page not found" in page.h1.get_text()
+    client.get(action_url(review, "submit"), expected_status=404)
+    client.get(f"/reviews/{review.reference}/edit", expected_status=404)
+    client.get("/reviews/NO-SUCH-REF", expected_status=404)
+
+
+def test_readers_cannot_open_action_or_edit_forms(act_as):
+    review = factories.review_at("panel")
+    member = factories.panel_member()
+    factories.seat_on_panel(review, member)
+    for reader in (factories.manager(), member):
+        client = act_as(reader)
+        client.get(f"/reviews/{review.reference}")
+        client.get(action_url(review, "submit"), expected_status=403)
+        client.get(f"/reviews/{review.reference}/edit", expected_status=403)
+
+
+# --- The action forms -------------------------------------------------------------------------
+
+SOURCE_FOR = {spec["trigger"]: (spec["source"] if isinstance(spec["source"], str) else spec["source"][0])
+              for spec in workflow.TRANSITIONS}
+
+
+@pytest.mark.parametrize("trigger", workflow.TRIGGERS)
+def test_each_action_form_asks_for_exactly_the_data_its_action_takes(act_as, trigger):
+    coordinator = factories.coordinator()
+    review = factories.review_at(SOURCE_FOR[trigger], by=coordinator)
+    page = act_as(coordinator).get(action_url(review, trigger))
+    form = page.find("main").find("form")
+    names = {i["name"] for i in form.find_all(["input", "textarea", "select"]) if i.get("name")}
+    assert names == {*workflow.ACTIONS[trigger].fields, "csrf_token", "version"}
+    assert form.find("input", attrs={"name": "version"})["value"] == str(review.version)
+    assert page.title.get_text().startswith(f"{workflow.ACTIONS[trigger].label} – {review.reference} – ")
+    for field in workflow.ACTIONS[trigger].fields:
+        if field.endswith("_on"):
+            assert len(form.find_all("input", attrs={"name": field})) == 3, f"{field} is a GOV.UK date input"
+    if "hold_reason" in workflow.ACTIONS[trigger].fields:
+        assert len(form.find_all("input", attrs={"name": "hold_reason", "type": "radio"})) == 4
+    if "published_documents" in workflow.ACTIONS[trigger].fields:
+        assert len(form.find_all("input", attrs={"name": "published_documents", "type": "checkbox"})) >= 3
+
+
+def test_a_review_goes_from_notified_to_closed_through_the_forms(act_as):
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator, notified_on=today_uk() - timedelta(days=200))
+    client = act_as(coordinator)
+    for trigger in ("commission", "convene_panel", "pause", "resume", "submit", "request_revisions", "resubmit",
+                    "approve", "publish", "close"):
+        review = reload(review)
+        data = form_data(factories.trigger_data(review, trigger))
+        data["version"] = review.version
+        response = client.post(action_url(review, trigger), data)
+        assert response.headers["Location"] == f"/reviews/{review.reference}", trigger
+    review = reload(review)
+    assert review.status == "closed"
+    assert review.published_documents == "overview_report,executive_summary"
+    page = client.get(f"/reviews/{review.reference}")
+    assert len(page.select(".moj-timeline__item")) == 11
+    timeline = page.select_one(".moj-timeline").get_text(" ", strip=True)
+    assert "Chair name: Independent Chair" in timeline and "More on agency contact." in timeline
+    assert "Published documents: overview report, executive summary" in timeline
+    assert "Record publication: done" not in page.get_text()  # the flash was shown on the redirect before
+
+
+def test_unmet_requirements_are_listed_linked_to_their_fields_and_typed_values_kept(act_as):
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator)
+    decided = review.notified_on + timedelta(days=2)
+    page = act_as(coordinator).post(action_url(review, "commission"), form_data({
+        "version": review.version, "decision_on": decided, "home_office_told_on": decided - timedelta(days=1)}),
+        expected_status=400)
+    summary = page.select_one(".govuk-error-summary")
+    links = {a.get_text(strip=True): a["href"] for a in summary.find_all("a")}
+    assert links == {"The Home Office cannot have been told before the decision": "#home_office_told_on-day"}
+    assert page.find(id="home_office_told_on-day")["value"] == str(decided.day - 1 if decided.day > 1 else
+                                                                   (decided - timedelta(days=1)).day)
+    assert page.find(id="decision_on-year")["value"] == str(decided.year)
+    assert page.title.get_text().startswith("Error: Commission a review")
+    assert reload(review).status == "notified"
+
+
+def test_missing_data_names_each_requirement(act_as):
+    coordinator = factories.coordinator()
+    review = factories.review_at("commissioned", by=coordinator)
+    page = act_as(coordinator).post(action_url(review, "convene_panel"), {"version": review.version},
+                                    expected_status=400)
+    hrefs = [a["href"] for a in page.select(".govuk-error-summary a")]
+    assert hrefs == ["#chair_name", "#chair_appointed_on-day", "#terms_of_reference_agreed_on-day"]
+    assert page.select_one("#chair_name-error") is not None  # the message is by the field too
+
+
+def test_a_date_that_is_not_real_is_refused_before_the_workflow_sees_it(act_as):
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator)
+    page = act_as(coordinator).post(action_url(review, "commission"), {
+        "version": review.version, "decision_on": ["31", "2", "2026"], "home_office_told_on": ["", "3", "2026"]},
+        expected_status=400)
+    messages = [a.get_text(strip=True) for a in page.select(".govuk-error-summary a")]
+    assert messages == ["Date of the decision must be a real date", "Date the Home Office was told must include a day"]
+    assert page.find(id="decision_on-day")["value"] == "31"
+
+
+def test_a_stale_submit_shows_what_changed_keeps_the_typed_values_and_a_resubmit_works(act_as):
+    coordinator, colleague = factories.coordinator(), factories.coordinator()
+    review = factories.notified_review(coordinator)
+    client = act_as(coordinator)
+    seen = client.get(action_url(review, "commission"))
+    seen_version = int(seen.find("input", attrs={"name": "version"})["value"])
+    services.update_details(review, colleague, review.version, {"pseudonym": "Morgan", "victim_name": "New Realname"})
+
+    data = form_data({"version": seen_version, **factories.trigger_data(review, "commission")})
+    page = client.post(action_url(review, "commission"), data, expected_status=409)
+    banner = page.select_one(".govuk-notification-banner").get_text(" ", strip=True)
+    assert "This case changed while you were working on it" in banner
+    changes = [li.get_text(" ", strip=True) for li in page.select("#changes-since li")]
+    assert len(changes) == 2
+    assert f"{colleague.full_name} changed pseudonym from “Scott” to “Morgan”" in changes[0]
+    assert "New Realname" in changes[1]  # a coordinator may see real names
+    assert page.find(id="decision_on-day")["value"] == data["decision_on"][0]
+    new_version = page.find("input", attrs={"name": "version"})["value"]
+    assert int(new_version) == reload(review).version > seen_version
+    assert reload(review).status == "notified"
+
+    data["version"] = new_version
+    client.post(action_url(review, "commission"), data)
+    assert reload(review).status == "commissioned"
+
+
+def test_a_stale_action_that_no_longer_applies_is_refused_with_the_reason(act_as):
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator)
+    client = act_as(coordinator)
+    version = review.version
+    services.advance(review, "commission", coordinator, version, **factories.trigger_data(review, "commission"))
+    data = form_data({"version": version, **factories.trigger_data(review, "decline")})
+    page = client.post(action_url(review, "decline"), data, expected_status=409)
+    assert "Notified to Commissioned" in page.select_one("#changes-since").get_text(" ", strip=True) or \
+        "moved the review from Notified to Commissioned" in page.select_one("#changes-since").get_text(" ", strip=True)
+    data["version"] = page.find("input", attrs={"name": "version"})["value"]
+    page = client.post(action_url(review, "decline"), data, expected_status=409)
+    assert "You cannot decide not to hold a review while the review is commissioned" in \
+        page.select_one(".govuk-error-summary").get_text()
+    client.get(action_url(review, "decline"), expected_status=409)
+
+
+def test_restricted_changes_are_described_without_their_values_to_those_who_may_not_see_them(app):
+    from ssgp_dhr.cases import views
+
+    review = factories.notified_review()
+    services.update_details(review, factories.coordinator(), review.version, {"victim_name": "Secret Realname"})
+    changes = services.changes_since(review, 1)
+    manager = factories.manager()
+    with app.test_request_context():
+        login_user(manager)
+        lines = [text for text, _when in views._change_lines(review, changes)]
+    assert lines == [f"{changes[0].actor.full_name} changed a restricted detail"]
+
+
+def test_unknown_actions_are_not_found(act_as):
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator)
+    act_as(coordinator).get(action_url(review, "explode"), expected_status=404)
+
+
+# --- Edit case details ------------------------------------------------------------------------
+
+def test_editing_details_records_each_change_in_the_history(act_as):
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator)
+    client = act_as(coordinator)
+    page = client.get(f"/reviews/{review.reference}/edit")
+    assert page.find(id="pseudonym")["value"] == "Scott"
+    assert page.find(id="victim_name")["value"] == "Victoria Realname"
+    assert page.title.get_text().startswith(f"Edit case details – {review.reference} – ")
+    data = {i["name"]: i.get("value", "") for i in page.select("main form input") if i.get("type") != "submit"}
+    data.update(form_data({"date_of_death": review.date_of_death, "notified_on": review.notified_on,
+                           "victim_date_of_birth": None}))
+    data["victim_date_of_birth"] = ["", "", ""]
+    data.update({"pseudonym": "Avery", "press_contact": "BBC Points West", "circumstances": "Test case.",
+                 "joint_partnership_id": ""})
+    client.post(f"/reviews/{review.reference}/edit", data)
+    events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.review_id == review.id, CaseEvent.kind == "change")
+                                .order_by(CaseEvent.seq)).all()
+    assert [(e.field, e.from_value, e.to_value) for e in events] == [
+        ("pseudonym", "Scott", "Avery"), ("press_contact", None, "BBC Points West")]
+
+
+def test_a_stale_edit_is_refused_with_409_and_the_changes(act_as):
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator)
+    client = act_as(coordinator)
+    page = client.get(f"/reviews/{review.reference}/edit")
+    data = {i["name"]: i.get("value", "") for i in page.select("main form input") if i.get("type") != "submit"}
+    data.update(form_data({"date_of_death": review.date_of_death, "notified_on": review.notified_on}))
+    data.update({"victim_date_of_birth": ["", "", ""], "pseudonym": "Avery", "circumstances": "x", "joint_partnership_id": ""})
+    services.advance(review, "commission", coordinator, review.version, **factories.trigger_data(review, "commission"))
+    page = client.post(f"/reviews/{review.reference}/edit", data, expected_status=409)
+    assert "moved the review from Notified to Commissioned" in page.select_one("#changes-since").get_text(" ", strip=True)
+    assert page.find(id="pseudonym")["value"] == "Avery"
+    data["version"] = page.find("input", attrs={"name": "version"})["value"]
+    client.post(f"/reviews/{review.reference}/edit", data)
+    assert reload(review).pseudonym == "Avery"
+
+
+# --- A new notification -----------------------------------------------------------------------
+
+def notification_data(**changes: Any) -> dict[str, Any]:
+    today = today_uk()
+    data = {
+        "lead_partnership_id": str(factories.ssgp().id), "joint_partnership_id": "",
+        "pseudonym": "Jordan", "victim_name": "Jo Realname", "perpetrator_name": "Pat Realname", "victim_age": "34",
+        "date_of_death": today - timedelta(days=5), "notified_on": today - timedelta(days=2),
+        "notified_by": "Gloucestershire Constabulary", "circumstances": "Found at home.", "press_contact": "",
+    }
+    data.update(changes)
+    return form_data(data)
+
+
+def test_a_coordinator_records_a_notification(act_as):
+    coordinator = factories.coordinator()
+    client = act_as(coordinator)
+    page = client.get("/reviews/new")
+    assert page.title.get_text().startswith("Record a new notification – ")
+    lead_choices = [o.get_text() for o in page.find(id="lead_partnership_id").find_all("option")]
+    assert lead_choices == ["Stronger Safer Gloucester Partnership"]  # only the coordinator's own partnerships
+    response = client.post("/reviews/new", notification_data(joint_partnership_id=str(factories.safer_glos().id)))
+    review = db.session.scalar(sa.select(Review))
+    assert response.headers["Location"] == f"/reviews/{review.reference}"
+    assert (review.status, review.pseudonym, review.victim_name, review.victim_age) == ("notified", "Jordan", "Jo Realname", 34)
+    assert review.joint_partnership.short_name == "SG"
+    assert review.review_type == "Domestic Homicide Review"
+    assert f"Notification recorded as {review.reference}" in client.get(f"/reviews/{review.reference}").get_text()
+
+
+@pytest.mark.parametrize(("changes", "message", "anchor"), [
+    ({"date_of_death": today_uk() + timedelta(days=1)}, "Date of death must be today or in the past", "date_of_death-day"),
+    ({"date_of_death": today_uk() - timedelta(days=1), "notified_on": today_uk() - timedelta(days=2)},
+     "Date notified cannot be before the date of death", "notified_on-day"),
+    ({"pseudonym": ""}, "Enter the pseudonym", "pseudonym"),
+    ({"victim_name": "  "}, "Enter the victim's full name", "victim_name"),
+    ({"notified_on": ["", "", ""]}, "Enter the date notified", "notified_on-day"),
+    ({"notified_by": ""}, "Enter who notified the partnership", "notified_by"),
+    ({"victim_age": "forty"}, "Not a valid integer value.", "victim_age"),
+])
+def test_a_notification_with_problems_is_refused_with_linked_errors_and_nothing_lost(act_as, changes, message, anchor):
+    client = act_as(factories.coordinator())
+    page = client.post("/reviews/new", notification_data(**changes), expected_status=400)
+    links = {a.get_text(strip=True): a["href"] for a in page.select(".govuk-error-summary a")}
+    assert links.get(message) == f"#{anchor}", links
+    assert page.find(id=anchor) is not None, "the error links to a real element"
+    assert page.title.get_text().startswith("Error: Record a new notification")
+    if "pseudonym" not in changes:
+        assert page.find(id="pseudonym")["value"] == "Jordan"
+    assert page.find(id="circumstances").get_text() .strip() == "Found at home."
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Review)) == 0
+
+
+def test_only_coordinators_may_record_a_notification(act_as):
+    act_as(factories.manager()).get("/reviews/new", expected_status=403)
+
+
+def test_a_coordinator_cannot_record_for_another_partnership(act_as):
+    client = act_as(factories.coordinator())
+    page = client.post("/reviews/new", notification_data(lead_partnership_id=str(factories.safer_glos().id)),
+                       expected_status=400)
+    assert "Not a valid choice" in page.select_one(".govuk-error-summary").get_text()
+
+
+# --- The workflow diagram ---------------------------------------------------------------------
+
+def test_the_workflow_is_drawn_as_accessible_svg_from_the_definition(act_as):
+    client = act_as(factories.manager())
+    page = client.get("/workflow")
+    svg = page.find("svg")
+    assert svg["role"] == "img" and svg["aria-labelledby"]
+    assert svg.find("title").get_text() and "The table below" in svg.find("desc").get_text()
+    drawn = {t.get_text() for t in svg.find_all("text")}
+    assert {stage.label for stage in workflow.STAGES} <= drawn
+    edges = sum(len(spec["source"]) if isinstance(spec["source"], list) else 1 for spec in workflow.TRANSITIONS)
+    assert len(svg.select("path[marker-end]")) == edges
+    assert "<script" not in str(svg) and "style=" not in str(svg)
+    response = client.get("/workflow.svg")
+    assert response.mimetype == "image/svg+xml"
+    assert b'xmlns="http://www.w3.org/2000/svg"' in response.data
+
+
+def test_a_conflict_has_a_friendly_409_page(act_as):
+    coordinator = factories.coordinator()
+    review = factories.review_at("commissioned", by=coordinator)
+    page = act_as(coordinator).get(action_url(review, "commission"), expected_status=409)
+    assert "This case changed while you were working on it" in page.h1.get_text()
+
+
+def test_a_form_without_a_usable_version_is_a_bad_request(act_as):
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator)
+    data = form_data({"version": "not-a-number", **factories.trigger_data(review, "commission")})
+    page = act_as(coordinator).post(action_url(review, "commission"), data, expected_status=400)
+    assert "There is a problem with your request" in page.h1.get_text()
+    assert reload(review).status == "notified"

@@ -1,0 +1,109 @@
+"""The case list: filters in the query string, search, sorting by column, 25 a page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from ssgp_dhr.accounts.models import Role
+from ssgp_dhr.cases import deadlines
+from ssgp_dhr.cases.models import Review
+from ssgp_dhr.cases.views import overdue_clause
+from ssgp_dhr.clock import today_uk
+from ssgp_dhr.extensions import db
+from tests import factories
+from tests.test_case_pages import act_as  # noqa: F401 - the fixture
+
+
+def references(page) -> list[str]:
+    table = page.find(id="reviews")
+    return [row.find("td").get_text(strip=True) for row in table.tbody.find_all("tr")] if table else []
+
+
+@pytest.fixture
+def setting(act_as):  # noqa: F811
+    coordinator = factories.user((Role.COORDINATOR, factories.ssgp()), (Role.COORDINATOR, factories.safer_glos()))
+    today = today_uk()
+    reviews = {
+        "fresh": factories.notified_review(coordinator, pseudonym="Robin", notified_on=today - timedelta(days=3)),
+        "late": factories.notified_review(coordinator, pseudonym="Ellis", notified_on=today - timedelta(days=60)),
+        "panel": factories.review_at("panel", by=coordinator, pseudonym="Avery"),
+        "sg": factories.notified_review(coordinator, lead=factories.safer_glos(), pseudonym="Sky",
+                                        notified_on=today - timedelta(days=5)),
+        "hidden": factories.notified_review(lead=factories.organisation("OTHER", "Other Partnership"), pseudonym="Hidden"),
+    }
+    return act_as(coordinator), reviews
+
+
+def test_the_list_shows_only_visible_reviews_with_status_tags(setting):
+    client, reviews = setting
+    page = client.get("/reviews")
+    assert page.title.get_text().startswith("Reviews – ")
+    assert sorted(references(page)) == sorted(r.reference for k, r in reviews.items() if k != "hidden")
+    assert page.select("#reviews .govuk-tag")
+    assert "Other Partnership" not in page.find(id="partnership").get_text()
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("status=notified", {"fresh", "late", "sg"}),
+    ("status=panel", {"panel"}),
+    ("overdue=yes", {"late", "panel"}),
+    ("q=rob", {"fresh"}),
+    ("q=sg-dhr", {"sg"}),  # any case
+    ("status=notified&overdue=yes", {"late"}),
+])
+def test_filters_and_search_live_in_the_query_string(setting, query, expected):
+    client, reviews = setting
+    page = client.get(f"/reviews?{query}")
+    assert set(references(page)) == {reviews[k].reference for k in expected}
+    for pair in query.split("&"):
+        name, value = pair.split("=")
+        assert f"{name}={value}" in page.select_one("th a.app-sort-link")["href"] or name == "q"
+
+
+def test_partnership_and_year_filters(setting):
+    client, reviews = setting
+    sg = factories.safer_glos()
+    assert set(references(client.get(f"/reviews?partnership={sg.id}"))) == {reviews["sg"].reference}
+    year = reviews["panel"].ref_year
+    assert set(references(client.get(f"/reviews?year={year}"))) == {
+        r.reference for k, r in reviews.items() if k != "hidden" and r.ref_year == year}
+
+
+def test_the_overdue_filter_agrees_with_the_deadlines(setting):
+    today = today_uk()
+    everything = db.session.scalars(sa.select(Review)).all()
+    in_sql = set(db.session.scalars(sa.select(Review.reference).where(overdue_clause(today))))
+    in_python = {r.reference for r in everything if any(d.is_overdue(today) for d in deadlines.deadlines(r))}
+    assert in_sql == in_python
+
+
+def test_sorting_by_column_both_ways(setting):
+    client, reviews = setting
+    page = client.get("/reviews?sort=pseudonym&order=asc")
+    assert references(page) == [reviews[k].reference for k in ("panel", "late", "fresh", "sg")]
+    header = page.find("th", attrs={"aria-sort": "ascending"})
+    assert "Pseudonym" in header.get_text()
+    page = client.get(header.a["href"])
+    assert references(page) == [reviews[k].reference for k in ("sg", "fresh", "late", "panel")]
+    assert page.find("th", attrs={"aria-sort": "descending"}) is not None
+    client.get("/reviews?sort=nonsense&order=sideways")  # ignored, not an error
+
+
+def test_pages_of_25(act_as):  # noqa: F811
+    coordinator = factories.coordinator()
+    for n in range(27):
+        factories.notified_review(coordinator, pseudonym=f"P{n:02d}")
+    client = act_as(coordinator)
+    page = client.get("/reviews?sort=pseudonym&order=asc")
+    assert len(references(page)) == 25
+    assert "27 reviews" in page.find(id="result-count").get_text()
+    next_link = page.select_one(".govuk-pagination__next a")["href"]
+    assert "page=2" in next_link and "sort=pseudonym" in next_link
+    page = client.get(next_link)
+    assert len(references(page)) == 2
+    assert page.select_one(".govuk-pagination__prev") is not None
+    assert page.select_one(".govuk-pagination__item--current").get_text(strip=True) == "2"
+    assert len(references(client.get("/reviews?page=99"))) == 2  # past the end: the last page

@@ -1,0 +1,69 @@
+"""My work: what each role needs first."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ssgp_dhr.clock import today_uk
+from tests import factories
+from tests.test_case_pages import act_as  # noqa: F401 - the fixture
+
+
+def test_a_coordinator_sees_open_reviews_nearest_deadline_first_and_who_they_wait_on(act_as):  # noqa: F811
+    coordinator = factories.coordinator()
+    today = today_uk()
+    later = factories.notified_review(coordinator, pseudonym="Later", notified_on=today - timedelta(days=2))
+    overdue = factories.notified_review(coordinator, pseudonym="Overdue", notified_on=today - timedelta(days=45))
+    with_ho = factories.review_at("home_office_review", by=coordinator, pseudonym="WithHO")
+    factories.review_at("closed", by=coordinator, pseudonym="Closed")
+    factories.review_at("not_commissioned", by=coordinator, pseudonym="Declined")
+    factories.notified_review(lead=factories.safer_glos(), pseudonym="Elsewhere")
+
+    page = act_as(coordinator).get("/")
+    assert page.title.get_text().startswith("My work – ")
+    rows = page.find(id="open-reviews").tbody.find_all("tr")
+    assert [r.find_all("td")[1].get_text(strip=True) for r in rows] == ["Overdue", "Later", "WithHO"]
+    assert "days overdue" in rows[0].get_text() and rows[0].select_one(".govuk-tag--red")
+    assert "days left" in rows[1].get_text()
+    assert [r.find_all("td")[3].get_text(strip=True) for r in rows] == ["Decision due", "Decision due", "With the Home Office"]
+    waiting = page.find(id="waiting-on").get_text(" ", strip=True)
+    assert "Decision due: 2" in waiting and "With the Home Office: 1" in waiting and "Awaiting publication: 0" in waiting
+    assert page.find("a", string="Record a new notification") is not None
+    assert {later.reference, overdue.reference, with_ho.reference} <= {a.get_text() for a in page.select("#open-reviews a")}
+
+
+def test_a_manager_sees_counts_by_stage_and_publication_status(act_as):  # noqa: F811
+    coordinator = factories.coordinator()
+    factories.notified_review(coordinator)
+    factories.notified_review(coordinator)
+    published = factories.review_at("published", by=coordinator, pseudonym="Drew")
+    factories.review_at("home_office_review", by=coordinator, pseudonym="Sky")
+    factories.notified_review(lead=factories.safer_glos())
+
+    page = act_as(factories.manager()).get("/")
+    rows = page.find(id="stage-counts").tbody.find_all("tr")
+    counts = {row.th.get_text(strip=True): row.td.get_text(strip=True) for row in rows}
+    assert counts["Notified"] == "2" and counts["Published"] == "1" and counts["With the Home Office"] == "1"
+    assert counts["Closed"] == "0"
+    publications = page.find(id="publications").get_text(" ", strip=True)
+    assert published.reference in publications and "Sky" in publications and "Not yet" in publications
+    assert page.find(id="open-reviews") is None  # no coordinator section
+    assert "Realname" not in page.get_text()
+
+
+def test_a_panel_member_sees_only_the_reviews_they_sit_on(act_as):  # noqa: F811
+    member = factories.panel_member()
+    mine = factories.review_at("panel", pseudonym="Mine")
+    factories.review_at("panel", pseudonym="NotMine")
+    factories.seat_on_panel(mine, member)
+    page = act_as(member).get("/")
+    assert [a.get_text() for a in page.select("#panel-reviews a")] == [f"{mine.reference}: Mine"]
+    assert page.find(id="stage-counts") is None
+    assert "NotMine" not in page.get_text()
+
+
+def test_someone_without_case_roles_is_told_there_is_nothing(act_as):  # noqa: F811
+    from ssgp_dhr.accounts.models import Role
+
+    page = act_as(factories.user(Role.ADMIN)).get("/")
+    assert "There are no reviews for you to see." in page.get_text()

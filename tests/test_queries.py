@@ -1,0 +1,83 @@
+"""No N+1: the number of SQL statements a page runs does not grow with the data it shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from ssgp_dhr.accounts.models import Role
+from ssgp_dhr.cases import services
+from ssgp_dhr.clock import today_uk
+from ssgp_dhr.extensions import db
+from tests import factories
+from tests.test_case_pages import act_as  # noqa: F401 - the fixture
+
+
+@contextmanager
+def counting_statements() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
+def statements_for(client, url: str) -> int:
+    client.get(url)  # warm-up: first-request work (e.g. loading the user's roles) is not per-case
+    with counting_statements() as statements:
+        client.get(url)
+    return len(statements)
+
+
+def add_reviews(coordinator, count: int) -> None:
+    """`count` more reviews in a mix of stages, some with holds, QA rounds and a joint partnership."""
+    today = today_uk()
+    for n in range(count):
+        joint = factories.safer_glos() if n % 3 == 0 else None
+        review = factories.notified_review(coordinator, joint=joint, pseudonym=f"P{n:03d}",
+                                           notified_on=today - timedelta(days=20 + (n * 7) % 100))
+        if n % 4 == 1:
+            services.advance(review, "commission", coordinator, review.version, **factories.trigger_data(review, "commission"))
+        if n % 20 == 1:  # commissioned just above
+            for trigger in ("convene_panel", "submit"):
+                services.advance(review, trigger, coordinator, review.version, **factories.trigger_data(review, trigger))
+
+
+@pytest.mark.parametrize("url", ["/", "/reviews", "/reviews?overdue=yes&sort=status", "/reviews?page=2"])
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.MANAGER])
+def test_lists_run_the_same_statements_for_10_or_200_reviews(act_as, url, role):  # noqa: F811
+    coordinator = factories.coordinator()
+    reader = coordinator if role is Role.COORDINATOR else factories.manager()
+    client = act_as(reader)
+    add_reviews(coordinator, 10)
+    few = statements_for(client, url)
+    add_reviews(coordinator, 190)
+    many = statements_for(client, url)
+    print(f"{role.value} {url}: {few} statements with 10 reviews, {many} with 200")
+    assert many == few
+
+
+def test_the_case_page_runs_the_same_statements_however_long_the_history(act_as):  # noqa: F811
+    coordinator = factories.coordinator()
+    review = factories.review_at("panel", by=coordinator)
+    factories.seat_on_panel(review, factories.panel_member())
+    client = act_as(coordinator)
+    url = f"/reviews/{review.reference}"
+    few = statements_for(client, url)
+    for n in range(40):
+        services.update_details(review, factories.coordinator() if n % 2 else coordinator, review.version,
+                                {"press_contact": f"Contact {n}"})
+    for trigger in ("pause", "resume"):
+        services.advance(review, trigger, coordinator, review.version, **factories.trigger_data(review, trigger))
+    many = statements_for(client, url)
+    print(f"case page: {few} statements with 3 events, {many} with 45")
+    assert many == few
