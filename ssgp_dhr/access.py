@@ -174,7 +174,9 @@ def _log_case_access(response: Response) -> None:
 
     endpoint = request.endpoint or ""
     reference = (request.view_args or {}).get("reference")
-    if not (endpoint.startswith("cases.") or request.path.startswith("/reviews")):
+    rule = rule_for(current_app, endpoint)
+    # Case work only: public pages (the published reviews) are not case access.
+    if (rule is not None and rule.public) or not (reference or request.path.startswith("/cases")):
         return
     event = None
     if response.status_code in (403, 404):

@@ -24,9 +24,9 @@ def test_case_views_and_refusals_are_logged_with_who_what_and_where(client_reque
     outsider = factories.coordinator(factories.safer_glos())
     client_request.client.environ_base["REMOTE_ADDR"] = "192.0.2.10"
     sign_in(client_request.client, coordinator)
-    client_request.get(f"/reviews/{review.reference}")
+    client_request.get(f"/cases/{review.reference}")
     sign_in(client_request.client, outsider)
-    client_request.get(f"/reviews/{review.reference}", 404)
+    client_request.get(f"/cases/{review.reference}", 404)
     viewed, refused = entries()
     assert (viewed.event, viewed.user_id, viewed.review_reference, viewed.ip_address) == (
         AccessEvent.CASE_VIEWED, coordinator.id, review.reference, "192.0.2.10")
@@ -39,7 +39,7 @@ def test_a_refused_action_is_logged(client_request):
     review = factories.notified_review()
     manager = factories.manager()
     sign_in(client_request.client, manager)
-    client_request.get(f"/reviews/{review.reference}/edit", 403)
+    client_request.get(f"/cases/{review.reference}/edit", 403)
     assert [(e.event, e.status) for e in entries()] == [(AccessEvent.REFUSED, 403)]
 
 
@@ -50,7 +50,7 @@ def test_the_log_never_holds_a_password_a_code_or_a_real_name(client_request):
     give_password(client_request, person)
     code = "123456" if give_code(client_request, person, "123456", 200) else ""
     give_code(client_request, person)
-    client_request.get(f"/reviews/{review.reference}")
+    client_request.get(f"/cases/{review.reference}")
     logged = " ".join(str(getattr(e, c.key)) for e in entries() for c in AccessLogEntry.__table__.columns)
     for secret in ("a wrong password typed", factories.PASSWORD, code, person.totp_secret, "Victoria Realname",
                    "Peter Realname", person.full_name):

@@ -49,12 +49,12 @@ WHO = ["ssgp_coordinator", "sg_coordinator", "ssgp_manager", "panel_on_a", "pane
 EXPECTED = {
     "/":                          [200, 200, 200, 200, 200, 200, 200, 200, 200],
     "/workflow":                  [200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "/reviews/{A}":               [200, 404, 200, 200, 404, 404, 200, 404, 200],
-    "/reviews/{B}":               [404, 200, 404, 404, 404, 404, 404, 404, 404],
-    "/reviews/{J}":               [200, 200, 200, 404, 404, 404, 404, 404, 200],
-    "/reviews/{A}/actions/pause": [200, 404, 403, 403, 404, 404, 403, 404, 200],
-    "/reviews/{B}/actions/pause": [404, 200, 404, 404, 404, 404, 404, 404, 404],
-    "/reviews/{A}/edit":          [200, 404, 403, 403, 404, 404, 403, 404, 200],
+    "/cases/{A}":               [200, 404, 200, 200, 404, 404, 200, 404, 200],
+    "/cases/{B}":               [404, 200, 404, 404, 404, 404, 404, 404, 404],
+    "/cases/{J}":               [200, 200, 200, 404, 404, 404, 404, 404, 200],
+    "/cases/{A}/actions/pause": [200, 404, 403, 403, 404, 404, 403, 404, 200],
+    "/cases/{B}/actions/pause": [404, 200, 404, 404, 404, 404, 404, 404, 404],
+    "/cases/{A}/edit":          [200, 404, 403, 403, 404, 404, 403, 404, 200],
     "/admin/users":               [403, 403, 403, 403, 403, 403, 403, 200, 200],
     "/admin/users/new":           [403, 403, 403, 403, 403, 403, 403, 200, 200],
     "/admin/access-log":          [403, 403, 403, 403, 403, 403, 403, 200, 200],
@@ -104,7 +104,7 @@ def test_a_post_to_advance_by_someone_who_may_only_read_is_refused(client_reques
     people, refs = world
     sign_in(client_request.client, people[who])
     token = client_request.csrf_token("/")
-    response = client_request.client.post(f"/reviews/{refs['A']}/actions/pause", data={"csrf_token": token, "version": "1"})
+    response = client_request.client.post(f"/cases/{refs['A']}/actions/pause", data={"csrf_token": token, "version": "1"})
     assert response.status_code == 403
 
 
@@ -127,6 +127,6 @@ def test_real_names_only_in_pages_for_coordinators_and_the_chair(client_request,
     people, refs = world
     sign_in(client_request.client, people[who])
     html = "".join(client_request.get_response(page).get_data(as_text=True)
-                   for page in ("/", "/reviews", f"/reviews/{refs['A']}", f"/reviews/{refs['J']}"))
+                   for page in ("/", "/cases", f"/cases/{refs['A']}", f"/cases/{refs['J']}"))
     for name in REAL_NAMES:
         assert (name in html) is sees_names, f"{name!r} shown to {who}: {name in html}"

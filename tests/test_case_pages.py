@@ -54,7 +54,7 @@ def form_data(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def action_url(review: Review, trigger: str) -> str:
-    return f"/reviews/{review.reference}/actions/{trigger}"
+    return f"/cases/{review.reference}/actions/{trigger}"
 
 
 def reload(review: Review) -> Review:
@@ -66,7 +66,7 @@ def reload(review: Review) -> Review:
 def test_case_page_for_a_coordinator_shows_facts_deadlines_stage_actions_and_timeline(act_as):
     coordinator = factories.coordinator()
     review = factories.review_at("commissioned", by=coordinator)
-    page = act_as(coordinator).get(f"/reviews/{review.reference}")
+    page = act_as(coordinator).get(f"/cases/{review.reference}")
 
     assert page.title.get_text().startswith(f"{review.reference} Scott – ")
     facts = page.find("dl").get_text(" ", strip=True)
@@ -91,7 +91,7 @@ def test_case_page_for_a_coordinator_shows_facts_deadlines_stage_actions_and_tim
 def test_a_manager_reads_the_case_without_real_names_or_buttons(act_as):
     review = factories.review_at("panel")
     services.update_details(review, factories.coordinator(), review.version, {"victim_name": "Changed Realname"})
-    page = act_as(factories.manager()).get(f"/reviews/{review.reference}")
+    page = act_as(factories.manager()).get(f"/cases/{review.reference}")
     text = page.get_text(" ", strip=True)
     assert "Realname" not in text
     assert "A restricted detail changed" in text
@@ -102,11 +102,11 @@ def test_a_manager_reads_the_case_without_real_names_or_buttons(act_as):
 def test_reviews_the_user_may_not_see_are_not_found(act_as):
     review = factories.review_at("panel")
     client = act_as(factories.coordinator(factories.safer_glos()))
-    page = client.get(f"/reviews/{review.reference}", expected_status=404)
+    page = client.get(f"/cases/{review.reference}", expected_status=404)
     assert "Page not found" in page.h1.get_text()
     client.get(action_url(review, "submit"), expected_status=404)
-    client.get(f"/reviews/{review.reference}/edit", expected_status=404)
-    client.get("/reviews/NO-SUCH-REF", expected_status=404)
+    client.get(f"/cases/{review.reference}/edit", expected_status=404)
+    client.get("/cases/NO-SUCH-REF", expected_status=404)
 
 
 def test_readers_cannot_open_action_or_edit_forms(act_as):
@@ -115,9 +115,9 @@ def test_readers_cannot_open_action_or_edit_forms(act_as):
     factories.seat_on_panel(review, member)
     for reader in (factories.manager(), member):
         client = act_as(reader)
-        client.get(f"/reviews/{review.reference}")
+        client.get(f"/cases/{review.reference}")
         client.get(action_url(review, "submit"), expected_status=403)
-        client.get(f"/reviews/{review.reference}/edit", expected_status=403)
+        client.get(f"/cases/{review.reference}/edit", expected_status=403)
 
 
 # --- The action forms -------------------------------------------------------------------------
@@ -155,11 +155,11 @@ def test_a_review_goes_from_notified_to_closed_through_the_forms(act_as):
         data = form_data(factories.trigger_data(review, trigger))
         data["version"] = review.version
         response = client.post(action_url(review, trigger), data)
-        assert response.headers["Location"] == f"/reviews/{review.reference}", trigger
+        assert response.headers["Location"] == f"/cases/{review.reference}", trigger
     review = reload(review)
     assert review.status == "closed"
     assert review.published_documents == "overview_report,executive_summary"
-    page = client.get(f"/reviews/{review.reference}")
+    page = client.get(f"/cases/{review.reference}")
     assert len(page.select(".moj-timeline__item")) == 11
     timeline = page.select_one(".moj-timeline").get_text(" ", strip=True)
     assert "Chair name: Independent Chair" in timeline and "More on agency contact." in timeline
@@ -273,7 +273,7 @@ def test_editing_details_records_each_change_in_the_history(act_as):
     coordinator = factories.coordinator()
     review = factories.notified_review(coordinator)
     client = act_as(coordinator)
-    page = client.get(f"/reviews/{review.reference}/edit")
+    page = client.get(f"/cases/{review.reference}/edit")
     assert page.find(id="pseudonym")["value"] == "Scott"
     assert page.find(id="victim_name")["value"] == "Victoria Realname"
     assert page.title.get_text().startswith(f"Edit case details – {review.reference} – ")
@@ -283,7 +283,7 @@ def test_editing_details_records_each_change_in_the_history(act_as):
     data["victim_date_of_birth"] = ["", "", ""]
     data.update({"pseudonym": "Avery", "press_contact": "BBC Points West", "circumstances": "Test case.",
                  "joint_partnership_id": ""})
-    client.post(f"/reviews/{review.reference}/edit", data)
+    client.post(f"/cases/{review.reference}/edit", data)
     events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.review_id == review.id, CaseEvent.kind == "change")
                                 .order_by(CaseEvent.seq)).all()
     assert [(e.field, e.from_value, e.to_value) for e in events] == [
@@ -294,16 +294,16 @@ def test_a_stale_edit_is_refused_with_409_and_the_changes(act_as):
     coordinator = factories.coordinator()
     review = factories.notified_review(coordinator)
     client = act_as(coordinator)
-    page = client.get(f"/reviews/{review.reference}/edit")
+    page = client.get(f"/cases/{review.reference}/edit")
     data = {i["name"]: i.get("value", "") for i in page.select("main form input") if i.get("type") != "submit"}
     data.update(form_data({"date_of_death": review.date_of_death, "notified_on": review.notified_on}))
     data.update({"victim_date_of_birth": ["", "", ""], "pseudonym": "Avery", "circumstances": "x", "joint_partnership_id": ""})
     services.advance(review, "commission", coordinator, review.version, **factories.trigger_data(review, "commission"))
-    page = client.post(f"/reviews/{review.reference}/edit", data, expected_status=409)
+    page = client.post(f"/cases/{review.reference}/edit", data, expected_status=409)
     assert "moved the review from Notified to Commissioned" in page.select_one("#changes-since").get_text(" ", strip=True)
     assert page.find(id="pseudonym")["value"] == "Avery"
     data["version"] = page.find("input", attrs={"name": "version"})["value"]
-    client.post(f"/reviews/{review.reference}/edit", data)
+    client.post(f"/cases/{review.reference}/edit", data)
     assert reload(review).pseudonym == "Avery"
 
 
@@ -324,17 +324,17 @@ def notification_data(**changes: Any) -> dict[str, Any]:
 def test_a_coordinator_records_a_notification(act_as):
     coordinator = factories.coordinator()
     client = act_as(coordinator)
-    page = client.get("/reviews/new")
+    page = client.get("/cases/new")
     assert page.title.get_text().startswith("Record a new notification – ")
     lead_choices = [o.get_text() for o in page.find(id="lead_partnership_id").find_all("option")]
     assert lead_choices == ["Stronger Safer Gloucester Partnership"]  # only the coordinator's own partnerships
-    response = client.post("/reviews/new", notification_data(joint_partnership_id=str(factories.safer_glos().id)))
+    response = client.post("/cases/new", notification_data(joint_partnership_id=str(factories.safer_glos().id)))
     review = db.session.scalar(sa.select(Review))
-    assert response.headers["Location"] == f"/reviews/{review.reference}"
+    assert response.headers["Location"] == f"/cases/{review.reference}"
     assert (review.status, review.pseudonym, review.victim_name, review.victim_age) == ("notified", "Jordan", "Jo Realname", 34)
     assert review.joint_partnership.short_name == "SG"
     assert review.review_type == "Domestic Homicide Review"
-    assert f"Notification recorded as {review.reference}" in client.get(f"/reviews/{review.reference}").get_text()
+    assert f"Notification recorded as {review.reference}" in client.get(f"/cases/{review.reference}").get_text()
 
 
 @pytest.mark.parametrize(("changes", "message", "anchor"), [
@@ -349,7 +349,7 @@ def test_a_coordinator_records_a_notification(act_as):
 ])
 def test_a_notification_with_problems_is_refused_with_linked_errors_and_nothing_lost(act_as, changes, message, anchor):
     client = act_as(factories.coordinator())
-    page = client.post("/reviews/new", notification_data(**changes), expected_status=400)
+    page = client.post("/cases/new", notification_data(**changes), expected_status=400)
     links = {a.get_text(strip=True): a["href"] for a in page.select(".govuk-error-summary a")}
     assert links.get(message) == f"#{anchor}", links
     assert page.find(id=anchor) is not None, "the error links to a real element"
@@ -361,12 +361,12 @@ def test_a_notification_with_problems_is_refused_with_linked_errors_and_nothing_
 
 
 def test_only_coordinators_may_record_a_notification(act_as):
-    act_as(factories.manager()).get("/reviews/new", expected_status=403)
+    act_as(factories.manager()).get("/cases/new", expected_status=403)
 
 
 def test_a_coordinator_cannot_record_for_another_partnership(act_as):
     client = act_as(factories.coordinator())
-    page = client.post("/reviews/new", notification_data(lead_partnership_id=str(factories.safer_glos().id)),
+    page = client.post("/cases/new", notification_data(lead_partnership_id=str(factories.safer_glos().id)),
                        expected_status=400)
     assert "Not a valid choice" in page.select_one(".govuk-error-summary").get_text()
 

@@ -39,7 +39,7 @@ def setting(act_as):  # noqa: F811
 
 def test_the_list_shows_only_visible_reviews_with_status_tags(setting):
     client, reviews = setting
-    page = client.get("/reviews")
+    page = client.get("/cases")
     assert page.title.get_text().startswith("Reviews – ")
     assert sorted(references(page)) == sorted(r.reference for k, r in reviews.items() if k != "hidden")
     assert page.select("#reviews .govuk-tag")
@@ -56,7 +56,7 @@ def test_the_list_shows_only_visible_reviews_with_status_tags(setting):
 ])
 def test_filters_and_search_live_in_the_query_string(setting, query, expected):
     client, reviews = setting
-    page = client.get(f"/reviews?{query}")
+    page = client.get(f"/cases?{query}")
     assert set(references(page)) == {reviews[k].reference for k in expected}
     for pair in query.split("&"):
         name, value = pair.split("=")
@@ -66,9 +66,9 @@ def test_filters_and_search_live_in_the_query_string(setting, query, expected):
 def test_partnership_and_year_filters(setting):
     client, reviews = setting
     sg = factories.safer_glos()
-    assert set(references(client.get(f"/reviews?partnership={sg.id}"))) == {reviews["sg"].reference}
+    assert set(references(client.get(f"/cases?partnership={sg.id}"))) == {reviews["sg"].reference}
     year = reviews["panel"].ref_year
-    assert set(references(client.get(f"/reviews?year={year}"))) == {
+    assert set(references(client.get(f"/cases?year={year}"))) == {
         r.reference for k, r in reviews.items() if k != "hidden" and r.ref_year == year}
 
 
@@ -82,14 +82,14 @@ def test_the_overdue_filter_agrees_with_the_deadlines(setting):
 
 def test_sorting_by_column_both_ways(setting):
     client, reviews = setting
-    page = client.get("/reviews?sort=pseudonym&order=asc")
+    page = client.get("/cases?sort=pseudonym&order=asc")
     assert references(page) == [reviews[k].reference for k in ("panel", "late", "fresh", "sg")]
     header = page.find("th", attrs={"aria-sort": "ascending"})
     assert "Pseudonym" in header.get_text()
     page = client.get(header.a["href"])
     assert references(page) == [reviews[k].reference for k in ("sg", "fresh", "late", "panel")]
     assert page.find("th", attrs={"aria-sort": "descending"}) is not None
-    client.get("/reviews?sort=nonsense&order=sideways")  # ignored, not an error
+    client.get("/cases?sort=nonsense&order=sideways")  # ignored, not an error
 
 
 def test_pages_of_25(act_as):  # noqa: F811
@@ -97,7 +97,7 @@ def test_pages_of_25(act_as):  # noqa: F811
     for n in range(27):
         factories.notified_review(coordinator, pseudonym=f"P{n:02d}")
     client = act_as(coordinator)
-    page = client.get("/reviews?sort=pseudonym&order=asc")
+    page = client.get("/cases?sort=pseudonym&order=asc")
     assert len(references(page)) == 25
     assert "27 reviews" in page.find(id="result-count").get_text()
     next_link = page.select_one(".govuk-pagination__next a")["href"]
@@ -106,4 +106,4 @@ def test_pages_of_25(act_as):  # noqa: F811
     assert len(references(page)) == 2
     assert page.select_one(".govuk-pagination__prev") is not None
     assert page.select_one(".govuk-pagination__item--current").get_text(strip=True) == "2"
-    assert len(references(client.get("/reviews?page=99"))) == 2  # past the end: the last page
+    assert len(references(client.get("/cases?page=99"))) == 2  # past the end: the last page

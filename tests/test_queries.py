@@ -52,7 +52,7 @@ def add_reviews(coordinator, count: int) -> None:
                 services.advance(review, trigger, coordinator, review.version, **factories.trigger_data(review, trigger))
 
 
-@pytest.mark.parametrize("url", ["/", "/reviews", "/reviews?overdue=yes&sort=status", "/reviews?page=2"])
+@pytest.mark.parametrize("url", ["/", "/cases", "/cases?overdue=yes&sort=status", "/cases?page=2"])
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.MANAGER])
 def test_lists_run_the_same_statements_for_10_or_200_reviews(act_as, url, role):  # noqa: F811
     coordinator = factories.coordinator()
@@ -71,7 +71,7 @@ def test_the_case_page_runs_the_same_statements_however_long_the_history(act_as)
     review = factories.review_at("panel", by=coordinator)
     factories.seat_on_panel(review, factories.panel_member())
     client = act_as(coordinator)
-    url = f"/reviews/{review.reference}"
+    url = f"/cases/{review.reference}"
     few = statements_for(client, url)
     for n in range(40):
         services.update_details(review, factories.coordinator() if n % 2 else coordinator, review.version,

@@ -157,7 +157,7 @@ def overdue_clause(today: date) -> sa.ColumnElement[bool]:
     )
 
 
-@cases.get("/reviews")
+@cases.get("/cases")
 @signed_in
 def case_list():  # noqa: ANN201
     today = today_uk()
@@ -244,7 +244,7 @@ def _partnerships() -> list[Organisation]:
     ).all()
 
 
-@cases.route("/reviews/new", methods=["GET", "POST"])
+@cases.route("/cases/new", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def new_notification():  # noqa: ANN201
     form = forms.NotificationForm()
@@ -304,7 +304,7 @@ def _next_steps(review: Review, user: User) -> tuple[list[NextStep], list[NextSt
     return now, later
 
 
-@cases.get("/reviews/<reference>")
+@cases.get("/cases/<reference>")
 @signed_in
 def case_page(reference: str):  # noqa: ANN201
     review = visible_review_or_404(reference)
@@ -367,7 +367,7 @@ def _change_lines(review: Review, changes: list[CaseEvent]) -> list[tuple[str, d
     return lines
 
 
-@cases.route("/reviews/<reference>/actions/<trigger>", methods=["GET", "POST"])
+@cases.route("/cases/<reference>/actions/<trigger>", methods=["GET", "POST"])
 @signed_in
 def action(reference: str, trigger: str):  # noqa: ANN201
     review = _advanceable_review_or_404(reference)
@@ -414,7 +414,7 @@ def _version(form: forms.VersionedForm) -> int:
         abort(400)
 
 
-@cases.route("/reviews/<reference>/edit", methods=["GET", "POST"])
+@cases.route("/cases/<reference>/edit", methods=["GET", "POST"])
 @signed_in
 def edit_details(reference: str):  # noqa: ANN201
     review = _advanceable_review_or_404(reference)

@@ -85,7 +85,7 @@ def test_record_a_notification_and_take_it_to_publication(visit):
         "Approved to Published", "With the Home Office to Approved", "Panel to With the Home Office",
         "Commissioned to Panel", "Notified to Commissioned", "Notification recorded"]
     you.goto("/workflow")
-    you.goto(f"/reviews/{reference}/edit")
+    you.goto(f"/cases/{reference}/edit")
 
 
 def test_a_stale_submit_from_another_browser_is_shown_and_can_be_resubmitted(visit):
@@ -95,8 +95,8 @@ def test_a_stale_submit_from_another_browser_is_shown_and_can_be_resubmitted(vis
     sign_in(alice.page, alice.base_url, first)
     sign_in(bob.page, bob.base_url, second)
 
-    alice.goto(f"/reviews/{review.reference}/actions/convene_panel")
-    bob.goto(f"/reviews/{review.reference}/edit")
+    alice.goto(f"/cases/{review.reference}/actions/convene_panel")
+    bob.goto(f"/cases/{review.reference}/edit")
     bob.page.fill("#pseudonym", "Morgan")
     press(bob.page, "main form button.govuk-button")
     bob.check("edited")
@@ -135,7 +135,7 @@ def test_filter_and_sort_the_case_list(visit):
     assert page.locator("#reviews tbody tr").count() == 1
     assert "Name1" in page.locator("#reviews tbody").inner_text()
 
-    you.goto("/reviews?status=notified")
+    you.goto("/cases?status=notified")
     press(page, "th a:has-text('Pseudonym')")
     you.check("sorted ascending")
     names = page.locator("#reviews tbody tr td:nth-child(2)").all_inner_texts()
@@ -152,8 +152,8 @@ def test_readers_pages_and_error_pages(visit):
     you = visit("manager")
     sign_in(you.page, you.base_url, manager)
     you.check("manager dashboard")
-    you.goto(f"/reviews/{review.reference}")
-    you.goto("/reviews/NO-SUCH-REVIEW")
+    you.goto(f"/cases/{review.reference}")
+    you.goto("/cases/NO-SUCH-REVIEW")
     assert "Page not found" in you.page.locator("h1").inner_text()
-    you.goto(f"/reviews/{review.reference}/actions/close")
+    you.goto(f"/cases/{review.reference}/actions/close")
     assert "You do not have access" in you.page.locator("h1").inner_text()
