@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from flask import Flask
@@ -25,8 +26,24 @@ def uk_datetime(value: datetime | None) -> str:
     return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def recorded_value(value: object) -> str:
+    """A value as recorded in the history (JSON: ISO dates, enum values, lists), in words for a page."""
+    if isinstance(value, list | tuple):
+        return ", ".join(recorded_value(item) for item in value)
+    text = "" if value is None else str(value)
+    if _ISO_DATE.match(text):
+        return uk_date(date.fromisoformat(text))
+    if text.islower() and " " not in text and "_" in text:
+        return text.replace("_", " ").capitalize()
+    return text
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(uk_date, "uk_date")
+    app.add_template_filter(recorded_value, "recorded_value")
     app.add_template_filter(uk_datetime, "uk_datetime")
 
     @app.context_processor

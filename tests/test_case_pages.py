@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -82,7 +83,7 @@ def test_case_page_for_a_coordinator_shows_facts_deadlines_stage_actions_and_tim
     }
     assert "govuk-button--secondary" not in page.find("a", string=lambda s: s and "Convene" in s)["class"]
     not_yet = page.find(id="not-yet").get_text(" ", strip=True)
-    assert "Submit to the Home Office" in not_yet and "Possible once the review is panel" in not_yet
+    assert "Submit to the Home Office" in not_yet and "Possible once the review is with the panel" in not_yet
     timeline = page.select(".moj-timeline__item")
     assert [t.find("h3").get_text(" ", strip=True) for t in timeline] == [
         "Notified to Commissioned", "Notification recorded"]
@@ -162,7 +163,7 @@ def test_a_review_goes_from_notified_to_closed_through_the_forms(act_as):
     page = client.get(f"/cases/{review.reference}")
     assert len(page.select(".moj-timeline__item")) == 11
     timeline = page.select_one(".moj-timeline").get_text(" ", strip=True)
-    assert "Chair name: Independent Chair" in timeline and "More on agency contact." in timeline
+    assert "Name of the independent chair: Independent Chair" in timeline and "More on agency contact." in timeline
     assert "Published documents: overview report, executive summary" in timeline
     assert "Record publication: done" not in page.get_text()  # the flash was shown on the redirect before
 
@@ -403,3 +404,15 @@ def test_a_form_without_a_usable_version_is_a_bad_request(act_as):
     page = act_as(coordinator).post(action_url(review, "commission"), data, expected_status=400)
     assert "There is a problem with your request" in page.h1.get_text()
     assert reload(review).status == "notified"
+
+
+def test_history_shows_recorded_dates_in_uk_style_with_the_question_asked(act_as) -> None:
+    """Dates recorded with an action read as on the rest of the page, labelled as in the form."""
+    coordinator = factories.coordinator()
+    review = factories.review_at("commissioned", by=coordinator)
+    page = act_as(coordinator).get(f"/cases/{review.reference}")
+    history = page.select_one("#history").find_parent()
+    text = history.get_text(" ", strip=True)
+    assert "Date the Home Office was told:" in text
+    assert re.search(r"Date of the decision: \d{1,2} [A-Z][a-z]+ \d{4}", text)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)

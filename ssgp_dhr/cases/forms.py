@@ -145,6 +145,10 @@ ACTION_FIELDS: dict[str, Callable[[], Field]] = {
 }
 
 
+# The question each piece of action data answers, for showing it back in the history.
+ACTION_FIELD_LABELS: dict[str, str] = {name: make().args[0] for name, make in ACTION_FIELDS.items()}
+
+
 class VersionedForm(FlaskForm):
     # The review version the user saw: a stale write is refused, not silently applied.
     version = HiddenField()

@@ -130,7 +130,7 @@ def explain(review: Review, trigger: str, actor: User | None, data: Mapping[str,
 
 
 def _not_now_message(review: Review, trigger: str) -> str:
-    stage = workflow.STAGE_BY_NAME[review.status].label.lower()
+    stage = workflow.STAGE_BY_NAME[review.status].in_words
     return f"You cannot {workflow.ACTIONS[trigger].label.lower()} while the review is {stage}"
 
 

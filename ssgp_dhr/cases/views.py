@@ -298,7 +298,7 @@ def _next_steps(review: Review, user: User) -> tuple[list[NextStep], list[NextSt
         via = next((after[s] for spec in workflow.TRANSITIONS if spec["trigger"] == trigger
                     for s in _sources(spec) if s in after), None)
         if via:
-            stage = workflow.STAGE_BY_NAME[next(d for d, t in after.items() if t == via)].label.lower()
+            stage = workflow.STAGE_BY_NAME[next(d for d, t in after.items() if t == via)].in_words
             later.append(NextStep(workflow.ACTIONS[trigger], [
                 f"Possible once the review is {stage} (after ‘{workflow.ACTIONS[via].label}’)"]))
     return now, later
@@ -317,7 +317,7 @@ def case_page(reference: str):  # noqa: ANN201
         "cases/case.html", review=review, events=events, today=today, now=now, later=later,
         may_act=can_advance(current_user, review), show_real_names=can_see_real_names(current_user, review),
         deadlines=deadlines.deadlines(review), days_on_hold=deadlines.days_on_hold(review, today),
-        stages=workflow.STAGE_BY_NAME, main_path=workflow.MAIN_PATH,
+        stages=workflow.STAGE_BY_NAME, main_path=workflow.MAIN_PATH, field_labels=forms.ACTION_FIELD_LABELS,
     )
 
 
@@ -399,7 +399,7 @@ def action(reference: str, trigger: str):  # noqa: ANN201
             status = 409
         else:
             flash(f"{workflow.ACTIONS[trigger].label}: done. The review is now "
-                  f"{workflow.STAGE_BY_NAME[review.status].label.lower()}.")
+                  f"{workflow.STAGE_BY_NAME[review.status].in_words}.")
             return redirect(url_for("cases.case_page", reference=review.reference))
     elif form.errors:
         errors, status = forms.error_list(form), 400

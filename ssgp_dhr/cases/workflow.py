@@ -23,6 +23,19 @@ class Stage:
     label: str
     description: str
 
+    @property
+    def in_words(self) -> str:
+        """The stage as it reads after "the review is …"."""
+        return _IN_WORDS.get(self.name, self.label.lower())
+
+
+_IN_WORDS = {
+    "panel": "with the panel",
+    "home_office_review": "with the Home Office",
+    "revising": "being revised after the Home Office's comments",
+    "summary_only": "published as a learning summary",
+}
+
 
 STAGES: tuple[Stage, ...] = (
     Stage("notified", "Notified", "The police notification is in; the decision is pending."),
