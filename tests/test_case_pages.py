@@ -164,7 +164,7 @@ def test_a_review_goes_from_notified_to_closed_through_the_forms(act_as):
     assert len(page.select(".moj-timeline__item")) == 11
     timeline = page.select_one(".moj-timeline").get_text(" ", strip=True)
     assert "Name of the independent chair: Independent Chair" in timeline and "More on agency contact." in timeline
-    assert "Published documents: overview report, executive summary" in timeline
+    assert "Documents published: Overview report, Executive summary" in timeline
     assert "Record publication: done" not in page.get_text()  # the flash was shown on the redirect before
 
 
