@@ -77,6 +77,27 @@ def test_admins_see_the_log_filtered_by_person_and_case(client_request):
     assert len(rows(f"?user={alice.email}&case=DHR-2026-001")) == 1
 
 
+def test_a_long_log_pages_back_through_older_entries_keeping_the_filters(client_request, monkeypatch):
+    from ssgp_dhr.accounts import admin as admin_pages
+
+    monkeypatch.setattr(admin_pages, "LOG_PAGE_SIZE", 3)
+    admin = factories.user((Role.ADMIN, factories.ssgp()))
+    alice = factories.coordinator()
+    for n in range(1, 8):
+        record(AccessEvent.CASE_VIEWED, user=alice, reference=f"DHR-2026-{n:03}")
+    sign_in(client_request.client, admin)
+    seen: list[str] = []
+    url = f"/admin/access-log?user={alice.email}"
+    while url:
+        page = client_request.get(url)
+        seen += [tr.find_all("td")[3].get_text(strip=True) for tr in page.select("tbody tr")]
+        older = page.select_one(".govuk-pagination__next a")
+        url = older["href"] if older else None
+        if url:
+            assert f"user={alice.email}" in url and "case=" not in url
+    assert seen == [f"DHR-2026-{n:03}" for n in range(7, 0, -1)]
+
+
 def test_admins_see_only_the_log_of_accounts_they_manage(client_request):
     sg_admin = factories.user((Role.ADMIN, factories.safer_glos()))
     ssgp_person = factories.coordinator()

@@ -193,8 +193,13 @@ def access_log():  # noqa: ANN201
                                    AccessLogEntry.email == email))
     if reference:
         query = query.where(AccessLogEntry.review_reference == reference)
-    entries = db.session.scalars(query.order_by(AccessLogEntry.id.desc()).limit(LOG_PAGE_SIZE)).all()
-    return render_template("accounts/admin_access_log.html", entries=entries, email=email, reference=reference,
-                           page_size=LOG_PAGE_SIZE)
+    # Keyset paging: "older than entry N" stays fast however long the log grows, unlike an offset.
+    before = request.args.get("before", type=int)
+    if before:
+        query = query.where(AccessLogEntry.id < before)
+    entries = db.session.scalars(query.order_by(AccessLogEntry.id.desc()).limit(LOG_PAGE_SIZE + 1)).all()
+    older = entries[LOG_PAGE_SIZE - 1].id if len(entries) > LOG_PAGE_SIZE else None
+    return render_template("accounts/admin_access_log.html", entries=entries[:LOG_PAGE_SIZE], email=email,
+                           reference=reference, page_size=LOG_PAGE_SIZE, older=older, paged=bool(before))
 
 
