@@ -113,10 +113,10 @@ def record_due_reminders(today: date, report: RunReport) -> None:
         items = list(source(today))
         if not items:
             continue
-        existing = set(db.session.execute(
+        existing = {tuple(row) for row in db.session.execute(
             sa.select(Reminder.recipient_id, Reminder.kind, Reminder.item, Reminder.due_on, Reminder.occasion)
             .where(Reminder.item.in_({due.item for due in items}))
-        ).tuples().all())
+        )}
         for due in items:
             _record(due, existing, report)
     db.session.commit()
