@@ -11,7 +11,7 @@ secure system, and people who get the same chaser twice learn to ignore them; wh
 reminder is not lost: it is still on the recipient's My work page, and the outbox page and the
 command's exit status show it for someone to follow up. (At-least-once would instead record after
 sending, and resend whenever the record was not written.) With no SMTP server (development) the
-message and the `sent` mark are written in one transaction: exactly once.
+outbox row and the `sent` mark are written in one transaction.
 """
 
 from __future__ import annotations
