@@ -52,6 +52,19 @@ class Config:
     PROXY_COUNT = _env_int("PROXY_COUNT", 0)
 
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token instead
+
+    # E-mail (reminders). With no SMTP_HOST, development and tests keep messages in the local outbox
+    # (/outbox); production refuses to send instead. SMTP_TLS: starttls, ssl or none.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_TLS = os.environ.get("SMTP_TLS", "starttls").lower()
+    SMTP_PORT = _env_int("SMTP_PORT", {"ssl": 465, "none": 25}.get(SMTP_TLS, 587))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_TIMEOUT_SECONDS = _env_int("SMTP_TIMEOUT_SECONDS", 30)
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "")
+    # The service's address, for the links in e-mails sent from the command line (no request to
+    # take it from). Without it, SERVER_NAME with PREFERRED_URL_SCHEME is used.
+    BASE_URL = os.environ.get("BASE_URL", "")
     DEBUG = False
     TESTING = False
     SHOW_ERROR_DETAILS = False
@@ -60,6 +73,7 @@ class Config:
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SHOW_ERROR_DETAILS = True
+    BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{_env_int('PORT', 5000)}"
 
 
 class TestConfig(Config):
@@ -68,6 +82,9 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"  # noqa: S105 - test configuration only
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     RATELIMIT_ENABLED = False
+    BASE_URL = "https://dhr.example.org"
+    SMTP_HOST = ""  # tests point this at their own SMTP server
+    MAIL_SENDER = "dhr-tracker@example.org"
 
 
 class ProductionConfig(Config):
@@ -89,6 +106,18 @@ class ProductionConfig(Config):
         if not settings.get("SQLALCHEMY_DATABASE_URI"):
             missing.append("DATABASE_URL (the PostgreSQL database, e.g. postgresql+psycopg://user@host/dhr)")
         return missing
+
+    @classmethod
+    def warnings(cls, settings: dict) -> list[str]:
+        """What works but leaves part of the service off: logged at start-up."""
+        found = []
+        if not settings.get("SMTP_HOST"):
+            found.append("SMTP_HOST is not set: `dhr send-reminders` will refuse to send e-mail reminders")
+        elif not settings.get("MAIL_SENDER"):
+            found.append("MAIL_SENDER is not set: `dhr send-reminders` will refuse to send e-mail reminders")
+        if not (settings.get("BASE_URL") or settings.get("SERVER_NAME")):
+            found.append("BASE_URL is not set: e-mail reminders need the service's address for their links")
+        return found
 
 
 CONFIGS: dict[str, type[Config]] = {

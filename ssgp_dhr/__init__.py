@@ -56,6 +56,8 @@ def _check_production(app: Flask) -> None:
     missing = ProductionConfig.problems(app.config)
     if missing:
         raise ConfigurationError("Production needs these settings: " + "; ".join(missing))
+    for warning in ProductionConfig.warnings(app.config):
+        app.logger.warning("Configuration: %s", warning)
 
 
 def _configure_templates(app: Flask) -> None:
@@ -107,7 +109,8 @@ def _register_blueprints(app: Flask) -> None:
     from ssgp_dhr.accounts.views import accounts
     from ssgp_dhr.cases.views import cases
     from ssgp_dhr.health import health
+    from ssgp_dhr.reminders.views import reminders
 
-    for blueprint in (health, accounts, admin, cases):
+    for blueprint in (health, accounts, admin, cases, reminders):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.dhr)

@@ -134,6 +134,35 @@ def verify_audit() -> None:
     click.echo(f"History chain intact: {checked} events verified.")
 
 
+@dhr.command("send-reminders")
+@with_appcontext
+def send_reminders_command() -> None:
+    """E-mail the deadline reminders and welcomes due today, each at most once; run daily by a scheduler.
+
+    Exits 1 when a message was refused, its outcome is unknown, or e-mail is not configured.
+    """
+    from ssgp_dhr.reminders.mailer import MailNotConfigured
+    from ssgp_dhr.reminders.services import send_reminders
+
+    try:
+        report = send_reminders()
+    except MailNotConfigured as problem:
+        raise click.ClickException(f"No reminders sent: {problem}") from None
+    click.echo(f"Reminders by {report.transport}: {report.recorded} new, {report.sent} e-mailed.")
+    if report.refused:
+        click.echo(f"{report.refused} refused by the mail server: tried again on the next run.", err=True)
+    if report.interrupted:
+        click.echo(f"{report.interrupted} interrupted mid-message: may not have arrived, not sent again.", err=True)
+    for withheld in report.withheld:
+        click.echo(f"Withheld (would carry restricted details): {withheld}", err=True)
+    if report.stopped:
+        click.echo(f"Stopped early: {report.stopped}", err=True)
+    if report.unconfirmed:
+        click.echo(f"{report.unconfirmed} reminder e-mails in all are not confirmed as sent: see /outbox.", err=True)
+    if not report.ok:
+        sys.exit(1)
+
+
 @dhr.command("diagram")
 def diagram() -> None:
     """Print the review workflow as a mermaid stateDiagram-v2."""

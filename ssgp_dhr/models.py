@@ -3,8 +3,9 @@
 from ssgp_dhr.accounts.models import AccessLogEntry, RecoveryCode, RoleAssignment, User
 from ssgp_dhr.cases.models import CaseEvent, PanelMembership, QARound, Review, ReviewHold
 from ssgp_dhr.organisations.models import Organisation
+from ssgp_dhr.reminders.models import OutboxMessage, Reminder
 
 __all__ = [
-    "AccessLogEntry", "CaseEvent", "Organisation", "PanelMembership", "QARound", "RecoveryCode", "Review", "ReviewHold",
-    "RoleAssignment", "User",
+    "AccessLogEntry", "CaseEvent", "Organisation", "OutboxMessage", "PanelMembership", "QARound", "RecoveryCode",
+    "Reminder", "Review", "ReviewHold", "RoleAssignment", "User",
 ]

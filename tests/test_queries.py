@@ -81,3 +81,25 @@ def test_the_case_page_runs_the_same_statements_however_long_the_history(act_as)
     many = statements_for(client, url)
     print(f"case page: {few} statements with 3 events, {many} with 45")
     assert many == few
+
+
+def test_my_work_runs_the_same_statements_for_2_or_40_notifications(act_as):  # noqa: F811
+    from ssgp_dhr.reminders.models import Reminder
+
+    coordinator = factories.coordinator()
+    client = act_as(coordinator)
+    review = factories.notified_review(coordinator)
+
+    def notify(count: int) -> None:
+        for n in range(count):
+            db.session.add(Reminder(recipient_id=coordinator.id, review_id=review.id, kind="decision_due",
+                                    item=f"test:{n}:{count}", due_on=today_uk(), occasion="due_today",
+                                    subject=f"{review.reference}: reminder {n}", body="Due.", link_path="/"))
+        db.session.commit()
+
+    notify(2)
+    few = statements_for(client, "/")
+    notify(38)
+    many = statements_for(client, "/")
+    print(f"My work: {few} statements with 2 notifications, {many} with 40")
+    assert many == few

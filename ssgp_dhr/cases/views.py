@@ -28,6 +28,7 @@ from ssgp_dhr.cases.policy import can_advance, can_see_real_names, can_view_revi
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
+from ssgp_dhr.reminders import services as reminder_services
 
 cases = Blueprint("cases", __name__, template_folder="templates")
 
@@ -82,7 +83,9 @@ def dashboard():  # noqa: ANN201
     managed = current_user.partnerships_for(Role.MANAGER)
     context: dict[str, Any] = {"today": today, "next_deadline": deadlines.next_deadline,
                                "stages": workflow.STAGE_BY_NAME, "waiting_on": WAITING_ON,
-                               "waiting_otherwise": WAITING_OTHERWISE}
+                               "waiting_otherwise": WAITING_OTHERWISE,
+                               "notifications": reminder_services.unread_notifications(current_user),
+                               "notifications_shown": reminder_services.NOTIFICATIONS_SHOWN}
     if coordinated:
         open_reviews = db.session.scalars(
             sa.select(Review)

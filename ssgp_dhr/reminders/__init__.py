@@ -1,0 +1,1 @@
+"""Deadline reminders: by e-mail from `flask dhr send-reminders`, and as notifications on My work."""

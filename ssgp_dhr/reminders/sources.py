@@ -1,0 +1,225 @@
+"""Reminder sources: each is a function that says what is due today, and for whom.
+
+A source is registered with the decorator and has this signature::
+
+    @reminder_source("agency_request_due")
+    def agency_requests_due(today: date) -> Iterable[DueItem]:
+        ...
+
+It reads the database (it must not write), and yields one DueItem per thing due on `today`: the
+review, the people to remind, a stable identifier of the thing, its due date and the occasion
+(`deadline_occasion()` works out "7 days before", "on the day" or "overdue, week n" for a deadline).
+The text is written here, from the reference, pseudonym and dates only: it goes out by e-mail.
+`services.send_reminders` calls every registered source, records one Reminder per recipient (at most
+once per recipient, kind, item, due date and occasion) and sends it. Nothing else needs changing
+to add a source: importing its module registers it (`SOURCE_MODULES` lists those outside this file).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ssgp_dhr.accounts.models import Role, RoleAssignment, User
+from ssgp_dhr.cases import deadlines
+from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review
+from ssgp_dhr.extensions import db
+from ssgp_dhr.presentation import uk_date
+
+DAYS_BEFORE = 7  # the first reminder of a deadline: a week before it
+OVERDUE_EVERY_DAYS = 7  # then on the day, then weekly while it is overdue
+WELCOME_WITHIN_DAYS = 14  # a panel seat that started longer ago than this is not "new"
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One thing due, for the people who should be reminded of it."""
+
+    kind: str  # the registered kind, e.g. "decision_due"
+    review: Review
+    recipients: Sequence[User]
+    item: str  # stable identifier of the thing due, e.g. f"review:{id}:decision", f"agency_request:{id}"
+    due_on: date  # the date it is due (for a welcome, the day the panel seat started)
+    occasion: str  # which reminder of it this is: "due_soon", "due_today", "overdue_week_2", "welcome"
+    subject: str  # e-mail subject and notification heading: no real names, no sensitive facts
+    lines: Sequence[str] = field(default_factory=tuple)  # paragraphs of the e-mail body, same rule
+    link_path: str = ""  # where to act, relative to the service's address; default: the case page
+
+    def path(self) -> str:
+        return self.link_path or f"/reviews/{self.review.reference}"
+
+
+ReminderSource = Callable[[date], Iterable[DueItem]]
+
+SOURCES: dict[str, ReminderSource] = {}
+
+# Modules elsewhere in the application that register sources when imported.
+SOURCE_MODULES: list[str] = []
+
+
+def reminder_source(kind: str) -> Callable[[ReminderSource], ReminderSource]:
+    """Register `function(today) -> Iterable[DueItem]` as the source of reminders of `kind`."""
+    def register(function: ReminderSource) -> ReminderSource:
+        if kind in SOURCES and SOURCES[kind] is not function:
+            raise ValueError(f"a reminder source for {kind!r} is already registered")
+        SOURCES[kind] = function
+        return function
+    return register
+
+
+def registered_sources() -> dict[str, ReminderSource]:
+    for module in SOURCE_MODULES:
+        importlib.import_module(module)
+    return dict(SOURCES)
+
+
+def deadline_occasion(due_on: date, today: date, *, days_before: int = DAYS_BEFORE, on_the_day: bool = True,
+                      every: int = OVERDUE_EVERY_DAYS) -> str | None:
+    """Which reminder of a deadline `due_on` is owed on `today`, or None between them.
+
+    Each occasion covers a span of days, so a run missed on the exact day (a server down over a
+    weekend) is caught up by the next run, once: "due_soon" from `days_before` days before until the
+    day before; "due_today" from the day itself for `every` days (when `on_the_day`); then
+    "overdue_week_n" for each further `every` days. Without `on_the_day`, overdue weeks start the
+    day after the deadline.
+    """
+    late = (today - due_on).days
+    if late < -days_before:
+        return None
+    if late < 0:
+        return "due_soon"
+    if on_the_day:
+        week = late // every
+        return "due_today" if week == 0 else f"overdue_week_{week}"
+    if late == 0:
+        return None
+    return f"overdue_week_{(late + every - 1) // every}"
+
+
+def when_due(due_on: date, today: date) -> str:
+    """'due on 5 March 2026, in 7 days', 'due today, 5 March 2026', 'overdue: it was due on ... (9 days ago)'."""
+    days = (due_on - today).days
+    if days > 0:
+        return f"due on {uk_date(due_on)}, in {days} day{'s' if days != 1 else ''}"
+    if days == 0:
+        return f"due today, {uk_date(due_on)}"
+    return f"overdue: it was due on {uk_date(due_on)} ({-days} day{'s' if days != -1 else ''} ago)"
+
+
+def due_in_short(due_on: date, today: date) -> str:
+    """For a subject line: 'due in 7 days', 'due today', '9 days overdue'."""
+    days = (due_on - today).days
+    if days > 0:
+        return f"due in {days} day{'s' if days != 1 else ''}"
+    return "due today" if days == 0 else f"{-days} day{'s' if days != -1 else ''} overdue"
+
+
+def coordinators_of(reviews: Iterable[Review]) -> dict[int, list[User]]:
+    """The enabled coordinators of each review's lead and joint partnerships, in one query."""
+    reviews = list(reviews)
+    partnerships = {p for review in reviews for p in review.partnership_ids}
+    by_partnership: dict[int, list[User]] = {}
+    if partnerships:
+        rows = db.session.execute(
+            sa.select(RoleAssignment.partnership_id, User)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(RoleAssignment.role == Role.COORDINATOR, RoleAssignment.partnership_id.in_(partnerships),
+                   User.is_enabled.is_(True))
+            .order_by(User.id)
+        ).unique().all()
+        for partnership_id, person in rows:
+            by_partnership.setdefault(partnership_id, []).append(person)
+    result = {}
+    for review in reviews:
+        people = {p.id: p for pid in sorted(review.partnership_ids) for p in by_partnership.get(pid, [])}
+        result[review.id] = list(people.values())
+    return result
+
+
+def _deadline_items(kind: str, today: date, found: Iterable[tuple[Review, deadlines.Deadline]], what: str,
+                    item_name: str) -> Iterator[DueItem]:
+    owed = [(review, deadline, occasion) for review, deadline in found
+            if deadline.pending and (occasion := deadline_occasion(deadline.due_on, today))]
+    recipients = coordinators_of(review for review, _, _ in owed)
+    for review, deadline, occasion in owed:
+        due = when_due(deadline.due_on, today)
+        yield DueItem(
+            kind=kind, review=review, recipients=recipients[review.id], item=f"review:{review.id}:{item_name}",
+            due_on=deadline.due_on, occasion=occasion,
+            subject=f"{review.reference}: {deadline.name} {due_in_short(deadline.due_on, today)}",
+            lines=(f"For review {review.reference} ({review.pseudonym}), {what} is {due}.",),
+        )
+
+
+@reminder_source("decision_due")
+def decisions_due(today: date) -> Iterator[DueItem]:
+    """Coordinators: the decision whether to hold a review, one month from notification."""
+    reviews = db.session.scalars(
+        sa.select(Review).where(Review.status.in_(deadlines.DECISION_PENDING)).order_by(Review.id)
+    ).unique().all()
+    found = ((review, deadlines.decision_deadline(review)) for review in reviews)
+    yield from _deadline_items("decision_due", today, found, "the decision whether to hold a review", "decision")
+
+
+@reminder_source("report_due")
+def reports_due(today: date) -> Iterator[DueItem]:
+    """Coordinators: the report to the Home Office, six months from the decision."""
+    reviews = db.session.scalars(
+        sa.select(Review)
+        .where(Review.status.in_(deadlines.REPORT_PENDING | {"revising"}), Review.decision_on.is_not(None))
+        .options(selectinload(Review.qa_rounds)).order_by(Review.id)
+    ).unique().all()
+    found = ((review, deadline) for review in reviews if (deadline := deadlines.report_deadline(review)))
+    yield from _deadline_items("report_due", today, found, "the report to the Home Office", "home_office_report")
+
+
+WHAT_IS_ASKED = {
+    PanelRole.INDEPENDENT_CHAIR: (
+        "As independent chair you lead the panel: agree the terms of reference, chair its meetings, and keep "
+        "responsibility for the overview report, executive summary and action plan.",
+    ),
+    PanelRole.REPORT_AUTHOR: (
+        "As report author you write the overview report, executive summary and action plan from the panel's "
+        "work, for the chair and the panel to sign off.",
+    ),
+    PanelRole.AGENCY_REPRESENTATIVE: (
+        "As your agency's representative you attend the panel's meetings, return your agency's scoping response, "
+        "Individual Management Review (IMR) and chronology by the dates asked, and see your agency's "
+        "recommendations through.",
+    ),
+    PanelRole.ADVOCATE: (
+        "As advocate you bring the family's and friends' views to the panel and keep them informed of its work.",
+    ),
+    PanelRole.OBSERVER: ("As an observer you attend the panel's meetings; you are not asked for written input.",),
+}
+
+
+@reminder_source("panel_welcome")
+def new_panel_members(today: date) -> Iterator[DueItem]:
+    """A person newly on a review's panel: a welcome saying what is asked of them."""
+    memberships = db.session.scalars(
+        sa.select(PanelMembership)
+        .join(User, User.id == PanelMembership.user_id)
+        .where(PanelMembership.started_on <= today, PanelMembership.started_on >= today - timedelta(days=WELCOME_WITHIN_DAYS),
+               sa.or_(PanelMembership.ended_on.is_(None), PanelMembership.ended_on >= today), User.is_enabled.is_(True))
+        .options(selectinload(PanelMembership.review)).order_by(PanelMembership.id)
+    ).unique().all()
+    for membership in memberships:
+        review = membership.review
+        yield DueItem(
+            kind="panel_welcome", review=review, recipients=[membership.user], item=f"panel_membership:{membership.id}",
+            due_on=membership.started_on, occasion="welcome",
+            subject=f"{review.reference}: welcome to the review panel",
+            lines=(
+                f"You are on the panel of review {review.reference} ({review.pseudonym}) from "
+                f"{uk_date(membership.started_on)}, as {membership.panel_role.label.lower()} for {membership.agency.name}.",
+                *WHAT_IS_ASKED[membership.panel_role],
+                "Case material is OFFICIAL-SENSITIVE: read and record it in the tracker, never by e-mail. "
+                "Sign in to see the review, its terms of reference and the dates asked of you.",
+            ),
+        )
