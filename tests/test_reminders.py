@@ -302,7 +302,7 @@ def test_a_new_panel_member_is_welcomed_once_with_what_is_asked_of_them(smtp):
     assert f"You are on the panel of review {review.reference} (Scott) from 1 June 2026" in body
     assert "Individual Management Review (IMR) and chronology" in body
     assert "As independent chair you lead the panel" in welcomes[chair.email].get_content()
-    assert f"https://dhr.example.org/reviews/{review.reference}" in body
+    assert f"https://dhr.example.org/cases/{review.reference}" in body
 
 
 # --- Nothing restricted leaves the service ---------------------------------------------------------
@@ -378,7 +378,7 @@ def test_without_smtp_development_keeps_messages_in_the_outbox(app):
     kept = db.session.scalars(sa.select(OutboxMessage)).all()
     assert [(m.recipient_email, m.subject) for m in kept] == [
         (coordinator.email, f"{review.reference}: Decision whether to hold a review due in 7 days")]
-    assert f"https://dhr.example.org/reviews/{review.reference}" in kept[0].body
+    assert f"https://dhr.example.org/cases/{review.reference}" in kept[0].body
 
 
 def test_production_without_smtp_refuses_to_send_and_says_why(app):

@@ -51,7 +51,7 @@ class DueItem:
     link_path: str = ""  # where to act, relative to the service's address; default: the case page
 
     def path(self) -> str:
-        return self.link_path or f"/reviews/{self.review.reference}"
+        return self.link_path or f"/cases/{self.review.reference}"
 
 
 ReminderSource = Callable[[date], Iterable[DueItem]]
