@@ -8,3 +8,7 @@ __all__ = [
     "AccessLogEntry", "CaseEvent", "Organisation", "PanelMembership", "QARound", "RecoveryCode", "Review", "ReviewHold",
     "RoleAssignment", "User",
 ]
+
+from ssgp_dhr.documents.models import Document, DocumentVersion
+
+__all__ += ["Document", "DocumentVersion"]
