@@ -163,7 +163,7 @@ def extract_text(version: DocumentVersion) -> str | None:
     """
     path = storage.path_of(version.stored_name)
     if version.file_kind in ("txt", "csv"):
-        return path.read_text(encoding="utf-8-sig")
+        return path.read_bytes().decode("utf-8-sig")
     if version.file_kind not in _TEXT_PARTS:
         return None
     members, line_tags = _TEXT_PARTS[version.file_kind]

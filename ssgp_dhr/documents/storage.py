@@ -152,5 +152,6 @@ def with_extension(name: str, kind: FileKind) -> str:
 def content_disposition(filename: str) -> str:
     """`attachment` with an ASCII fallback name and the full name in RFC 5987 `filename*`."""
     fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    fallback = re.sub(r"[^A-Za-z0-9 ._()-]", "_", fallback).strip(" .") or "document"
+    fallback = re.sub(r"[^A-Za-z0-9 ._()-]", "_", fallback)
+    fallback = re.sub(r"\s+", " ", fallback).strip(" .") or "document"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
