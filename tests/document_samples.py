@@ -6,8 +6,8 @@ import io
 import zipfile
 
 PDF = b"%PDF-1.4\n% fictional test file\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-TEXT = "Chronology of agency contact (fictional).\n2024-01-02: GP appointment.\n".encode()
-CSV = "Date,Agency,Contact\r\n2024-01-02,GP,Appointment\r\n".encode()
+TEXT = b"Chronology of agency contact (fictional).\n2024-01-02: GP appointment.\n"
+CSV = b"Date,Agency,Contact\r\n2024-01-02,GP,Appointment\r\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 200
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 200
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 50
@@ -28,7 +28,8 @@ DOCX = _zip([
     ("[Content_Types].xml", b"<Types xmlns='http://schemas.openxmlformats.org/package/2006/content-types'/>"),
     ("word/document.xml", f"<w:document xmlns:w='{W}'><w:body>"
                           "<w:p><w:r><w:t>Overview report</w:t></w:r></w:p>"
-                          "<w:p><w:r><w:t xml:space='preserve'>Scott was </w:t></w:r><w:r><w:t>known to services.</w:t></w:r></w:p>"
+                          "<w:p><w:r><w:t xml:space='preserve'>Scott was </w:t></w:r>"
+                          "<w:r><w:t>known to services.</w:t></w:r></w:p>"
                           "</w:body></w:document>".encode()),
 ])
 XLSX = _zip([

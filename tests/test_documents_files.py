@@ -23,7 +23,7 @@ def store_files() -> set[str]:
     return {p.name for p in directory.iterdir()} if directory.exists() else set()
 
 
-def upload(content: bytes, filename: str, review=None, by=None):  # noqa: ANN001, ANN201
+def upload(content: bytes, filename: str, review=None, by=None):
     review = review or factories.review_at("commissioned")
     by = by or factories.coordinator()
     return services.upload_document(review, by, document_type=DocumentType.IMR, title="IMR – Constabulary",
@@ -127,7 +127,7 @@ def test_a_database_failure_after_the_file_is_written_removes_the_file(monkeypat
     written: list[str] = []
     real_save = storage.save
 
-    def save_and_note(stream, filename):  # noqa: ANN001, ANN202
+    def save_and_note(stream, filename):
         stored = real_save(stream, filename)
         written.append(stored.stored_name)
         assert storage.path_of(stored.stored_name).exists()  # the file really was on disk
