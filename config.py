@@ -45,6 +45,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
 
     MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
+    # Uploaded documents: outside the web root, each under a random name the server makes.
+    DOCUMENT_STORE_PATH = os.environ.get("DOCUMENT_STORE_PATH") or str(INSTANCE_DIR / "documents")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     # How many reverse proxies stand in front: their X-Forwarded-For/-Proto give the client's address

@@ -108,9 +108,10 @@ def _register_blueprints(app: Flask) -> None:
     from ssgp_dhr.accounts.admin import admin
     from ssgp_dhr.accounts.views import accounts
     from ssgp_dhr.cases.views import cases
+    from ssgp_dhr.documents.views import documents
     from ssgp_dhr.health import health
     from ssgp_dhr.reminders.views import reminders
 
-    for blueprint in (health, accounts, admin, cases, reminders):
+    for blueprint in (health, accounts, admin, cases, reminders, documents):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.dhr)

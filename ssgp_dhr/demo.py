@@ -6,6 +6,7 @@ so their history is the same as for a review worked in the tracker.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +20,8 @@ from ssgp_dhr.accounts.passwords import hash_password
 from ssgp_dhr.cases import services
 from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review
 from ssgp_dhr.clock import today_uk, utcnow
+from ssgp_dhr.documents import services as document_services
+from ssgp_dhr.documents.models import DocumentType
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 
@@ -148,7 +151,32 @@ def _notify(coordinator: User, lead: Organisation, pseudonym: str, victim: str, 
     )
 
 
+# The documents a demo review has before each step (the workflow asks for them), as small text files.
+DEMO_DOCUMENTS = {
+    "convene_panel": ((DocumentType.TERMS_OF_REFERENCE, "Terms of reference", "terms-of-reference.txt"),),
+    "submit": (
+        (DocumentType.OVERVIEW_REPORT, "Overview report", "overview-report.txt"),
+        (DocumentType.EXECUTIVE_SUMMARY, "Executive summary", "executive-summary.txt"),
+        (DocumentType.ACTION_PLAN, "Action plan", "action-plan.csv"),
+    ),
+}
+
+
+def _demo_document_text(review: Review, title: str, filename: str) -> bytes:
+    if filename.endswith(".csv"):
+        return ("Recommendation,Agency,Owner,Due\r\n"
+                f"Share risk information at MARAC ({review.pseudonym} demo),Constabulary,Demo owner,31/03/2099\r\n"
+                "Review domestic abuse training,City Council,Demo owner,30/06/2099\r\n").encode()
+    return (f"{title} – {review.reference} ({review.pseudonym})\n\n"
+            "FICTIONAL DEMONSTRATION DOCUMENT. Every name, date and event in it is invented.\n"
+            "It exists so that the tracker's demo data has documents to list and download.\n").encode()
+
+
 def _step(review: Review, actor: User, trigger: str, **data: object) -> None:
+    for document_type, title, filename in DEMO_DOCUMENTS.get(trigger, ()):
+        document_services.upload_document(
+            review, actor, document_type=document_type, title=f"{title} (demo)", filename=filename,
+            stream=io.BytesIO(_demo_document_text(review, title, filename)))
     services.advance(review, trigger, actor, review.version, **data)
 
 

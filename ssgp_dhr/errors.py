@@ -21,9 +21,13 @@ MESSAGES = {
 }
 
 
-def _render(status: int, detail: str | None = None):  # noqa: ANN202
+def render_error(status: int, detail: str | None = None):  # noqa: ANN201
+    """The house error page for `status`, with `detail` in place of the usual sentence."""
     title, body = MESSAGES.get(status, MESSAGES[500])
     return render_template("error.html", status=status, title=title, body=detail or body), status
+
+
+_render = render_error
 
 
 def init_app(app: Flask) -> None:

@@ -9,3 +9,7 @@ __all__ = [
     "AccessLogEntry", "CaseEvent", "Organisation", "OutboxMessage", "PanelMembership", "QARound", "RecoveryCode",
     "Reminder", "Review", "ReviewHold", "RoleAssignment", "User",
 ]
+
+from ssgp_dhr.documents.models import Document, DocumentVersion
+
+__all__ += ["Document", "DocumentVersion"]

@@ -50,7 +50,7 @@ def app() -> Iterator[Flask]:
         _reset_postgres(url)
     application = create_app("test", {
         "SQLALCHEMY_DATABASE_URI": url,
-        "DHR_UPLOAD_DIR": str(_TMP / "uploads"),
+        "DOCUMENT_STORE_PATH": str(_TMP / "documents"),
     })
     with application.app_context():
         upgrade()

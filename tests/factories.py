@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import date, timedelta
 from typing import Any
@@ -13,6 +14,8 @@ from ssgp_dhr.accounts.passwords import hash_password
 from ssgp_dhr.cases import services
 from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review
 from ssgp_dhr.clock import today_uk
+from ssgp_dhr.documents import services as document_services
+from ssgp_dhr.documents.models import DocumentType, DocumentVersion
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 
@@ -137,12 +140,37 @@ PATHS = {
 }
 
 
+# The documents each trigger's requirements ask for (ssgp_dhr.documents.services).
+DOCUMENTS_NEEDED = {
+    "convene_panel": (DocumentType.TERMS_OF_REFERENCE,),
+    "submit": (DocumentType.OVERVIEW_REPORT, DocumentType.EXECUTIVE_SUMMARY, DocumentType.ACTION_PLAN),
+}
+
+
+def document(review: Review, by: User | None = None, document_type: DocumentType = DocumentType.OTHER,
+             title: str | None = None, content: bytes = b"Fictional test document.\n", filename: str = "notes.txt",
+             ) -> DocumentVersion:
+    """A document uploaded to `review` through the real service (by a coordinator of its lead partnership)."""
+    by = by or coordinator(review.lead_partnership)
+    return document_services.upload_document(review, by, document_type=document_type,
+                                             title=title or document_type.label, stream=io.BytesIO(content),
+                                             filename=filename)
+
+
+def provide_documents(review: Review, trigger: str, by: User | None = None) -> None:
+    """Upload the documents `trigger` needs that `review` does not have yet."""
+    for document_type in DOCUMENTS_NEEDED.get(trigger, ()):
+        if not document_services.has_document(review, document_type):
+            document(review, by, document_type)
+
+
 def review_at(status: str, by: User | None = None, **fields: Any) -> Review:
-    """A review taken through the real workflow to `status`."""
+    """A review taken through the real workflow to `status`, with the documents each step needs."""
     lead = fields.pop("lead", None) or ssgp()
     by = by or coordinator(lead)
     review = notified_review(by, lead=lead, notified_on=today_uk() - timedelta(days=200), **fields)
     for trigger in PATHS[status]:
+        provide_documents(review, trigger, by)
         services.advance(review, trigger, by, review.version, **trigger_data(review, trigger))
     assert review.status == status
     return review

@@ -80,6 +80,7 @@ def test_case_page_for_a_coordinator_shows_facts_deadlines_stage_actions_and_tim
     assert buttons == {
         "Convene the panel": action_url(review, "convene_panel"),
         "Put on hold": action_url(review, "pause"),
+        "Upload a document": f"/cases/{review.reference}/documents/new",
     }
     assert "govuk-button--secondary" not in page.find("a", string=lambda s: s and "Convene" in s)["class"]
     not_yet = page.find(id="not-yet").get_text(" ", strip=True)
@@ -152,6 +153,7 @@ def test_a_review_goes_from_notified_to_closed_through_the_forms(act_as):
     client = act_as(coordinator)
     for trigger in ("commission", "convene_panel", "pause", "resume", "submit", "request_revisions", "resubmit",
                     "approve", "publish", "close"):
+        factories.provide_documents(reload(review), trigger, coordinator)
         review = reload(review)
         data = form_data(factories.trigger_data(review, trigger))
         data["version"] = review.version
@@ -161,7 +163,7 @@ def test_a_review_goes_from_notified_to_closed_through_the_forms(act_as):
     assert review.status == "closed"
     assert review.published_documents == "overview_report,executive_summary"
     page = client.get(f"/cases/{review.reference}")
-    assert len(page.select(".moj-timeline__item")) == 11
+    assert len(page.select(".moj-timeline__item")) == 11 + 4  # and the four documents uploaded
     timeline = page.select_one(".moj-timeline").get_text(" ", strip=True)
     assert "Name of the independent chair: Independent Chair" in timeline and "More on agency contact." in timeline
     assert "Documents published: Overview report, Executive summary" in timeline
@@ -191,7 +193,9 @@ def test_missing_data_names_each_requirement(act_as):
     page = act_as(coordinator).post(action_url(review, "convene_panel"), {"version": review.version},
                                     expected_status=400)
     hrefs = [a["href"] for a in page.select(".govuk-error-summary a")]
-    assert hrefs == ["#chair_name", "#chair_appointed_on-day", "#terms_of_reference_agreed_on-day"]
+    # The date, and the terms of reference document, both link to the date the terms were agreed.
+    assert hrefs == ["#chair_name", "#chair_appointed_on-day", "#terms_of_reference_agreed_on-day",
+                     "#terms_of_reference_agreed_on-day"]
     assert page.select_one("#chair_name-error") is not None  # the message is by the field too
 
 

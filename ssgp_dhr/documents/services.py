@@ -1,0 +1,202 @@
+"""Actions on documents: upload a new document or a new version, mark one published, read one back.
+
+Pages, the CLI, demo data and tests all call these. Each writes the file first (see storage.py),
+then the rows and the review's history in one commit; if the commit fails the file is removed,
+so a failure leaves neither a row without a file nor a file without a row.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from typing import BinaryIO
+from xml.etree import ElementTree
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ssgp_dhr.accounts.models import User
+from ssgp_dhr.cases.history import append_event
+from ssgp_dhr.cases.models import EventKind, Review
+from ssgp_dhr.cases.workflow import requires
+from ssgp_dhr.clock import utcnow
+from ssgp_dhr.documents import policy, storage
+from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion, ProtectiveMarking
+from ssgp_dhr.documents.storage import FileRefused
+from ssgp_dhr.extensions import db
+
+__all__ = [
+    "DocumentError", "FileRefused", "NotPermitted", "documents_of", "extract_text", "has_document", "mark_published",
+    "open_version", "upload_document", "upload_version",
+]
+
+TITLE_MAX = 200
+
+
+class DocumentError(Exception):
+    """A request about documents that is refused; `str()` is a sentence for the user."""
+
+
+class NotPermitted(DocumentError):
+    pass
+
+
+class UploadConflict(DocumentError):
+    """Someone else changed the review or the document at the same moment: nothing was saved."""
+
+
+def documents_of(review: Review) -> list[Document]:
+    return list(db.session.scalars(
+        sa.select(Document).where(Document.review_id == review.id)
+        .order_by(Document.document_type, Document.created_at, Document.id)))
+
+
+def has_document(review: Review, document_type: DocumentType) -> bool:
+    """Whether `review` has at least one uploaded `document_type` (every document has a version)."""
+    if review.id is None:
+        return False
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        Document.review_id == review.id, Document.document_type == document_type))))
+
+
+def upload_document(review: Review, actor: User, *, document_type: DocumentType | str, title: str,
+                    stream: BinaryIO, filename: str | None) -> DocumentVersion:
+    """Add a new document to `review` with `stream` as its first version."""
+    if not policy.can_upload(actor, review):
+        raise NotPermitted("Only the review's coordinators, independent chair and report author can upload documents")
+    title = " ".join((title or "").split())
+    if not title:
+        raise DocumentError("Enter a title for the document")
+    if len(title) > TITLE_MAX:
+        raise DocumentError(f"The title must be {TITLE_MAX} characters or fewer")
+    document = Document(review=review, document_type=DocumentType(document_type), title=title,
+                        marking=ProtectiveMarking.OFFICIAL_SENSITIVE)
+    return _store_version(review, document, actor, stream, filename, number=1)
+
+
+def upload_version(document: Document, actor: User, *, stream: BinaryIO, filename: str | None) -> DocumentVersion:
+    """Add the next version of `document`; the earlier versions stay as they were."""
+    if not policy.can_upload(actor, document.review):
+        raise NotPermitted("Only the review's coordinators, independent chair and report author can upload documents")
+    return _store_version(document.review, document, actor, stream, filename, number=document.latest.number + 1)
+
+
+def _store_version(review: Review, document: Document, actor: User, stream: BinaryIO, filename: str | None,
+                   *, number: int) -> DocumentVersion:
+    stored = storage.save(stream, filename or "")
+    try:
+        version = DocumentVersion(
+            document=document, number=number, stored_name=stored.stored_name, original_filename=stored.filename,
+            file_kind=stored.kind.name, content_type=stored.kind.content_type, size_bytes=stored.size_bytes,
+            sha256=stored.sha256, uploaded_by_id=actor.id, uploaded_at=utcnow(),
+        )
+        db.session.add(version)
+        # The history records what was uploaded, never what the file says.
+        append_event(review, actor, EventKind.CHANGE, based_on_version=review.version, field="documents",
+                     to_value=f"{document.document_type.label} “{document.title}”, version {number} uploaded",
+                     payload={"document_type": document.document_type.value, "title": document.title,
+                              "version": number, "sha256": stored.sha256, "size_bytes": stored.size_bytes,
+                              "file_kind": stored.kind.name})
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        storage.remove(stored.stored_name)
+        raise UploadConflict("Someone else changed this review at the same moment. Nothing was saved: "
+                             "upload the file again") from None
+    except BaseException:
+        db.session.rollback()
+        storage.remove(stored.stored_name)
+        raise
+    return version
+
+
+def mark_published(document: Document, actor: User) -> bool:
+    """Mark `document` published: from then on it is public, and managers may download it.
+
+    For the publication step. Only documents marked this way may ever be shown to the public.
+    Returns False (and changes nothing) if it was already published.
+    """
+    review = document.review
+    if not policy.can_mark_published(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can mark a document published")
+    if document.is_published:
+        return False
+    try:
+        document.marking = ProtectiveMarking.PUBLISHED
+        document.published_at = utcnow()
+        append_event(review, actor, EventKind.CHANGE, based_on_version=review.version, field="documents",
+                     from_value=f"{document.document_type.label} “{document.title}” {ProtectiveMarking.OFFICIAL_SENSITIVE.label}",
+                     to_value=f"{document.document_type.label} “{document.title}” published",
+                     payload={"document_type": document.document_type.value, "title": document.title,
+                              "marking": ProtectiveMarking.PUBLISHED.value, "version": document.latest.number,
+                              "sha256": document.latest.sha256})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return True
+
+
+def open_version(version: DocumentVersion) -> BinaryIO:
+    """The stored bytes of `version`, for reading (the caller checks the reader may)."""
+    return storage.path_of(version.stored_name).open("rb")
+
+
+# --- Text, for checks such as looking for real names before publication ----------------------
+
+# For each zip-based kind: the members holding the words, and the elements that are one line each.
+_TEXT_PARTS = {
+    "docx": (re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml"), {"p"}),
+    "odt": (re.compile(r"content\.xml"), {"p", "h"}),
+    "xlsx": (re.compile(r"xl/(sharedStrings|worksheets/sheet\d+)\.xml"), {"si", "is"}),
+}
+_TEXT_LIMIT = 50 * 1024 * 1024  # unpacked XML read per member: a zip bomb is refused, not unpacked
+
+
+def extract_text(version: DocumentVersion) -> str | None:
+    """The words in `version`, or None where they cannot be read here (PDF).
+
+    Text files as they are; DOCX, ODT and XLSX from the XML inside the zip, one paragraph or cell per
+    line. A caller checking a document (e.g. for real names before publication) must treat None
+    as "check this one by hand", never as "nothing found".
+    """
+    path = storage.path_of(version.stored_name)
+    if version.file_kind in ("txt", "csv"):
+        return path.read_bytes().decode("utf-8-sig")
+    if version.file_kind not in _TEXT_PARTS:
+        return None
+    members, line_tags = _TEXT_PARTS[version.file_kind]
+    lines: list[str] = []
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not members.fullmatch(info.filename):
+                continue
+            if info.file_size > _TEXT_LIMIT:
+                raise DocumentError(f"{info.filename} is too large to read")
+            # ElementTree neither fetches external entities nor expands nested ones.
+            root = ElementTree.fromstring(archive.read(info))  # noqa: S314
+            for element in root.iter():
+                if element.tag.rsplit("}", 1)[-1] in line_tags:
+                    text = "".join(element.itertext()).strip()
+                    if text:
+                        lines.append(text)
+    return "\n".join(lines)
+
+
+# --- What the workflow needs from documents ---------------------------------------------------
+
+# Each predicate names, as a default, the action's form field its sentence is shown against.
+@requires("convene_panel", "Upload the agreed terms of reference (a Terms of reference document) before convening the panel")
+def _terms_of_reference_uploaded(facts, field: str = "terms_of_reference_agreed_on") -> bool:  # noqa: ANN001
+    return has_document(facts.review, DocumentType.TERMS_OF_REFERENCE)
+
+
+SUBMISSION_DOCUMENTS = {
+    DocumentType.OVERVIEW_REPORT: "overview_report_completed_on",
+    DocumentType.EXECUTIVE_SUMMARY: "executive_summary_completed_on",
+    DocumentType.ACTION_PLAN: "action_plan_completed_on",
+}
+for _document_type, _field in SUBMISSION_DOCUMENTS.items():
+    requires("submit", f"Upload the {_document_type.label.lower()} before submitting to the Home Office")(
+        lambda facts, document_type=_document_type, field=_field: has_document(facts.review, document_type))
