@@ -107,7 +107,9 @@ def _register_blueprints(app: Flask) -> None:
     from ssgp_dhr.accounts.views import accounts
     from ssgp_dhr.cases.views import cases
     from ssgp_dhr.health import health
+    from ssgp_dhr.panel import requirements  # noqa: F401 - registers the panel's workflow requirements
+    from ssgp_dhr.panel.views import panel
 
-    for blueprint in (health, accounts, admin, cases):
+    for blueprint in (health, accounts, admin, cases, panel):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.dhr)

@@ -8,3 +8,21 @@ __all__ = [
     "AccessLogEntry", "CaseEvent", "Organisation", "PanelMembership", "QARound", "RecoveryCode", "Review", "ReviewHold",
     "RoleAssignment", "User",
 ]
+
+# Imported last: the panel's models refer to reviews and memberships above.
+from ssgp_dhr.panel.models import (
+    AgencyRequest,
+    FamilyContact,
+    FamilyEvent,
+    FamilyInvolvement,
+    InputEntry,
+    InputRevision,
+    MeetingAction,
+    MeetingAttendance,
+    PanelMeeting,
+)
+
+__all__ += [
+    "AgencyRequest", "FamilyContact", "FamilyEvent", "FamilyInvolvement", "InputEntry", "InputRevision",
+    "MeetingAction", "MeetingAttendance", "PanelMeeting",
+]

@@ -49,6 +49,7 @@ def add_reviews(coordinator, count: int) -> None:
             services.advance(review, "commission", coordinator, review.version, **factories.trigger_data(review, "commission"))
         if n % 20 == 1:  # commissioned just above
             for trigger in ("convene_panel", "submit"):
+                factories.ready_for(review, trigger)
                 services.advance(review, trigger, coordinator, review.version, **factories.trigger_data(review, trigger))
 
 

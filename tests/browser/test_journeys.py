@@ -72,6 +72,7 @@ def test_record_a_notification_and_take_it_to_publication(visit):
     review = db.session.scalar(sa.select(Review).where(Review.reference == reference))
     for trigger in ("commission", "convene_panel", "submit", "approve", "publish"):
         db.session.refresh(review)
+        factories.ready_for(review, trigger)
         press(page, f"a.govuk-button[href$='/actions/{trigger}']")
         you.check(f"{trigger} form")
         fill_action(page, factories.trigger_data(review, trigger))
@@ -91,6 +92,7 @@ def test_record_a_notification_and_take_it_to_publication(visit):
 def test_a_stale_submit_from_another_browser_is_shown_and_can_be_resubmitted(visit):
     first, second = coordinator(), coordinator()
     review = factories.review_at("commissioned", by=first)
+    factories.ready_for(review, "convene_panel")
     alice, bob = visit("first"), visit("second")
     sign_in(alice.page, alice.base_url, first)
     sign_in(bob.page, bob.base_url, second)
