@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ssgp_dhr.accounts.models import Role, User
@@ -227,7 +227,7 @@ def open_requests_for(user: User) -> list[AgencyRequest]:
         .where(PanelMembership.user_id == user.id, PanelMembership.started_on <= today,
                sa.or_(PanelMembership.ended_on.is_(None), PanelMembership.ended_on > today),
                AgencyRequest.status.in_(OUTSTANDING))
-        .order_by(AgencyRequest.due_on)
+        .options(joinedload(AgencyRequest.review)).order_by(AgencyRequest.due_on)
     ).unique())
 
 
