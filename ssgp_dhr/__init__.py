@@ -110,8 +110,10 @@ def _register_blueprints(app: Flask) -> None:
     from ssgp_dhr.cases.views import cases
     from ssgp_dhr.documents.views import documents
     from ssgp_dhr.health import health
+    from ssgp_dhr.panel import requirements  # noqa: F401 - registers the panel's workflow requirements
+    from ssgp_dhr.panel.views import panel
     from ssgp_dhr.reminders.views import reminders
 
-    for blueprint in (health, accounts, admin, cases, reminders, documents):
+    for blueprint in (health, accounts, admin, cases, reminders, documents, panel):
         app.register_blueprint(blueprint)
     app.cli.add_command(cli.dhr)

@@ -24,6 +24,8 @@ from ssgp_dhr.documents import services as document_services
 from ssgp_dhr.documents.models import DocumentType
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
+from ssgp_dhr.panel import services as panel_services
+from ssgp_dhr.panel.models import InputKind, RequestKind, RequestStatus
 
 DEMO_PASSWORD = "demo-password-not-for-real-use"  # noqa: S105 - fictional demo accounts only
 
@@ -202,22 +204,23 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
     avery = _notify(alex, ssgp, "Avery", "Pat Imaginary", "Jo Imaginary", 45, died_days_ago=220)
     _step(avery, alex, "commission", decision_on=avery.notified_on + timedelta(days=25),
           home_office_told_on=avery.notified_on + timedelta(days=26))
-    _step(avery, alex, "convene_panel", chair_name=chair.full_name,
-          chair_appointed_on=avery.notified_on + timedelta(days=40),
-          terms_of_reference_agreed_on=avery.notified_on + timedelta(days=55))
     _seat_panel(avery, [(chair, orgs["SSGP"], PanelRole.INDEPENDENT_CHAIR),
                         (police, orgs["Constabulary"], PanelRole.AGENCY_REPRESENTATIVE),
                         (health, orgs["NHS Glos"], PanelRole.AGENCY_REPRESENTATIVE)])
+    _step(avery, alex, "convene_panel", chair_name=chair.full_name,
+          chair_appointed_on=avery.notified_on + timedelta(days=40),
+          terms_of_reference_agreed_on=avery.notified_on + timedelta(days=55))
+    _panel_work(avery, alex, orgs, police, health)
 
     # On hold for a criminal trial.
     quinn = _notify(sam, sg, "Quinn", "Lou Madeup", "Ray Madeup", 52, died_days_ago=300)
     _step(quinn, sam, "commission", decision_on=quinn.notified_on + timedelta(days=28),
           home_office_told_on=quinn.notified_on + timedelta(days=29))
+    _seat_panel(quinn, [(chair, orgs["SG"], PanelRole.INDEPENDENT_CHAIR),
+                        (health, orgs["NHS Glos"], PanelRole.AGENCY_REPRESENTATIVE)])
     _step(quinn, sam, "convene_panel", chair_name=chair.full_name,
           chair_appointed_on=quinn.notified_on + timedelta(days=45),
           terms_of_reference_agreed_on=quinn.notified_on + timedelta(days=60))
-    _seat_panel(quinn, [(chair, orgs["SG"], PanelRole.INDEPENDENT_CHAIR),
-                        (health, orgs["NHS Glos"], PanelRole.AGENCY_REPRESENTATIVE)])
     _step(quinn, sam, "pause", hold_reason="criminal_proceedings",
           hold_details="Crown Court trial listed; panel agreed to pause interviews with the family until verdict.",
           hold_started_on=quinn.notified_on + timedelta(days=90), hold_expected_end_on=today + timedelta(days=60))
@@ -257,12 +260,39 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
 def _through_submission(review: Review, coordinator: User, chair: User) -> None:
     n = review.notified_on
     _step(review, coordinator, "commission", decision_on=n + timedelta(days=24), home_office_told_on=n + timedelta(days=25))
+    _seat_panel(review, [(chair, review.lead_partnership, PanelRole.INDEPENDENT_CHAIR)])
     _step(review, coordinator, "convene_panel", chair_name=chair.full_name, chair_appointed_on=n + timedelta(days=40),
           terms_of_reference_agreed_on=n + timedelta(days=50))
+    panel_services.update_family(review, coordinator, advocate_organisation="AAFDA (demo)",
+                                 pseudonym_agreed_on=n + timedelta(days=70), draft_shared_on=n + timedelta(days=236))
     _step(review, coordinator, "submit", overview_report_completed_on=n + timedelta(days=230),
           executive_summary_completed_on=n + timedelta(days=232), action_plan_completed_on=n + timedelta(days=235),
           panel_signed_off_on=n + timedelta(days=240), partnership_signed_off_on=n + timedelta(days=250),
           submitted_on=n + timedelta(days=255))
+
+
+def _panel_work(review: Review, coordinator: User, orgs: dict[str, Organisation], police: User, health: User) -> None:
+    """Agency requests (one overdue), a panel meeting, an input log entry and the family's involvement."""
+    today = today_uk()
+    seats = {m.user_id: m.id for m in review.panel}
+    asked = today - timedelta(days=60)
+    panel_services.record_request(review, coordinator, agency_id=orgs["Constabulary"].id, kind=RequestKind.IMR,
+                                  requested_on=asked, due_on=today - timedelta(days=10), responsible_id=seats[police.id])
+    chronology = panel_services.record_request(
+        review, coordinator, agency_id=orgs["NHS Glos"].id, kind=RequestKind.CHRONOLOGY, requested_on=asked,
+        due_on=today - timedelta(days=20), responsible_id=seats[health.id])
+    panel_services.update_request(review, coordinator, chronology.id, status=RequestStatus.ACCEPTED,
+                                  due_on=chronology.due_on, received_on=today - timedelta(days=25),
+                                  responsible_id=seats[health.id], note="Received by secure e-mail (demo).")
+    meeting = panel_services.record_meeting(
+        review, coordinator, held_on=today - timedelta(days=30), agenda="Scoping; terms of reference; family contact.",
+        minutes="Minutes circulated by the chair (demo).", attendee_ids=list(seats.values()))
+    panel_services.add_meeting_action(review, coordinator, meeting.id, description="Send the IMR template to the police.",
+                                      owner_id=seats[police.id], due_on=today + timedelta(days=14))
+    panel_services.post_input(review, police, kind=InputKind.REQUEST_ANSWER,
+                              text="Two call-outs to the address in the year before the death; details in the IMR.")
+    panel_services.update_family(review, coordinator, advocate_name="A. Advocate (demo)",
+                                 advocate_organisation="AAFDA (demo)", pseudonym_agreed_on=today - timedelta(days=40))
 
 
 def _seat_panel(review: Review, members: list[tuple[User, Organisation, PanelRole]]) -> None:

@@ -2,14 +2,24 @@
 
 from ssgp_dhr.accounts.models import AccessLogEntry, RecoveryCode, RoleAssignment, User
 from ssgp_dhr.cases.models import CaseEvent, PanelMembership, QARound, Review, ReviewHold
+from ssgp_dhr.documents.models import Document, DocumentVersion
 from ssgp_dhr.organisations.models import Organisation
+from ssgp_dhr.panel.models import (
+    AgencyRequest,
+    FamilyContact,
+    FamilyEvent,
+    FamilyInvolvement,
+    InputEntry,
+    InputRevision,
+    MeetingAction,
+    MeetingAttendance,
+    PanelMeeting,
+)
 from ssgp_dhr.reminders.models import OutboxMessage, Reminder
 
 __all__ = [
-    "AccessLogEntry", "CaseEvent", "Organisation", "OutboxMessage", "PanelMembership", "QARound", "RecoveryCode",
-    "Reminder", "Review", "ReviewHold", "RoleAssignment", "User",
+    "AccessLogEntry", "AgencyRequest", "CaseEvent", "Document", "DocumentVersion", "FamilyContact", "FamilyEvent",
+    "FamilyInvolvement", "InputEntry", "InputRevision", "MeetingAction", "MeetingAttendance", "Organisation",
+    "OutboxMessage", "PanelMeeting", "PanelMembership", "QARound", "RecoveryCode", "Reminder", "Review",
+    "ReviewHold", "RoleAssignment", "User",
 ]
-
-from ssgp_dhr.documents.models import Document, DocumentVersion
-
-__all__ += ["Document", "DocumentVersion"]

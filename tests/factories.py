@@ -164,13 +164,40 @@ def provide_documents(review: Review, trigger: str, by: User | None = None) -> N
             document(review, by, document_type)
 
 
+def ready_for(review: Review, trigger: str, by: User | None = None) -> None:
+    """Everything `trigger` needs beyond its form: the panel's records and the documents."""
+    prepare_panel(review, trigger)
+    provide_documents(review, trigger, by)
+
+
+def prepare_panel(review: Review, trigger: str) -> None:
+    """Record what the panel's requirements need before `trigger`: an independent chair seated on the
+    panel before it is convened, and the date the draft was shared with the family before submission.
+
+    Written directly, like seat_on_panel, so a test's history holds only the transitions it made."""
+    from ssgp_dhr.panel.models import FamilyInvolvement
+
+    today = today_uk()
+    if trigger == "convene_panel" and not any(
+            m.panel_role is PanelRole.INDEPENDENT_CHAIR and m.is_active_on(today) for m in review.panel):
+        seat_on_panel(review, panel_member(review.lead_partnership), PanelRole.INDEPENDENT_CHAIR)
+    if trigger == "submit":
+        family = db.session.scalar(sa.select(FamilyInvolvement).where(FamilyInvolvement.review_id == review.id))
+        if family is None:
+            family = FamilyInvolvement(review_id=review.id)
+            db.session.add(family)
+        if family.draft_shared_on is None and not family.draft_not_shared_reason:
+            family.draft_shared_on = review.notified_on + timedelta(days=4)
+        db.session.commit()
+
+
 def review_at(status: str, by: User | None = None, **fields: Any) -> Review:
     """A review taken through the real workflow to `status`, with the documents each step needs."""
     lead = fields.pop("lead", None) or ssgp()
     by = by or coordinator(lead)
     review = notified_review(by, lead=lead, notified_on=today_uk() - timedelta(days=200), **fields)
     for trigger in PATHS[status]:
-        provide_documents(review, trigger, by)
+        ready_for(review, trigger, by)
         services.advance(review, trigger, by, review.version, **trigger_data(review, trigger))
     assert review.status == status
     return review

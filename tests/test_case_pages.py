@@ -153,8 +153,8 @@ def test_a_review_goes_from_notified_to_closed_through_the_forms(act_as):
     client = act_as(coordinator)
     for trigger in ("commission", "convene_panel", "pause", "resume", "submit", "request_revisions", "resubmit",
                     "approve", "publish", "close"):
-        factories.provide_documents(reload(review), trigger, coordinator)
         review = reload(review)
+        factories.ready_for(review, trigger, coordinator)
         data = form_data(factories.trigger_data(review, trigger))
         data["version"] = review.version
         response = client.post(action_url(review, trigger), data)
@@ -193,9 +193,10 @@ def test_missing_data_names_each_requirement(act_as):
     page = act_as(coordinator).post(action_url(review, "convene_panel"), {"version": review.version},
                                     expected_status=400)
     hrefs = [a["href"] for a in page.select(".govuk-error-summary a")]
-    # The date, and the terms of reference document, both link to the date the terms were agreed.
+    # The date and the terms of reference document link to the date the terms were agreed; the panel's own
+    # requirement (an independent chair seated on the panel) to the chair.
     assert hrefs == ["#chair_name", "#chair_appointed_on-day", "#terms_of_reference_agreed_on-day",
-                     "#terms_of_reference_agreed_on-day"]
+                     "#terms_of_reference_agreed_on-day", "#chair_name"]
     assert page.select_one("#chair_name-error") is not None  # the message is by the field too
 
 

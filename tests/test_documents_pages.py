@@ -241,6 +241,7 @@ def test_an_oversize_upload_by_someone_off_the_case_reveals_nothing(app, case, s
 def test_convening_the_panel_needs_the_terms_of_reference_document():
     coordinator = factories.coordinator()
     review = factories.review_at("commissioned", by=coordinator)
+    factories.prepare_panel(review, "convene_panel")
     data = factories.trigger_data(review, "convene_panel")
     assert case_services.explain(review, "convene_panel", coordinator, data) == [
         "Upload the agreed terms of reference (a Terms of reference document) before convening the panel"]
@@ -254,6 +255,7 @@ def test_convening_the_panel_needs_the_terms_of_reference_document():
 def test_submitting_needs_the_overview_report_executive_summary_and_action_plan():
     coordinator = factories.coordinator()
     review = factories.review_at("panel", by=coordinator)
+    factories.prepare_panel(review, "submit")
     data = factories.trigger_data(review, "submit")
     assert case_services.explain(review, "submit", coordinator, data) == [
         "Upload the overview report before submitting to the Home Office",
@@ -271,6 +273,7 @@ def test_submitting_needs_the_overview_report_executive_summary_and_action_plan(
 def test_the_guard_is_shown_against_its_field_on_the_action_form(case, signed_in_as):
     coordinator = factories.coordinator()
     review = factories.review_at("commissioned", by=coordinator)
+    factories.prepare_panel(review, "convene_panel")
     data = factories.trigger_data(review, "convene_panel")
     form = {"version": review.version, "chair_name": data["chair_name"]}
     for key in ("chair_appointed_on", "terms_of_reference_agreed_on"):

@@ -49,7 +49,7 @@ def add_reviews(coordinator, count: int) -> None:
             services.advance(review, "commission", coordinator, review.version, **factories.trigger_data(review, "commission"))
         if n % 20 == 1:  # commissioned just above
             for trigger in ("convene_panel", "submit"):
-                factories.provide_documents(review, trigger, coordinator)
+                factories.ready_for(review, trigger, coordinator)
                 services.advance(review, trigger, coordinator, review.version, **factories.trigger_data(review, trigger))
 
 

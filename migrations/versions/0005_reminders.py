@@ -2,7 +2,7 @@
 in-app notifications) and the local outbox of e-mails kept when no SMTP server is configured.
 
 Revision ID: 0005_reminders
-Revises: 0003_documents
+Revises: 0004_panel_work
 Create Date: 2026-11-26 14:55:33.425329
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_reminders'
-down_revision = '0003_documents'
+down_revision = '0004_panel_work'
 branch_labels = None
 depends_on = None
 

@@ -203,7 +203,8 @@ class PanelMembership(db.Model):
     agency: Mapped[Organisation] = relationship(lazy="joined")
 
     def is_active_on(self, day: date) -> bool:
-        return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
+        # ended_on is the day access ended: removing a member today ends their access at once.
+        return self.started_on <= day and (self.ended_on is None or day < self.ended_on)
 
 
 class EventKind(enum.StrEnum):

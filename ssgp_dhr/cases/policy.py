@@ -57,7 +57,7 @@ def visible_reviews_clause(user: User) -> sa.ColumnElement[bool]:
         on_panel = sa.select(PanelMembership.review_id).where(
             PanelMembership.user_id == user.id,
             PanelMembership.started_on <= today,
-            sa.or_(PanelMembership.ended_on.is_(None), PanelMembership.ended_on >= today),
+            sa.or_(PanelMembership.ended_on.is_(None), PanelMembership.ended_on > today),
         )
         clauses.append(Review.id.in_(on_panel))
     return sa.or_(*clauses) if clauses else sa.false()

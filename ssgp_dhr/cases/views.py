@@ -28,6 +28,7 @@ from ssgp_dhr.cases.policy import can_advance, can_see_real_names, can_view_revi
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
+from ssgp_dhr.panel import services as panel_services
 from ssgp_dhr.reminders import services as reminder_services
 
 cases = Blueprint("cases", __name__, template_folder="templates")
@@ -95,6 +96,8 @@ def dashboard():  # noqa: ANN201
         ).unique().all()
         context["open_reviews"] = sorted(open_reviews, key=_sooner_first(today))
         context["waiting_counts"] = Counter(r.status for r in open_reviews if r.status in WAITING_ON)
+        context["overdue_requests"] = panel_services.overdue_counts(
+            sa.or_(Review.lead_partnership_id.in_(coordinated), Review.joint_partnership_id.in_(coordinated)), today)
     if managed:
         in_partnership = sa.or_(Review.lead_partnership_id.in_(managed), Review.joint_partnership_id.in_(managed))
         counts = dict(db.session.execute(
@@ -110,6 +113,7 @@ def dashboard():  # noqa: ANN201
             sa.select(Review).where(visible_reviews_clause(_panel_only(current_user)))
             .options(selectinload(Review.qa_rounds)).order_by(Review.reference)
         ).unique().all()
+        context["my_requests"] = panel_services.open_requests_for(current_user)
     return render_template("cases/dashboard.html", **context)
 
 

@@ -71,7 +71,7 @@ def test_record_a_notification_and_take_it_to_publication(visit):
 
     review = db.session.scalar(sa.select(Review).where(Review.reference == reference))
     for trigger in ("commission", "convene_panel", "submit", "approve", "publish"):
-        factories.provide_documents(review, trigger)
+        factories.ready_for(review, trigger)
         db.session.refresh(review)
         page.reload()  # the uploads are newer than the page
         press(page, f"a.govuk-button[href$='/actions/{trigger}']")
@@ -93,7 +93,7 @@ def test_record_a_notification_and_take_it_to_publication(visit):
 def test_a_stale_submit_from_another_browser_is_shown_and_can_be_resubmitted(visit):
     first, second = coordinator(), coordinator()
     review = factories.review_at("commissioned", by=first)
-    factories.provide_documents(review, "convene_panel", first)
+    factories.ready_for(review, "convene_panel", first)
     alice, bob = visit("first"), visit("second")
     sign_in(alice.page, alice.base_url, first)
     sign_in(bob.page, bob.base_url, second)

@@ -1,0 +1,134 @@
+"""Forms for the panel's work. They check the shape of what was typed; the services judge the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSelect, GovSubmitInput
+from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
+
+from ssgp_dhr.cases.forms import _area, _date, _text
+from ssgp_dhr.cases.models import PanelMembership, PanelRole
+from ssgp_dhr.panel.models import FamilyEventKind, InputKind, PublicationConsent, RequestKind, RequestStatus
+
+
+def _radios(label: str, choices: Iterable[tuple[str, str]], required: str) -> RadioField:
+    return RadioField(label, widget=GovRadioInput(), choices=[SelectChoice(v, t) for v, t in choices],
+                      validators=[InputRequired(required)])
+
+
+def _select(label: str, hint: str | None = None, *, required: str | None = None) -> SelectField:
+    return SelectField(label, description=hint, widget=GovSelect(), coerce=str,
+                       validators=[InputRequired(required)] if required else [])
+
+
+def _members(label: str, hint: str | None = None) -> SelectMultipleField:
+    return SelectMultipleField(label, description=hint, widget=GovCheckboxesInput(), coerce=int, choices=[])
+
+
+def member_choices(members: Iterable[PanelMembership], blank: str | None = None) -> list[SelectChoice]:
+    choices = [SelectChoice("", blank)] if blank else []
+    return choices + [SelectChoice(str(m.id), f"{m.user.full_name} ({m.agency.name}, {m.panel_role.label.lower()})")
+                      for m in members]
+
+
+def optional_int(value: str | None) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+class MemberForm(FlaskForm):
+    user_id = _select("Person", "Panel members of this review's partnerships", required="Choose the person")
+    agency_id = _select("Agency they represent", required="Choose the agency")
+    panel_role = _radios("Role on the panel", [(r.value, r.label) for r in PanelRole], "Choose their role on the panel")
+    started_on = _date("Member from", required="Enter the date they join the panel")
+    ended_on = _date("Member until", "Leave blank if there is no end date yet")
+    submit = SubmitField("Add to the panel", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("Remove from the panel", widget=GovSubmitInput())
+
+
+class RequestForm(FlaskForm):
+    agency_id = _select("Agency", required="Choose the agency")
+    kind = _radios("What is requested", [(k.value, k.label) for k in RequestKind], "Choose what is requested")
+    requested_on = _date("Date requested", required="Enter the date of the request")
+    due_on = _date("Date due", required="Enter the date it is due")
+    responsible_id = _select("Responsible panel member", "The panel member who will see it is sent")
+    note = _area("Note", "Optional")
+    submit = SubmitField("Record the request", widget=GovSubmitInput())
+
+
+class RequestUpdateForm(FlaskForm):
+    status = _radios("Status", [(s.value, s.label) for s in RequestStatus], "Choose the status")
+    due_on = _date("Date due", required="Enter the date it is due")
+    received_on = _date("Date received", "Until documents are stored here, the date the response arrived")
+    responsible_id = _select("Responsible panel member")
+    note = _area("Note", "For example, where the response is held, or what more work was asked for")
+    submit = SubmitField("Save the request", widget=GovSubmitInput())
+
+
+class MeetingForm(FlaskForm):
+    held_on = _date("Date of the meeting", required="Enter the date of the meeting")
+    agenda = _area("Agenda", required="Enter the agenda")
+    attendee_ids = _members("Attended", "Select the panel members who attended")
+    apology_ids = _members("Sent apologies", "Select the panel members who sent apologies")
+    minutes = _area("Minutes", "A note of the minutes and when they were received, until the minutes document is stored here")
+    submit = SubmitField("Save the meeting", widget=GovSubmitInput())
+
+
+class MeetingActionForm(FlaskForm):
+    description = _area("Action", required="Describe the action")
+    owner_id = _select("Owner", required="Choose the panel member who owns the action")
+    due_on = _date("Date due", required="Enter the date the action is due")
+    submit = SubmitField("Add the action", widget=GovSubmitInput())
+
+
+class InputForm(FlaskForm):
+    kind = _radios("Kind of contribution", [(k.value, k.label) for k in InputKind], "Choose the kind of contribution")
+    text = _area("Your contribution", "Visible to this review's panel and its coordinators",
+                 required="Enter your contribution")
+    submit = SubmitField("Post to the input log", widget=GovSubmitInput())
+
+
+class EditInputForm(FlaskForm):
+    text = _area("Your contribution", "The earlier wording is kept in the entry's history",
+                 required="Enter your contribution")
+    submit = SubmitField("Save the change", widget=GovSubmitInput())
+
+
+class RetractForm(FlaskForm):
+    reason = _area("Why are you retracting this entry?", "The entry's text is hidden but kept; the reason is shown",
+                   required="Give the reason for retracting the entry")
+    submit = SubmitField("Retract the entry", widget=GovSubmitInput())
+
+
+class FamilyForm(FlaskForm):
+    advocate_name = _text("Advocate's name", "Leave blank if the family has no advocate")
+    advocate_organisation = _text("Advocate's organisation", "For example, AAFDA")
+    pseudonym_agreed_on = _date("Date the pseudonym was agreed with the family")
+    draft_shared_on = _date("Date the draft report was shared with the family")
+    draft_not_shared_reason = _area("Why the draft was not shared", "Only if it was not shared with the family")
+    comments_received = _area("Comments received from the family")
+    publication_consent = _radios("Consent to publication", [(c.value, c.label) for c in PublicationConsent],
+                                  "Choose the family's answer on publication")
+    consent_recorded_on = _date("Date of the family's answer on publication")
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class FamilyContactForm(FlaskForm):
+    name = _text("Name", required="Enter the name")
+    relationship_to_victim = _text("Relationship to the victim", "For example, mother", required="Enter the relationship",
+                                   max_length=100)
+    contact_details = _area("Contact details", "Telephone, e-mail or address")
+    submit = SubmitField("Add the contact", widget=GovSubmitInput())
+
+
+class FamilyEventForm(FlaskForm):
+    kind = _radios("Contact or meeting", [(k.value, k.label) for k in FamilyEventKind], "Choose contact or meeting")
+    occurred_on = _date("Date", required="Enter the date")
+    summary = _area("Summary", "Without names")
+    submit = SubmitField("Record it", widget=GovSubmitInput())

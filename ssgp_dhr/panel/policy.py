@@ -1,0 +1,62 @@
+"""Who may see and do what with a review's panel work.
+
+Coordinators of the review's partnerships see and change everything. Active members of that
+review's panel see the membership, agency requests, meetings and the input log, and post to the
+log; the independent chair (who may see real names) also sees the family's involvement in full.
+Other panel members see the family's progress with the contacts shown as "Restricted". Managers
+see counts and status only. Anyone else (a panel member of another review) sees nothing: the
+review itself is a 404 for them (ssgp_dhr.cases.policy.can_view_review).
+"""
+
+from __future__ import annotations
+
+from ssgp_dhr.accounts.models import User
+from ssgp_dhr.cases.models import PanelRole, Review
+from ssgp_dhr.cases.policy import active_membership, can_see_real_names, can_view_review, coordinates
+
+
+def is_on_panel(user: User, review: Review) -> bool:
+    return active_membership(user, review) is not None
+
+
+def can_see_panel_work(user: User, review: Review) -> bool:
+    """Membership, agency requests, meetings and the input log, in full."""
+    return coordinates(user, review) or is_on_panel(user, review)
+
+
+def can_see_panel_summary(user: User, review: Review) -> bool:
+    """Counts and status only (requests overdue, meetings held): managers following the review."""
+    return can_view_review(user, review)
+
+
+def can_manage_panel(user: User, review: Review) -> bool:
+    """Add and remove members, record requests, meetings and the family's involvement."""
+    return user.is_enabled and coordinates(user, review)
+
+
+def can_post_input(user: User, review: Review) -> bool:
+    return user.is_enabled and (coordinates(user, review) or is_on_panel(user, review))
+
+
+def can_edit_input(user: User, review: Review, author_id: int) -> bool:
+    """Only the author edits an entry, while they still take part in the review."""
+    return user.id == author_id and can_post_input(user, review)
+
+
+def can_retract_input(user: User, review: Review, author_id: int) -> bool:
+    return can_edit_input(user, review, author_id) or can_manage_panel(user, review)
+
+
+def can_see_family(user: User, review: Review) -> bool:
+    """The family's involvement: dates, advocate, consent (contacts are separately restricted)."""
+    return coordinates(user, review) or is_on_panel(user, review)
+
+
+def can_see_family_contacts(user: User, review: Review) -> bool:
+    """Family contacts are restricted exactly like real names."""
+    return can_see_family(user, review) and can_see_real_names(user, review)
+
+
+def is_chair(user: User, review: Review) -> bool:
+    membership = active_membership(user, review)
+    return membership is not None and membership.panel_role is PanelRole.INDEPENDENT_CHAIR

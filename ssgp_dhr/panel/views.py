@@ -1,0 +1,323 @@
+"""Pages for the panel's work on a review: membership, agency requests, meetings, the input log
+and the family's involvement. The case page shows each section (panel/_*.html); these are the
+forms that add and change them. Views stay thin: panel.services does every write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+
+from ssgp_dhr.access import signed_in
+from ssgp_dhr.cases.forms import error_list
+from ssgp_dhr.cases.models import PanelRole, Review
+from ssgp_dhr.cases.views import visible_review_or_404
+from ssgp_dhr.clock import today_uk
+from ssgp_dhr.extensions import db
+from ssgp_dhr.organisations.models import Organisation
+from ssgp_dhr.panel import forms, policy, services
+from ssgp_dhr.panel.models import (
+    AgencyRequest,
+    FamilyEventKind,
+    InputEntry,
+    InputKind,
+    PanelMeeting,
+    PublicationConsent,
+    RequestKind,
+    RequestStatus,
+)
+
+panel = Blueprint("panel", __name__, template_folder="templates")
+
+
+def _review_for(allowed: Callable[[Any, Review], bool], reference: str) -> Review:
+    """The review, 404 if the user may not see it at all, 403 if they may see it but not do this."""
+    review = visible_review_or_404(reference)
+    if not allowed(current_user, review):
+        abort(403)
+    return review
+
+
+def _case(review: Review, section: str) -> str:
+    return url_for("cases.case_page", reference=review.reference) + f"#{section}"
+
+
+def _form_page(review: Review, form: FlaskForm, *, title: str, section: str, act: Callable[[], Any], done: str,
+               intro: str | None = None, **context: Any) -> Any:
+    """Show `form`; on a valid submit run `act` and go back to the case, else show the errors and what was typed."""
+    errors: list[dict[str, str]] = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            act()
+        except services.PanelError as refused:
+            name = refused.field if refused.field and hasattr(form, refused.field) else None
+            if name:
+                field = getattr(form, name)
+                field.errors = [*field.errors, str(refused)]
+            errors = error_list(form) if name else [{"text": str(refused), "href": "#main-content"}]
+            status = 403 if isinstance(refused, services.NotPermitted) else 400
+        else:
+            flash(done)
+            return redirect(_case(review, section))
+    elif form.errors:
+        errors, status = error_list(form), 400
+    return render_template("panel/form.html", review=review, form=form, title=title, intro=intro, errors=errors,
+                           back=_case(review, section), **context), status
+
+
+def _agency_choices(blank: str) -> list[SelectChoice]:
+    agencies = db.session.scalars(sa.select(Organisation).order_by(Organisation.name)).all()
+    return [SelectChoice("", blank)] + [SelectChoice(str(a.id), a.name) for a in agencies]
+
+
+def _date_of(form: FlaskForm, name: str) -> Any:
+    return getattr(form, name).data
+
+
+# --- Membership -------------------------------------------------------------------------------
+
+@panel.route("/cases/<reference>/panel/new", methods=["GET", "POST"])
+@signed_in
+def add_member(reference: str):  # noqa: ANN201
+    review = _review_for(policy.can_manage_panel, reference)
+    form = forms.MemberForm()
+    form.user_id.choices = [SelectChoice("", "Choose a person")] + [
+        SelectChoice(str(u.id), f"{u.full_name} ({u.organisation.name})") for u in services.panel_candidates(review)]
+    form.agency_id.choices = _agency_choices("Choose an agency")
+    return _form_page(
+        review, form, title="Add a panel member", section="panel", done="Panel member added",
+        act=lambda: services.add_member(
+            review, current_user, user_id=int(form.user_id.data), agency_id=int(form.agency_id.data),
+            panel_role=PanelRole(form.panel_role.data), started_on=form.started_on.data, ended_on=form.ended_on.data))
+
+
+@panel.route("/cases/<reference>/panel/<int:membership_id>/remove", methods=["GET", "POST"])
+@signed_in
+def remove_member(reference: str, membership_id: int):  # noqa: ANN201
+    review = _review_for(policy.can_manage_panel, reference)
+    membership = next((m for m in review.panel if m.id == membership_id), None)
+    if membership is None:
+        abort(404)
+    return _form_page(
+        review, forms.ConfirmForm(), title=f"Remove {membership.user.full_name} from the panel", section="panel",
+        intro="Their access to this review ends at once. The membership stays in the panel's record.",
+        done=f"{membership.user.full_name} removed from the panel",
+        act=lambda: services.end_membership(review, current_user, membership.id))
+
+
+# --- Agency requests --------------------------------------------------------------------------
+
+@panel.route("/cases/<reference>/requests/new", methods=["GET", "POST"])
+@signed_in
+def new_request(reference: str):  # noqa: ANN201
+    review = _review_for(policy.can_manage_panel, reference)
+    form = forms.RequestForm()
+    form.agency_id.choices = _agency_choices("Choose an agency")
+    form.responsible_id.choices = forms.member_choices(
+        [m for m in review.panel if m.is_active_on(today_uk())], "Nobody yet")
+    return _form_page(
+        review, form, title="Request from an agency", section="agency-requests", done="Request recorded",
+        act=lambda: services.record_request(
+            review, current_user, agency_id=int(form.agency_id.data), kind=RequestKind(form.kind.data),
+            requested_on=form.requested_on.data, due_on=form.due_on.data,
+            responsible_id=forms.optional_int(form.responsible_id.data), note=form.note.data or None))
+
+
+@panel.route("/cases/<reference>/requests/<int:request_id>", methods=["GET", "POST"])
+@signed_in
+def edit_request(reference: str, request_id: int):  # noqa: ANN201
+    review = _review_for(policy.can_manage_panel, reference)
+    agency_request = db.session.get(AgencyRequest, request_id)
+    if agency_request is None or agency_request.review_id != review.id:
+        abort(404)
+    form = forms.RequestUpdateForm(obj=agency_request)
+    if not form.is_submitted():
+        form.status.data = agency_request.status.value
+        form.responsible_id.data = str(agency_request.responsible_id or "")
+    form.responsible_id.choices = forms.member_choices(review.panel, "Nobody")
+    return _form_page(
+        review, form, title=f"{agency_request.kind.label} from {agency_request.agency.name}", section="agency-requests",
+        done="Request updated",
+        act=lambda: services.update_request(
+            review, current_user, agency_request.id, status=RequestStatus(form.status.data), due_on=form.due_on.data,
+            received_on=form.received_on.data, responsible_id=forms.optional_int(form.responsible_id.data),
+            note=form.note.data or None))
+
+
+# --- Meetings ---------------------------------------------------------------------------------
+
+def _meeting_form(review: Review, meeting: PanelMeeting | None) -> forms.MeetingForm:
+    form = forms.MeetingForm(obj=meeting)
+    choices = [(m.id, f"{m.user.full_name} ({m.agency.name})") for m in review.panel]
+    form.attendee_ids.choices = choices
+    form.apology_ids.choices = choices
+    if meeting is not None and not form.is_submitted():
+        form.attendee_ids.data = [m.id for m in meeting.attendees]
+        form.apology_ids.data = [m.id for m in meeting.apologies]
+    return form
+
+
+@panel.route("/cases/<reference>/meetings/new", methods=["GET", "POST"])
+@signed_in
+def new_meeting(reference: str):  # noqa: ANN201
+    review = _review_for(policy.can_manage_panel, reference)
+    form = _meeting_form(review, None)
+    return _form_page(
+        review, form, title="Record a panel meeting", section="panel-meetings", done="Meeting recorded",
+        act=lambda: services.record_meeting(
+            review, current_user, held_on=form.held_on.data, agenda=form.agenda.data, minutes=form.minutes.data or None,
+            attendee_ids=form.attendee_ids.data or [], apology_ids=form.apology_ids.data or []))
+
+
+def _meeting_or_404(review: Review, meeting_id: int) -> PanelMeeting:
+    meeting = db.session.get(PanelMeeting, meeting_id)
+    if meeting is None or meeting.review_id != review.id:
+        abort(404)
+    return meeting
+
+
+@panel.route("/cases/<reference>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit_meeting(reference: str, meeting_id: int):  # noqa: ANN201
+    review = _review_for(policy.can_manage_panel, reference)
+    meeting = _meeting_or_404(review, meeting_id)
+    form = _meeting_form(review, meeting)
+    return _form_page(
+        review, form, title="Change the panel meeting", section="panel-meetings", done="Meeting saved",
+        act=lambda: services.update_meeting(
+            review, current_user, meeting.id, held_on=form.held_on.data, agenda=form.agenda.data,
+            minutes=form.minutes.data or None, attendee_ids=form.attendee_ids.data or [],
+            apology_ids=form.apology_ids.data or []))
+
+
+@panel.route("/cases/<reference>/meetings/<int:meeting_id>/actions/new", methods=["GET", "POST"])
+@signed_in
+def new_meeting_action(reference: str, meeting_id: int):  # noqa: ANN201
+    review = _review_for(policy.can_manage_panel, reference)
+    meeting = _meeting_or_404(review, meeting_id)
+    form = forms.MeetingActionForm()
+    form.owner_id.choices = forms.member_choices([m for m in review.panel if m.is_active_on(today_uk())],
+                                                 "Choose a panel member")
+    return _form_page(
+        review, form, title="Add an action arising", section="panel-meetings", done="Action added",
+        intro=f"From the panel meeting of {meeting.held_on:%-d %B %Y}.",
+        act=lambda: services.add_meeting_action(
+            review, current_user, meeting.id, description=form.description.data,
+            owner_id=forms.optional_int(form.owner_id.data), due_on=form.due_on.data))
+
+
+# --- The input log ----------------------------------------------------------------------------
+
+@panel.route("/cases/<reference>/input/new", methods=["GET", "POST"])
+@signed_in
+def new_input(reference: str):  # noqa: ANN201
+    review = _review_for(policy.can_post_input, reference)
+    form = forms.InputForm()
+    return _form_page(
+        review, form, title="Add to the input log", section="input-log", done="Your contribution was posted",
+        act=lambda: services.post_input(review, current_user, kind=InputKind(form.kind.data), text=form.text.data))
+
+
+def _entry_or_404(review: Review, entry_id: int) -> InputEntry:
+    entry = db.session.get(InputEntry, entry_id)
+    if entry is None or entry.review_id != review.id:
+        abort(404)
+    return entry
+
+
+@panel.route("/cases/<reference>/input/<int:entry_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit_input(reference: str, entry_id: int):  # noqa: ANN201
+    review = _review_for(policy.can_see_panel_work, reference)
+    entry = _entry_or_404(review, entry_id)
+    if not policy.can_edit_input(current_user, review, entry.author_id) or entry.is_retracted:
+        abort(403)
+    form = forms.EditInputForm(obj=entry)
+    return _form_page(
+        review, form, title="Edit your contribution", section="input-log", done="Your contribution was changed",
+        act=lambda: services.edit_input(review, current_user, entry.id, text=form.text.data))
+
+
+@panel.route("/cases/<reference>/input/<int:entry_id>/retract", methods=["GET", "POST"])
+@signed_in
+def retract_input(reference: str, entry_id: int):  # noqa: ANN201
+    review = _review_for(policy.can_see_panel_work, reference)
+    entry = _entry_or_404(review, entry_id)
+    if not policy.can_retract_input(current_user, review, entry.author_id) or entry.is_retracted:
+        abort(403)
+    form = forms.RetractForm()
+    return _form_page(
+        review, form, title="Retract an entry", section="input-log", done="The entry was retracted",
+        act=lambda: services.retract_input(review, current_user, entry.id, reason=form.reason.data))
+
+
+@panel.get("/cases/<reference>/input/<int:entry_id>")
+@signed_in
+def input_history(reference: str, entry_id: int):  # noqa: ANN201
+    review = _review_for(policy.can_see_panel_work, reference)
+    entry = _entry_or_404(review, entry_id)
+    return render_template("panel/input_history.html", review=review, entry=entry)
+
+
+# --- Family involvement -----------------------------------------------------------------------
+
+@panel.route("/cases/<reference>/family", methods=["GET", "POST"])
+@signed_in
+def edit_family(reference: str):  # noqa: ANN201
+    review = _review_for(policy.can_manage_panel, reference)
+    family = services.family_of(review)
+    form = forms.FamilyForm(obj=family)
+    if not form.is_submitted():
+        form.publication_consent.data = (family.publication_consent if family else PublicationConsent.NOT_ASKED).value
+
+    def save() -> None:
+        services.update_family(review, current_user, **{
+            name: (getattr(form, name).data or None) if name != "publication_consent"
+            else PublicationConsent(form.publication_consent.data) for name in services.FAMILY_FIELDS})
+
+    return _form_page(review, form, title="Family involvement", section="family", done="Family involvement saved", act=save)
+
+
+@panel.route("/cases/<reference>/family/contacts/new", methods=["GET", "POST"])
+@signed_in
+def new_family_contact(reference: str):  # noqa: ANN201
+    review = _review_for(policy.can_manage_panel, reference)
+    form = forms.FamilyContactForm()
+    return _form_page(
+        review, form, title="Add a family contact", section="family", done="Family contact added",
+        intro="Family contacts are restricted: only those who may see real names see them.",
+        act=lambda: services.add_family_contact(
+            review, current_user, name=form.name.data.strip(), relationship_to_victim=form.relationship_to_victim.data.strip(),
+            contact_details=form.contact_details.data or None))
+
+
+@panel.route("/cases/<reference>/family/dates/new", methods=["GET", "POST"])
+@signed_in
+def new_family_event(reference: str):  # noqa: ANN201
+    review = _review_for(policy.can_manage_panel, reference)
+    form = forms.FamilyEventForm()
+    return _form_page(
+        review, form, title="Record a contact or meeting with the family", section="family", done="Recorded",
+        act=lambda: services.add_family_event(
+            review, current_user, kind=FamilyEventKind(form.kind.data), occurred_on=form.occurred_on.data,
+            summary=form.summary.data or None))
+
+
+@panel.app_context_processor
+def panel_sections() -> dict[str, Any]:
+    """The case page's panel partials ask for `panel_work(review)`: loaded once per page."""
+    cache: dict[int, services.PanelWork] = {}
+
+    def panel_work(review: Review) -> services.PanelWork:
+        if review.id not in cache:
+            cache[review.id] = services.panel_work(review, current_user)
+        return cache[review.id]
+
+    return {"panel_work": panel_work}
