@@ -158,14 +158,17 @@ def advance(review: Review, trigger: str, actor: User | None, expected_version: 
 
     source = review.status
     try:
-        if not workflow.fire(review, trigger, data):
-            raise NotAllowedNow(_not_now_message(review, trigger))
-        _apply_effects(review, trigger, source, data)
-        event = append_event(
-            review, actor, EventKind.TRANSITION, based_on_version=expected_version, trigger=trigger,
-            field="status", from_value=source, to_value=review.status,
-            reason=_reason_text(trigger, data), payload=_jsonable(data),
-        )
+        # No flush until the commit: loading holds or rounds mid-way would otherwise write the review
+        # twice and step its version twice for one action.
+        with db.session.no_autoflush:
+            if not workflow.fire(review, trigger, data):
+                raise NotAllowedNow(_not_now_message(review, trigger))
+            _apply_effects(review, trigger, source, data)
+            event = append_event(
+                review, actor, EventKind.TRANSITION, based_on_version=expected_version, trigger=trigger,
+                field="status", from_value=source, to_value=review.status,
+                reason=_reason_text(trigger, data), payload=_jsonable(data),
+            )
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()
