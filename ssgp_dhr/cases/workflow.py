@@ -139,6 +139,12 @@ def require_fields(trigger: str, *pairs: tuple[str, str]) -> None:
         requires(trigger, reason)(lambda facts, field=field: facts[field] is not None)
 
 
+def require_submitted(trigger: str, *pairs: tuple[str, str]) -> None:
+    """Like require_fields, but the value must come with this action: one already recorded does not count."""
+    for field, reason in pairs:
+        requires(trigger, reason)(lambda facts, field=field: facts.data.get(field) is not None)
+
+
 def unmet_requirements(review: Review, trigger: str, data: Mapping[str, Any]) -> list[str]:
     """The reasons `trigger` cannot happen now with this data, in words a coordinator understands."""
     facts = Facts(review, data)
@@ -199,9 +205,10 @@ def mermaid_diagram() -> str:
 
 # --- What each transition needs ---------------------------------------------------------------
 
-def _not_before(later: str, earlier: str) -> Callable[[Facts], bool]:
+def _not_before(later: str, earlier: str, *, submitted_only: bool = False) -> Callable[[Facts], bool]:
     def check(facts: Facts) -> bool:
-        a, b = facts[later], facts[earlier]
+        values = facts.data if submitted_only else facts
+        a, b = values.get(later), values.get(earlier)
         return a is None or b is None or a >= b
     return check
 
@@ -214,7 +221,8 @@ def _not_future(field: str) -> Callable[[Facts], bool]:
 
 _DOING = {"commission": "commissioning", "decline": "declining", "reopen": "reopening"}
 for _trigger in ("commission", "decline", "reopen"):
-    require_fields(
+    # Reopening is a new decision: the dates recorded when the review was declined do not count for it.
+    (require_submitted if _trigger == "reopen" else require_fields)(
         _trigger,
         ("decision_on", "Record the date of the decision"),
         ("home_office_told_on", f"Record the date the Home Office was told before {_DOING[_trigger]}"),
@@ -222,9 +230,11 @@ for _trigger in ("commission", "decline", "reopen"):
     requires(_trigger, "The decision date cannot be before the notification")(_not_before("decision_on", "notified_on"))
     requires(_trigger, "The decision date cannot be in the future")(_not_future("decision_on"))
     requires(_trigger, "The Home Office cannot have been told before the decision")(
-        _not_before("home_office_told_on", "decision_on"))
+        _not_before("home_office_told_on", "decision_on", submitted_only=_trigger == "reopen"))
 
 require_fields("decline", ("decline_reasons", "Give the reasons for not holding a review"))
+requires("reopen", "The decision to hold a review cannot be before the decision not to hold one")(
+    lambda f: f.data.get("decision_on") is None or f.review.decision_on is None or f.data["decision_on"] >= f.review.decision_on)
 require_fields("reopen", ("reopen_reason", "Say why the review is now required (Home Office, QA Panel or Home Secretary)"))
 
 require_fields(
