@@ -29,7 +29,7 @@ REFUSED = [pair for pair in ALL_PAIRS if pair not in EXPECTED_MOVES]
 MISSING = [(state, trigger, field) for state, trigger in ALLOWED for field in MISSING_FIELD_REASONS[trigger]]
 
 
-def _coordinator_of(review):  # noqa: ANN001, ANN202
+def _coordinator_of(review):
     return factories.coordinator(review.lead_partnership)
 
 
@@ -86,7 +86,7 @@ def test_a_trigger_that_does_not_apply_now_is_refused_clearly_and_changes_nothin
 
 def test_a_refusal_reads_as_a_sentence() -> None:
     review = review_at("notified")
-    with pytest.raises(NotAllowedNow, match="^You cannot close the review while the review is notified$"):
+    with pytest.raises(NotAllowedNow, match=r"^You cannot close the review while the review is notified$"):
         advance(review, "close", _coordinator_of(review), review.version, closed_on=review.notified_on)
 
 
