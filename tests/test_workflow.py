@@ -212,3 +212,18 @@ def test_each_transition_event_names_the_trigger_and_both_stages() -> None:
         (None, None, "notified"), ("commission", "notified", "commissioned"), ("convene_panel", "commissioned", "panel"),
         ("submit", "panel", "home_office_review"), ("approve", "home_office_review", "approved"),
         ("publish", "approved", "published"), ("close", "published", "closed")]
+
+
+@pytest.mark.parametrize(("state", "trigger", "field", "reason"), [
+    ("panel", "pause", "hold_reason", "Choose what the review is waiting for from the list"),
+    ("home_office_review", "approve", "qa_outcome",
+     "Approval needs a letter that allows publication: otherwise record a request for revisions"),
+])
+def test_an_unknown_choice_is_a_reason_not_a_crash(state: str, trigger: str, field: str, reason: str) -> None:
+    review = review_at(state)
+    before = stored_state(review)
+    for value in ("whenever", "revise"):
+        with pytest.raises(RequirementsNotMet) as refused:
+            advance(review, trigger, _coordinator_of(review), review.version, **{**trigger_data(review, trigger), field: value})
+        assert refused.value.reasons == [reason]
+    assert stored_state(review) == before

@@ -14,7 +14,7 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from ssgp_dhr.cases.models import Review
+from ssgp_dhr.cases.models import HoldReason, QAOutcome, Review
 
 
 @dataclass(frozen=True)
@@ -251,6 +251,9 @@ require_fields(
     ("hold_started_on", "Record the date the hold started"),
     ("hold_expected_end_on", "Give the date the hold is expected to end"),
 )
+# Choices come from a form, but the CLI passes text: an unknown one is a reason, not a crash.
+requires("pause", "Choose what the review is waiting for from the list")(
+    lambda f: f["hold_reason"] is None or f["hold_reason"] in set(HoldReason))
 requires("pause", "The expected end of the hold must be after its start")(
     lambda f: f["hold_expected_end_on"] is None or f["hold_started_on"] is None
     or f["hold_expected_end_on"] >= f["hold_started_on"])
@@ -284,6 +287,8 @@ require_fields(
     ("letter_on", "Record the date of the Home Office letter"),
     ("qa_outcome", "Record what the Home Office letter says about publication"),
 )
+requires("approve", "Approval needs a letter that allows publication: otherwise record a request for revisions")(
+    lambda f: f["qa_outcome"] is None or f["qa_outcome"] in {QAOutcome.PUBLISH, QAOutcome.PUBLISH_AFTER_CHANGES})
 requires("approve", "Record the final changes the Home Office listed")(
     lambda f: f["qa_outcome"] != "publish_after_changes" or f["changes_requested"] is not None)
 for _trigger in ("request_revisions", "approve"):
