@@ -163,9 +163,37 @@ def send_reminders_command() -> None:
         sys.exit(1)
 
 
+DIAGRAM_START = "<!-- workflow diagram: start (regenerate with: flask --app wsgi dhr diagram --write docs/workflow.md) -->"
+DIAGRAM_END = "<!-- workflow diagram: end -->"
+
+
+def diagram_block(diagram: str) -> str:
+    """The diagram as it sits in a Markdown page, between its markers."""
+    return f"{DIAGRAM_START}\n```mermaid\n{diagram}```\n{DIAGRAM_END}"
+
+
+def replace_diagram(page: str, diagram: str) -> str:
+    """`page` with the text between the diagram markers replaced by `diagram`."""
+    start, end = page.find(DIAGRAM_START), page.find(DIAGRAM_END)
+    if start < 0 or end < start:
+        raise click.ClickException(f"The page has no diagram markers: add the lines\n{DIAGRAM_START}\n{DIAGRAM_END}")
+    return page[:start] + diagram_block(diagram) + page[end + len(DIAGRAM_END):]
+
+
 @dhr.command("diagram")
-def diagram() -> None:
-    """Print the review workflow as a mermaid stateDiagram-v2."""
+@click.option("--write", "page", type=click.Path(exists=True, dir_okay=False, writable=True), default=None,
+              help="Replace the diagram between the markers in this Markdown page instead of printing it.")
+def diagram(page: str | None) -> None:
+    """Print the review workflow as a mermaid stateDiagram-v2 (or update it in a page with --write)."""
     from ssgp_dhr.cases.workflow import mermaid_diagram
 
-    click.echo(mermaid_diagram(), nl=False)
+    if page is None:
+        click.echo(mermaid_diagram(), nl=False)
+        return
+    with open(page, encoding="utf-8") as f:
+        text = f.read()
+    updated = replace_diagram(text, mermaid_diagram())
+    if updated != text:
+        with open(page, "w", encoding="utf-8") as f:
+            f.write(updated)
+    click.echo(f"{page}: diagram {'updated' if updated != text else 'already up to date'}.")

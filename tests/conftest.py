@@ -22,6 +22,7 @@ from flask.testing import FlaskClient  # noqa: E402
 from ssgp_dhr import create_app  # noqa: E402
 from ssgp_dhr.accounts.models import User  # noqa: E402
 from ssgp_dhr.extensions import db  # noqa: E402
+from tests import status_guard  # noqa: E402
 from tests.pages import ClientRequest  # noqa: E402
 
 
@@ -79,6 +80,16 @@ def app_context(app: Flask) -> Iterator[None]:
         db.session.rollback()
         _empty_tables()
         db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def status_written_only_by_the_workflow() -> Iterator[None]:
+    """Every test in the suite, pages and CLI included, fails if Review.status is set outside the service."""
+    status_guard.install()
+    status_guard.take_violations()
+    yield
+    found = status_guard.take_violations()
+    assert not found, "\n".join(found)
 
 
 class IsolatedClient(FlaskClient):

@@ -210,3 +210,87 @@ def seat_on_panel(review: Review, person: User, role: PanelRole = PanelRole.AGEN
     db.session.add(membership)
     db.session.commit()
     return membership
+
+
+# The workflow as issue 3 states it, written out independently of workflow.TRANSITIONS so the tests
+# check the definition rather than repeat it: (from, trigger) -> destination. `resume` goes back to
+# the stage the review was paused from, given here as None.
+EXPECTED_MOVES: dict[tuple[str, str], str | None] = {
+    ("notified", "commission"): "commissioned",
+    ("notified", "decline"): "not_commissioned",
+    ("not_commissioned", "reopen"): "commissioned",
+    ("commissioned", "convene_panel"): "panel",
+    ("commissioned", "pause"): "on_hold",
+    ("panel", "pause"): "on_hold",
+    ("revising", "pause"): "on_hold",
+    ("on_hold", "resume"): None,
+    ("panel", "submit"): "home_office_review",
+    ("home_office_review", "request_revisions"): "revising",
+    ("home_office_review", "approve"): "approved",
+    ("revising", "resubmit"): "home_office_review",
+    ("approved", "publish"): "published",
+    ("approved", "publish_summary"): "summary_only",
+    ("published", "close"): "closed",
+    ("summary_only", "close"): "closed",
+}
+
+# What a coordinator is told when a trigger's data leaves out a field: trigger -> field -> sentence.
+MISSING_FIELD_REASONS: dict[str, dict[str, str]] = {
+    "commission": {"decision_on": "Record the date of the decision",
+                   "home_office_told_on": "Record the date the Home Office was told before commissioning"},
+    "decline": {"decision_on": "Record the date of the decision",
+                "home_office_told_on": "Record the date the Home Office was told before declining",
+                "decline_reasons": "Give the reasons for not holding a review"},
+    "reopen": {"decision_on": "Record the date of the decision",
+               "home_office_told_on": "Record the date the Home Office was told before reopening",
+               "reopen_reason": "Say why the review is now required (Home Office, QA Panel or Home Secretary)"},
+    "convene_panel": {"chair_name": "Appoint an independent chair before convening the panel",
+                      "chair_appointed_on": "Record the date the independent chair was appointed",
+                      "terms_of_reference_agreed_on": "Agree the terms of reference before convening the panel"},
+    "pause": {"hold_reason": "Choose what the review is waiting for",
+              "hold_details": "Describe the parallel proceedings",
+              "hold_started_on": "Record the date the hold started",
+              "hold_expected_end_on": "Give the date the hold is expected to end"},
+    "resume": {"hold_ended_on": "Record the date the hold ended"},
+    "submit": {"overview_report_completed_on": "Record the date the overview report was completed",
+               "executive_summary_completed_on": "Record the date the executive summary was completed",
+               "action_plan_completed_on": "Record the date the action plan was completed",
+               "panel_signed_off_on": "Record the date the panel signed the report off",
+               "partnership_signed_off_on": "Record the date the partnership signed the report off",
+               "submitted_on": "Record the date the report went to the Home Office"},
+    "request_revisions": {"letter_on": "Record the date of the Home Office letter",
+                          "changes_requested": "List the changes the QA Panel asked for"},
+    "resubmit": {"submitted_on": "Record the date the revised report went to the Home Office"},
+    "approve": {"letter_on": "Record the date of the Home Office letter",
+                "qa_outcome": "Record what the Home Office letter says about publication"},
+    "publish": {"published_on": "Record the publication date",
+                "publication_url": "Record the web address where the report is published",
+                "published_documents": "Record which documents were published"},
+    "publish_summary": {"summary_only_reason": "Give the reason only a learning summary is published",
+                        "family_agreed_summary_on": "Record the date the family agreed to a learning summary",
+                        "home_office_agreed_summary_on": "Record the date the Home Office agreed to a learning summary",
+                        "published_on": "Record the publication date"},
+    "close": {"closed_on": "Record the date monitoring of the action plan ended"},
+}
+
+
+def event_count(review: Review) -> int:
+    """History rows actually in the database for `review` (not the review's own counter)."""
+    from ssgp_dhr.cases.models import CaseEvent
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent).where(CaseEvent.review_id == review.id))
+
+
+def stored_state(review: Review) -> dict[str, Any]:
+    """What the database holds for `review` now, re-read: to prove a refused action changed nothing."""
+    from ssgp_dhr.cases.models import QARound, ReviewHold
+
+    db.session.expire_all()
+    fresh = db.session.get(Review, review.id)
+    count = lambda model: db.session.scalar(  # noqa: E731
+        sa.select(sa.func.count()).select_from(model).where(model.review_id == review.id))
+    return {
+        "status": fresh.status, "version": fresh.version, "event_count": fresh.event_count,
+        "events": event_count(fresh), "holds": count(ReviewHold), "qa_rounds": count(QARound),
+        "status_before_hold": fresh.status_before_hold, "decision_on": fresh.decision_on,
+    }

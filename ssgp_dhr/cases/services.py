@@ -131,7 +131,8 @@ def explain(review: Review, trigger: str, actor: User | None, data: Mapping[str,
 
 def _not_now_message(review: Review, trigger: str) -> str:
     stage = workflow.STAGE_BY_NAME[review.status].in_words
-    return f"You cannot {workflow.ACTIONS[trigger].label.lower()} while the review is {stage}"
+    label = workflow.ACTIONS[trigger].label
+    return f"You cannot {label[0].lower() + label[1:]} while the review is {stage}"
 
 
 def advance(review: Review, trigger: str, actor: User | None, expected_version: int, **data: Any) -> CaseEvent:
@@ -158,14 +159,17 @@ def advance(review: Review, trigger: str, actor: User | None, expected_version: 
 
     source = review.status
     try:
-        if not workflow.fire(review, trigger, data):
-            raise NotAllowedNow(_not_now_message(review, trigger))
-        _apply_effects(review, trigger, source, data)
-        event = append_event(
-            review, actor, EventKind.TRANSITION, based_on_version=expected_version, trigger=trigger,
-            field="status", from_value=source, to_value=review.status,
-            reason=_reason_text(trigger, data), payload=_jsonable(data),
-        )
+        # No flush until the commit: loading holds or rounds mid-way would otherwise write the review
+        # twice and step its version twice for one action.
+        with db.session.no_autoflush:
+            if not workflow.fire(review, trigger, data):
+                raise NotAllowedNow(_not_now_message(review, trigger))
+            _apply_effects(review, trigger, source, data)
+            event = append_event(
+                review, actor, EventKind.TRANSITION, based_on_version=expected_version, trigger=trigger,
+                field="status", from_value=source, to_value=review.status,
+                reason=_reason_text(trigger, data), payload=_jsonable(data),
+            )
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()

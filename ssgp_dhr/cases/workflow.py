@@ -14,7 +14,7 @@ from typing import Any
 
 from transitions import EventData, Machine
 
-from ssgp_dhr.cases.models import Review
+from ssgp_dhr.cases.models import HoldReason, QAOutcome, Review
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,12 @@ def require_fields(trigger: str, *pairs: tuple[str, str]) -> None:
         requires(trigger, reason)(lambda facts, field=field: facts[field] is not None)
 
 
+def require_submitted(trigger: str, *pairs: tuple[str, str]) -> None:
+    """Like require_fields, but the value must come with this action: one already recorded does not count."""
+    for field, reason in pairs:
+        requires(trigger, reason)(lambda facts, field=field: facts.data.get(field) is not None)
+
+
 def unmet_requirements(review: Review, trigger: str, data: Mapping[str, Any]) -> list[str]:
     """The reasons `trigger` cannot happen now with this data, in words a coordinator understands."""
     facts = Facts(review, data)
@@ -212,9 +218,10 @@ def mermaid_diagram() -> str:
 
 # --- What each transition needs ---------------------------------------------------------------
 
-def _not_before(later: str, earlier: str) -> Callable[[Facts], bool]:
+def _not_before(later: str, earlier: str, *, submitted_only: bool = False) -> Callable[[Facts], bool]:
     def check(facts: Facts) -> bool:
-        a, b = facts[later], facts[earlier]
+        values = facts.data if submitted_only else facts
+        a, b = values.get(later), values.get(earlier)
         return a is None or b is None or a >= b
     return check
 
@@ -227,7 +234,8 @@ def _not_future(field: str) -> Callable[[Facts], bool]:
 
 _DOING = {"commission": "commissioning", "decline": "declining", "reopen": "reopening"}
 for _trigger in ("commission", "decline", "reopen"):
-    require_fields(
+    # Reopening is a new decision: the dates recorded when the review was declined do not count for it.
+    (require_submitted if _trigger == "reopen" else require_fields)(
         _trigger,
         ("decision_on", "Record the date of the decision"),
         ("home_office_told_on", f"Record the date the Home Office was told before {_DOING[_trigger]}"),
@@ -235,9 +243,11 @@ for _trigger in ("commission", "decline", "reopen"):
     requires(_trigger, "The decision date cannot be before the notification")(_not_before("decision_on", "notified_on"))
     requires(_trigger, "The decision date cannot be in the future")(_not_future("decision_on"))
     requires(_trigger, "The Home Office cannot have been told before the decision")(
-        _not_before("home_office_told_on", "decision_on"))
+        _not_before("home_office_told_on", "decision_on", submitted_only=_trigger == "reopen"))
 
 require_fields("decline", ("decline_reasons", "Give the reasons for not holding a review"))
+requires("reopen", "The decision to hold a review cannot be before the decision not to hold one")(
+    lambda f: f.data.get("decision_on") is None or f.review.decision_on is None or f.data["decision_on"] >= f.review.decision_on)
 require_fields("reopen", ("reopen_reason", "Say why the review is now required (Home Office, QA Panel or Home Secretary)"))
 
 require_fields(
@@ -254,6 +264,9 @@ require_fields(
     ("hold_started_on", "Record the date the hold started"),
     ("hold_expected_end_on", "Give the date the hold is expected to end"),
 )
+# Choices come from a form, but the CLI passes text: an unknown one is a reason, not a crash.
+requires("pause", "Choose what the review is waiting for from the list")(
+    lambda f: f["hold_reason"] is None or f["hold_reason"] in set(HoldReason))
 requires("pause", "The expected end of the hold must be after its start")(
     lambda f: f["hold_expected_end_on"] is None or f["hold_started_on"] is None
     or f["hold_expected_end_on"] >= f["hold_started_on"])
@@ -287,6 +300,8 @@ require_fields(
     ("letter_on", "Record the date of the Home Office letter"),
     ("qa_outcome", "Record what the Home Office letter says about publication"),
 )
+requires("approve", "Approval needs a letter that allows publication: otherwise record a request for revisions")(
+    lambda f: f["qa_outcome"] is None or f["qa_outcome"] in {QAOutcome.PUBLISH, QAOutcome.PUBLISH_AFTER_CHANGES})
 requires("approve", "Record the final changes the Home Office listed")(
     lambda f: f["qa_outcome"] != "publish_after_changes" or f["changes_requested"] is not None)
 for _trigger in ("request_revisions", "approve"):

@@ -1,0 +1,119 @@
+"""`flask --app wsgi dhr advance` and `dhr diagram`, and the references reviews are given."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from flask import Flask
+
+from ssgp_dhr.cases import workflow
+from ssgp_dhr.cases.models import Review
+from ssgp_dhr.extensions import db
+from tests import factories
+from tests.factories import EXPECTED_MOVES, review_at, stored_state, trigger_data
+
+
+def _dhr(app: Flask, *args: str) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=["dhr", *args])
+    return result.exit_code, result.output
+
+
+def _sets(data: dict) -> list[str]:
+    args = []
+    for field, value in data.items():
+        text = ",".join(value) if isinstance(value, list) else value.isoformat() if isinstance(value, date) else value
+        args += ["--set", f"{field}={text}"]
+    return args
+
+
+@pytest.mark.parametrize(("state", "trigger"), [("notified", "commission"), ("on_hold", "resume"), ("approved", "publish")])
+def test_advance_takes_the_action_with_the_data_given(app: Flask, state: str, trigger: str) -> None:
+    coordinator = factories.coordinator()
+    review = review_at(state, by=coordinator)
+    data = trigger_data(review, trigger)
+
+    code, output = _dhr(app, "advance", review.reference, trigger, "--as", coordinator.email.upper(), *_sets(data))
+
+    assert code == 0, output
+    status = stored_state(review)["status"]
+    assert output == f"{review.reference} is now {status}\n"
+    assert status == (EXPECTED_MOVES[(state, trigger)] or "panel")  # review_at("on_hold") was paused from the panel
+    if trigger == "publish":
+        assert review.published_documents == "overview_report,executive_summary"
+
+
+def test_advance_refuses_with_every_reason_and_changes_nothing(app: Flask) -> None:
+    coordinator = factories.coordinator()
+    review = review_at("notified", by=coordinator)
+    before = stored_state(review)
+
+    code, output = _dhr(app, "advance", review.reference, "decline", "--as", coordinator.email,
+                        "--set", f"decision_on={review.notified_on + timedelta(days=1)}")
+
+    assert code != 0
+    assert output == ("Error: Not done:\n"
+                      "  - Record the date the Home Office was told before declining\n"
+                      "  - Give the reasons for not holding a review\n")
+    assert stored_state(review) == before
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["close"], "Error: You cannot close the review while the review is notified"),
+    (["explode"], "Error: There is no action called 'explode'"),
+    (["commission", "--set", "decision_on"], "Error: Write data as FIELD=VALUE, not 'decision_on'"),
+    (["commission", "--set", "status=closed"], "Error: 'commission' does not take status"),
+])
+def test_advance_explains_other_refusals(app: Flask, args: list[str], message: str) -> None:
+    coordinator = factories.coordinator()
+    review = review_at("notified", by=coordinator)
+    before = stored_state(review)
+
+    code, output = _dhr(app, "advance", review.reference, args[0], "--as", coordinator.email, *args[1:])
+
+    assert (code, output.strip()) == (1, message)
+    assert stored_state(review) == before
+
+
+def test_advance_refuses_someone_who_does_not_coordinate_the_review(app: Flask) -> None:
+    review = review_at("notified")
+    manager = factories.manager()
+    code, output = _dhr(app, "advance", review.reference, "commission", "--as", manager.email,
+                        *_sets(trigger_data(review, "commission")))
+    assert (code, output.strip()) == (1, "Error: Only a coordinator of this review's partnership can do this")
+    assert stored_state(review)["status"] == "notified"
+
+
+def test_advance_names_an_unknown_reference_or_account(app: Flask) -> None:
+    coordinator = factories.coordinator()
+    review = review_at("notified", by=coordinator)
+    assert _dhr(app, "advance", "SSGP-DHR-1999-001", "commission", "--as", coordinator.email) == (
+        1, "Error: There is no review SSGP-DHR-1999-001\n")
+    assert _dhr(app, "advance", review.reference, "commission", "--as", "nobody@example.org") == (
+        1, "Error: There is no account nobody@example.org\n")
+
+
+def test_diagram_prints_the_workflow_the_code_runs(app: Flask) -> None:
+    code, output = _dhr(app, "diagram")
+    assert (code, output) == (0, workflow.mermaid_diagram())
+    for spec in workflow.TRANSITIONS:  # drawn from the definition: every move appears
+        sources = spec["source"] if isinstance(spec["source"], list) else [spec["source"]]
+        for source in sources:
+            assert f"    {source} --> {spec['dest']} : {spec['trigger']}\n" in output
+
+
+def test_references_are_sequential_per_lead_partnership_and_year() -> None:
+    ssgp, sg = factories.ssgp(), factories.safer_glos()
+    made = [
+        factories.notified_review(lead=ssgp, notified_on=date(2024, 2, 1)),
+        factories.notified_review(lead=ssgp, notified_on=date(2024, 11, 30)),
+        factories.notified_review(lead=sg, notified_on=date(2024, 5, 5)),
+        factories.notified_review(lead=ssgp, notified_on=date(2025, 1, 2)),
+        factories.notified_review(lead=sg, joint=ssgp, notified_on=date(2024, 6, 6)),
+        factories.notified_review(lead=ssgp, notified_on=date(2024, 12, 31)),
+    ]
+    assert [r.reference for r in made] == [
+        "SSGP-DHR-2024-001", "SSGP-DHR-2024-002", "SG-DHR-2024-001", "SSGP-DHR-2025-001", "SG-DHR-2024-002",
+        "SSGP-DHR-2024-003"]
+    db.session.expire_all()
+    assert db.session.query(Review.reference).distinct().count() == len(made)
