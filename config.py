@@ -45,6 +45,10 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
 
     MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
+    # Months after publication when the partnership decides whether a report stays online (local practice: 12).
+    REMOVAL_REVIEW_MONTHS = _env_int("REMOVAL_REVIEW_MONTHS", 12)
+    # The contact for press enquiries shown on the public reviews page when a case names none.
+    PUBLIC_CONTACT = os.environ.get("PUBLIC_CONTACT", "The partnership's communications team")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     # How many reverse proxies stand in front: their X-Forwarded-For/-Proto give the client's address

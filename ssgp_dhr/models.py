@@ -8,3 +8,9 @@ __all__ = [
     "AccessLogEntry", "CaseEvent", "Organisation", "PanelMembership", "QARound", "RecoveryCode", "Review", "ReviewHold",
     "RoleAssignment", "User",
 ]
+
+# Later features' models, imported at the end so each only adds a line here.
+from ssgp_dhr.action_plan.models import ProgressUpdate, Recommendation
+from ssgp_dhr.publication.models import AnonymisationCheck, PublicationRecord
+
+__all__ += ["AnonymisationCheck", "ProgressUpdate", "PublicationRecord", "Recommendation"]

@@ -137,12 +137,35 @@ PATHS = {
 }
 
 
+def prepare(review: Review, trigger: str, by: User) -> None:
+    """What a trigger needs besides its own data: for publishing, the decision, the public summary and
+    a passing anonymisation check on clean documents."""
+    from ssgp_dhr.publication import services as publication
+
+    if trigger not in ("publish", "publish_summary"):
+        return
+    summary = trigger == "publish_summary"
+    data = trigger_data(review, trigger)
+    publication.record_decision(
+        review, by, review.version, form="summary_only" if summary else "full",
+        decided_on=review.current_qa_round.letter_on,
+        **({k: data[k] for k in ("summary_only_reason", "family_agreed_summary_on", "home_office_agreed_summary_on")}
+           if summary else {}))
+    publication.record_details(review, by, review.version, {
+        "public_summary": f"{review.pseudonym} was killed by a former partner.",
+        "learning_summary": "Agencies should share information sooner." if summary else None})
+    kinds = ["learning_summary"] if summary else data["published_documents"]
+    publication.run_check(review, by, [publication.DocumentToPublish(k, f"{k}.txt", b"An anonymised report about "
+                                                                     + review.pseudonym.encode()) for k in kinds])
+
+
 def review_at(status: str, by: User | None = None, **fields: Any) -> Review:
     """A review taken through the real workflow to `status`."""
     lead = fields.pop("lead", None) or ssgp()
     by = by or coordinator(lead)
     review = notified_review(by, lead=lead, notified_on=today_uk() - timedelta(days=200), **fields)
     for trigger in PATHS[status]:
+        prepare(review, trigger, by)
         services.advance(review, trigger, by, review.version, **trigger_data(review, trigger))
     assert review.status == status
     return review

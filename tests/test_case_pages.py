@@ -152,6 +152,7 @@ def test_a_review_goes_from_notified_to_closed_through_the_forms(act_as):
     for trigger in ("commission", "convene_panel", "pause", "resume", "submit", "request_revisions", "resubmit",
                     "approve", "publish", "close"):
         review = reload(review)
+        factories.prepare(review, trigger, coordinator)  # the publication decision, summary and check
         data = form_data(factories.trigger_data(review, trigger))
         data["version"] = review.version
         response = client.post(action_url(review, trigger), data)
@@ -160,7 +161,7 @@ def test_a_review_goes_from_notified_to_closed_through_the_forms(act_as):
     assert review.status == "closed"
     assert review.published_documents == "overview_report,executive_summary"
     page = client.get(f"/reviews/{review.reference}")
-    assert len(page.select(".moj-timeline__item")) == 11
+    assert len(page.select(".moj-timeline__item")) == 11 + 4  # and the decision (2), the summary, the check
     timeline = page.select_one(".moj-timeline").get_text(" ", strip=True)
     assert "Chair name: Independent Chair" in timeline and "More on agency contact." in timeline
     assert "Published documents: overview report, executive summary" in timeline
