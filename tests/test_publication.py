@@ -200,3 +200,29 @@ def test_statistics_for_a_seeded_set_computed_by_hand(act_as):  # noqa: F811
     assert csv.splitlines()[0].startswith("reference,") and a.reference in csv and b.reference not in csv
     assert "Realname" not in csv
     act_as(factories.manager()).get("/publication")
+
+
+def test_the_publication_and_action_plan_forms_render_refuse_bad_input_and_refuse_readers(act_as):  # noqa: F811
+    review, coordinator = approved_review()
+    recommendation = action_plan.add_recommendation(
+        review, coordinator, review.version, reference="R1", text="Train staff.", level="single_agency",
+        owning_agency_id=factories.organisation("Constabulary").id, actions="", target_on=today_uk())
+    base = f"/reviews/{review.reference}"
+    urls = [f"{base}/publication/decision", f"{base}/publication/details", f"{base}/publication/check",
+            f"{base}/recommendations/new", f"{base}/recommendations/{recommendation.id}/progress",
+            f"{base}/recommendations/{recommendation.id}/complete"]
+    client = act_as(coordinator)
+    for url in urls:
+        client.get(url)
+    page = client.post(f"{base}/recommendations/new", data={"version": review.version, "reference": "R2"},
+                       expected_status=400)
+    assert page.select_one(".govuk-error-summary a[href='#text']")
+    assert page.select_one("input[name=reference]")["value"] == "R2"
+    page = client.post(f"{base}/publication/check", data={"version": review.version}, expected_status=400)
+    assert "Choose at least one document" in page.get_text()
+    reader = act_as(factories.manager())
+    for url in urls:
+        reader.get(url, expected_status=403)
+    stranger = act_as(factories.panel_member())
+    stranger.get(urls[0], expected_status=404)
+    stranger.get(f"/reviews/{review.reference}/recommendations/{recommendation.id + 1000}/progress", expected_status=404)
