@@ -72,6 +72,9 @@ def test_record_a_notification_and_take_it_to_publication(visit):
     review = db.session.scalar(sa.select(Review).where(Review.reference == reference))
     for trigger in ("commission", "convene_panel", "submit", "approve", "publish"):
         db.session.refresh(review)
+        factories.prepare(review, trigger, person)  # publishing: the decision, the summary, the check
+        if trigger == "publish":
+            page.reload()
         press(page, f"a.govuk-button[href$='/actions/{trigger}']")
         you.check(f"{trigger} form")
         fill_action(page, factories.trigger_data(review, trigger))
@@ -81,7 +84,7 @@ def test_record_a_notification_and_take_it_to_publication(visit):
 
     assert "Published" in page.locator("li[aria-current=step]").inner_text()
     titles = page.locator(".moj-timeline__title").all_inner_texts()
-    assert [t.strip() for t in titles] == [
+    assert [t.strip() for t in titles if not t.strip().endswith(" changed")] == [
         "Approved to Published", "With the Home Office to Approved", "Panel to With the Home Office",
         "Commissioned to Panel", "Notified to Commissioned", "Notification recorded"]
     you.goto("/workflow")
