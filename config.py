@@ -47,6 +47,10 @@ class Config:
     MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
     # Uploaded documents: outside the web root, each under a random name the server makes.
     DOCUMENT_STORE_PATH = os.environ.get("DOCUMENT_STORE_PATH") or str(INSTANCE_DIR / "documents")
+    # Months after publication when the partnership decides whether a report stays online (local practice: 12).
+    REMOVAL_REVIEW_MONTHS = _env_int("REMOVAL_REVIEW_MONTHS", 12)
+    # The contact for press enquiries shown on the public reviews page when a case names none.
+    PUBLIC_CONTACT = os.environ.get("PUBLIC_CONTACT", "The partnership's communications team")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     # How many reverse proxies stand in front: their X-Forwarded-For/-Proto give the client's address

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from flask import current_app
 from ssgp_dhr.accounts import second_factor
 from ssgp_dhr.accounts.models import Role, RoleAssignment, User
 from ssgp_dhr.accounts.passwords import hash_password
+from ssgp_dhr.action_plan import services as action_plan
 from ssgp_dhr.cases import services
 from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review
 from ssgp_dhr.clock import today_uk, utcnow
@@ -26,6 +27,7 @@ from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 from ssgp_dhr.panel import services as panel_services
 from ssgp_dhr.panel.models import InputKind, RequestKind, RequestStatus
+from ssgp_dhr.publication import services as publication
 
 DEMO_PASSWORD = "demo-password-not-for-real-use"  # noqa: S105 - fictional demo accounts only
 
@@ -237,6 +239,8 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
     _through_submission(scott, alex, chair)
     _step(scott, alex, "approve", letter_on=scott.qa_rounds[-1].submitted_on + timedelta(days=60),
           qa_outcome="publish")
+    _prepare_publication(scott, alex, "full", scott.qa_rounds[-1].letter_on + timedelta(days=5),
+                         ["overview_report", "executive_summary", "home_office_letter"])
     _step(scott, alex, "publish", published_on=scott.qa_rounds[-1].letter_on + timedelta(days=30),
           publication_url="https://www.example.org/dhr/drew",
           published_documents=["overview_report", "executive_summary", "home_office_letter"])
@@ -246,15 +250,52 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
     _through_submission(rowan, sam, chair)
     letter = rowan.qa_rounds[-1].submitted_on + timedelta(days=55)
     _step(rowan, sam, "approve", letter_on=letter, qa_outcome="publish")
+    publication.record_decision(rowan, sam, rowan.version, form="summary_only", decided_on=letter + timedelta(days=20),
+                                summary_only_reason="Publication of the full report would harm surviving children.",
+                                family_agreed_summary_on=letter + timedelta(days=10),
+                                home_office_agreed_summary_on=letter + timedelta(days=20))
+    _prepare_publication(rowan, sam, None, None, ["learning_summary"])
     _step(rowan, sam, "publish_summary", summary_only_reason="Publication of the full report would harm surviving children.",
           family_agreed_summary_on=letter + timedelta(days=10), home_office_agreed_summary_on=letter + timedelta(days=20),
           published_on=letter + timedelta(days=40))
+
+    _recommendations(scott, alex, orgs, today)
+    _recommendations(rowan, sam, orgs, today)
 
     # Decided not to hold a review.
     _declined = _notify(sam, sg, "Harper", "Em Fakename", "Gus Fakename", 70, died_days_ago=150)
     _step(_declined, sam, "decline", decision_on=_declined.notified_on + timedelta(days=21),
           home_office_told_on=_declined.notified_on + timedelta(days=23),
           decline_reasons="The criteria are not met: the death followed a road traffic collision with no abuse indicated.")
+
+
+def _prepare_publication(review: Review, coordinator: User, form: str | None, decided_on: object,
+                         kinds: list[str]) -> None:
+    """The decision (unless made already), the public summary, and a passing anonymisation check."""
+    if form:
+        publication.record_decision(review, coordinator, review.version, form=form, decided_on=decided_on)
+    publication.record_details(review, coordinator, review.version, {
+        "public_summary": f"{review.pseudonym}, aged {review.victim_age}, was killed by a partner. (Fictional demo.)",
+        "learning_summary": "Agencies should ask about domestic abuse at every contact. (Fictional demo.)"
+        if kinds == ["learning_summary"] else None})
+    publication.run_check(review, coordinator, [
+        publication.DocumentToPublish(kind, f"{kind}.txt", f"The review of {review.pseudonym}'s death.".encode())
+        for kind in kinds])
+
+
+def _recommendations(review: Review, coordinator: User, orgs: dict[str, Organisation], today: date) -> None:
+    """Recommendations in each RAG state: complete, red (overdue), amber (due soon), green."""
+    for number, (agency, target_days, complete) in enumerate(
+            (("Constabulary", -90, True), ("NHS Glos", -20, False), ("Constabulary", 20, False),
+             ("NHS Glos", 200, False)), start=1):
+        recommendation = action_plan.add_recommendation(
+            review, coordinator, review.version, reference=f"R{number}", level="single_agency",
+            text=f"Fictional recommendation {number}: improve the recording of domestic abuse disclosures.",
+            owning_agency_id=orgs[agency].id, actions="Training and an audit of records.",
+            target_on=today + timedelta(days=target_days))
+        action_plan.post_progress(recommendation, coordinator, text="Training plan agreed. (Fictional demo.)")
+        if complete:
+            action_plan.accept_completion(recommendation, coordinator, completed_on=today - timedelta(days=100))
 
 
 def _through_submission(review: Review, coordinator: User, chair: User) -> None:

@@ -23,3 +23,9 @@ __all__ = [
     "OutboxMessage", "PanelMeeting", "PanelMembership", "QARound", "RecoveryCode", "Reminder", "Review",
     "ReviewHold", "RoleAssignment", "User",
 ]
+
+# Later features' models, imported at the end so each only adds a line here.
+from ssgp_dhr.action_plan.models import ProgressUpdate, Recommendation
+from ssgp_dhr.publication.models import AnonymisationCheck, PublicationRecord
+
+__all__ += ["AnonymisationCheck", "ProgressUpdate", "PublicationRecord", "Recommendation"]

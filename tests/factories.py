@@ -168,6 +168,7 @@ def ready_for(review: Review, trigger: str, by: User | None = None) -> None:
     """Everything `trigger` needs beyond its form: the panel's records and the documents."""
     prepare_panel(review, trigger)
     provide_documents(review, trigger, by)
+    prepare_publication(review, trigger, by or coordinator(review.lead_partnership))
 
 
 def prepare_panel(review: Review, trigger: str) -> None:
@@ -189,6 +190,28 @@ def prepare_panel(review: Review, trigger: str) -> None:
         if family.draft_shared_on is None and not family.draft_not_shared_reason:
             family.draft_shared_on = review.notified_on + timedelta(days=4)
         db.session.commit()
+
+
+def prepare_publication(review: Review, trigger: str, by: User) -> None:
+    """What a trigger needs besides its own data: for publishing, the decision, the public summary and
+    a passing anonymisation check on clean documents."""
+    from ssgp_dhr.publication import services as publication
+
+    if trigger not in ("publish", "publish_summary") or review.status != "approved":
+        return
+    summary = trigger == "publish_summary"
+    data = trigger_data(review, trigger)
+    publication.record_decision(
+        review, by, review.version, form="summary_only" if summary else "full",
+        decided_on=review.current_qa_round.letter_on,
+        **({k: data[k] for k in ("summary_only_reason", "family_agreed_summary_on", "home_office_agreed_summary_on")}
+           if summary else {}))
+    publication.record_details(review, by, review.version, {
+        "public_summary": f"{review.pseudonym} was killed by a former partner.",
+        "learning_summary": "Agencies should share information sooner." if summary else None})
+    kinds = ["learning_summary"] if summary else data["published_documents"]
+    publication.run_check(review, by, [publication.DocumentToPublish(k, f"{k}.txt", b"An anonymised report about "
+                                                                     + review.pseudonym.encode()) for k in kinds])
 
 
 def review_at(status: str, by: User | None = None, **fields: Any) -> Review:

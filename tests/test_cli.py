@@ -31,6 +31,7 @@ def _sets(data: dict) -> list[str]:
 def test_advance_takes_the_action_with_the_data_given(app: Flask, state: str, trigger: str) -> None:
     coordinator = factories.coordinator()
     review = review_at(state, by=coordinator)
+    factories.ready_for(review, trigger, coordinator)
     data = trigger_data(review, trigger)
 
     code, output = _dhr(app, "advance", review.reference, trigger, "--as", coordinator.email.upper(), *_sets(data))

@@ -2,7 +2,8 @@
 
 from ssgp_dhr.access import rule_for
 
-PUBLIC_ENDPOINTS = {"static", "health.healthz", "accounts.sign_in"}
+PUBLIC_ENDPOINTS = {"static", "health.healthz", "accounts.sign_in", "publication.public_reviews",
+                    "publication.public_review", "publication.public_feed"}
 
 
 def test_every_endpoint_declares_an_access_rule(app):

@@ -112,7 +112,8 @@ def _apply_effects(review: Review, trigger: str, source: str, data: Mapping[str,
         review.qa_rounds.append(QARound(number=len(review.qa_rounds) + 1, submitted_on=data["submitted_on"]))
     elif trigger in ("request_revisions", "approve"):
         current = review.current_qa_round
-        current.panel_meeting_on = data.get("panel_meeting_on")
+        # A meeting date recorded earlier on the round stays unless the letter gives one.
+        current.panel_meeting_on = data.get("panel_meeting_on") or current.panel_meeting_on
         current.letter_on = data["letter_on"]
         current.changes_requested = data.get("changes_requested")
         current.outcome = QAOutcome.REVISE if trigger == "request_revisions" else QAOutcome(data["qa_outcome"])

@@ -107,6 +107,10 @@ def dashboard():  # noqa: ANN201
             sa.select(Review).where(in_partnership, Review.status.in_(PUBLICATION_STAGES))
             .order_by(Review.status, Review.reference)
         ).unique().all()
+    from ssgp_dhr.action_plan.services import overdue_counts
+
+    shown = [r.id for r in [*context.get("open_reviews", []), *context.get("publications", [])]]
+    context["overdue_recommendations"] = overdue_counts(shown, today)
     if current_user.has_role(Role.PANEL_MEMBER):
         # Only the reviews whose panel the member is on (the clause also covers other roles).
         context["panel_reviews"] = db.session.scalars(

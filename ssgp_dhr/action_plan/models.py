@@ -1,0 +1,63 @@
+"""Recommendations of a review's action plan and the progress posted on them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ssgp_dhr.accounts.models import User
+from ssgp_dhr.cases.models import Review
+from ssgp_dhr.clock import UTCDateTime, utcnow
+from ssgp_dhr.extensions import db, db_enum
+from ssgp_dhr.organisations.models import Organisation
+
+
+class RecommendationLevel(enum.StrEnum):
+    SINGLE_AGENCY = "single_agency"
+    MULTI_AGENCY = "multi_agency"
+    NATIONAL = "national"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", "-").capitalize()
+
+
+class Recommendation(db.Model):
+    __tablename__ = "recommendations"
+    __table_args__ = (sa.UniqueConstraint("review_id", "reference", name="uq_recommendations_review_reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    reference: Mapped[str] = mapped_column(sa.String(20))
+    text: Mapped[str] = mapped_column(sa.Text)
+    level: Mapped[RecommendationLevel] = mapped_column(db_enum(RecommendationLevel, 16))
+    owning_agency_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    actions: Mapped[str] = mapped_column(sa.Text, default="")
+    target_on: Mapped[date]
+    # Free text for now; a stored document's reference once documents are kept by the tracker.
+    evidence: Mapped[str | None] = mapped_column(sa.Text)
+    completion_proposed_on: Mapped[date | None]
+    completed_on: Mapped[date | None]
+    completion_accepted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    review: Mapped[Review] = relationship()
+    owning_agency: Mapped[Organisation] = relationship(lazy="joined")
+    progress: Mapped[list[ProgressUpdate]] = relationship(
+        back_populates="recommendation", order_by="ProgressUpdate.posted_at", cascade="all, delete-orphan")
+
+
+class ProgressUpdate(db.Model):
+    __tablename__ = "recommendation_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(sa.ForeignKey("recommendations.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    text: Mapped[str] = mapped_column(sa.Text)
+
+    recommendation: Mapped[Recommendation] = relationship(back_populates="progress")
+    author: Mapped[User] = relationship(lazy="joined")

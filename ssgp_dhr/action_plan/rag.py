@@ -1,0 +1,51 @@
+"""The RAG status of a recommendation: the one rule, used by the pages, the dashboards and the statistics."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ssgp_dhr.action_plan.models import Recommendation
+
+DUE_SOON_DAYS = 30
+QUIET_DAYS = 90
+
+RULE = (
+    f"Complete: the coordinator accepted it as done. Red: the target date has passed and it is not complete. "
+    f"Amber: not complete, and the target date is within {DUE_SOON_DAYS} days, or nothing has been posted on it "
+    f"for {QUIET_DAYS} days (since it was added, if nothing has been posted at all). Green: any other recommendation."
+)
+
+
+class Rag(enum.StrEnum):
+    COMPLETE = "complete"
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def tag_class(self) -> str:
+        return {"complete": "govuk-tag--blue", "red": "govuk-tag--red", "amber": "govuk-tag--yellow",
+                "green": "govuk-tag--green"}[self.value]
+
+
+def rag_status(recommendation: Recommendation, today: date) -> Rag:
+    """See RULE."""
+    if recommendation.completed_on is not None:
+        return Rag.COMPLETE
+    if recommendation.target_on < today:
+        return Rag.RED
+    last = max((p.posted_at for p in recommendation.progress), default=recommendation.created_at)
+    if recommendation.target_on <= today + timedelta(days=DUE_SOON_DAYS) or last.date() < today - timedelta(days=QUIET_DAYS):
+        return Rag.AMBER
+    return Rag.GREEN
+
+
+def is_overdue(recommendation: Recommendation, today: date) -> bool:
+    return rag_status(recommendation, today) is Rag.RED

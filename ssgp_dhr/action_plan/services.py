@@ -1,0 +1,135 @@
+"""Actions on a review's action plan: add a recommendation, post progress, accept completion.
+
+Each checks who may act, writes the change and its history event, and commits once, or changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from ssgp_dhr.accounts.models import User
+from ssgp_dhr.action_plan.models import ProgressUpdate, Recommendation, RecommendationLevel
+from ssgp_dhr.cases import workflow
+from ssgp_dhr.cases.history import append_event
+from ssgp_dhr.cases.models import EventKind, Review
+from ssgp_dhr.cases.policy import active_membership, can_advance
+from ssgp_dhr.cases.services import NotPermitted, StaleReview, WorkflowError, changes_since
+from ssgp_dhr.clock import today_uk
+from ssgp_dhr.extensions import db
+
+# Recommendations are made in the report, so they are recorded from drafting on.
+OPEN_FOR_RECOMMENDATIONS = ("panel", "on_hold", "home_office_review", "revising", "approved", "published", "summary_only")
+
+
+def recommendations(review: Review) -> list[Recommendation]:
+    from sqlalchemy.orm import selectinload
+
+    return list(db.session.scalars(
+        sa.select(Recommendation).where(Recommendation.review_id == review.id)
+        .options(selectinload(Recommendation.progress)).order_by(Recommendation.id)))
+
+
+def owns(user: User, recommendation: Recommendation) -> bool:
+    """An owner: an active panel member of the owning agency on this review."""
+    membership = active_membership(user, recommendation.review)
+    return membership is not None and membership.agency_id == recommendation.owning_agency_id
+
+
+def may_post_progress(user: User, recommendation: Recommendation) -> bool:
+    return can_advance(user, recommendation.review) or owns(user, recommendation)
+
+
+def _check_version(review: Review, expected_version: int) -> None:
+    if review.version != expected_version:
+        raise StaleReview(review, changes_since(review, expected_version))
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def add_recommendation(review: Review, actor: User, expected_version: int, *, reference: str, text: str,
+                       level: str, owning_agency_id: int, actions: str, target_on: date,
+                       evidence: str | None = None) -> Recommendation:
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can add recommendations")
+    if review.status not in OPEN_FOR_RECOMMENDATIONS:
+        stage = workflow.STAGE_BY_NAME[review.status].label.lower()
+        raise WorkflowError(f"Recommendations cannot be added while the review is {stage}")
+    _check_version(review, expected_version)
+    if db.session.scalar(sa.select(Recommendation.id).where(Recommendation.review_id == review.id,
+                                                            Recommendation.reference == reference)):
+        raise WorkflowError(f"There is already a recommendation {reference} on this review")
+    recommendation = Recommendation(review=review, reference=reference, text=text, level=RecommendationLevel(level),
+                                    owning_agency_id=owning_agency_id, actions=actions, target_on=target_on,
+                                    evidence=evidence)
+    db.session.add(recommendation)
+    append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="recommendation",
+                 to_value=reference, payload={"level": level, "target_on": target_on.isoformat()})
+    _commit()
+    return recommendation
+
+
+def post_progress(recommendation: Recommendation, actor: User, *, text: str, evidence: str | None = None,
+                  propose_completion: bool = False) -> ProgressUpdate:
+    """An owner (or a coordinator) reports progress; proposing completion asks the coordinator to accept it."""
+    review = recommendation.review
+    if not may_post_progress(actor, recommendation):
+        raise NotPermitted("Only the owning agency's panel members or a coordinator can post progress")
+    if recommendation.completed_on is not None:
+        raise WorkflowError("This recommendation is complete")
+    update = ProgressUpdate(recommendation=recommendation, author_id=actor.id, text=text)
+    db.session.add(update)
+    if evidence:
+        recommendation.evidence = evidence
+    if propose_completion:
+        recommendation.completion_proposed_on = today_uk()
+    append_event(review, actor, EventKind.CHANGE, based_on_version=review.version,
+                 field="recommendation_progress", to_value=recommendation.reference,
+                 payload={"proposes_completion": propose_completion})
+    _commit()
+    return update
+
+
+def accept_completion(recommendation: Recommendation, actor: User, *, completed_on: date) -> None:
+    review = recommendation.review
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can accept a recommendation as complete")
+    if recommendation.completed_on is not None:
+        raise WorkflowError("This recommendation is already complete")
+    if completed_on > today_uk():
+        raise WorkflowError("The completion date cannot be in the future")
+    recommendation.completed_on = completed_on
+    recommendation.completion_accepted_by_id = actor.id
+    append_event(review, actor, EventKind.CHANGE, based_on_version=review.version, field="recommendation_completed",
+                 to_value=recommendation.reference, payload={"completed_on": completed_on.isoformat()})
+    _commit()
+
+
+def incomplete_count(review: Review) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Recommendation).where(
+        Recommendation.review_id == review.id, Recommendation.completed_on.is_(None))) or 0
+
+
+def overdue_counts(review_ids: list[int], today: date) -> dict[int, int]:
+    """Overdue (red) recommendations per review, in one query, for the dashboards."""
+    if not review_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Recommendation.review_id, sa.func.count())
+        .where(Recommendation.review_id.in_(review_ids), Recommendation.completed_on.is_(None),
+               Recommendation.target_on < today)
+        .group_by(Recommendation.review_id)).all()
+    return dict(rows)
+
+
+@workflow.requires("close", "Every recommendation of the action plan must be complete before the review is closed")
+def _all_complete(facts: Any) -> bool:
+    return incomplete_count(facts.review) == 0

@@ -1,0 +1,54 @@
+"""Forms for publishing a review: QA round dates, the decision, the publication details, the check."""
+
+from __future__ import annotations
+
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
+from wtforms import RadioField, SubmitField
+from wtforms.fields.choices import SelectChoice
+
+from ssgp_dhr.cases.forms import VersionedForm, _area, _date
+from ssgp_dhr.publication.models import PublicationForm
+from ssgp_dhr.publication.services import DOCUMENT_LABELS
+
+
+class QADatesForm(VersionedForm):
+    panel_meeting_on = _date("Date of the Quality Assurance Panel meeting", "Leave blank if not known yet")
+    letter_on = _date("Date of the Home Office letter", "Leave blank if it has not arrived. Record what it says with "
+                      "‘Record a request for revisions’ or ‘Record Home Office approval’")
+    submit = SubmitField("Save the dates", widget=GovSubmitInput())
+
+
+class DecisionForm(VersionedForm):
+    form = RadioField("How will the review be published?", widget=GovRadioInput(), validate_choice=True,
+                      choices=[SelectChoice(f.value, f.label) for f in PublicationForm],
+                      validators=[], )
+    decided_on = _date("Date of the decision", required="Enter the date of the decision")
+    summary_only_reason = _area("Why only a learning summary is published", "Only for a learning summary")
+    family_agreed_summary_on = _date("Date the family agreed to a learning summary", "Only for a learning summary")
+    home_office_agreed_summary_on = _date("Date the Home Office agreed to a learning summary", "Only for a learning summary")
+    submit = SubmitField("Record the decision", widget=GovSubmitInput())
+
+    def validate_form(self, field: RadioField) -> None:
+        from wtforms import ValidationError
+
+        if not field.data:
+            raise ValidationError("Choose how the review will be published")
+
+
+class DetailsForm(VersionedForm):
+    public_summary = _area("Short public summary", "Shown on the public reviews page. No names, no dates of birth, "
+                           "no addresses: the pseudonym, the age and what happened, in a few sentences")
+    learning_summary = _area("Learning summary", "For a learning-summary publication: the lessons, shown on the public page")
+    sent_to_secretary_of_state_on = _date("Date a copy went to the Secretary of State")
+    sent_to_commissioner_on = _date("Date a copy went to the Domestic Abuse Commissioner")
+    removal_review_on = _date("Removal review date", "Leave blank for the default, a set number of months after publication")
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+def check_form_class(kinds: list[str]) -> type[VersionedForm]:
+    """One file input per kind of document that may be published."""
+    attrs = {kind: FileField(DOCUMENT_LABELS[kind], widget=GovFileInput(), description="PDF, Word (.docx), ODT or text")
+             for kind in kinds}
+    attrs["submit"] = SubmitField("Run the anonymisation check", widget=GovSubmitInput())
+    return type("AnonymisationCheckForm", (VersionedForm,), attrs)

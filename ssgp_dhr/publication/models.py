@@ -1,0 +1,74 @@
+"""What is recorded about publishing a review: the decision and its record, and each anonymisation check."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ssgp_dhr.accounts.models import User
+from ssgp_dhr.cases.models import Review
+from ssgp_dhr.clock import UTCDateTime, utcnow
+from ssgp_dhr.extensions import db, db_enum
+
+
+class PublicationForm(enum.StrEnum):
+    FULL = "full"
+    SUMMARY_ONLY = "summary_only"
+
+    @property
+    def label(self) -> str:
+        return {"full": "Full report", "summary_only": "Learning summary only"}[self.value]
+
+
+class PublicationRecord(db.Model):
+    """One per review: the decision on the form of publication and what happened when it was published.
+
+    The published date and address are the review's own (`published_on`, `publication_url`, set by
+    the publish actions); this adds what the public page and the Home Office need besides.
+    """
+
+    __tablename__ = "publication_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), unique=True)
+    form: Mapped[PublicationForm | None] = mapped_column(db_enum(PublicationForm, 16))
+    decided_on: Mapped[date | None]
+    # Shown on the public reviews page: no names, written for the public.
+    public_summary: Mapped[str | None] = mapped_column(sa.Text)
+    learning_summary: Mapped[str | None] = mapped_column(sa.Text)
+    sent_to_secretary_of_state_on: Mapped[date | None]
+    sent_to_commissioner_on: Mapped[date | None]
+    # Set only to override the default (REMOVAL_REVIEW_MONTHS after publication).
+    removal_review_on: Mapped[date | None]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    review: Mapped[Review] = relationship()
+
+
+class AnonymisationCheck(db.Model):
+    """One run of the anonymisation check over the documents about to be published.
+
+    `documents` lists what was checked: [{"label", "file_name", "sha256", "document_ref"}] where
+    document_ref is the stored document version's identifier once documents are kept by the
+    tracker (None for a file given to the check directly). `findings` is a list of
+    anonymisation.Finding.as_dict(): document, page, field, variant — never the matched text.
+    """
+
+    __tablename__ = "anonymisation_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    passed: Mapped[bool]
+    documents: Mapped[list] = mapped_column(sa.JSON, default=list)
+    findings: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+    checked_by: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def labels(self) -> set[str]:
+        return {d["label"] for d in self.documents}

@@ -1,0 +1,265 @@
+"""Actions on publishing a review: Home Office QA round dates, the publication decision and record,
+and the anonymisation check; and the requirements they add to the `publish` actions.
+
+Where the documents to be published come from is `documents_to_publish()` — the one function to
+change when documents are kept by the tracker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ssgp_dhr.accounts.models import User
+from ssgp_dhr.cases import workflow
+from ssgp_dhr.cases.deadlines import add_months
+from ssgp_dhr.cases.history import append_event
+from ssgp_dhr.cases.models import EventKind, Review
+from ssgp_dhr.cases.policy import can_advance
+from ssgp_dhr.cases.services import NotPermitted, StaleReview, WorkflowError, changes_since
+from ssgp_dhr.clock import today_uk
+from ssgp_dhr.extensions import db
+from ssgp_dhr.publication.anonymisation import Candidate, RecordedValue, check_documents
+from ssgp_dhr.publication.models import AnonymisationCheck, PublicationForm, PublicationRecord
+
+# What can be published, by the label the check and the public page use.
+DOCUMENT_LABELS = {
+    "overview_report": "Overview report",
+    "executive_summary": "Executive summary",
+    "action_plan": "Action plan",
+    "home_office_letter": "Home Office letter",
+    "learning_summary": "Learning summary",
+}
+RESTRICTED_FIELD_LABELS = {
+    "victim_name": "Victim's name",
+    "perpetrator_name": "Perpetrator's name",
+    "victim_date_of_birth": "Victim's date of birth",
+    "victim_address": "Victim's address",
+}
+
+
+def _check_may_act(review: Review, actor: User, expected_version: int) -> None:
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can do this")
+    if review.version != expected_version:
+        raise StaleReview(review, changes_since(review, expected_version))
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _change(review: Review, actor: User, expected_version: int, target: object, field: str, value: Any,
+            history_field: str | None = None) -> bool:
+    old = getattr(target, field)
+    if old == value:
+        return False
+    setattr(target, field, value)
+    append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field=history_field or field,
+                 from_value=old, to_value=value)
+    return True
+
+
+# --- Home Office QA rounds --------------------------------------------------------------------
+
+def record_qa_dates(review: Review, actor: User, expected_version: int, *, panel_meeting_on: date | None,
+                    letter_on: date | None) -> None:
+    """Record the QA Panel meeting and letter dates on the current round as they become known.
+
+    The outcome is recorded by the workflow's actions (request revisions, approve), which move the review.
+    """
+    _check_may_act(review, actor, expected_version)
+    current = review.current_qa_round
+    if current is None:
+        raise WorkflowError("The review has not been submitted to the Home Office")
+    for value, name in ((panel_meeting_on, "QA Panel meeting"), (letter_on, "letter")):
+        if value is not None and value < current.submitted_on:
+            raise WorkflowError(f"The {name} date cannot be before the submission")
+        if value is not None and value > today_uk() and name == "letter":
+            raise WorkflowError("The letter date cannot be in the future")
+    changed = [_change(review, actor, expected_version, current, "panel_meeting_on", panel_meeting_on,
+                       f"qa_round_{current.number}_panel_meeting_on"),
+               _change(review, actor, expected_version, current, "letter_on", letter_on,
+                       f"qa_round_{current.number}_letter_on")]
+    if any(changed):
+        _commit()
+
+
+# --- The publication decision and record ------------------------------------------------------
+
+def publication_record(review: Review) -> PublicationRecord | None:
+    return db.session.scalar(sa.select(PublicationRecord).where(PublicationRecord.review_id == review.id))
+
+
+def _record_for(review: Review) -> PublicationRecord:
+    record = publication_record(review)
+    if record is None:
+        record = PublicationRecord(review_id=review.id)
+        db.session.add(record)
+    return record
+
+
+def record_decision(review: Review, actor: User, expected_version: int, *, form: str, decided_on: date,
+                    summary_only_reason: str | None = None, family_agreed_summary_on: date | None = None,
+                    home_office_agreed_summary_on: date | None = None) -> PublicationRecord:
+    """Full report or learning summary only; the latter with its reason and both agreements."""
+    _check_may_act(review, actor, expected_version)
+    if review.status != "approved":
+        raise WorkflowError("The form of publication is decided once the Home Office has approved the report")
+    chosen = PublicationForm(form)
+    if chosen is PublicationForm.SUMMARY_ONLY:
+        missing = [text for value, text in (
+            (summary_only_reason, "Give the reason only a learning summary is published"),
+            (family_agreed_summary_on, "Record the date the family agreed to a learning summary"),
+            (home_office_agreed_summary_on, "Record the date the Home Office agreed to a learning summary"),
+        ) if not value]
+        if missing:
+            raise WorkflowError("; ".join(missing))
+    record = _record_for(review)
+    _change(review, actor, expected_version, record, "form", chosen, "publication_form")
+    _change(review, actor, expected_version, record, "decided_on", decided_on, "publication_decided_on")
+    if chosen is PublicationForm.SUMMARY_ONLY:
+        # On the review itself, where the learning-summary action reads them: typed once.
+        _change(review, actor, expected_version, review, "summary_only_reason", summary_only_reason)
+        _change(review, actor, expected_version, review, "family_agreed_summary_on", family_agreed_summary_on)
+        _change(review, actor, expected_version, review, "home_office_agreed_summary_on", home_office_agreed_summary_on)
+    _commit()
+    return record
+
+
+DETAIL_FIELDS = ("public_summary", "learning_summary", "sent_to_secretary_of_state_on", "sent_to_commissioner_on",
+                 "removal_review_on")
+
+
+def record_details(review: Review, actor: User, expected_version: int, changes: Mapping[str, Any]) -> PublicationRecord:
+    """The public summary, the learning summary, copies sent, and an overriding removal review date."""
+    _check_may_act(review, actor, expected_version)
+    unexpected = set(changes) - set(DETAIL_FIELDS)
+    if unexpected:
+        raise WorkflowError(f"These details cannot be recorded here: {', '.join(sorted(unexpected))}")
+    record = _record_for(review)
+    for field, value in changes.items():
+        _change(review, actor, expected_version, record, field, value or None)
+    _commit()
+    return record
+
+
+def removal_review_due(review: Review, record: PublicationRecord | None) -> date | None:
+    """When to decide whether the report stays online: as recorded, else REMOVAL_REVIEW_MONTHS after publication."""
+    if record is not None and record.removal_review_on is not None:
+        return record.removal_review_on
+    if review.published_on is None:
+        return None
+    return add_months(review.published_on, current_app.config["REMOVAL_REVIEW_MONTHS"])
+
+
+# --- The anonymisation check ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DocumentToPublish:
+    """A document about to be published, as the check needs it; `document_ref` identifies a stored
+    document version (None for a file handed to the check directly)."""
+
+    kind: str
+    file_name: str
+    content: bytes
+    document_ref: str | None = None
+
+    @property
+    def label(self) -> str:
+        return DOCUMENT_LABELS.get(self.kind, self.kind)
+
+
+def documents_to_publish(review: Review, data: Mapping[str, Any] | None = None) -> set[str]:
+    """The kinds of document the next publish action will put online: THE list the check must cover.
+
+    For a full report: the documents chosen on the publish form (or recorded on the review); for a
+    learning summary: the learning summary. When documents are kept by the tracker, this returns
+    the current versions of the documents marked for publication instead of their kinds.
+    """
+    data = data or {}
+    record = publication_record(review)
+    if record is not None and record.form is PublicationForm.SUMMARY_ONLY:
+        return {"learning_summary"}
+    chosen = data.get("published_documents") or (review.published_documents or "").split(",")
+    return {kind for kind in chosen if kind}
+
+
+def recorded_values(review: Review) -> list[RecordedValue]:
+    """The restricted values the check looks for: every real name, date of birth and address on the case."""
+    values = [RecordedValue(field, getattr(review, field))
+              for field in ("victim_name", "perpetrator_name", "victim_date_of_birth", "victim_address")
+              if getattr(review, field)]
+    # Family contacts, when they are recorded on the case, are added here with their own field names.
+    return values
+
+
+def run_check(review: Review, actor: User, documents: Iterable[DocumentToPublish]) -> AnonymisationCheck:
+    """Check the documents for the review's restricted values and record the run, pass or fail."""
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can run the anonymisation check")
+    documents = list(documents)
+    if not documents:
+        raise WorkflowError("Choose at least one document to check")
+    findings = check_documents([Candidate(d.label, d.file_name, d.content) for d in documents],
+                               recorded_values(review), review.pseudonym)
+    check = AnonymisationCheck(
+        review_id=review.id, checked_by_id=actor.id, passed=not findings,
+        documents=[{"label": d.label, "kind": d.kind, "file_name": d.file_name, "document_ref": d.document_ref,
+                    "sha256": hashlib.sha256(d.content).hexdigest()} for d in documents],
+        findings=[f.as_dict() for f in findings],
+    )
+    db.session.add(check)
+    append_event(review, actor, EventKind.CHANGE, based_on_version=review.version, field="anonymisation_check",
+                 to_value="passed" if check.passed else "failed",
+                 payload={"documents": [d.label for d in documents], "findings": len(findings)})
+    _commit()
+    return check
+
+
+def latest_check(review: Review) -> AnonymisationCheck | None:
+    return db.session.scalar(sa.select(AnonymisationCheck).where(AnonymisationCheck.review_id == review.id)
+                             .order_by(AnonymisationCheck.checked_at.desc(), AnonymisationCheck.id.desc()).limit(1))
+
+
+def check_covers(check: AnonymisationCheck | None, kinds: set[str]) -> bool:
+    """The newest check passed and covered every document kind to be published."""
+    return check is not None and check.passed and kinds <= {d.get("kind") for d in check.documents}
+
+
+def field_label(field: str | None) -> str:
+    return RESTRICTED_FIELD_LABELS.get(field or "", (field or "the document").replace("_", " "))
+
+
+# --- What publishing needs --------------------------------------------------------------------
+
+ANONYMISATION_REQUIREMENT = "The anonymisation check must have passed on the current versions of the documents to be published"
+
+
+def _register_requirements() -> None:
+    def decided(form: PublicationForm):  # noqa: ANN202
+        return lambda f: (r := publication_record(f.review)) is not None and r.form is form
+
+    workflow.requires("publish", "Record the decision to publish the full report")(decided(PublicationForm.FULL))
+    workflow.requires("publish_summary", "Record the decision to publish a learning summary only")(
+        decided(PublicationForm.SUMMARY_ONLY))
+    for trigger in ("publish", "publish_summary"):
+        workflow.requires(trigger, "Write the short public summary shown on the public reviews page")(
+            lambda f: (r := publication_record(f.review)) is not None and bool(r.public_summary))
+        workflow.requires(trigger, ANONYMISATION_REQUIREMENT)(
+            lambda f: check_covers(latest_check(f.review), documents_to_publish(f.review, f.data)))
+    workflow.requires("publish_summary", "Write the learning summary shown on the public reviews page")(
+        lambda f: (r := publication_record(f.review)) is not None and bool(r.learning_summary))
+
+
+_register_requirements()

@@ -1,0 +1,342 @@
+"""Pages for publishing reviews: the case-page actions, the public reviews page and its feed, and
+the managers' publication board, statistics and exports. Thin: services.py does every write."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+from xml.etree import ElementTree
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from ssgp_dhr.access import public, roles_required, signed_in
+from ssgp_dhr.accounts.models import Role
+from ssgp_dhr.action_plan.models import Recommendation
+from ssgp_dhr.cases import forms as case_forms
+from ssgp_dhr.cases import workflow
+from ssgp_dhr.cases.models import Review
+from ssgp_dhr.cases.policy import can_advance, can_see_real_names
+from ssgp_dhr.cases.services import StaleReview, WorkflowError
+from ssgp_dhr.cases.views import visible_review_or_404
+from ssgp_dhr.clock import today_uk
+from ssgp_dhr.extensions import db
+from ssgp_dhr.publication import forms, services, statistics
+from ssgp_dhr.publication.models import PublicationForm, PublicationRecord
+
+publication = Blueprint("publication", __name__, template_folder="templates")
+
+PUBLISHED_STATES = ("published", "summary_only", "closed")
+
+
+def _coordinated_review_or_404(reference: str) -> Review:
+    review = visible_review_or_404(reference)
+    if not can_advance(current_user, review):
+        abort(403)
+    return review
+
+
+def _version(form: case_forms.VersionedForm) -> int:
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        abort(400)
+
+
+def _case(review: Review) -> Response:
+    return redirect(url_for("cases.case_page", reference=review.reference))
+
+
+def _form_page(template: str, review: Review, form: case_forms.VersionedForm, save: Any, done: str,
+               **context: Any) -> Any:
+    """GET shows the form; POST validates it and calls `save(version)`; refusals return to the form."""
+    if request.method == "GET":
+        form.version.data = str(review.version)
+    errors: list[dict[str, str]] = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            save(_version(form))
+        except StaleReview as stale:
+            errors = [{"text": "This case changed while you were working on it: check the page and save again",
+                       "href": f"#{next(iter(form._fields))}"}]
+            form.version.data = str(stale.review.version)
+            status = 409
+        except WorkflowError as refused:
+            first = next(name for name in form._fields if name not in ("csrf_token", "version"))
+            errors, status = [{"text": str(refused), "href": f"#{first}"}], 400
+        else:
+            flash(done)
+            return _case(review)
+    elif form.errors:
+        errors, status = case_forms.error_list(form), 400
+    return render_template(template, review=review, form=form, errors=errors, **context), status
+
+
+# --- On the case page -------------------------------------------------------------------------
+
+def case_publication(review: Review) -> dict[str, Any]:
+    """What the case page's publication section shows (a template global, so the case view stays as it is)."""
+    record = services.publication_record(review)
+    return {"record": record, "check": services.latest_check(review),
+            "removal_review_on": services.removal_review_due(review, record),
+            "kinds": services.documents_to_publish(review), "field_label": services.field_label,
+            "labels": services.DOCUMENT_LABELS}
+
+
+@publication.route("/cases/<reference>/qa-round", methods=["GET", "POST"])
+@signed_in
+def qa_dates(reference: str):  # noqa: ANN201
+    review = _coordinated_review_or_404(reference)
+    current = review.current_qa_round
+    if current is None:
+        abort(404)
+    form = forms.QADatesForm(obj=current if request.method == "GET" else None)
+    return _form_page("publication/qa_dates.html", review, form, lambda v: services.record_qa_dates(
+        review, current_user, v, panel_meeting_on=form.panel_meeting_on.data, letter_on=form.letter_on.data),
+        f"Dates saved for Home Office round {current.number}", qa_round=current)
+
+
+@publication.route("/cases/<reference>/publication/decision", methods=["GET", "POST"])
+@signed_in
+def decision(reference: str):  # noqa: ANN201
+    review = _coordinated_review_or_404(reference)
+    record = services.publication_record(review)
+    form = forms.DecisionForm(obj=review if request.method == "GET" else None)
+    if request.method == "GET" and record is not None:
+        form.form.data = record.form.value if record.form else None
+        form.decided_on.data = record.decided_on
+    return _form_page("publication/decision.html", review, form, lambda v: services.record_decision(
+        review, current_user, v, form=form.form.data, decided_on=form.decided_on.data,
+        summary_only_reason=(form.summary_only_reason.data or "").strip() or None,
+        family_agreed_summary_on=form.family_agreed_summary_on.data,
+        home_office_agreed_summary_on=form.home_office_agreed_summary_on.data), "Publication decision recorded")
+
+
+@publication.route("/cases/<reference>/publication/details", methods=["GET", "POST"])
+@signed_in
+def details(reference: str):  # noqa: ANN201
+    review = _coordinated_review_or_404(reference)
+    form = forms.DetailsForm(obj=services.publication_record(review) if request.method == "GET" else None)
+
+    def save(version: int) -> None:
+        changes = {name: (v.strip() if isinstance(v := getattr(form, name).data, str) else v)
+                   for name in services.DETAIL_FIELDS}
+        services.record_details(review, current_user, version, changes)
+    return _form_page("publication/details.html", review, form, save, "Publication details saved",
+                      default_months=current_app.config["REMOVAL_REVIEW_MONTHS"])
+
+
+@publication.route("/cases/<reference>/publication/check", methods=["GET", "POST"])
+@signed_in
+def anonymisation_check(reference: str):  # noqa: ANN201
+    review = _coordinated_review_or_404(reference)
+    record = services.publication_record(review)
+    summary_only = record is not None and record.form is PublicationForm.SUMMARY_ONLY
+    kinds = ["learning_summary"] if summary_only else [k for k in services.DOCUMENT_LABELS if k != "learning_summary"]
+    form = forms.check_form_class(kinds)()
+
+    def save(version: int) -> None:
+        documents = [services.DocumentToPublish(kind, upload.filename or kind, upload.read())
+                     for kind in kinds if (upload := getattr(form, kind).data) and getattr(upload, "filename", "")]
+        check = services.run_check(review, current_user, documents)
+        if not check.passed:
+            raise WorkflowError("The check found restricted details: see the findings on the case page, "
+                                "correct the documents and check them again")
+    return _form_page("publication/check.html", review, form, save, "The anonymisation check passed", kinds=kinds)
+
+
+# --- The public reviews page ------------------------------------------------------------------
+
+def published_reviews() -> list[tuple[Review, PublicationRecord | None]]:
+    """Every review whose publication is recorded, newest first: the only reviews the public sees."""
+    rows = db.session.execute(
+        sa.select(Review, PublicationRecord).outerjoin(PublicationRecord, PublicationRecord.review_id == Review.id)
+        .where(Review.status.in_(PUBLISHED_STATES), Review.published_on.is_not(None))
+        .order_by(Review.published_on.desc(), Review.reference)).all()
+    return [(review, record) for review, record in rows]
+
+
+def is_summary_only(review: Review, record: PublicationRecord | None) -> bool:
+    return review.status == "summary_only" or (record is not None and record.form is PublicationForm.SUMMARY_ONLY)
+
+
+def published_links(review: Review) -> list[tuple[str, str]]:
+    """(text, address) of each published document of the review: THE source of the public page's links.
+
+    Until documents are kept by the tracker this is the recorded public address; then it lists the
+    published report, executive summary and Home Office letter (or the learning summary).
+    """
+    return [("Read the published review", review.publication_url)] if review.publication_url else []
+
+
+def _public_entry(review: Review, record: PublicationRecord | None) -> dict[str, Any]:
+    # Only these fields leave the service: never a real name, date of birth, address or case detail.
+    return {"reference": review.reference, "pseudonym": review.pseudonym, "age": review.victim_age,
+            "year": review.date_of_death.year, "published_on": review.published_on,
+            "summary": record.public_summary if record else None,
+            "summary_only": is_summary_only(review, record),
+            "learning_summary": record.learning_summary if record else None,
+            "summary_only_reason": review.summary_only_reason if is_summary_only(review, record) else None,
+            "press_contact": review.press_contact or current_app.config["PUBLIC_CONTACT"],
+            "links": published_links(review)}
+
+
+@publication.get("/reviews")
+@public
+def public_reviews():  # noqa: ANN201
+    entries = [_public_entry(review, record) for review, record in published_reviews()]
+    return render_template("publication/public.html", entries=entries)
+
+
+@publication.get("/reviews/<reference>")
+@public
+def public_review(reference: str):  # noqa: ANN201
+    entry = next((_public_entry(r, rec) for r, rec in published_reviews() if r.reference == reference), None)
+    if entry is None:
+        abort(404)
+    return render_template("publication/public_review.html", entry=entry)
+
+
+@publication.get("/reviews/feed.atom")
+@public
+def public_feed() -> Response:
+    atom = "http://www.w3.org/2005/Atom"
+    ElementTree.register_namespace("", atom)
+    feed = ElementTree.Element(f"{{{atom}}}feed")
+    entries = [_public_entry(r, rec) for r, rec in published_reviews()]
+    name = current_app.config["PARTNERSHIP_NAME"]
+
+    def sub(parent: ElementTree.Element, tag: str, text: str | None = None, **attrs: str) -> ElementTree.Element:
+        element = ElementTree.SubElement(parent, f"{{{atom}}}{tag}", attrs)
+        element.text = text
+        return element
+
+    def stamp(day: Any) -> str:
+        return datetime(day.year, day.month, day.day, tzinfo=UTC).isoformat()
+
+    sub(feed, "title", f"{name}: published {current_app.config['REVIEW_TYPE_NAME']}s")
+    sub(feed, "id", url_for("publication.public_reviews", _external=True))
+    sub(feed, "link", href=url_for("publication.public_feed", _external=True), rel="self")
+    sub(feed, "link", href=url_for("publication.public_reviews", _external=True))
+    sub(feed, "updated", stamp(entries[0]["published_on"]) if entries else "1970-01-01T00:00:00+00:00")
+    sub(sub(feed, "author"), "name", name)
+    for entry in entries:
+        item = sub(feed, "entry")
+        address = url_for("publication.public_review", reference=entry["reference"], _external=True)
+        sub(item, "title", f"{entry['pseudonym']}" + (" (learning summary)" if entry["summary_only"] else ""))
+        sub(item, "id", address)
+        sub(item, "link", href=address)
+        sub(item, "updated", stamp(entry["published_on"]))
+        sub(item, "summary", entry["summary"] or "")
+    body = ElementTree.tostring(feed, encoding="unicode", xml_declaration=True)
+    return Response(body, mimetype="application/atom+xml")
+
+
+# --- For managers: the board, the statistics, the exports --------------------------------------
+
+def _partnership_reviews() -> list[Review]:
+    partnerships = current_user.partnerships_for(Role.MANAGER) | current_user.partnerships_for(Role.COORDINATOR)
+    return list(db.session.scalars(
+        sa.select(Review).where(sa.or_(Review.lead_partnership_id.in_(partnerships),
+                                       Review.joint_partnership_id.in_(partnerships)))
+        .options(selectinload(Review.qa_rounds)).order_by(Review.reference)).unique())
+
+
+def board_columns(reviews: list[Review], records: dict[int, PublicationRecord]) -> dict[str, list[dict[str, Any]]]:
+    today = today_uk()
+    columns: dict[str, list[dict[str, Any]]] = {"With the Home Office": [], "Awaiting publication": [],
+                                                "Published": [], "Summary only": [], "Removal review due": []}
+    for review in reviews:
+        record = records.get(review.id)
+        row = {"review": review, "record": record, "since": None,
+               "removal_review_on": services.removal_review_due(review, record)}
+        if review.status in ("home_office_review", "revising"):
+            row["since"] = review.qa_rounds[0].submitted_on if review.qa_rounds else None
+            columns["With the Home Office"].append(row)
+        elif review.status == "approved":
+            approving = review.current_qa_round
+            row["since"] = approving.letter_on if approving else None
+            columns["Awaiting publication"].append(row)
+        elif review.status in PUBLISHED_STATES and review.published_on:
+            columns["Summary only" if is_summary_only(review, record) else "Published"].append(row)
+            if row["removal_review_on"] and row["removal_review_on"] <= today:
+                columns["Removal review due"].append(row)
+    return columns
+
+
+def _records(reviews: list[Review]) -> dict[int, PublicationRecord]:
+    ids = [r.id for r in reviews]
+    return {rec.review_id: rec for rec in db.session.scalars(
+        sa.select(PublicationRecord).where(PublicationRecord.review_id.in_(ids)))} if ids else {}
+
+
+@publication.get("/publication")
+@roles_required(Role.MANAGER, Role.COORDINATOR)
+def board():  # noqa: ANN201
+    reviews = _partnership_reviews()
+    return render_template("publication/board.html", columns=board_columns(reviews, _records(reviews)),
+                           today=today_uk(), stages=workflow.STAGE_BY_NAME)
+
+
+def _figures() -> dict[str, Any]:
+    reviews = _partnership_reviews()
+    ids = [r.id for r in reviews]
+    recommendations = list(db.session.scalars(sa.select(Recommendation).where(Recommendation.review_id.in_(ids)))) if ids else []
+    on_time, completed = statistics.on_time(recommendations)
+    return {"years": statistics.per_year(reviews), "intervals": statistics.intervals(reviews),
+            "on_time": on_time, "completed": completed, "recommendations": len(recommendations)}
+
+
+@publication.get("/publication/statistics")
+@roles_required(Role.MANAGER, Role.COORDINATOR)
+def statistics_page():  # noqa: ANN201
+    figures = _figures()
+    top = max((max(y.notified, y.commissioned, y.published) for y in figures["years"]), default=0)
+    return render_template("publication/statistics.html", top=max(top, 1), **figures)
+
+
+def _csv(rows: list[list[Any]], filename: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        # A cell starting with = + - @ would run as a formula in a spreadsheet.
+        writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@publication.get("/publication/statistics.csv")
+@roles_required(Role.MANAGER, Role.COORDINATOR)
+def statistics_csv() -> Response:
+    figures = _figures()
+    rows: list[list[Any]] = [["figure", "year", "value", "limit_days", "within_limit", "count"]]
+    for y in figures["years"]:
+        rows += [["notified", y.year, y.notified, "", "", ""], ["commissioned", y.year, y.commissioned, "", "", ""],
+                 ["published", y.year, y.published, "", "", ""]]
+    for i in figures["intervals"]:
+        rows.append([f"median days: {i.name.lower()}", "", "" if i.median_days is None else i.median_days,
+                     i.limit_days or "", i.within_limit if i.limit_days else "", i.count])
+    rows.append(["recommendations completed on time", "", figures["on_time"], "", "", figures["completed"]])
+    return _csv(rows, "dhr-statistics.csv")
+
+
+@publication.get("/publication/home-office-library.csv")
+@roles_required(Role.MANAGER, Role.COORDINATOR)
+def library_csv() -> Response:
+    reviews = [r for r in _partnership_reviews() if r.status in PUBLISHED_STATES and r.published_on]
+    records = _records(reviews)
+    rows: list[list[Any]] = [list(statistics.LIBRARY_COLUMNS)]
+    for review in reviews:
+        row = statistics.library_row(review, is_summary_only(review, records.get(review.id)), review.publication_url)
+        rows.append([row[c] for c in statistics.LIBRARY_COLUMNS])
+    return _csv(rows, "dhr-library-metadata.csv")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["case_publication"] = case_publication
+    app.jinja_env.globals["may_see_real_names"] = lambda review: can_see_real_names(current_user, review)

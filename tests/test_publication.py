@@ -1,0 +1,228 @@
+"""Publication: the anonymisation check, the QA loop, the public page, the action plan and the statistics."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+
+from ssgp_dhr.action_plan import services as action_plan
+from ssgp_dhr.action_plan.rag import Rag, rag_status
+from ssgp_dhr.cases import services
+from ssgp_dhr.clock import today_uk
+from ssgp_dhr.publication import services as publication
+from ssgp_dhr.publication import statistics
+from ssgp_dhr.publication.anonymisation import extract_pages
+from tests import factories
+from tests.test_case_pages import act_as  # noqa: F401 - the fixture
+
+
+def pdf_with(*pages: str) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 10, text)
+    return bytes(pdf.output())
+
+
+def docx_with(*pages: str) -> bytes:
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    document = docx.Document()
+    for n, text in enumerate(pages):
+        paragraph = document.add_paragraph(text)
+        if n < len(pages) - 1:
+            paragraph.add_run().add_break(WD_BREAK.PAGE)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def approved_review(**fields):
+    coordinator = factories.coordinator()
+    review = factories.review_at("approved", by=coordinator, victim_date_of_birth=date(1980, 7, 3),
+                                 victim_address="12 Acacia Avenue, Gloucester GL1 2AB", **fields)
+    publication.record_decision(review, coordinator, review.version, form="full",
+                                decided_on=review.current_qa_round.letter_on)
+    publication.record_details(review, coordinator, review.version, {"public_summary": "Scott was killed."})
+    return review, coordinator
+
+
+def test_the_text_of_each_pdf_and_docx_page_is_extracted():
+    assert [n for n, _ in extract_pages("r.pdf", pdf_with("one", "two"))] == [1, 2]
+    pages = extract_pages("r.docx", docx_with("first page", "second page"))
+    assert [(n, t.strip()) for n, t in pages] == [(1, "first page"), (2, "second page")]
+
+
+def test_a_recorded_name_blocks_publication_and_the_corrected_versions_pass(act_as):  # noqa: F811
+    review, coordinator = approved_review()
+    report = pdf_with("An introduction.", "Then V. Realname's partner left.")
+    summary = docx_with("Summary.", "Born 03/07/1980 at 12 Acacia Avenue.")
+    check = publication.run_check(review, coordinator, [
+        publication.DocumentToPublish("overview_report", "report.pdf", report),
+        publication.DocumentToPublish("executive_summary", "summary.docx", summary)])
+    assert not check.passed
+    assert {(f["document"], f["page"], f["field"]) for f in check.findings} == {
+        # The perpetrator shares the victim's (distinctive) surname: that surname alone identifies both.
+        ("Overview report", 2, "victim_name"), ("Overview report", 2, "perpetrator_name"),
+        ("Executive summary", 2, "victim_date_of_birth"),
+        ("Executive summary", 2, "victim_address")}
+    data = factories.trigger_data(review, "publish")
+    with pytest.raises(services.RequirementsNotMet) as refused:
+        services.advance(review, "publish", coordinator, review.version, **data)
+    assert publication.ANONYMISATION_REQUIREMENT in refused.value.reasons
+
+    # A manager sees where, and which field, but never the name itself.
+    manager = factories.manager()
+    page = act_as(manager).get(f"/cases/{review.reference}")
+    findings = page.select_one("#anonymisation-findings").get_text(" ", strip=True)
+    assert "Victim's name" in findings and "Realname" not in page.get_text()
+
+    publication.run_check(review, coordinator, [
+        publication.DocumentToPublish("overview_report", "report.pdf",
+                                      pdf_with("An introduction.", "Then Scott's partner left.")),
+        publication.DocumentToPublish("executive_summary", "summary.docx", docx_with("Summary.", "Scott was 40."))])
+    services.advance(review, "publish", coordinator, review.version, **data)
+    assert review.status == "published"
+
+
+def test_the_check_must_cover_every_document_published():
+    review, coordinator = approved_review()
+    publication.run_check(review, coordinator, [publication.DocumentToPublish("overview_report", "r.txt", b"Scott")])
+    with pytest.raises(services.RequirementsNotMet):
+        services.advance(review, "publish", coordinator, review.version, **factories.trigger_data(review, "publish"))
+
+
+def test_the_qa_loop_revise_twice_then_approve(act_as):  # noqa: F811
+    coordinator = factories.coordinator()
+    review = factories.review_at("home_office_review", by=coordinator)
+    for _ in range(2):
+        services.advance(review, "request_revisions", coordinator, review.version,
+                         **factories.trigger_data(review, "request_revisions"))
+        services.advance(review, "resubmit", coordinator, review.version, **factories.trigger_data(review, "resubmit"))
+    meeting = review.current_qa_round.submitted_on + timedelta(days=1)
+    publication.record_qa_dates(review, coordinator, review.version, panel_meeting_on=meeting, letter_on=None)
+    services.advance(review, "approve", coordinator, review.version, **factories.trigger_data(review, "approve"))
+    assert [r.outcome.value for r in review.qa_rounds] == ["revise", "revise", "publish"]
+    assert review.qa_rounds[-1].panel_meeting_on == meeting
+    page = act_as(coordinator).get(f"/cases/{review.reference}")
+    rows = page.select("#home-office-rounds + table tbody tr")
+    assert len(rows) == 3 and "Revise and resubmit" in rows[0].get_text()
+
+
+def test_the_public_page_shows_published_and_summary_only_reviews_and_nothing_else(client_request):
+    published = factories.review_at("published", victim_date_of_birth=date(1980, 7, 3), victim_address="1 Secret Row",
+                                    press_contact="Press office, 01452 000000")
+    summary_only = factories.review_at("summary_only", pseudonym="Rowan")
+    hidden = factories.review_at("approved", pseudonym="Hidden")
+    page = client_request.get("/reviews")
+    text = page.get_text(" ", strip=True)
+    assert "Scott, aged 40" in text and "Press office, 01452 000000" in text
+    assert "Rowan" in text and "Harm to surviving children." in text and "Agencies should share information sooner." in text
+    assert "Hidden" not in text
+    for secret in ("Victoria Realname", "Peter Realname", "1980", "03/07", "Secret Row", hidden.reference):
+        assert secret not in str(page)
+    assert page.select_one(f"a[href='{published.publication_url}']")
+    client_request.get(f"/reviews/{published.reference}")
+    client_request.get(f"/reviews/{summary_only.reference}")
+    client_request.get(f"/reviews/{hidden.reference}", expected_status=404)
+    client_request.get("/reviews/SSGP-DHR-1999-001", expected_status=404)
+    feed = client_request.client.get("/reviews/feed.atom")
+    assert feed.mimetype == "application/atom+xml"
+    assert b"Scott" in feed.data and b"Rowan" in feed.data and b"Hidden" not in feed.data and b"Realname" not in feed.data
+
+
+def test_rag_status_follows_the_rule_as_time_passes():
+    coordinator = factories.coordinator()
+    review = factories.review_at("published", by=coordinator)
+    with time_machine.travel(date(2030, 1, 1), tick=False):
+        recommendation = action_plan.add_recommendation(
+            review, coordinator, review.version, reference="R1", text="Train staff.", level="single_agency",
+            owning_agency_id=factories.organisation("Constabulary").id, actions="", target_on=date(2030, 6, 30))
+        assert rag_status(recommendation, today_uk()) is Rag.GREEN
+    with time_machine.travel(date(2030, 4, 15), tick=False):  # 104 days without progress
+        assert rag_status(recommendation, today_uk()) is Rag.AMBER
+        action_plan.post_progress(recommendation, coordinator, text="Half the staff trained.")
+        assert rag_status(recommendation, today_uk()) is Rag.GREEN
+    with time_machine.travel(date(2030, 6, 10), tick=False):  # within 30 days of the target
+        assert rag_status(recommendation, today_uk()) is Rag.AMBER
+    with time_machine.travel(date(2030, 7, 1), tick=False):
+        assert rag_status(recommendation, today_uk()) is Rag.RED
+        assert action_plan.overdue_counts([review.id], today_uk()) == {review.id: 1}
+        action_plan.accept_completion(recommendation, coordinator, completed_on=date(2030, 7, 1))
+        assert rag_status(recommendation, today_uk()) is Rag.COMPLETE
+
+
+def test_owners_post_progress_coordinators_accept_and_close_waits_for_every_recommendation():
+    coordinator = factories.coordinator()
+    review = factories.review_at("published", by=coordinator)
+    police, owner, other = factories.organisation("Constabulary"), factories.panel_member(), factories.panel_member()
+    factories.seat_on_panel(review, owner, agency=police)
+    factories.seat_on_panel(review, other, agency=factories.organisation("NHS Glos"))
+    recommendation = action_plan.add_recommendation(
+        review, coordinator, review.version, reference="R1", text="Train staff.", level="multi_agency",
+        owning_agency_id=police.id, actions="", target_on=today_uk() + timedelta(days=90))
+    with pytest.raises(services.NotPermitted):
+        action_plan.post_progress(recommendation, other, text="Not mine.")
+    action_plan.post_progress(recommendation, owner, text="Done.", propose_completion=True)
+    with pytest.raises(services.NotPermitted):
+        action_plan.accept_completion(recommendation, owner, completed_on=today_uk())
+    close = factories.trigger_data(review, "close") | {"closed_on": today_uk()}
+    with pytest.raises(services.RequirementsNotMet):
+        services.advance(review, "close", coordinator, review.version, **close)
+    action_plan.accept_completion(recommendation, coordinator, completed_on=today_uk())
+    services.advance(review, "close", coordinator, review.version, **close)
+    assert review.status == "closed"
+
+
+def test_statistics_for_a_seeded_set_computed_by_hand(act_as):  # noqa: F811
+    coordinator = factories.coordinator()
+    # notified_review: decision 1 day after notification, submission 5 days after, approval letter 1 day after that.
+    a = factories.review_at("published", by=coordinator)
+    b = factories.review_at("approved", by=coordinator)
+    factories.review_at("notified", by=coordinator)
+    reviews = [a, b]
+    by_hand = {"Notification to decision": 1, "Decision to submission": 4, "Submission to approval": 1}
+    assert {i.name: i.median_days for i in statistics.intervals(reviews)} == by_hand
+    assert all(i.within_limit == i.count == 2 for i in statistics.intervals(reviews) if i.limit_days)
+    year = a.notified_on.year
+    rows = {r.year: (r.notified, r.commissioned, r.published) for r in statistics.per_year(reviews)}
+    assert rows[year][:2] == (2, 2)
+    page = act_as(factories.manager()).get("/publication/statistics")
+    assert page.select_one("svg[role=img] title") and page.select_one("#per-year")
+    csv = act_as(factories.manager()).client.get("/publication/home-office-library.csv").get_data(as_text=True)
+    assert csv.splitlines()[0].startswith("reference,") and a.reference in csv and b.reference not in csv
+    assert "Realname" not in csv
+    act_as(factories.manager()).get("/publication")
+
+
+def test_the_publication_and_action_plan_forms_render_refuse_bad_input_and_refuse_readers(act_as):  # noqa: F811
+    review, coordinator = approved_review()
+    recommendation = action_plan.add_recommendation(
+        review, coordinator, review.version, reference="R1", text="Train staff.", level="single_agency",
+        owning_agency_id=factories.organisation("Constabulary").id, actions="", target_on=today_uk())
+    base = f"/cases/{review.reference}"
+    urls = [f"{base}/publication/decision", f"{base}/publication/details", f"{base}/publication/check",
+            f"{base}/recommendations/new", f"{base}/recommendations/{recommendation.id}/progress",
+            f"{base}/recommendations/{recommendation.id}/complete"]
+    client = act_as(coordinator)
+    for url in urls:
+        client.get(url)
+    page = client.post(f"{base}/recommendations/new", data={"version": review.version, "reference": "R2"},
+                       expected_status=400)
+    assert page.select_one(".govuk-error-summary a[href='#text']")
+    assert page.select_one("input[name=reference]")["value"] == "R2"
+    page = client.post(f"{base}/publication/check", data={"version": review.version}, expected_status=400)
+    assert "Choose at least one document" in page.get_text()
+    reader = act_as(factories.manager())
+    for url in urls:
+        reader.get(url, expected_status=403)
+    stranger = act_as(factories.panel_member())
+    stranger.get(urls[0], expected_status=404)
+    stranger.get(f"/cases/{review.reference}/recommendations/{recommendation.id + 1000}/progress", expected_status=404)
