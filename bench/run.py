@@ -170,9 +170,10 @@ def measure_references(url: str, requests: int, seconds: float, clients: int) ->
 
 
 def run(database: str, url: str, *, reuse: bool, sizes: Sizes, seed: int, requests: int, seconds: float,
-        clients: int) -> dict[str, Any]:
-    OUT.mkdir(exist_ok=True)
-    manifest_path = OUT / f"{database}-manifest.json"
+        clients: int, out: Path = OUT) -> dict[str, Any]:
+    """Build (or reuse) the data set at `url`, then measure the app and the references on it."""
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / f"{database}-manifest.json"
     started = time.perf_counter()
     if reuse and manifest_path.exists():
         manifest = Manifest.load(manifest_path)
