@@ -6,14 +6,21 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test setup assets lint clean-assets
+# The benchmark's PostgreSQL database (its contents are dropped and rebuilt by `make bench`).
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+.PHONY: run test setup assets lint clean-assets bench
 
 run: setup
 	PORT=$(PORT) $(BIN)/flask dhr setup-database
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: setup
+test: setup $(VENV)/.bench-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# National scale on SQLite and PostgreSQL: see docs/performance.md. BENCH_ARGS=--reuse measures the data already built.
+bench: setup $(VENV)/.bench-installed
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run --database sqlite --database postgresql $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -23,6 +30,11 @@ setup: $(VENV)/.installed ssgp_dhr/static/.built
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# Bench-only packages (Flask-Admin, httpx, pyinstrument, psutil): never in production's requirements.txt.
+$(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

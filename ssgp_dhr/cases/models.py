@@ -23,6 +23,8 @@ class Review(db.Model):
         sa.UniqueConstraint("lead_partnership_id", "ref_year", "ref_number", name="uq_reviews_lead_year_number"),
         sa.CheckConstraint("joint_partnership_id IS NULL OR joint_partnership_id <> lead_partnership_id",
                            name="joint_differs_from_lead"),
+        # The case list's default order (newest reference first) reads this instead of sorting.
+        sa.Index("ix_reviews_ref_year_ref_number", "ref_year", "ref_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,7 +48,7 @@ class Review(db.Model):
     victim_age: Mapped[int | None]
     perpetrator_name: Mapped[str | None] = mapped_column(sa.String(200))
     date_of_death: Mapped[date]
-    notified_on: Mapped[date]
+    notified_on: Mapped[date] = mapped_column(index=True)  # the case list's "Notified" sort
     notified_by: Mapped[str] = mapped_column(sa.String(200))
     circumstances: Mapped[str] = mapped_column(sa.Text, default="")
     press_contact: Mapped[str | None] = mapped_column(sa.String(200))

@@ -202,11 +202,18 @@ def case_list():  # noqa: ANN201
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, args.get("page", 1, type=int) or 1), pages)
     columns = SORTS[sort][1]
-    reviews = db.session.scalars(
-        query.order_by(*(c.desc() if order == "desc" else c.asc() for c in columns))
-        .options(selectinload(Review.qa_rounds))
+    # The page's ids first, sorting only the sort keys, then the 25 whole reviews by id: sorting the
+    # full rows (every column and both joined partnerships) of all visible reviews was most of the
+    # page's time at 10,000 reviews, and grew with the offset.
+    page_ids = db.session.scalars(
+        query.with_only_columns(Review.id)
+        .order_by(*(c.desc() if order == "desc" else c.asc() for c in columns))
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).unique().all()
+    ).all()
+    on_page = {review.id: review for review in db.session.scalars(
+        sa.select(Review).where(Review.id.in_(page_ids)).options(selectinload(Review.qa_rounds))
+    ).unique()}
+    reviews = [on_page[review_id] for review_id in page_ids]
 
     # The choices offered are those of the reviews the user may see, nothing more.
     partnerships = db.session.scalars(

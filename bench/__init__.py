@@ -1,0 +1,1 @@
+"""The national-scale benchmark: data set generator, load driver and reference apps (`make bench`)."""

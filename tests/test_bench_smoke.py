@@ -1,0 +1,57 @@
+"""The benchmark cannot rot: a 100-review version of `make bench` runs with every test run.
+
+It builds the data set with the generator, serves the app and both references under gunicorn,
+signs simulated people in with their second factor and drives every page briefly.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bench.dataset import Sizes
+from bench.run import run
+from ssgp_dhr import create_app
+from ssgp_dhr.cases import history
+from ssgp_dhr.extensions import db
+from tests.conftest import database_url, on_postgres
+
+SMALL = Sizes(reviews=100, events=6_000, users=60, partnerships=3, agencies=5, simulated_users=2)
+
+
+def _scratch_url(tmp_path) -> str:
+    if not on_postgres():
+        return f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+    url = sa.make_url(database_url())
+    scratch = f"{url.database}_bench_smoke"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
+        connection.execute(sa.text(f"CREATE DATABASE {scratch}"))
+    admin.dispose()
+    return url.set(database=scratch).render_as_string(hide_password=False)
+
+
+def test_the_benchmark_measures_every_page_without_errors(tmp_path):
+    url = _scratch_url(tmp_path)
+    result = run("postgresql" if on_postgres() else "sqlite", url, reuse=False, sizes=SMALL, seed=7,
+                 requests=4, seconds=1, clients=2, out=tmp_path)
+
+    assert result["data_set"]["reviews"] == 100
+    assert result["data_set"]["case_events"] == 6_000
+    measured = [row for row in result["pages"] + result["references"] if row.get("note") != "not yet built"]
+    assert len(measured) >= 8  # five pages, the transition, the ceiling and Flask-Admin
+    for row in measured:
+        assert row["error_count"] == 0, row
+        assert row["single_requests"] == 4 or "Transition" in row["page"], row
+        assert row["single_p95_ms"] > 0 and row["rps"] > 0, row
+    assert len(result["sign_in"]["security_code_ms"]) == 3  # two coordinators and the national reader, once each
+    assert len(result["worker_rss_mb"]) == 2 and all(mb > 0 for mb in result["worker_rss_mb"])
+
+    # The generated history, and the events the transitions appended, form intact chains.
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        checked, broken = history.verify_all()
+        db.session.remove()
+        db.engine.dispose()
+    assert broken is None
+    assert checked > 6_000
