@@ -112,7 +112,7 @@ class Transitions:
 
     def post(self) -> float:
         trigger = self.next_trigger
-        path = f"/reviews/{self.reference}/actions/{trigger}"
+        path = f"/cases/{self.reference}/actions/{trigger}"
         form, _ = self.browser.get_ok(path)
         data: dict[str, Any] = {"csrf_token": _hidden(CSRF, form.text, "CSRF token"),
                                 "version": _hidden(VERSION, form.text, "version")}

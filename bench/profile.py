@@ -1,7 +1,7 @@
 """`python -m bench.profile URL PATH [--as EMAIL]`: where one page's time goes, on the benchmark data.
 
 Runs the page in-process under pyinstrument (after a warm-up) and counts its SQL statements, e.g.
-    python -m bench.profile sqlite:///bench/out/bench.sqlite3 /reviews --as manager1@bench.example
+    python -m bench.profile sqlite:///bench/out/bench.sqlite3 /cases --as manager1@bench.example
 """
 
 from __future__ import annotations

@@ -79,17 +79,11 @@ def worker_memory_mb(master: psutil.Process) -> list[float]:
 
 
 def public_reviews_path() -> str | None:
-    """The public list of published reviews, once a route for it exists: a public GET page about reviews."""
+    """The public list of published reviews (the endpoint `publication.public_reviews`)."""
     from ssgp_dhr import create_app
-    from ssgp_dhr.access import rule_for
 
     app = create_app("test")
-    for rule in app.url_map.iter_rules():
-        access = rule_for(app, rule.endpoint)
-        if access and access.public and "GET" in rule.methods and not rule.arguments and (
-                "review" in rule.rule or "publi" in rule.rule):
-            return rule.rule
-    return None
+    return next((rule.rule for rule in app.url_map.iter_rules() if rule.endpoint == "publication.public_reviews"), None)
 
 
 def _migrate(url: str) -> None:
@@ -124,11 +118,11 @@ def measure_app(base_url: str, manifest: Manifest, requests: int, seconds: float
     case_page = coordinators[0]["case_page"]
     pages: list[tuple[str, Callable[[int], Callable[[], float]]]] = [
         ("Dashboard (coordinator)", each_person("/")),
-        ("Case list: filtered and sorted (coordinator)", each_person("/reviews?status=closed&sort=notified&order=desc&page=2")),
-        ("Case list: all reviews, page 1 (national reader)", national_copies("/reviews")),
+        ("Case list: filtered and sorted (coordinator)", each_person("/cases?status=closed&sort=notified&order=desc&page=2")),
+        ("Case list: all reviews, page 1 (national reader)", national_copies("/cases")),
         ("Case list: all reviews by partnership, page 200 (national reader)",
-         national_copies("/reviews?sort=partnership&order=asc&page=200")),
-        (f"Case page ({case_page})", each_person(f"/reviews/{case_page}")),
+         national_copies("/cases?sort=partnership&order=asc&page=200")),
+        (f"Case page ({case_page})", each_person(f"/cases/{case_page}")),
     ]
     results = [driver.measure(name, make, requests=requests, seconds=seconds, clients=clients).summary()
                for name, make in pages]

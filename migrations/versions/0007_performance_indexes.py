@@ -1,8 +1,8 @@
 """Indexes for the case list at national scale: its default order (newest reference first) and the
 "Notified" sort walk an index instead of sorting every visible review.
 
-Revision ID: 0006_performance_indexes
-Revises: 0002
+Revision ID: 0007_performance_indexes
+Revises: 0006_publication
 Create Date: 2026-11-26 15:05:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_performance_indexes'
-down_revision = '0002'
+revision = '0007_performance_indexes'
+down_revision = '0006_publication'
 branch_labels = None
 depends_on = None
 
