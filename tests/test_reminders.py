@@ -488,3 +488,91 @@ def test_the_outbox_shows_kept_messages_of_the_coordinators_partnerships_and_tho
 
     admin_page = act_as(factories.user(Role.ADMIN)).get("/outbox")
     assert theirs.reference in admin_page.find(id="outbox-messages").get_text()
+
+
+# --- Agency requests, recommendations and removal reviews ------------------------------------------
+
+def _sent_days(smtp: RecordingServer, first: date, last: date, kind_word: str) -> dict[date, list[str]]:
+    sent: dict[date, list[str]] = {}
+    day = first
+    while day <= last:
+        with at(day):
+            run()
+        for message in smtp.take():
+            if kind_word in message["Subject"]:
+                sent.setdefault(day, []).append(message["To"])
+        day += timedelta(days=1)
+    return sent
+
+
+def test_an_agency_request_reminds_the_responsible_member_7_days_before_then_weekly_once_overdue(smtp):
+    from ssgp_dhr.panel.models import AgencyRequest, RequestKind, RequestStatus
+
+    coordinator = factories.coordinator()
+    with at(date(2026, 1, 5)):
+        review = factories.review_at("panel", by=coordinator)
+    police, health = factories.organisation("Police service"), factories.organisation("NHS trust")
+    responsible, colleague, other_agency = factories.panel_member(), factories.panel_member(), factories.panel_member()
+    seat = factories.seat_on_panel(review, responsible, agency=police, started_on=date(2026, 1, 5))
+    factories.seat_on_panel(review, colleague, agency=police, started_on=date(2026, 1, 5))
+    factories.seat_on_panel(review, other_agency, agency=health, started_on=date(2026, 1, 5))
+    imr = AgencyRequest(review_id=review.id, agency_id=police.id, kind=RequestKind.IMR, requested_on=date(2026, 2, 1),
+                        due_on=date(2026, 3, 2), responsible_id=seat.id)
+    unassigned = AgencyRequest(review_id=review.id, agency_id=police.id, kind=RequestKind.CHRONOLOGY,
+                               requested_on=date(2026, 2, 1), due_on=date(2026, 3, 2))
+    db.session.add_all([imr, unassigned])
+    db.session.commit()
+
+    sent = _sent_days(smtp, date(2026, 2, 20), date(2026, 3, 20), "Individual Management Review")
+    assert sorted(sent) == [date(2026, 2, 23), date(2026, 3, 3), date(2026, 3, 10), date(2026, 3, 17)]
+    assert all(people == [responsible.email] for people in sent.values())
+    # With nobody named, everyone on the panel for that agency is reminded, and nobody from another agency.
+    with at(date(2026, 3, 24)):
+        run()
+    chronology = [m["To"] for m in smtp.take() if "Chronology" in m["Subject"]]
+    assert sorted(chronology) == sorted([responsible.email, colleague.email])
+
+    # Received: the reminders stop.
+    imr.status, imr.received_on = RequestStatus.RECEIVED, date(2026, 3, 25)
+    db.session.commit()
+    with at(date(2026, 3, 31)):
+        run()
+    assert not [m for m in smtp.take() if "Individual Management Review" in m["Subject"]]
+
+
+def test_a_recommendation_reminds_its_agencys_panel_members_until_it_is_complete(smtp):
+    from ssgp_dhr.action_plan.models import Recommendation, RecommendationLevel
+
+    coordinator = factories.coordinator()
+    with at(date(2026, 1, 5)):
+        review = factories.review_at("panel", by=coordinator)
+    probation, housing = factories.organisation("Probation"), factories.organisation("Housing")
+    owner, bystander = factories.panel_member(), factories.panel_member()
+    factories.seat_on_panel(review, owner, agency=probation, started_on=date(2026, 1, 5))
+    factories.seat_on_panel(review, bystander, agency=housing, started_on=date(2026, 1, 5))
+    recommendation = Recommendation(review_id=review.id, reference="R1", text="Train staff on risk assessment.",
+                                    level=RecommendationLevel.SINGLE_AGENCY, owning_agency_id=probation.id,
+                                    target_on=date(2026, 6, 30))
+    db.session.add(recommendation)
+    db.session.commit()
+
+    sent = _sent_days(smtp, date(2026, 6, 20), date(2026, 7, 8), "recommendation R1")
+    assert sorted(sent) == [date(2026, 6, 23), date(2026, 7, 1), date(2026, 7, 8)]
+    assert all(people == [owner.email] for people in sent.values())
+
+    recommendation.completed_on = date(2026, 7, 9)
+    db.session.commit()
+    with at(date(2026, 7, 15)):
+        run()
+    assert not [m for m in smtp.take() if "recommendation" in m["Subject"]]
+
+
+def test_the_removal_review_reminds_coordinators_12_months_after_publication(smtp):
+    coordinator = factories.coordinator()
+    with at(date(2025, 1, 6)):
+        review = factories.review_at("published", by=coordinator)
+    published = review.published_on
+    due = published.replace(year=published.year + 1)
+    sent = _sent_days(smtp, due - timedelta(days=8), due + timedelta(days=1), "Removal review")
+    assert sorted(sent) == [due - timedelta(days=7), due]
+    assert all(people == [coordinator.email] for people in sent.values())

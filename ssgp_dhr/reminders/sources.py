@@ -223,3 +223,104 @@ def new_panel_members(today: date) -> Iterator[DueItem]:
                 "Sign in to see the review, its terms of reference and the dates asked of you.",
             ),
         )
+
+
+def _active_agency_members(review_ids: set[int], today: date) -> dict[tuple[int, int], list[User]]:
+    """The enabled people on each review's panel for each agency, by (review id, agency id), in one query."""
+    if not review_ids:
+        return {}
+    seats = db.session.scalars(
+        sa.select(PanelMembership).join(User, User.id == PanelMembership.user_id)
+        .where(PanelMembership.review_id.in_(review_ids), PanelMembership.started_on <= today,
+               sa.or_(PanelMembership.ended_on.is_(None), PanelMembership.ended_on > today), User.is_enabled.is_(True))
+        .order_by(PanelMembership.id)
+    ).unique().all()
+    members: dict[tuple[int, int], list[User]] = {}
+    for seat in seats:
+        people = members.setdefault((seat.review_id, seat.agency_id), [])
+        if seat.user not in people:
+            people.append(seat.user)
+    return members
+
+
+@reminder_source("agency_request_due")
+def agency_requests_due(today: date) -> Iterator[DueItem]:
+    """Panel members: their agency's scoping response, IMR or chronology, 7 days before and weekly once overdue.
+
+    The panel member responsible for the request is reminded; when none is named, everyone on the
+    panel for that agency is, so an unassigned request is not forgotten.
+    """
+    from ssgp_dhr.panel.models import OUTSTANDING, AgencyRequest
+
+    requests = db.session.scalars(
+        sa.select(AgencyRequest).join(Review, Review.id == AgencyRequest.review_id)
+        .where(AgencyRequest.status.in_(OUTSTANDING), AgencyRequest.due_on <= today + timedelta(days=DAYS_BEFORE),
+               Review.status.in_(deadlines.REPORT_PENDING | {"revising"}))
+        .options(selectinload(AgencyRequest.review)).order_by(AgencyRequest.id)
+    ).unique().all()
+    owed = [(request, occasion) for request in requests
+            if (occasion := deadline_occasion(request.due_on, today, on_the_day=False))]
+    members = _active_agency_members({request.review_id for request, _ in owed}, today)
+    for request, occasion in owed:
+        review = request.review
+        responsible = request.responsible
+        active = responsible is not None and responsible.is_active_on(today) and responsible.user.is_enabled
+        recipients = [responsible.user] if active else members.get((review.id, request.agency_id), [])
+        what = request.kind.label
+        yield DueItem(
+            kind="agency_request_due", review=review, recipients=recipients, item=f"agency_request:{request.id}",
+            due_on=request.due_on, occasion=occasion,
+            subject=f"{review.reference}: {what} {due_in_short(request.due_on, today)}",
+            lines=(f"For review {review.reference} ({review.pseudonym}), {request.agency.name}'s {what} "
+                   f"is {when_due(request.due_on, today)}.",
+                   "Record it in the tracker, never by e-mail."),
+        )
+
+
+@reminder_source("recommendation_due")
+def recommendations_due(today: date) -> Iterator[DueItem]:
+    """Panel members of the owning agency: a recommendation's target date, 7 days before and weekly once overdue."""
+    from ssgp_dhr.action_plan.models import Recommendation
+
+    recommendations = db.session.scalars(
+        sa.select(Recommendation)
+        .where(Recommendation.completed_on.is_(None), Recommendation.target_on <= today + timedelta(days=DAYS_BEFORE))
+        .options(selectinload(Recommendation.review)).order_by(Recommendation.id)
+    ).unique().all()
+    owed = [(recommendation, occasion) for recommendation in recommendations
+            if recommendation.review.status != "closed"
+            and (occasion := deadline_occasion(recommendation.target_on, today, on_the_day=False))]
+    members = _active_agency_members({r.review_id for r, _ in owed}, today)
+    for recommendation, occasion in owed:
+        review = recommendation.review
+        yield DueItem(
+            kind="recommendation_due", review=review,
+            recipients=members.get((review.id, recommendation.owning_agency_id), []),
+            item=f"recommendation:{recommendation.id}", due_on=recommendation.target_on, occasion=occasion,
+            subject=f"{review.reference}: recommendation {recommendation.reference} "
+                    f"{due_in_short(recommendation.target_on, today)}",
+            lines=(f"For review {review.reference} ({review.pseudonym}), recommendation {recommendation.reference} "
+                   f"owned by {recommendation.owning_agency.name} is {when_due(recommendation.target_on, today)}.",
+                   "Post your progress, or propose it complete with the evidence, in the tracker."),
+        )
+
+
+@reminder_source("removal_review_due")
+def removal_reviews_due(today: date) -> Iterator[DueItem]:
+    """Coordinators: deciding whether a published report stays online, 7 days before, on the day, then weekly."""
+    from ssgp_dhr.publication.models import PublicationRecord
+    from ssgp_dhr.publication.services import removal_review_due
+
+    reviews = db.session.scalars(
+        sa.select(Review).where(Review.status.in_(("published", "summary_only")), Review.published_on.is_not(None))
+        .order_by(Review.id)
+    ).unique().all()
+    records = {record.review_id: record for record in db.session.scalars(
+        sa.select(PublicationRecord).where(PublicationRecord.review_id.in_([r.id for r in reviews])))}
+    found = []
+    for review in reviews:
+        due_on = removal_review_due(review, records.get(review.id))
+        if due_on is not None:
+            found.append((review, deadlines.Deadline("Removal review", due_on, None, pending=True)))
+    yield from _deadline_items("removal_review_due", today, found,
+                               "the review of whether the published report stays online", "removal_review")
