@@ -27,6 +27,7 @@ def uk_datetime(value: datetime | None) -> str:
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE_IN_TEXT = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
 def recorded_value(value: object) -> str:
@@ -38,7 +39,7 @@ def recorded_value(value: object) -> str:
         return uk_date(date.fromisoformat(text))
     if text.islower() and " " not in text and "_" in text:
         return text.replace("_", " ").capitalize()
-    return text
+    return _ISO_DATE_IN_TEXT.sub(lambda m: uk_date(date(*map(int, m.groups()))), text)
 
 
 def init_app(app: Flask) -> None:
