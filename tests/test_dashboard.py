@@ -67,3 +67,13 @@ def test_someone_without_case_roles_is_told_there_is_nothing(act_as):  # noqa: F
 
     page = act_as(factories.user(Role.ADMIN)).get("/")
     assert "There are no reviews for you to see." in page.get_text()
+
+
+def test_the_menu_offers_publication_to_coordinators_and_managers_only(act_as):  # noqa: F811
+    def menu(person) -> list[str]:
+        page = act_as(person).get("/")
+        return [a.get_text(strip=True) for a in page.select(".govuk-service-navigation__list a")]
+
+    assert "Publication" in menu(factories.coordinator())
+    assert "Publication" in menu(factories.manager())
+    assert "Publication" not in menu(factories.panel_member())
