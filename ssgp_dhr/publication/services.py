@@ -312,14 +312,20 @@ def check_covers(check: AnonymisationCheck | None, documents: Iterable[DocumentT
     return wanted <= {(d.get("document_ref"), d.get("sha256")) for d in check.documents}
 
 
-def published_documents(review: Review) -> list[Document]:
-    """The review's documents marked published, in the order of DOCUMENT_LABELS: the only ones the
-    public may download."""
+def published_documents(review_ids: Iterable[int]) -> dict[int, list[Document]]:
+    """The documents marked published of each review, in the order of DOCUMENT_LABELS: the only ones
+    the public may download. One query for a whole page of reviews."""
+    ids = list(review_ids)
+    found: dict[int, list[Document]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    for document in db.session.scalars(sa.select(Document).where(
+            Document.review_id.in_(ids), Document.marking == ProtectiveMarking.PUBLISHED,
+            Document.published_version.is_not(None)).order_by(Document.created_at, Document.id)):
+        found[document.review_id].append(document)
     order = list(DOCUMENT_LABELS)
-    found = db.session.scalars(sa.select(Document).where(
-        Document.review_id == review.id, Document.marking == ProtectiveMarking.PUBLISHED, Document.published_version.is_not(None))
-        .order_by(Document.created_at, Document.id))
-    return sorted(found, key=lambda d: order.index(d.document_type.value) if d.document_type.value in order else len(order))
+    rank = lambda d: order.index(d.document_type.value) if d.document_type.value in order else len(order)  # noqa: E731
+    return {i: sorted(documents, key=rank) for i, documents in found.items()}
 
 
 def field_label(field: str | None) -> str:

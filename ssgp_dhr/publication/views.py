@@ -176,16 +176,19 @@ def is_summary_only(review: Review, record: PublicationRecord | None) -> bool:
     return review.status == "summary_only" or (record is not None and record.form is PublicationForm.SUMMARY_ONLY)
 
 
-def published_links(review: Review) -> list[tuple[str, str]]:
+def published_links(review: Review, documents: list[Document] | None = None) -> list[tuple[str, str]]:
     """(text, address) of each published document of the review: THE source of the public page's links.
 
     The published report, executive summary and Home Office letter (or the learning summary), each
     through the public download route, which serves only the version marked published; then the
-    recorded public address, if any.
+    recorded public address, if any. `documents` are the review's published documents when the
+    caller has loaded them for a whole page.
     """
+    if documents is None:
+        documents = services.published_documents([review.id])[review.id]
     links = [(services.DOCUMENT_LABELS.get(d.document_type.value, d.document_type.label),
               url_for("publication.public_document", reference=review.reference, document_id=d.id, which="current"))
-             for d in services.published_documents(review)]
+             for d in documents]
     if review.publication_url:
         links.append(("The review on the partnership's website", review.publication_url))
     return links
@@ -224,7 +227,13 @@ def public_document(reference: str, document_id: int, which: str) -> Response:
     return response
 
 
-def _public_entry(review: Review, record: PublicationRecord | None) -> dict[str, Any]:
+def _public_entries(rows: list[tuple[Review, PublicationRecord | None]]) -> list[dict[str, Any]]:
+    documents = services.published_documents(review.id for review, _ in rows)
+    return [_public_entry(review, record, documents[review.id]) for review, record in rows]
+
+
+def _public_entry(review: Review, record: PublicationRecord | None,
+                  documents: list[Document] | None = None) -> dict[str, Any]:
     # Only these fields leave the service: never a real name, date of birth, address or case detail.
     return {"reference": review.reference, "pseudonym": review.pseudonym, "age": review.victim_age,
             "year": review.date_of_death.year, "published_on": review.published_on,
@@ -233,14 +242,13 @@ def _public_entry(review: Review, record: PublicationRecord | None) -> dict[str,
             "learning_summary": record.learning_summary if record else None,
             "summary_only_reason": review.summary_only_reason if is_summary_only(review, record) else None,
             "press_contact": review.press_contact or current_app.config["PUBLIC_CONTACT"],
-            "links": published_links(review)}
+            "links": published_links(review, documents)}
 
 
 @publication.get("/reviews")
 @public
 def public_reviews():  # noqa: ANN201
-    entries = [_public_entry(review, record) for review, record in published_reviews()]
-    return render_template("publication/public.html", entries=entries)
+    return render_template("publication/public.html", entries=_public_entries(published_reviews()))
 
 
 @publication.get("/reviews/<reference>")
@@ -258,7 +266,7 @@ def public_feed() -> Response:
     atom = "http://www.w3.org/2005/Atom"
     ElementTree.register_namespace("", atom)
     feed = ElementTree.Element(f"{{{atom}}}feed")
-    entries = [_public_entry(r, rec) for r, rec in published_reviews()]
+    entries = _public_entries(published_reviews())
     name = current_app.config["PARTNERSHIP_NAME"]
 
     def sub(parent: ElementTree.Element, tag: str, text: str | None = None, **attrs: str) -> ElementTree.Element:
