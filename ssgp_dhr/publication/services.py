@@ -351,8 +351,10 @@ def _register_requirements() -> None:
             workflow.requires(trigger, upload_sentence([kind]))(
                 lambda f, kind=kind: kind not in kinds_to_publish(f.review, f.data)
                 or current_document(f.review, kind) is not None)
+        # With nothing chosen to publish, the requirement to choose says so; this one has nothing to judge.
         workflow.requires(trigger, ANONYMISATION_REQUIREMENT)(
-            lambda f: check_covers(latest_check(f.review), documents_to_publish(f.review, f.data)))
+            lambda f: not kinds_to_publish(f.review, f.data)
+            or check_covers(latest_check(f.review), documents_to_publish(f.review, f.data)))
     workflow.requires("publish_summary", "Write the learning summary shown on the public reviews page")(
         lambda f: (r := publication_record(f.review)) is not None and bool(r.learning_summary))
 
