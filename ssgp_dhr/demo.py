@@ -269,18 +269,32 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
           decline_reasons="The criteria are not met: the death followed a road traffic collision with no abuse indicated.")
 
 
+# The published documents each kind of publication needs beyond those uploaded for submission.
+PUBLICATION_DOCUMENTS = {
+    "home_office_letter": ("Home Office QA Panel letter", "home-office-letter.txt"),
+    "learning_summary": ("Learning summary", "learning-summary.txt"),
+}
+
+
 def _prepare_publication(review: Review, coordinator: User, form: str | None, decided_on: object,
                          kinds: list[str]) -> None:
-    """The decision (unless made already), the public summary, and a passing anonymisation check."""
+    """The decision (unless made already), the public summary, the stored documents to publish and a
+    passing anonymisation check on them; the publish action then marks them published."""
     if form:
         publication.record_decision(review, coordinator, review.version, form=form, decided_on=decided_on)
     publication.record_details(review, coordinator, review.version, {
         "public_summary": f"{review.pseudonym}, aged {review.victim_age}, was killed by a partner. (Fictional demo.)",
         "learning_summary": "Agencies should ask about domestic abuse at every contact. (Fictional demo.)"
         if kinds == ["learning_summary"] else None})
-    publication.run_check(review, coordinator, [
-        publication.DocumentToPublish(kind, f"{kind}.txt", f"The review of {review.pseudonym}'s death.".encode())
-        for kind in kinds])
+    for kind in kinds:
+        if kind in PUBLICATION_DOCUMENTS and publication.current_document(review, kind) is None:
+            title, filename = PUBLICATION_DOCUMENTS[kind]
+            document_services.upload_document(
+                review, coordinator, document_type=DocumentType(kind), title=f"{title} (demo)", filename=filename,
+                stream=io.BytesIO(_demo_document_text(review, title, filename)))
+    check = publication.run_check(review, coordinator, kinds)
+    if not check.passed:  # demo documents hold no real names: a finding here is a bug in the demo
+        raise RuntimeError(f"the demo documents of {review.reference} failed the anonymisation check")
 
 
 def _recommendations(review: Review, coordinator: User, orgs: dict[str, Organisation], today: date) -> None:

@@ -210,8 +210,10 @@ def prepare_publication(review: Review, trigger: str, by: User) -> None:
         "public_summary": f"{review.pseudonym} was killed by a former partner.",
         "learning_summary": "Agencies should share information sooner." if summary else None})
     kinds = ["learning_summary"] if summary else data["published_documents"]
-    publication.run_check(review, by, [publication.DocumentToPublish(k, f"{k}.txt", b"An anonymised report about "
-                                                                     + review.pseudonym.encode()) for k in kinds])
+    for kind in kinds:  # the stored documents to be published, clean
+        if publication.current_document(review, kind) is None:
+            document(review, by, DocumentType(kind), content=b"An anonymised report about " + review.pseudonym.encode())
+    publication.run_check(review, by, kinds)
 
 
 def review_at(status: str, by: User | None = None, **fields: Any) -> Review:

@@ -163,8 +163,9 @@ def test_a_review_goes_from_notified_to_closed_through_the_forms(act_as):
     assert review.status == "closed"
     assert review.published_documents == "overview_report,executive_summary"
     page = client.get(f"/cases/{review.reference}")
-    # and the four documents uploaded, the publication decision (2), the summary and the check
-    assert len(page.select(".moj-timeline__item")) == 11 + 4 + 4
+    # and the four documents uploaded, the publication decision (2), the summary and the check,
+    # and the two published documents marked published by the publish action
+    assert len(page.select(".moj-timeline__item")) == 11 + 4 + 4 + 2
     timeline = page.select_one(".moj-timeline").get_text(" ", strip=True)
     assert "Name of the independent chair: Independent Chair" in timeline and "More on agency contact." in timeline
     assert "Documents published: Overview report, Executive summary" in timeline

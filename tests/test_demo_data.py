@@ -23,6 +23,16 @@ def test_demo_reviews_span_the_stages_for_both_partnerships():
     assert all("(fictional)" in r.victim_name for r in reviews)
 
 
+def test_the_public_page_links_the_published_demo_documents_and_they_download(client_request):
+    load_demo_data()
+    page = client_request.get("/reviews")
+    links = [a["href"] for a in page.select("main a[href*='/documents/']")]
+    assert len(links) == 4  # Drew: report, executive summary, Home Office letter; Rowan: learning summary
+    for href in links:
+        response = client_request.client.get(href)
+        assert response.status_code == 200 and b"FICTIONAL DEMONSTRATION DOCUMENT" in response.data
+
+
 def test_demo_history_is_a_whole_chain_made_by_the_workflow():
     load_demo_data()
     checked, broken = verify_all()

@@ -104,6 +104,12 @@ def test_a_manager_may_download_once_the_document_is_published(case, signed_in_a
     client.get(urls(review, document)["download"], 403)
     services.mark_published(db.session.get(Document, document.id), people["coordinator"])
     assert client.get_response(urls(review, document)["download"]).status_code == 200
+    # A version uploaded before the published one (a draft the check may have failed) stays closed.
+    published = db.session.get(Document, document.id)
+    services.upload_version(published, people["coordinator"], stream=io.BytesIO(b"Corrected."), filename="c.txt")
+    services.mark_published(published, people["coordinator"])
+    assert client.get_response(urls(review, document)["download"]).status_code == 403
+    assert client.get_response(urls(review, document)["download"].replace("/versions/1/", "/versions/2/")).status_code == 200
     page = client.get(f"/cases/{review.reference}")
     assert "Published" in page.find(id="documents").find_next("table").get_text()
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 
 from ssgp_dhr.action_plan import services as action_plan
 from ssgp_dhr.action_plan.rag import Rag, rag_status
 from ssgp_dhr.cases import services
 from ssgp_dhr.clock import today_uk
+from ssgp_dhr.documents import services as document_services
+from ssgp_dhr.extensions import db
+from ssgp_dhr.panel import services as panel_services
 from ssgp_dhr.publication import services as publication
 from ssgp_dhr.publication import statistics
 from ssgp_dhr.publication.anonymisation import extract_pages
@@ -60,43 +65,116 @@ def test_the_text_of_each_pdf_and_docx_page_is_extracted():
     assert [(n, t.strip()) for n, t in pages] == [(1, "first page"), (2, "second page")]
 
 
+def stored(review, kind):
+    from ssgp_dhr.documents.models import Document, DocumentType
+
+    return db.session.scalars(sa.select(Document).where(Document.review_id == review.id,
+                                                        Document.document_type == DocumentType(kind))).one()
+
+
+def new_version(review, coordinator, kind, content, filename):
+    return document_services.upload_version(stored(review, kind), coordinator, stream=io.BytesIO(content),
+                                            filename=filename)
+
+
 def test_a_recorded_name_blocks_publication_and_the_corrected_versions_pass(act_as):  # noqa: F811
     review, coordinator = approved_review()
-    report = pdf_with("An introduction.", "Then V. Realname's partner left.")
-    summary = docx_with("Summary.", "Born 03/07/1980 at 12 Acacia Avenue.")
-    check = publication.run_check(review, coordinator, [
-        publication.DocumentToPublish("overview_report", "report.pdf", report),
-        publication.DocumentToPublish("executive_summary", "summary.docx", summary)])
+    panel_services.add_family_contact(review, coordinator, name="Marguerite Oakenshaw", relationship_to_victim="Sister",
+                                    contact_details=None)
+    # The final versions of the stored report (a PDF) and executive summary (a DOCX), with restricted details.
+    new_version(review, coordinator, "overview_report",
+                pdf_with("An introduction.", "Then V. Realname's partner left.", "Her sister Ms Oakenshaw spoke to us."),
+                "report.pdf")
+    new_version(review, coordinator, "executive_summary",
+                docx_with("Summary.", "Born 03/07/1980 at 12 Acacia Avenue."), "summary.docx")
+    base = f"/cases/{review.reference}"
+    client = act_as(coordinator)
+    form = client.get(f"{base}/publication/check")
+    assert "report.pdf" in form.select_one("#documents-to-check").get_text()
+    page = client.post(f"{base}/publication/check", data={
+        "version": review.version, "documents": ["overview_report", "executive_summary"]}, expected_status=400)
+    assert "restricted details" in page.select_one(".govuk-error-summary").get_text()
+    check = publication.latest_check(review)
     assert not check.passed
     assert {(f["document"], f["page"], f["field"]) for f in check.findings} == {
         # The perpetrator shares the victim's (distinctive) surname: that surname alone identifies both.
         ("Overview report", 2, "victim_name"), ("Overview report", 2, "perpetrator_name"),
+        ("Overview report", 3, "family_contact"),
         ("Executive summary", 2, "victim_date_of_birth"),
         ("Executive summary", 2, "victim_address")}
+    assert {d["document_ref"] for d in check.documents} == {str(stored(review, k).latest.id)
+                                                           for k in ("overview_report", "executive_summary")}
     data = factories.trigger_data(review, "publish")
     with pytest.raises(services.RequirementsNotMet) as refused:
         services.advance(review, "publish", coordinator, review.version, **data)
     assert publication.ANONYMISATION_REQUIREMENT in refused.value.reasons
 
-    # A manager sees where, and which field, but never the name itself.
-    manager = factories.manager()
-    page = act_as(manager).get(f"/cases/{review.reference}")
+    # A manager sees the document, the page and which field, but never the name itself.
+    page = act_as(factories.manager()).get(f"/cases/{review.reference}")
     findings = page.select_one("#anonymisation-findings").get_text(" ", strip=True)
-    assert "Victim's name" in findings and "Realname" not in page.get_text()
+    assert "Victim's name" in findings and "Family contact" in findings and "Overview report" in findings
+    for secret in ("Realname", "Oakenshaw", "Marguerite", "Acacia", "03/07/1980"):
+        assert secret not in str(page)
 
-    publication.run_check(review, coordinator, [
-        publication.DocumentToPublish("overview_report", "report.pdf",
-                                      pdf_with("An introduction.", "Then Scott's partner left.")),
-        publication.DocumentToPublish("executive_summary", "summary.docx", docx_with("Summary.", "Scott was 40."))])
+    # Corrected versions: the check passes and publishing is allowed.
+    new_version(review, coordinator, "overview_report",
+                pdf_with("An introduction.", "Then Scott's partner left.", "Her sister spoke to us."), "report.pdf")
+    summary = new_version(review, coordinator, "executive_summary", docx_with("Summary.", "Scott was 40."), "summary.docx")
+    act_as(coordinator).post(f"{base}/publication/check", data={
+        "version": review.version, "documents": ["overview_report", "executive_summary"]}, expected_status=302)
+    assert publication.latest_check(review).passed
+    # ...until another version is uploaded: that one has not been checked.
+    new_version(review, coordinator, "executive_summary", docx_with("Summary.", "Scott was 40. V Realname."), "s.docx")
+    with pytest.raises(services.RequirementsNotMet) as refused:
+        services.advance(review, "publish", coordinator, review.version, **data)
+    assert refused.value.reasons == [publication.ANONYMISATION_REQUIREMENT]
+    new_version(review, coordinator, "executive_summary", summary_bytes := docx_with("Summary.", "Scott."), "s.docx")
+    publication.run_check(review, coordinator, ["overview_report", "executive_summary"])
     services.advance(review, "publish", coordinator, review.version, **data)
     assert review.status == "published"
+    # Exactly the checked versions were published, in the publish action's commit.
+    report, executive = stored(review, "overview_report"), stored(review, "executive_summary")
+    assert report.is_published and report.published_version == 3
+    assert executive.is_published and executive.public_version.sha256 == hashlib.sha256(summary_bytes).hexdigest()
+    assert executive.published_version == summary.number + 2
+    assert not stored(review, "action_plan").is_published
+
+
+def test_a_document_to_publish_that_is_not_stored_is_named():
+    review, coordinator = approved_review()
+    with pytest.raises(services.WorkflowError, match="Upload the Home Office letter to be published"):
+        publication.run_check(review, coordinator, ["overview_report", "home_office_letter"])
+    with pytest.raises(services.WorkflowError, match="Choose at least one document"):
+        publication.run_check(review, coordinator, [])
+    publication.run_check(review, coordinator, ["overview_report", "executive_summary"])
+    data = {**factories.trigger_data(review, "publish"),
+            "published_documents": ["overview_report", "executive_summary", "home_office_letter"]}
+    with pytest.raises(services.RequirementsNotMet) as refused:
+        services.advance(review, "publish", coordinator, review.version, **data)
+    assert publication.upload_sentence(["home_office_letter"]) in refused.value.reasons
 
 
 def test_the_check_must_cover_every_document_published():
     review, coordinator = approved_review()
-    publication.run_check(review, coordinator, [publication.DocumentToPublish("overview_report", "r.txt", b"Scott")])
-    with pytest.raises(services.RequirementsNotMet):
+    publication.run_check(review, coordinator, ["overview_report"])
+    assert publication.latest_check(review).passed
+    with pytest.raises(services.RequirementsNotMet) as refused:
         services.advance(review, "publish", coordinator, review.version, **factories.trigger_data(review, "publish"))
+    assert refused.value.reasons == [publication.ANONYMISATION_REQUIREMENT]
+
+
+def test_a_failed_publish_marks_nothing_published(monkeypatch):
+    review, coordinator = approved_review()
+    publication.run_check(review, coordinator, ["overview_report", "executive_summary"])
+    before = factories.stored_state(review)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+    monkeypatch.setattr(document_services, "append_event", broken)
+    with pytest.raises(RuntimeError):
+        services.advance(review, "publish", coordinator, review.version, **factories.trigger_data(review, "publish"))
+    assert factories.stored_state(review) == before
+    assert not stored(review, "overview_report").is_published
 
 
 def test_the_qa_loop_revise_twice_then_approve(act_as):  # noqa: F811
@@ -226,3 +304,51 @@ def test_the_publication_and_action_plan_forms_render_refuse_bad_input_and_refus
     stranger = act_as(factories.panel_member())
     stranger.get(urls[0], expected_status=404)
     stranger.get(f"/cases/{review.reference}/recommendations/{recommendation.id + 1000}/progress", expected_status=404)
+
+
+def test_stored_documents_are_read_by_the_one_text_extraction():
+    from ssgp_dhr.documents.models import DocumentType
+
+    review = factories.review_at("commissioned")
+    pdf = factories.document(review, document_type=DocumentType.OVERVIEW_REPORT, content=pdf_with("Page one.", "Page two."),
+                             filename="report.pdf")
+    assert pdf.file_kind == "pdf"
+    text = document_services.extract_text(pdf)
+    assert "Page one." in text and "Page two." in text
+
+
+def test_only_the_published_versions_of_published_documents_are_public(client_request):
+    published = factories.review_at("published")
+    summary_only = factories.review_at("summary_only", pseudonym="Rowan")
+    unpublished = factories.review_at("approved", pseudonym="Hidden")
+    report, executive, action_plan = (stored(published, k) for k in ("overview_report", "executive_summary", "action_plan"))
+    learning = stored(summary_only, "learning_summary")
+    page = client_request.get("/reviews")
+    links = {a.get_text(" ", strip=True).split(":")[0].strip(): a["href"] for a in page.select("main a[href*='/documents/']")}
+    assert set(links) == {"Overview report", "Executive summary", "Learning summary"}
+    client = client_request.client
+    for href, document in ((links["Overview report"], report), (links["Learning summary"], learning)):
+        response = client.get(href)
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.data == document_services.read_version(document.latest)
+    assert client.get(f"/reviews/{published.reference}/documents/{report.id}/1").status_code == 200
+    on_case_page = client_request.get(f"/reviews/{summary_only.reference}")
+    assert on_case_page.select_one(f"a[href='{links['Learning summary']}']")
+
+    # A version uploaded after publication has not been checked: the public still gets the published one.
+    later = new_version(published, factories.coordinator(), "overview_report", b"Not checked yet. V Realname.", "r.txt")
+    assert client.get(f"/reviews/{published.reference}/documents/{report.id}/current").data != b"Not checked yet. V Realname."
+    hidden_doc = stored(unpublished, "overview_report")
+    for guess in (f"/reviews/{published.reference}/documents/{report.id}/{later.number}",  # the unchecked version
+                  f"/reviews/{published.reference}/documents/{action_plan.id}/current",  # not published
+                  f"/reviews/{published.reference}/documents/{action_plan.id}/1",
+                  f"/reviews/{unpublished.reference}/documents/{hidden_doc.id}/current",  # review not published
+                  f"/reviews/{published.reference}/documents/{hidden_doc.id}/current",
+                  f"/reviews/{published.reference}/documents/{learning.id}/current",  # another review's document
+                  f"/reviews/{published.reference}/documents/999999/current",
+                  f"/reviews/{published.reference}/documents/{report.id}/latest",
+                  f"/reviews/SSGP-DHR-1999-001/documents/{report.id}/current"):
+        assert client.get(guess).status_code == 404, guess
+    assert executive.is_published and not action_plan.is_published

@@ -3,7 +3,7 @@
 from ssgp_dhr.access import rule_for
 
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "accounts.sign_in", "publication.public_reviews",
-                    "publication.public_review", "publication.public_feed"}
+                    "publication.public_review", "publication.public_feed", "publication.public_document"}
 
 
 def test_every_endpoint_declares_an_access_rule(app):

@@ -20,6 +20,7 @@ from ssgp_dhr.cases.services import (
     update_details,
 )
 from ssgp_dhr.extensions import db
+from ssgp_dhr.publication.services import documents_to_publish
 from tests import factories
 from tests.factories import EXPECTED_MOVES, MISSING_FIELD_REASONS, prepare_panel, ready_for, review_at, stored_state, trigger_data
 
@@ -52,7 +53,10 @@ def test_an_allowed_trigger_with_its_data_moves_the_review_and_records_one_event
     after = stored_state(review)
     assert after["status"] == expected
     assert after["version"] == before["version"] + 1
-    assert after["events"] == before["events"] + 1 == after["event_count"]
+    # Publishing also marks each published document published, in the same commit (one event each).
+    published = len(documents_to_publish(review, trigger_data(review, trigger))) if trigger.startswith("publish") else 0
+    assert after["events"] == before["events"] + 1 + published == after["event_count"]
+    assert published == (1 if trigger == "publish_summary" else 2 if trigger == "publish" else 0)
     assert (event.kind, event.trigger, event.field) == (EventKind.TRANSITION, trigger, "status")
     assert (event.from_value, event.to_value, event.actor_id) == (state, expected, actor.id)
     assert event.based_on_version == before["version"]

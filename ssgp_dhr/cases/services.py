@@ -6,7 +6,7 @@ checks, records the history and commits once, or changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -119,6 +119,24 @@ def _apply_effects(review: Review, trigger: str, source: str, data: Mapping[str,
         current.outcome = QAOutcome.REVISE if trigger == "request_revisions" else QAOutcome(data["qa_outcome"])
 
 
+# What other parts of the tracker do when an action succeeds, in the action's own transaction:
+# trigger -> [effect(review, actor, data)]. Registered by those parts (publication marks the
+# published documents), so this module need not know them. An effect that raises undoes the action.
+TransitionEffect = Callable[[Review, "User | None", Mapping[str, Any]], None]
+_AFTER: dict[str, list[TransitionEffect]] = {}
+
+
+def after_transition(trigger: str) -> Callable[[TransitionEffect], TransitionEffect]:
+    """Register `effect` to run when `trigger` succeeds, before its commit."""
+    if trigger not in workflow.ACTIONS:
+        raise ValueError(f"unknown trigger {trigger!r}")
+
+    def register(effect: TransitionEffect) -> TransitionEffect:
+        _AFTER.setdefault(trigger, []).append(effect)
+        return effect
+    return register
+
+
 def explain(review: Review, trigger: str, actor: User | None, data: Mapping[str, Any] | None = None) -> list[str]:
     """Why `trigger` cannot happen now (empty when it can), without changing anything."""
     if trigger not in workflow.ACTIONS:
@@ -171,6 +189,8 @@ def advance(review: Review, trigger: str, actor: User | None, expected_version: 
                 field="status", from_value=source, to_value=review.status,
                 reason=_reason_text(trigger, data), payload=_jsonable(data),
             )
+            for effect in _AFTER.get(trigger, ()):
+                effect(review, actor, data)
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()

@@ -65,6 +65,9 @@ class Document(db.Model):
     marking: Mapped[ProtectiveMarking] = mapped_column(db_enum(ProtectiveMarking),
                                                        default=ProtectiveMarking.OFFICIAL_SENSITIVE)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The version number that went public: the one the anonymisation check passed. Earlier versions
+    # (the uncorrected drafts) and later ones (not checked yet) are never served to the public.
+    published_version: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     review: Mapped[Review] = relationship()
@@ -78,6 +81,13 @@ class Document(db.Model):
     @property
     def latest(self) -> DocumentVersion:
         return self.versions[-1]
+
+    @property
+    def public_version(self) -> DocumentVersion | None:
+        """The version the public may download, if any."""
+        if not self.is_published or self.published_version is None:
+            return None
+        return self.version(self.published_version)
 
     def version(self, number: int) -> DocumentVersion | None:
         return next((v for v in self.versions if v.number == number), None)

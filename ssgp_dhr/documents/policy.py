@@ -4,7 +4,7 @@
 - The review's independent chair and report author (active panel seats) upload and download.
 - Other active panel members of the review download.
 - Managers of the review's partnerships see the list (type, versions, dates) but download only
-  documents marked published.
+  documents marked published, and of those only the version published.
 - Everyone else, including panel members of other reviews and admin-only accounts, sees nothing:
   the pages answer 404 so that a document's existence is not revealed.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases.models import PanelRole, Review
 from ssgp_dhr.cases.policy import active_membership, can_view_review, coordinates
-from ssgp_dhr.documents.models import Document
+from ssgp_dhr.documents.models import Document, DocumentVersion
 
 UPLOADING_PANEL_ROLES = frozenset({PanelRole.INDEPENDENT_CHAIR, PanelRole.REPORT_AUTHOR})
 
@@ -43,6 +43,17 @@ def can_download(user: User, document: Document) -> bool:
     if coordinates(user, review) or _on_panel(user, review) is not None:
         return True
     return document.is_published  # managers: published documents only
+
+
+def can_download_version(user: User, version: DocumentVersion) -> bool:
+    """As can_download; but someone who may read only published documents (a manager) gets only the
+    version that was published: earlier drafts may hold the real names the check found."""
+    document = version.document
+    if not can_download(user, document):
+        return False
+    if coordinates(user, document.review) or _on_panel(user, document.review) is not None:
+        return True
+    return document.published_version == version.number
 
 
 def can_mark_published(user: User, review: Review) -> bool:

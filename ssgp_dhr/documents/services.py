@@ -7,10 +7,7 @@ so a failure leaves neither a row without a file nor a file without a row.
 
 from __future__ import annotations
 
-import re
-import zipfile
 from typing import BinaryIO
-from xml.etree import ElementTree
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -25,10 +22,11 @@ from ssgp_dhr.documents import policy, storage
 from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion, ProtectiveMarking
 from ssgp_dhr.documents.storage import FileRefused
 from ssgp_dhr.extensions import db
+from ssgp_dhr.publication.anonymisation import UnreadableDocument, extract_pages
 
 __all__ = [
     "DocumentError", "FileRefused", "NotPermitted", "documents_of", "extract_text", "has_document", "mark_published",
-    "open_version", "upload_document", "upload_version",
+    "open_version", "read_version", "upload_document", "upload_version",
 ]
 
 TITLE_MAX = 200
@@ -111,29 +109,41 @@ def _store_version(review: Review, document: Document, actor: User, stream: Bina
     return version
 
 
-def mark_published(document: Document, actor: User) -> bool:
-    """Mark `document` published: from then on it is public, and managers may download it.
+def mark_published(document: Document, actor: User, version: DocumentVersion | None = None, *,
+                   commit: bool = True) -> bool:
+    """Mark `version` (by default the current one) of `document` published: from then on that
+    version is public, and managers may download the document.
 
-    For the publication step. Only documents marked this way may ever be shown to the public.
-    Returns False (and changes nothing) if it was already published.
+    For the publication step. Only documents marked this way may ever be shown to the public, and
+    only the version marked. With commit=False the change joins the caller's transaction (the
+    publish action marks its documents in its own single commit). Returns False, changing nothing,
+    if that version was already the published one.
     """
     review = document.review
     if not policy.can_mark_published(actor, review):
         raise NotPermitted("Only a coordinator of this review's partnership can mark a document published")
-    if document.is_published:
+    version = version or document.latest
+    if version not in document.versions:
+        raise DocumentError("That version is not a version of this document")
+    if document.is_published and document.published_version == version.number:
         return False
     try:
+        before = (f"version {document.published_version} published" if document.is_published
+                  else ProtectiveMarking.OFFICIAL_SENSITIVE.label)
         document.marking = ProtectiveMarking.PUBLISHED
         document.published_at = utcnow()
+        document.published_version = version.number
         append_event(review, actor, EventKind.CHANGE, based_on_version=review.version, field="documents",
-                     from_value=f"{document.document_type.label} “{document.title}” {ProtectiveMarking.OFFICIAL_SENSITIVE.label}",
-                     to_value=f"{document.document_type.label} “{document.title}” published",
+                     from_value=f"{document.document_type.label} “{document.title}” {before}",
+                     to_value=f"{document.document_type.label} “{document.title}” version {version.number} published",
                      payload={"document_type": document.document_type.value, "title": document.title,
-                              "marking": ProtectiveMarking.PUBLISHED.value, "version": document.latest.number,
-                              "sha256": document.latest.sha256})
-        db.session.commit()
+                              "marking": ProtectiveMarking.PUBLISHED.value, "version": version.number,
+                              "sha256": version.sha256})
+        if commit:
+            db.session.commit()
     except BaseException:
-        db.session.rollback()
+        if commit:
+            db.session.rollback()
         raise
     return True
 
@@ -145,43 +155,23 @@ def open_version(version: DocumentVersion) -> BinaryIO:
 
 # --- Text, for checks such as looking for real names before publication ----------------------
 
-# For each zip-based kind: the members holding the words, and the elements that are one line each.
-_TEXT_PARTS = {
-    "docx": (re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml"), {"p"}),
-    "odt": (re.compile(r"content\.xml"), {"p", "h"}),
-    "xlsx": (re.compile(r"xl/(sharedStrings|worksheets/sheet\d+)\.xml"), {"si", "is"}),
-}
-_TEXT_LIMIT = 50 * 1024 * 1024  # unpacked XML read per member: a zip bomb is refused, not unpacked
+def read_version(version: DocumentVersion) -> bytes:
+    """All the stored bytes of `version` (the caller checks the reader may)."""
+    with open_version(version) as handle:
+        return handle.read()
 
 
 def extract_text(version: DocumentVersion) -> str | None:
-    """The words in `version`, or None where they cannot be read here (PDF).
-
-    Text files as they are; DOCX, ODT and XLSX from the XML inside the zip, one paragraph or cell per
-    line. A caller checking a document (e.g. for real names before publication) must treat None
-    as "check this one by hand", never as "nothing found".
+    """The words in `version`, page after page, or None where they cannot be read (a damaged or
+    encrypted file). Read by the anonymisation check's own extraction, so what a caller sees here is
+    what the check searched. A caller checking a document must treat None as "check this one by
+    hand", never as "nothing found"; a scanned PDF gives an empty text, which means the same.
     """
-    path = storage.path_of(version.stored_name)
-    if version.file_kind in ("txt", "csv"):
-        return path.read_bytes().decode("utf-8-sig")
-    if version.file_kind not in _TEXT_PARTS:
+    try:
+        pages = extract_pages(version.original_filename, read_version(version), version.file_kind)
+    except UnreadableDocument:
         return None
-    members, line_tags = _TEXT_PARTS[version.file_kind]
-    lines: list[str] = []
-    with zipfile.ZipFile(path) as archive:
-        for info in archive.infolist():
-            if not members.fullmatch(info.filename):
-                continue
-            if info.file_size > _TEXT_LIMIT:
-                raise DocumentError(f"{info.filename} is too large to read")
-            # ElementTree neither fetches external entities nor expands nested ones.
-            root = ElementTree.fromstring(archive.read(info))  # noqa: S314
-            for element in root.iter():
-                if element.tag.rsplit("}", 1)[-1] in line_tags:
-                    text = "".join(element.itertext()).strip()
-                    if text:
-                        lines.append(text)
-    return "\n".join(lines)
+    return "\n".join(text for _, text in pages)
 
 
 # --- What the workflow needs from documents ---------------------------------------------------

@@ -80,6 +80,8 @@ def document_page(reference: str, document_id: int):  # noqa: ANN201
     document = _document_or_404(review, document_id)
     return render_template("documents/document.html", review=review, document=document,
                            may_download=policy.can_download(current_user, document),
+                           downloadable={v.number for v in document.versions
+                                         if policy.can_download_version(current_user, v)},
                            may_upload=policy.can_upload(current_user, review))
 
 
@@ -178,6 +180,8 @@ def download(reference: str, document_id: int, number: int) -> Response:
     version = document.version(number)
     if version is None:
         abort(404)
+    if not policy.can_download_version(current_user, version):
+        abort(403)  # managers: the published version, not the drafts before it
     try:
         handle = services.open_version(version)
     except FileNotFoundError:

@@ -94,25 +94,51 @@ class Finding:
 Page = tuple[int | None, str]  # (page number, or None for headers and footers; the page's text)
 
 
-def extract_pages(file_name: str, content: bytes) -> list[Page]:
-    """The text of each page. A DOCX is split at explicit page breaks (Word lays pages out only when
-    it renders), its headers and footers come as page None; an ODT is one page; a TXT is split at
-    form feeds."""
+# Unpacked size read from any one member of a DOCX, ODT or XLSX: a zip bomb is refused, not unpacked.
+ZIP_MEMBER_LIMIT = 50 * 1024 * 1024
+TEXT_KINDS = ("pdf", "docx", "odt", "xlsx", "csv", "txt")
+
+
+def kind_of(file_name: str, content: bytes) -> str:
+    """The kind the text is read as: a PDF by its magic bytes, the others by the name's extension
+    (stored documents end in the extension of what their content was judged to be)."""
+    if content.startswith(b"%PDF"):
+        return "pdf"
     suffix = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    return {"text": "txt", "md": "txt"}.get(suffix, suffix)
+
+
+def extract_pages(file_name: str, content: bytes, kind: str | None = None) -> list[Page]:
+    """The text of each page: THE text extraction for every document the tracker reads.
+
+    A PDF page by page; a DOCX split at explicit page breaks (Word lays pages out only when it
+    renders), its headers and footers as page None; an ODT or XLSX as one page, one paragraph or
+    cell per line; a TXT or CSV as it is, split at form feeds. `kind` overrides the guess from the
+    name (pdf, docx, odt, xlsx, csv, txt).
+    """
+    kind = kind or kind_of(file_name, content)
     try:
-        if suffix == "pdf" or content.startswith(b"%PDF"):
+        if kind == "pdf":
             return _pdf_pages(content)
-        if suffix == "docx":
+        if kind in ("docx", "odt", "xlsx"):
+            _refuse_zip_bombs(content)
+        if kind == "docx":
             return _docx_pages(content)
-        if suffix == "odt":
-            return _odt_pages(content)
-        if suffix in ("txt", "text", "md"):
-            return _numbered(content.decode("utf-8", errors="replace").split("\f"))
+        if kind in _ZIP_TEXT_PARTS:
+            return [(1, "\n".join(_zip_lines(content, *_ZIP_TEXT_PARTS[kind])))]
+        if kind in ("txt", "csv"):
+            return _numbered(content.decode("utf-8-sig", errors="replace").split("\f"))
     except UnreadableDocument:
         raise
     except Exception as error:  # a damaged file: the check reports it rather than failing
         raise UnreadableDocument(f"{type(error).__name__}") from error
     raise UnreadableDocument("format not supported")
+
+
+def _refuse_zip_bombs(content: bytes) -> None:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        if any(info.file_size > ZIP_MEMBER_LIMIT for info in archive.infolist()):
+            raise UnreadableDocument("a part of the file is too large to read")
 
 
 def _pdf_pages(content: bytes) -> list[str]:
@@ -132,9 +158,15 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def _docx_pages(content: bytes) -> list[Page]:
+    """Pages as Word's explicit page breaks divide them; headers, footers, footnotes, endnotes and
+    comments together as page None. A DOCX python-docx cannot open (some producers leave out parts
+    Word does without) is read from its XML as one page rather than refused."""
     import docx
 
-    document = docx.Document(io.BytesIO(content))
+    try:
+        document = docx.Document(io.BytesIO(content))
+    except Exception:
+        return [(1, "\n".join(_zip_lines(content, *_ZIP_TEXT_PARTS["docx"])))]
     pages: list[list[str]] = [[]]
     for element in document.element.body.iter():
         if element.tag == f"{_W}t" and element.text:
@@ -153,17 +185,38 @@ def _docx_pages(content: bytes) -> list[Page]:
         if not part.is_linked_to_previous
         for p in part.paragraphs
     ]
+    margins += _zip_lines(content, *_DOCX_NOTES)
     if any(m.strip() for m in margins):
         numbered.append((None, "\n".join(margins)))
     return numbered
 
 
-def _odt_pages(content: bytes) -> list[Page]:
+# For the zip-based kinds read as one page: the members holding the words, and the elements that
+# are one line each.
+_ZIP_TEXT_PARTS = {
+    "docx": (re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml"), {"p"}),
+    "odt": (re.compile(r"content\.xml"), {"p", "h"}),
+    "xlsx": (re.compile(r"xl/(sharedStrings|worksheets/sheet\d+)\.xml"), {"si", "is"}),
+}
+
+
+_DOCX_NOTES = (re.compile(r"word/(footnotes|endnotes|comments)\.xml"), {"p"})
+
+
+def _zip_lines(content: bytes, members: re.Pattern[str], line_tags: set[str]) -> list[str]:
+    lines: list[str] = []
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        root = ElementTree.fromstring(archive.read("content.xml"))  # noqa: S314 - our own parse of a zip member
-    text_ns = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
-    lines = ["".join(p.itertext()) for p in root.iter() if p.tag in (f"{text_ns}p", f"{text_ns}h")]
-    return [(1, "\n".join(lines))]
+        for info in archive.infolist():
+            if not members.fullmatch(info.filename):
+                continue
+            # ElementTree neither fetches external entities nor expands nested ones.
+            root = ElementTree.fromstring(archive.read(info))  # noqa: S314
+            for element in root.iter():
+                if element.tag.rsplit("}", 1)[-1] in line_tags:
+                    text = "".join(element.itertext()).strip()
+                    if text:
+                        lines.append(text)
+    return lines
 
 
 # --- Matching ---------------------------------------------------------------------------------

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput
-from wtforms import RadioField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSubmitInput
+from wtforms import RadioField, SelectMultipleField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from ssgp_dhr.cases.forms import VersionedForm, _area, _date
 from ssgp_dhr.publication.models import PublicationForm
-from ssgp_dhr.publication.services import DOCUMENT_LABELS
+from ssgp_dhr.publication.services import DOCUMENT_LABELS, FULL_REPORT_KINDS
 
 
 class QADatesForm(VersionedForm):
@@ -46,9 +45,16 @@ class DetailsForm(VersionedForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-def check_form_class(kinds: list[str]) -> type[VersionedForm]:
-    """One file input per kind of document that may be published."""
-    attrs = {kind: FileField(DOCUMENT_LABELS[kind], widget=GovFileInput(), description="PDF, Word (.docx), ODT or text")
-             for kind in kinds}
-    attrs["submit"] = SubmitField("Run the anonymisation check", widget=GovSubmitInput())
-    return type("AnonymisationCheckForm", (VersionedForm,), attrs)
+class CheckForm(VersionedForm):
+    """For a full report: which of its documents will be published (their stored current versions
+    are checked). A learning summary has nothing to choose."""
+
+    documents = SelectMultipleField("Which documents will be published?", widget=GovCheckboxesInput(),
+                                    description="The current version of each is checked. Select all that apply",
+                                    choices=[SelectChoice(k, DOCUMENT_LABELS[k]) for k in FULL_REPORT_KINDS],
+                                    validate_choice=True)
+    submit = SubmitField("Run the anonymisation check", widget=GovSubmitInput())
+
+
+class SummaryCheckForm(VersionedForm):
+    submit = SubmitField("Run the anonymisation check", widget=GovSubmitInput())

@@ -1,8 +1,11 @@
 """Actions on publishing a review: Home Office QA round dates, the publication decision and record,
 and the anonymisation check; and the requirements they add to the `publish` actions.
 
-Where the documents to be published come from is `documents_to_publish()` — the one function to
-change when documents are kept by the tracker.
+The documents to be published are the review's stored documents (ssgp_dhr.documents): the current
+version of the newest document of each kind to be published, as `documents_to_publish()` lists
+them. The check reads those versions from the document store and records each version's id and
+SHA-256, so uploading a corrected version means checking again; the publish actions mark exactly
+the checked versions published, in their own transaction.
 """
 
 from __future__ import annotations
@@ -22,9 +25,12 @@ from ssgp_dhr.cases.deadlines import add_months
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
 from ssgp_dhr.cases.policy import can_advance
-from ssgp_dhr.cases.services import NotPermitted, StaleReview, WorkflowError, changes_since
+from ssgp_dhr.cases.services import NotPermitted, StaleReview, WorkflowError, after_transition, changes_since
 from ssgp_dhr.clock import today_uk
+from ssgp_dhr.documents import services as document_services
+from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion, ProtectiveMarking
 from ssgp_dhr.extensions import db
+from ssgp_dhr.panel.models import FamilyContact
 from ssgp_dhr.publication.anonymisation import Candidate, RecordedValue, check_documents
 from ssgp_dhr.publication.models import AnonymisationCheck, PublicationForm, PublicationRecord
 
@@ -41,7 +47,11 @@ RESTRICTED_FIELD_LABELS = {
     "perpetrator_name": "Perpetrator's name",
     "victim_date_of_birth": "Victim's date of birth",
     "victim_address": "Victim's address",
+    "family_contact": "Family contact",
 }
+# What may be published with the full report, and instead of it.
+FULL_REPORT_KINDS = ("overview_report", "executive_summary", "action_plan", "home_office_letter")
+SUMMARY_KINDS = ("learning_summary",)
 
 
 def _check_may_act(review: Review, actor: User, expected_version: int) -> None:
@@ -167,62 +177,123 @@ def removal_review_due(review: Review, record: PublicationRecord | None) -> date
 
 @dataclass(frozen=True)
 class DocumentToPublish:
-    """A document about to be published, as the check needs it; `document_ref` identifies a stored
-    document version (None for a file handed to the check directly)."""
+    """The current version of a stored document about to be published: `document_ref` is the
+    DocumentVersion's id (as text, as the check records it) and `sha256` its recorded checksum."""
 
     kind: str
     file_name: str
-    content: bytes
-    document_ref: str | None = None
+    document_ref: str
+    sha256: str
 
     @property
     def label(self) -> str:
         return DOCUMENT_LABELS.get(self.kind, self.kind)
 
+    @property
+    def version(self) -> DocumentVersion:
+        return db.session.get(DocumentVersion, int(self.document_ref))
 
-def documents_to_publish(review: Review, data: Mapping[str, Any] | None = None) -> set[str]:
-    """The kinds of document the next publish action will put online: THE list the check must cover.
+    def read(self) -> bytes:
+        """The stored bytes, from the document store."""
+        return document_services.read_version(self.version)
+
+
+def kinds_to_publish(review: Review, data: Mapping[str, Any] | None = None) -> list[str]:
+    """The kinds of document the next publish action will put online, in the order of DOCUMENT_LABELS.
 
     For a full report: the documents chosen on the publish form (or recorded on the review); for a
-    learning summary: the learning summary. When documents are kept by the tracker, this returns
-    the current versions of the documents marked for publication instead of their kinds.
+    learning summary: the learning summary.
     """
     data = data or {}
     record = publication_record(review)
     if record is not None and record.form is PublicationForm.SUMMARY_ONLY:
-        return {"learning_summary"}
+        return list(SUMMARY_KINDS)
     chosen = data.get("published_documents") or (review.published_documents or "").split(",")
-    return {kind for kind in chosen if kind}
+    return [kind for kind in DOCUMENT_LABELS if kind in set(chosen)]
+
+
+def current_document(review: Review, kind: str) -> Document | None:
+    """The review's document of `kind` to publish: the newest one, when there are several (a
+    correction is normally a new version of the same document, which this follows too)."""
+    if review.id is None:
+        return None
+    return db.session.scalar(sa.select(Document).where(
+        Document.review_id == review.id, Document.document_type == DocumentType(kind))
+        .order_by(Document.created_at.desc(), Document.id.desc()).limit(1))
+
+
+def documents_to_publish(review: Review, data: Mapping[str, Any] | None = None) -> list[DocumentToPublish]:
+    """THE list the check must cover and the publish actions mark published: the current version of
+    each stored document of a kind to be published (kinds with no stored document are left out;
+    `missing_documents` names them)."""
+    found = []
+    for kind in kinds_to_publish(review, data):
+        document = current_document(review, kind)
+        if document is not None:
+            latest = document.latest
+            found.append(DocumentToPublish(kind, latest.original_filename, str(latest.id), latest.sha256))
+    return found
+
+
+def missing_documents(review: Review, data: Mapping[str, Any] | None = None) -> list[str]:
+    """The kinds to be published that have no stored document yet."""
+    return [kind for kind in kinds_to_publish(review, data) if current_document(review, kind) is None]
+
+
+def upload_sentence(kinds: Iterable[str]) -> str:
+    # Mid-sentence, "Overview report" is "overview report", but the Home Office keeps its capitals.
+    labels = [label if label.startswith("Home Office") else label[0].lower() + label[1:]
+              for label in (DOCUMENT_LABELS[k] for k in kinds)]
+    listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return f"Upload the {listed} to be published to the case's documents first"
 
 
 def recorded_values(review: Review) -> list[RecordedValue]:
-    """The restricted values the check looks for: every real name, date of birth and address on the case."""
+    """The restricted values the check looks for: every real name, date of birth and address on the
+    case, and the names of the family contacts."""
     values = [RecordedValue(field, getattr(review, field))
               for field in ("victim_name", "perpetrator_name", "victim_date_of_birth", "victim_address")
               if getattr(review, field)]
-    # Family contacts, when they are recorded on the case, are added here with their own field names.
+    if review.id is not None:
+        values += [RecordedValue("family_contact", name) for name in db.session.scalars(
+            sa.select(FamilyContact.name).where(FamilyContact.review_id == review.id).order_by(FamilyContact.id))
+            if name and name.strip()]
     return values
 
 
-def run_check(review: Review, actor: User, documents: Iterable[DocumentToPublish]) -> AnonymisationCheck:
-    """Check the documents for the review's restricted values and record the run, pass or fail."""
+def run_check(review: Review, actor: User, kinds: Iterable[str] | None = None) -> AnonymisationCheck:
+    """Check the current stored versions of the documents to be published for the review's
+    restricted values, and record the run, pass or fail.
+
+    `kinds` are the kinds of document to check (for a full report, those the coordinator means to
+    publish); a learning-summary publication always checks the learning summary.
+    """
     if not can_advance(actor, review):
         raise NotPermitted("Only a coordinator of this review's partnership can run the anonymisation check")
-    documents = list(documents)
-    if not documents:
+    data = {"published_documents": [k for k in (kinds or []) if k]}
+    if not kinds_to_publish(review, data):
         raise WorkflowError("Choose at least one document to check")
-    findings = check_documents([Candidate(d.label, d.file_name, d.content) for d in documents],
+    missing = missing_documents(review, data)
+    if missing:
+        raise WorkflowError(upload_sentence(missing))
+    documents = documents_to_publish(review, data)
+    contents = [d.read() for d in documents]
+    findings = check_documents([Candidate(d.label, d.file_name, content) for d, content in zip(documents, contents, strict=True)],
                                recorded_values(review), review.pseudonym)
     check = AnonymisationCheck(
         review_id=review.id, checked_by_id=actor.id, passed=not findings,
+        # The checksum of the bytes actually read: a stored file that no longer matches its
+        # recorded checksum is then not covered by this check.
         documents=[{"label": d.label, "kind": d.kind, "file_name": d.file_name, "document_ref": d.document_ref,
-                    "sha256": hashlib.sha256(d.content).hexdigest()} for d in documents],
+                    "version": d.version.number, "sha256": hashlib.sha256(content).hexdigest()}
+                   for d, content in zip(documents, contents, strict=True)],
         findings=[f.as_dict() for f in findings],
     )
     db.session.add(check)
     append_event(review, actor, EventKind.CHANGE, based_on_version=review.version, field="anonymisation_check",
                  to_value="passed" if check.passed else "failed",
-                 payload={"documents": [d.label for d in documents], "findings": len(findings)})
+                 payload={"documents": [d.label for d in documents],
+                          "versions": [d.document_ref for d in documents], "findings": len(findings)})
     _commit()
     return check
 
@@ -232,9 +303,29 @@ def latest_check(review: Review) -> AnonymisationCheck | None:
                              .order_by(AnonymisationCheck.checked_at.desc(), AnonymisationCheck.id.desc()).limit(1))
 
 
-def check_covers(check: AnonymisationCheck | None, kinds: set[str]) -> bool:
-    """The newest check passed and covered every document kind to be published."""
-    return check is not None and check.passed and kinds <= {d.get("kind") for d in check.documents}
+def check_covers(check: AnonymisationCheck | None, documents: Iterable[DocumentToPublish]) -> bool:
+    """The newest check passed and read every document to be published in its current version:
+    the same version id and the same checksum. A corrected version uploaded since is not covered."""
+    wanted = {(d.document_ref, d.sha256) for d in documents}
+    if check is None or not check.passed or not wanted:
+        return False
+    return wanted <= {(d.get("document_ref"), d.get("sha256")) for d in check.documents}
+
+
+def published_documents(review_ids: Iterable[int]) -> dict[int, list[Document]]:
+    """The documents marked published of each review, in the order of DOCUMENT_LABELS: the only ones
+    the public may download. One query for a whole page of reviews."""
+    ids = list(review_ids)
+    found: dict[int, list[Document]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    for document in db.session.scalars(sa.select(Document).where(
+            Document.review_id.in_(ids), Document.marking == ProtectiveMarking.PUBLISHED,
+            Document.published_version.is_not(None)).order_by(Document.created_at, Document.id)):
+        found[document.review_id].append(document)
+    order = list(DOCUMENT_LABELS)
+    rank = lambda d: order.index(d.document_type.value) if d.document_type.value in order else len(order)  # noqa: E731
+    return {i: sorted(documents, key=rank) for i, documents in found.items()}
 
 
 def field_label(field: str | None) -> str:
@@ -253,13 +344,29 @@ def _register_requirements() -> None:
     workflow.requires("publish", "Record the decision to publish the full report")(decided(PublicationForm.FULL))
     workflow.requires("publish_summary", "Record the decision to publish a learning summary only")(
         decided(PublicationForm.SUMMARY_ONLY))
-    for trigger in ("publish", "publish_summary"):
+    for trigger, kinds in (("publish", FULL_REPORT_KINDS), ("publish_summary", SUMMARY_KINDS)):
         workflow.requires(trigger, "Write the short public summary shown on the public reviews page")(
             lambda f: (r := publication_record(f.review)) is not None and bool(r.public_summary))
+        for kind in kinds:
+            workflow.requires(trigger, upload_sentence([kind]))(
+                lambda f, kind=kind: kind not in kinds_to_publish(f.review, f.data)
+                or current_document(f.review, kind) is not None)
+        # With nothing chosen to publish, the requirement to choose says so; this one has nothing to judge.
         workflow.requires(trigger, ANONYMISATION_REQUIREMENT)(
-            lambda f: check_covers(latest_check(f.review), documents_to_publish(f.review, f.data)))
+            lambda f: not kinds_to_publish(f.review, f.data)
+            or check_covers(latest_check(f.review), documents_to_publish(f.review, f.data)))
     workflow.requires("publish_summary", "Write the learning summary shown on the public reviews page")(
         lambda f: (r := publication_record(f.review)) is not None and bool(r.learning_summary))
 
 
+def _mark_published(review: Review, actor: User | None, data: Mapping[str, Any]) -> None:
+    """Publishing puts exactly the checked versions online: each is marked published in the publish
+    action's own transaction, so the review is never published with its documents still restricted."""
+    for to_publish in documents_to_publish(review, data):
+        version = to_publish.version
+        document_services.mark_published(version.document, actor, version, commit=False)
+
+
 _register_requirements()
+after_transition("publish")(_mark_published)
+after_transition("publish_summary")(_mark_published)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from werkzeug.wsgi import wrap_file
 
 from ssgp_dhr.access import public, roles_required, signed_in
 from ssgp_dhr.accounts.models import Role
@@ -24,6 +25,9 @@ from ssgp_dhr.cases.policy import can_advance, can_see_real_names
 from ssgp_dhr.cases.services import StaleReview, WorkflowError
 from ssgp_dhr.cases.views import visible_review_or_404
 from ssgp_dhr.clock import today_uk
+from ssgp_dhr.documents import services as document_services
+from ssgp_dhr.documents import storage
+from ssgp_dhr.documents.models import Document
 from ssgp_dhr.extensions import db
 from ssgp_dhr.publication import forms, services, statistics
 from ssgp_dhr.publication.models import PublicationForm, PublicationRecord
@@ -84,7 +88,7 @@ def case_publication(review: Review) -> dict[str, Any]:
     record = services.publication_record(review)
     return {"record": record, "check": services.latest_check(review),
             "removal_review_on": services.removal_review_due(review, record),
-            "kinds": services.documents_to_publish(review), "field_label": services.field_label,
+            "kinds": services.kinds_to_publish(review), "field_label": services.field_label,
             "labels": services.DOCUMENT_LABELS}
 
 
@@ -131,23 +135,30 @@ def details(reference: str):  # noqa: ANN201
                       default_months=current_app.config["REMOVAL_REVIEW_MONTHS"])
 
 
+# What the check is run on when the coordinator has not chosen yet: what the Home Office expects
+# published with a full report.
+DEFAULT_FULL_KINDS = ["overview_report", "executive_summary", "home_office_letter"]
+
+
 @publication.route("/cases/<reference>/publication/check", methods=["GET", "POST"])
 @signed_in
 def anonymisation_check(reference: str):  # noqa: ANN201
     review = _coordinated_review_or_404(reference)
     record = services.publication_record(review)
     summary_only = record is not None and record.form is PublicationForm.SUMMARY_ONLY
-    kinds = ["learning_summary"] if summary_only else [k for k in services.DOCUMENT_LABELS if k != "learning_summary"]
-    form = forms.check_form_class(kinds)()
+    form = forms.SummaryCheckForm() if summary_only else forms.CheckForm()
+    if request.method == "GET" and not summary_only:
+        form.documents.data = services.kinds_to_publish(review) or DEFAULT_FULL_KINDS
+    offered = list(services.SUMMARY_KINDS if summary_only else services.FULL_REPORT_KINDS)
+    stored = {kind: services.current_document(review, kind) for kind in offered}
 
     def save(version: int) -> None:
-        documents = [services.DocumentToPublish(kind, upload.filename or kind, upload.read())
-                     for kind in kinds if (upload := getattr(form, kind).data) and getattr(upload, "filename", "")]
-        check = services.run_check(review, current_user, documents)
+        check = services.run_check(review, current_user, None if summary_only else form.documents.data)
         if not check.passed:
             raise WorkflowError("The check found restricted details: see the findings on the case page, "
-                                "correct the documents and check them again")
-    return _form_page("publication/check.html", review, form, save, "The anonymisation check passed", kinds=kinds)
+                                "upload corrected versions and check them again")
+    return _form_page("publication/check.html", review, form, save, "The anonymisation check passed",
+                      stored=stored, labels=services.DOCUMENT_LABELS)
 
 
 # --- The public reviews page ------------------------------------------------------------------
@@ -165,16 +176,64 @@ def is_summary_only(review: Review, record: PublicationRecord | None) -> bool:
     return review.status == "summary_only" or (record is not None and record.form is PublicationForm.SUMMARY_ONLY)
 
 
-def published_links(review: Review) -> list[tuple[str, str]]:
+def published_links(review: Review, documents: list[Document] | None = None) -> list[tuple[str, str]]:
     """(text, address) of each published document of the review: THE source of the public page's links.
 
-    Until documents are kept by the tracker this is the recorded public address; then it lists the
-    published report, executive summary and Home Office letter (or the learning summary).
+    The published report, executive summary and Home Office letter (or the learning summary), each
+    through the public download route, which serves only the version marked published; then the
+    recorded public address, if any. `documents` are the review's published documents when the
+    caller has loaded them for a whole page.
     """
-    return [("Read the published review", review.publication_url)] if review.publication_url else []
+    if documents is None:
+        documents = services.published_documents([review.id])[review.id]
+    links = [(services.DOCUMENT_LABELS.get(d.document_type.value, d.document_type.label),
+              url_for("publication.public_document", reference=review.reference, document_id=d.id, which="current"))
+             for d in documents]
+    if review.publication_url:
+        links.append(("The review on the partnership's website", review.publication_url))
+    return links
 
 
-def _public_entry(review: Review, record: PublicationRecord | None) -> dict[str, Any]:
+def _published_review_or_404(reference: str) -> Review:
+    review = db.session.scalar(sa.select(Review).where(
+        Review.reference == reference, Review.status.in_(PUBLISHED_STATES), Review.published_on.is_not(None)))
+    if review is None:
+        abort(404)
+    return review
+
+
+@publication.get("/reviews/<reference>/documents/<int:document_id>/<which>")
+@public
+def public_document(reference: str, document_id: int, which: str) -> Response:
+    """A published document of a published review, for anyone: the version marked published ("current"
+    or its number) and nothing else. Every other request is 404, revealing nothing about what exists."""
+    review = _published_review_or_404(reference)
+    document = db.session.get(Document, document_id)
+    if document is None or document.review_id != review.id:
+        abort(404)
+    version = document.public_version
+    if version is None or which not in ("current", str(version.number)):
+        abort(404)
+    try:
+        handle = document_services.open_version(version)
+    except FileNotFoundError:
+        current_app.logger.error("published document version %s is missing from the store", version.id)
+        abort(404)
+    response = Response(wrap_file(request.environ, handle), direct_passthrough=True)
+    response.headers["Content-Type"] = version.content_type
+    response.headers["Content-Length"] = str(version.size_bytes)
+    response.headers["Content-Disposition"] = storage.content_disposition(version.original_filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _public_entries(rows: list[tuple[Review, PublicationRecord | None]]) -> list[dict[str, Any]]:
+    documents = services.published_documents(review.id for review, _ in rows)
+    return [_public_entry(review, record, documents[review.id]) for review, record in rows]
+
+
+def _public_entry(review: Review, record: PublicationRecord | None,
+                  documents: list[Document] | None = None) -> dict[str, Any]:
     # Only these fields leave the service: never a real name, date of birth, address or case detail.
     return {"reference": review.reference, "pseudonym": review.pseudonym, "age": review.victim_age,
             "year": review.date_of_death.year, "published_on": review.published_on,
@@ -183,14 +242,13 @@ def _public_entry(review: Review, record: PublicationRecord | None) -> dict[str,
             "learning_summary": record.learning_summary if record else None,
             "summary_only_reason": review.summary_only_reason if is_summary_only(review, record) else None,
             "press_contact": review.press_contact or current_app.config["PUBLIC_CONTACT"],
-            "links": published_links(review)}
+            "links": published_links(review, documents)}
 
 
 @publication.get("/reviews")
 @public
 def public_reviews():  # noqa: ANN201
-    entries = [_public_entry(review, record) for review, record in published_reviews()]
-    return render_template("publication/public.html", entries=entries)
+    return render_template("publication/public.html", entries=_public_entries(published_reviews()))
 
 
 @publication.get("/reviews/<reference>")
@@ -208,7 +266,7 @@ def public_feed() -> Response:
     atom = "http://www.w3.org/2005/Atom"
     ElementTree.register_namespace("", atom)
     feed = ElementTree.Element(f"{{{atom}}}feed")
-    entries = [_public_entry(r, rec) for r, rec in published_reviews()]
+    entries = _public_entries(published_reviews())
     name = current_app.config["PARTNERSHIP_NAME"]
 
     def sub(parent: ElementTree.Element, tag: str, text: str | None = None, **attrs: str) -> ElementTree.Element:
