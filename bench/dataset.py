@@ -125,7 +125,17 @@ def build(url: str, seed: int = 2026, sizes: Sizes | None = None) -> Manifest:
         manifest = _Generator(random.Random(seed), sizes).fill()
         db.session.remove()
         db.engine.dispose()
+    settle(url)
     return manifest
+
+
+def settle(url: str) -> None:
+    """Planner statistics (and, on PostgreSQL, no dead row versions from the head-hash update), as a
+    database in service has them from autovacuum; a freshly bulk-loaded one has neither."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")  # VACUUM cannot run in a transaction
+    with engine.connect() as connection:
+        connection.execute(sa.text("ANALYZE" if url.startswith("sqlite") else "VACUUM ANALYZE"))
+    engine.dispose()
 
 
 def _secret(rng: random.Random) -> str:

@@ -91,6 +91,11 @@ def test_sorting_by_column_both_ways(setting):
     assert page.find("th", attrs={"aria-sort": "descending"}) is not None
     client.get("/cases?sort=nonsense&order=sideways")  # ignored, not an error
 
+    for order in ("asc", "desc"):
+        page = client.get(f"/cases?sort=partnership&order={order}")
+        leads = [row.find_all("td")[2].get_text(strip=True) for row in page.find(id="reviews").tbody.find_all("tr")]
+        assert len(set(leads)) == 2 and leads == sorted(leads, reverse=order == "desc")
+
 
 def test_pages_of_25(act_as):  # noqa: F811
     coordinator = factories.coordinator()
@@ -149,7 +154,7 @@ def test_filter_choices_come_from_the_users_roles_and_panel_seats(act_as):  # no
 
     choices = client_choices(act_as(coordinator))
     assert choices["partnership"] == ["Any", factories.ssgp().name]
-    assert choices["year"] == ["Any"]  # no reviews yet: no years to offer
+    assert choices["year"] == ["Any", str(sat_on.ref_year)]  # the years of the service's references
 
 
 def client_choices(client) -> dict[str, list[str]]:
