@@ -213,7 +213,8 @@ def _ms(value: float | None) -> str:
 def markdown(result: dict[str, Any]) -> str:
     ceiling, admin = (r.get("rps") for r in result["references"])
     lines = [f"### {result['database']}: {result['data_set'].get('reviews')} reviews, "
-             f"{result['data_set'].get('case_events')} events, {result['data_set'].get('users')} users",
+             f"{result['data_set'].get('case_events')} events, {result['data_set'].get('documents')} documents, "
+             f"{result['data_set'].get('users')} users",
              "",
              f"One user: {result['requests_one_user']} requests a page, one after another. "
              f"Concurrent: {result['clients']} clients for {result['seconds_concurrent']} s. "
