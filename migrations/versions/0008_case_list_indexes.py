@@ -1,5 +1,6 @@
 """Indexes for the case list filtered by status: in the default order (newest reference first) and the
-"Notified" order, the database walks an index for the page instead of sorting every review at that stage.
+"Notified" order, the database walks an index for the page instead of sorting every review at that stage;
+and for My work's count of overdue agency reports, an index on the outstanding requests' due dates.
 
 Revision ID: 0008_case_list_indexes
 Revises: 0007_performance_indexes
@@ -21,8 +22,14 @@ def upgrade():
         batch_op.create_index('ix_reviews_status_ref_year_ref_number', ['status', 'ref_year', 'ref_number'], unique=False)
         batch_op.create_index('ix_reviews_status_notified_on', ['status', 'notified_on'], unique=False)
 
+    with op.batch_alter_table('agency_requests', schema=None) as batch_op:
+        batch_op.create_index('ix_agency_requests_status_due_on', ['status', 'due_on'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('agency_requests', schema=None) as batch_op:
+        batch_op.drop_index('ix_agency_requests_status_due_on')
+
     with op.batch_alter_table('reviews', schema=None) as batch_op:
         batch_op.drop_index('ix_reviews_status_notified_on')
         batch_op.drop_index('ix_reviews_status_ref_year_ref_number')
