@@ -17,10 +17,12 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=Sizes.reviews)
     parser.add_argument("--events", type=int, default=Sizes.events)
     parser.add_argument("--users", type=int, default=Sizes.users)
+    parser.add_argument("--documents", type=int, default=Sizes.documents)
     parser.add_argument("--manifest", type=Path, required=True)
     args = parser.parse_args()
     started = time.perf_counter()
-    manifest: Manifest = build(args.database_url, args.seed, Sizes(reviews=args.reviews, events=args.events, users=args.users))
+    manifest: Manifest = build(args.database_url, args.seed, Sizes(reviews=args.reviews, events=args.events, users=args.users,
+                                                                      documents=args.documents))
     manifest.save(args.manifest)
     print(f"Built in {time.perf_counter() - started:.0f} s: {manifest.counts}")
 

@@ -23,6 +23,7 @@ from flask_migrate import upgrade
 from ssgp_dhr import create_app
 from ssgp_dhr.accounts.models import Role, RoleAssignment, User
 from ssgp_dhr.accounts.passwords import hash_password
+from ssgp_dhr.action_plan.models import Recommendation, RecommendationLevel
 from ssgp_dhr.cases.history import GENESIS_HASH, event_hash
 from ssgp_dhr.cases.models import (
     CaseEvent,
@@ -36,8 +37,12 @@ from ssgp_dhr.cases.models import (
     ReviewHold,
 )
 from ssgp_dhr.cases.services import make_reference
+from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion, ProtectiveMarking
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
+from ssgp_dhr.panel.models import AgencyRequest, RequestKind, RequestStatus
+from ssgp_dhr.publication.models import PublicationForm, PublicationRecord
+from ssgp_dhr.reminders.models import Reminder
 
 BENCH_PASSWORD = "bench password for fictional accounts"  # noqa: S105 - fictional benchmark accounts only
 TODAY = date(2026, 11, 1)  # fixed, so the same seed gives the same rows on any day
@@ -72,6 +77,7 @@ class Sizes:
     users: int = 5_000
     partnerships: int = 300
     agencies: int = 60
+    documents: int = 50_000
     simulated_users: int = 4
 
 
@@ -119,7 +125,17 @@ def build(url: str, seed: int = 2026, sizes: Sizes | None = None) -> Manifest:
         manifest = _Generator(random.Random(seed), sizes).fill()
         db.session.remove()
         db.engine.dispose()
+    settle(url)
     return manifest
+
+
+def settle(url: str) -> None:
+    """Planner statistics (and, on PostgreSQL, no dead row versions from the head-hash update), as a
+    database in service has them from autovacuum; a freshly bulk-loaded one has neither."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")  # VACUUM cannot run in a transaction
+    with engine.connect() as connection:
+        connection.execute(sa.text("ANALYZE" if url.startswith("sqlite") else "VACUUM ANALYZE"))
+    engine.dispose()
 
 
 def _secret(rng: random.Random) -> str:
@@ -150,6 +166,10 @@ class _Generator:
         reviews = self._reviews(partnerships, users)
         self._panels(reviews, users, agencies)
         self._history(reviews, users)
+        self._documents(reviews, users)
+        self._panel_work(reviews, agencies)
+        self._publication(reviews, agencies)
+        self._reminders(reviews, users)
         db.session.commit()
         return self._manifest(partnerships, reviews, users)
 
@@ -362,6 +382,97 @@ class _Generator:
         return {"review_id": review["id"], "seq": seq, "actor_id": actor, "occurred_at": moment, "kind": EventKind(kind),
                 "trigger": trigger, "field": field_name, "from_value": from_value, "to_value": to_value, "reason": None,
                 "payload": payload, "based_on_version": version}
+
+    # --- documents, panel work, publication, reminders ----------------------------------------
+
+    def _documents(self, reviews: list[dict[str, Any]], users: dict[str, Any]) -> None:
+        """`sizes.documents` documents, more on later stages, a fifth with a second version.
+
+        Metadata rows only: the files themselves are not written (no page measured reads them;
+        a download would answer 404 from the document store).
+        """
+        weights = [1 + len(PATHS[r["status"]]) for r in reviews]
+        owners = self.rng.choices(range(len(reviews)), weights=weights, k=self.sizes.documents)
+        types = list(DocumentType)
+        documents, versions = [], []
+        for n, index in enumerate(sorted(owners)):
+            review = reviews[index]
+            published = review["status"] in ("published", "summary_only", "closed") and self.rng.random() < 0.3
+            created = _at(review["notified_on"] + timedelta(days=self.rng.randrange(1, 300)), self.rng)
+            documents.append({
+                "id": n + 1, "review_id": review["id"], "document_type": self.rng.choice(types),
+                "title": f"Document {n + 1} (bench)", "created_at": created,
+                "marking": ProtectiveMarking.PUBLISHED if published else ProtectiveMarking.OFFICIAL_SENSITIVE,
+                "published_at": created + timedelta(days=30) if published else None})
+            uploader = self.rng.choice(users["coordinators"][review["lead_partnership_id"]])
+            for number in range(1, 3 if self.rng.random() < 0.2 else 2):
+                versions.append({
+                    "document_id": n + 1, "number": number, "stored_name": f"{self.rng.getrandbits(128):032x}",
+                    "original_filename": f"document-{n + 1}-v{number}.pdf", "file_kind": "pdf",
+                    "content_type": "application/pdf", "size_bytes": self.rng.randrange(20_000, 4_000_000),
+                    "sha256": f"{self.rng.getrandbits(256):064x}", "uploaded_by_id": uploader,
+                    "uploaded_at": created + timedelta(days=7 * (number - 1))})
+        self._insert(Document, documents)
+        self._insert(DocumentVersion, versions)
+
+    def _panel_work(self, reviews: list[dict[str, Any]], agencies: list[int]) -> None:
+        """Agency requests (scoping and IMRs) on every convened panel; open panels have some overdue."""
+        rows = []
+        for review in reviews:
+            if "convene_panel" not in PATHS[review["status"]]:
+                continue
+            asked = review["notified_on"] + timedelta(days=55)
+            still_open = review["status"] in ("panel", "on_hold")
+            for agency in self.rng.sample(agencies, 3):
+                for kind in (RequestKind.SCOPING, RequestKind.IMR):
+                    outstanding = still_open and kind is RequestKind.IMR and self.rng.random() < 0.5
+                    rows.append({"review_id": review["id"], "agency_id": agency, "kind": kind,
+                                 "status": RequestStatus.REQUESTED if outstanding else RequestStatus.ACCEPTED,
+                                 "requested_on": asked, "due_on": asked + timedelta(days=42),
+                                 "received_on": None if outstanding else asked + timedelta(days=40),
+                                 "responsible_id": None, "note": None})
+        self._insert(AgencyRequest, rows)
+
+    def _publication(self, reviews: list[dict[str, Any]], agencies: list[int]) -> None:
+        """A publication record and a three-recommendation action plan for every approved review onwards."""
+        records, recommendations = [], []
+        for review in reviews:
+            path = PATHS[review["status"]]
+            if "approve" not in path:
+                continue
+            n = review["notified_on"]
+            if review.get("published_on"):
+                summary_only = "publish_summary" in path
+                records.append({"review_id": review["id"], "decided_on": n + timedelta(days=320),
+                                "form": PublicationForm.SUMMARY_ONLY if summary_only else PublicationForm.FULL,
+                                "public_summary": "A fictional benchmark review (bench).",
+                                "learning_summary": "Fictional learning (bench)." if summary_only else None})
+            for number in range(1, 4):
+                done = "close" in path or self.rng.random() < 0.4
+                recommendations.append({
+                    "review_id": review["id"], "reference": f"R{number}", "text": f"Recommendation {number} (bench).",
+                    "level": RecommendationLevel.SINGLE_AGENCY, "owning_agency_id": self.rng.choice(agencies),
+                    "actions": "Fictional actions (bench).", "target_on": n + timedelta(days=self.rng.randrange(400, 900)),
+                    "completed_on": n + timedelta(days=650) if done else None,
+                    "created_at": _at(n + timedelta(days=300), self.rng)})
+        self._insert(PublicationRecord, records)
+        self._insert(Recommendation, recommendations)
+
+    def _reminders(self, reviews: list[dict[str, Any]], users: dict[str, Any]) -> None:
+        """A decision-due notification per undecided review for each lead coordinator, some read."""
+        rows = []
+        for review in reviews:
+            if review["status"] != "notified":
+                continue
+            due = review["notified_on"] + timedelta(days=30)
+            for recipient in users["coordinators"][review["lead_partnership_id"]]:
+                created = _at(due - timedelta(days=7), self.rng)
+                rows.append({"recipient_id": recipient, "review_id": review["id"], "kind": "decision_due",
+                             "item": f"review:{review['id']}:decision", "due_on": due, "occasion": "due_soon",
+                             "subject": f"Decision due for {review['reference']}", "body": "Fictional reminder (bench).",
+                             "link_path": f"/cases/{review['reference']}", "created_at": created,
+                             "read_at": created + timedelta(days=1) if self.rng.random() < 0.5 else None})
+        self._insert(Reminder, rows)
 
     def _manifest(self, partnerships: list[int], reviews: list[dict[str, Any]], users: dict[str, Any]) -> Manifest:
         by_id = {row["id"]: row for row in users["rows"]}

@@ -27,7 +27,7 @@ import httpx
 import psutil
 
 from bench import driver
-from bench.dataset import Manifest, Sizes, build
+from bench.dataset import Manifest, Sizes, build, settle
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "out"))
@@ -94,6 +94,7 @@ def _migrate(url: str) -> None:
 
     with create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "TESTING": False}).app_context():
         upgrade()
+    settle(url)
 
 
 def measure_app(base_url: str, manifest: Manifest, requests: int, seconds: float, clients: int) -> tuple[list[dict], dict]:
@@ -212,7 +213,8 @@ def _ms(value: float | None) -> str:
 def markdown(result: dict[str, Any]) -> str:
     ceiling, admin = (r.get("rps") for r in result["references"])
     lines = [f"### {result['database']}: {result['data_set'].get('reviews')} reviews, "
-             f"{result['data_set'].get('case_events')} events, {result['data_set'].get('users')} users",
+             f"{result['data_set'].get('case_events')} events, {result['data_set'].get('documents')} documents, "
+             f"{result['data_set'].get('users')} users",
              "",
              f"One user: {result['requests_one_user']} requests a page, one after another. "
              f"Concurrent: {result['clients']} clients for {result['seconds_concurrent']} s. "

@@ -15,7 +15,7 @@ from ssgp_dhr.cases import history
 from ssgp_dhr.extensions import db
 from tests.conftest import database_url, on_postgres
 
-SMALL = Sizes(reviews=100, events=6_000, users=60, partnerships=3, agencies=5, simulated_users=2)
+SMALL = Sizes(reviews=100, events=6_000, users=60, partnerships=3, agencies=5, documents=500, simulated_users=2)
 
 
 def _scratch_url(tmp_path) -> str:
@@ -38,6 +38,7 @@ def test_the_benchmark_measures_every_page_without_errors(tmp_path):
 
     assert result["data_set"]["reviews"] == 100
     assert result["data_set"]["case_events"] == 6_000
+    assert result["data_set"]["documents"] == 500 and result["data_set"]["document_versions"] > 500
     measured = [row for row in result["pages"] + result["references"] if row.get("note") != "not yet built"]
     assert len(measured) >= 8  # five pages, the transition, the ceiling and Flask-Admin
     for row in measured:

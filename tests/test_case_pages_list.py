@@ -91,6 +91,11 @@ def test_sorting_by_column_both_ways(setting):
     assert page.find("th", attrs={"aria-sort": "descending"}) is not None
     client.get("/cases?sort=nonsense&order=sideways")  # ignored, not an error
 
+    for order in ("asc", "desc"):
+        page = client.get(f"/cases?sort=partnership&order={order}")
+        leads = [row.find_all("td")[2].get_text(strip=True) for row in page.find(id="reviews").tbody.find_all("tr")]
+        assert len(set(leads)) == 2 and leads == sorted(leads, reverse=order == "desc")
+
 
 def test_pages_of_25(act_as):  # noqa: F811
     coordinator = factories.coordinator()
@@ -107,3 +112,52 @@ def test_pages_of_25(act_as):  # noqa: F811
     assert page.select_one(".govuk-pagination__prev") is not None
     assert page.select_one(".govuk-pagination__item--current").get_text(strip=True) == "2"
     assert len(references(client.get("/cases?page=99"))) == 2  # past the end: the last page
+
+
+def test_a_long_list_is_counted_only_a_few_pages_ahead(act_as, monkeypatch):  # noqa: F811
+    from ssgp_dhr.cases import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "COUNT_UP_TO", 4)
+    monkeypatch.setattr(views, "PAGINATION_AHEAD", 1)
+    coordinator = factories.coordinator()
+    for n in range(12):
+        factories.notified_review(coordinator, pseudonym=f"P{n:02d}")
+    client = act_as(coordinator)
+
+    page = client.get("/cases?sort=pseudonym&order=asc")
+    assert references(page) and len(references(page)) == 2
+    assert page.find(id="result-count").get_text(strip=True) == "More than 4 reviews, page 1"
+    assert page.title.get_text().startswith("Reviews (page 1) – ")
+    assert "page=2" in page.select_one(".govuk-pagination__next a")["href"]
+    assert page.select(".govuk-pagination__item--ellipsis")  # pages beyond those counted
+
+    page = client.get("/cases?sort=pseudonym&order=asc&page=5")  # near the end the count is exact again
+    assert page.find(id="result-count").get_text(strip=True) == "12 reviews, page 5 of 6"
+    assert [a.get_text(strip=True) for a in page.select(".govuk-pagination__item a")][-1] == "6"
+    page = client.get("/cases?sort=pseudonym&order=asc&page=40")  # past the end: the last page
+    assert page.find(id="result-count").get_text(strip=True) == "12 reviews, page 6 of 6"
+    assert page.select_one(".govuk-pagination__next") is None
+
+
+def test_filter_choices_come_from_the_users_roles_and_panel_seats(act_as):  # noqa: F811
+    coordinator = factories.coordinator()
+    other = factories.organisation("OTHER", "Other Partnership")
+    sat_on = factories.review_at("panel", lead=other, pseudonym="Seated")
+    factories.notified_review(lead=factories.organisation("THIRD", "Third Partnership"), pseudonym="Unseen")
+    member = factories.panel_member()
+    factories.seat_on_panel(sat_on, member)
+
+    choices = client_choices(act_as(member))
+    assert "Other Partnership" in choices["partnership"] and "Third Partnership" not in choices["partnership"]
+    assert choices["year"] == ["Any", str(sat_on.ref_year)]
+
+    choices = client_choices(act_as(coordinator))
+    assert choices["partnership"] == ["Any", factories.ssgp().name]
+    assert choices["year"] == ["Any", str(sat_on.ref_year)]  # the years of the service's references
+
+
+def client_choices(client) -> dict[str, list[str]]:
+    page = client.get("/cases")
+    return {name: [o.get_text(strip=True) for o in page.find(id=name).find_all("option")]
+            for name in ("partnership", "year")}

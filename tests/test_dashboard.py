@@ -77,3 +77,32 @@ def test_the_menu_offers_publication_to_coordinators_and_managers_only(act_as): 
     assert "Publication" in menu(factories.coordinator())
     assert "Publication" in menu(factories.manager())
     assert "Publication" not in menu(factories.panel_member())
+
+
+def test_my_work_lists_the_nearest_deadlines_and_links_to_the_rest(act_as, monkeypatch):  # noqa: F811
+    from ssgp_dhr.cases import views
+
+    monkeypatch.setattr(views, "MY_WORK_SHOWN", 2)
+    coordinator = factories.coordinator()
+    today = today_uk()
+    nearest = [factories.notified_review(coordinator, pseudonym=f"Near{n}", notified_on=today - timedelta(days=40 - n))
+               for n in range(2)]
+    for n in range(3):
+        factories.notified_review(coordinator, pseudonym=f"Far{n}", notified_on=today - timedelta(days=n))
+    with_ho = factories.review_at("home_office_review", by=coordinator, pseudonym="WithHO")
+    factories.review_at("closed", by=coordinator, pseudonym="Closed")
+
+    client = act_as(coordinator)
+    page = client.get("/")  # the client checks every page it fetches
+    rows = page.find(id="open-reviews").tbody.find_all("tr")
+    assert [r.find_all("td")[1].get_text(strip=True) for r in rows] == ["Near0", "Near1"]
+    assert "The 2 nearest deadlines of 6 open reviews" in page.find(id="open-reviews").caption.get_text()
+    waiting = page.find(id="waiting-on").get_text(" ", strip=True)
+    assert "Decision due: 5" in waiting and "With the Home Office: 1" in waiting  # over all, not the 2 shown
+    link = page.select_one("#all-open-reviews a")
+    assert link.get_text(strip=True) == "All 6 open reviews in the case list"
+
+    listed = client.get(link["href"])
+    shown = {row.find("td").get_text(strip=True) for row in listed.find(id="reviews").tbody.find_all("tr")}
+    assert with_ho.reference in shown and nearest[0].reference in shown and len(shown) == 6  # not the closed one
+    assert listed.select_one("#status option[selected]").get_text(strip=True) == "Any open stage"

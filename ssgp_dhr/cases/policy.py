@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review
 from ssgp_dhr.clock import today_uk
+from ssgp_dhr.extensions import db
+from ssgp_dhr.organisations.models import Organisation
 
 
 def _partnerships(user: User, *roles: Role) -> set[int]:
@@ -53,11 +55,31 @@ def visible_reviews_clause(user: User) -> sa.ColumnElement[bool]:
         clauses.append(Review.lead_partnership_id.in_(partnerships))
         clauses.append(Review.joint_partnership_id.in_(partnerships))
     if user.has_role(Role.PANEL_MEMBER):
-        today = today_uk()
-        on_panel = sa.select(PanelMembership.review_id).where(
-            PanelMembership.user_id == user.id,
-            PanelMembership.started_on <= today,
-            sa.or_(PanelMembership.ended_on.is_(None), PanelMembership.ended_on > today),
-        )
-        clauses.append(Review.id.in_(on_panel))
+        clauses.append(Review.id.in_(panel_review_ids(user)))
     return sa.or_(*clauses) if clauses else sa.false()
+
+
+def panel_review_ids(user: User) -> sa.Select:
+    """The ids of the reviews on whose panel `user` sits today."""
+    today = today_uk()
+    return sa.select(PanelMembership.review_id).where(
+        PanelMembership.user_id == user.id,
+        PanelMembership.started_on <= today,
+        sa.or_(PanelMembership.ended_on.is_(None), PanelMembership.ended_on > today),
+    )
+
+
+def followed_partnerships(user: User) -> set[Organisation]:
+    """The partnerships whose reviews `user` follows: the case list's partnership filter offers these.
+
+    Those they coordinate or manage (from their roles, loaded with them) and, for a panel member, the
+    lead and joint partnerships of the reviews whose panel they sit on: never a scan of every review
+    they may see, so the filter costs the same at 10 or 10,000 reviews.
+    """
+    followed = {r.partnership for r in user.roles if r.role in (Role.COORDINATOR, Role.MANAGER)}
+    if user.has_role(Role.PANEL_MEMBER):
+        seats = panel_review_ids(user)
+        followed.update(db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(
+            sa.select(Review.lead_partnership_id).where(Review.id.in_(seats)).union(
+                sa.select(Review.joint_partnership_id).where(Review.id.in_(seats)))))))
+    return followed

@@ -56,6 +56,9 @@ class AgencyRequest(db.Model):
     __tablename__ = "agency_requests"
     __table_args__ = (
         sa.UniqueConstraint("review_id", "agency_id", "kind", name="uq_agency_requests_review_agency_kind"),
+        # My work's "agency reports overdue" reads the outstanding, past-due requests through this,
+        # not a scan of every request ever made (tens of thousands at national scale).
+        sa.Index("ix_agency_requests_status_due_on", "status", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
