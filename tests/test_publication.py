@@ -216,6 +216,23 @@ def test_the_public_page_shows_published_and_summary_only_reviews_and_nothing_el
     assert b"Scott" in feed.data and b"Rowan" in feed.data and b"Hidden" not in feed.data and b"Realname" not in feed.data
 
 
+
+def test_the_public_page_shows_a_page_of_reviews_at_a_time_newest_first(client_request, monkeypatch):
+    from ssgp_dhr.publication import views as publication_views
+
+    monkeypatch.setattr(publication_views, "PUBLIC_PAGE_SIZE", 1)
+    older = factories.review_at("published", pseudonym="Older")
+    newer = factories.review_at("summary_only", pseudonym="Newer")
+    newer.published_on = older.published_on + timedelta(days=30)
+    db.session.commit()
+    first, second = client_request.get("/reviews"), client_request.get("/reviews?page=2")
+    assert "Newer" in first.get_text() and "Older" not in first.get_text()
+    assert "Older" in second.get_text() and "Newer" not in second.get_text()
+    assert "Page 1 of 2 (2 published reviews, newest first)" in first.get_text(" ", strip=True)
+    assert first.select_one(".govuk-pagination__next a")["href"] == "/reviews?page=2"
+    client_request.get("/reviews?page=3", expected_status=404)
+
+
 def test_rag_status_follows_the_rule_as_time_passes():
     coordinator = factories.coordinator()
     review = factories.review_at("published", by=coordinator)

@@ -163,13 +163,30 @@ def anonymisation_check(reference: str):  # noqa: ANN201
 
 # --- The public reviews page ------------------------------------------------------------------
 
-def published_reviews() -> list[tuple[Review, PublicationRecord | None]]:
-    """Every review whose publication is recorded, newest first: the only reviews the public sees."""
-    rows = db.session.execute(
-        sa.select(Review, PublicationRecord).outerjoin(PublicationRecord, PublicationRecord.review_id == Review.id)
-        .where(Review.status.in_(PUBLISHED_STATES), Review.published_on.is_not(None))
-        .order_by(Review.published_on.desc(), Review.reference)).all()
-    return [(review, record) for review, record in rows]
+PUBLIC_PAGE_SIZE = 20
+FEED_SIZE = 50
+
+_PUBLISHED = (Review.status.in_(PUBLISHED_STATES), Review.published_on.is_not(None))
+
+
+def published_reviews(*, reference: str | None = None, limit: int | None = None,
+                      offset: int = 0) -> list[tuple[Review, PublicationRecord | None]]:
+    """Reviews whose publication is recorded, newest first: the only reviews the public sees.
+
+    A page of them (`limit`, `offset`) or the one with `reference`: never all of them at once, as a
+    tracker serving many partnerships holds thousands.
+    """
+    query = (sa.select(Review, PublicationRecord).outerjoin(PublicationRecord, PublicationRecord.review_id == Review.id)
+             .where(*_PUBLISHED).order_by(Review.published_on.desc(), Review.reference))
+    if reference is not None:
+        query = query.where(Review.reference == reference)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return [(review, record) for review, record in db.session.execute(query).all()]
+
+
+def count_published_reviews() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Review).where(*_PUBLISHED)) or 0
 
 
 def is_summary_only(review: Review, record: PublicationRecord | None) -> bool:
@@ -248,13 +265,20 @@ def _public_entry(review: Review, record: PublicationRecord | None,
 @publication.get("/reviews")
 @public
 def public_reviews():  # noqa: ANN201
-    return render_template("publication/public.html", entries=_public_entries(published_reviews()))
+    total = count_published_reviews()
+    pages = max(1, -(-total // PUBLIC_PAGE_SIZE))
+    page = request.args.get("page", 1, type=int)
+    if not 1 <= page <= pages:
+        abort(404)
+    rows = published_reviews(limit=PUBLIC_PAGE_SIZE, offset=(page - 1) * PUBLIC_PAGE_SIZE)
+    return render_template("publication/public.html", entries=_public_entries(rows), page=page, pages=pages,
+                           total=total)
 
 
 @publication.get("/reviews/<reference>")
 @public
 def public_review(reference: str):  # noqa: ANN201
-    entry = next((_public_entry(r, rec) for r, rec in published_reviews() if r.reference == reference), None)
+    entry = next((_public_entry(r, rec) for r, rec in published_reviews(reference=reference)), None)
     if entry is None:
         abort(404)
     return render_template("publication/public_review.html", entry=entry)
@@ -266,7 +290,7 @@ def public_feed() -> Response:
     atom = "http://www.w3.org/2005/Atom"
     ElementTree.register_namespace("", atom)
     feed = ElementTree.Element(f"{{{atom}}}feed")
-    entries = _public_entries(published_reviews())
+    entries = _public_entries(published_reviews(limit=FEED_SIZE))
     name = current_app.config["PARTNERSHIP_NAME"]
 
     def sub(parent: ElementTree.Element, tag: str, text: str | None = None, **attrs: str) -> ElementTree.Element:
