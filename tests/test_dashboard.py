@@ -106,3 +106,18 @@ def test_my_work_lists_the_nearest_deadlines_and_links_to_the_rest(act_as, monke
     shown = {row.find("td").get_text(strip=True) for row in listed.find(id="reviews").tbody.find_all("tr")}
     assert with_ho.reference in shown and nearest[0].reference in shown and len(shown) == 6  # not the closed one
     assert listed.select_one("#status option[selected]").get_text(strip=True) == "Any open stage"
+
+
+def test_a_managers_publication_table_puts_work_in_progress_first_and_stays_short(act_as, monkeypatch):  # noqa: F811
+    from ssgp_dhr.cases import views
+
+    monkeypatch.setattr(views, "MY_WORK_SHOWN", 2)
+    coordinator = factories.coordinator()
+    factories.review_at("closed", by=coordinator, pseudonym="Finished")
+    factories.review_at("published", by=coordinator, pseudonym="Online")
+    factories.review_at("home_office_review", by=coordinator, pseudonym="Waiting")
+    factories.review_at("approved", by=coordinator, pseudonym="Ready")
+    page = act_as(factories.manager(coordinator.roles[0].partnership)).get("/")
+    rows = page.find(id="publications").tbody.find_all("tr")
+    assert sorted(r.find_all("td")[1].get_text(strip=True) for r in rows) == ["Ready", "Waiting"]
+    assert page.select_one("a[href='/publication']")

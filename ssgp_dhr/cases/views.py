@@ -118,9 +118,13 @@ def dashboard():  # noqa: ANN201
         counts = dict(db.session.execute(
             sa.select(Review.status, sa.func.count()).where(in_partnership).group_by(Review.status)).all())
         context["stage_counts"] = [(stage, counts.get(stage.name, 0)) for stage in workflow.STAGES]
+        # Those still in progress first, then the latest published: closed reviews and older
+        # publications are on the publication board, so the page stays short at any scale.
+        in_progress = Review.status.in_(("home_office_review", "revising", "approved"))
         context["publications"] = db.session.scalars(
-            sa.select(Review).where(in_partnership, Review.status.in_(PUBLICATION_STAGES))
-            .order_by(Review.status, Review.reference)
+            sa.select(Review).where(in_partnership, Review.status.in_(PUBLICATION_STAGES[:-1]))
+            .order_by(sa.case((in_progress, 0), else_=1), Review.published_on.desc(), Review.reference)
+            .limit(MY_WORK_SHOWN)
         ).unique().all()
     from ssgp_dhr.action_plan.services import overdue_counts
 
