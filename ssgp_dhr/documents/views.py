@@ -20,7 +20,7 @@ from ssgp_dhr.access import _session_expired, signed_in
 from ssgp_dhr.cases.forms import error_list
 from ssgp_dhr.cases.models import Review
 from ssgp_dhr.documents import forms, policy, services, storage
-from ssgp_dhr.documents.models import Document, DocumentType
+from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion
 from ssgp_dhr.extensions import db
 
 documents = Blueprint("documents", __name__, template_folder="templates")
@@ -182,6 +182,14 @@ def download(reference: str, document_id: int, number: int) -> Response:
         abort(404)
     if not policy.can_download_version(current_user, version):
         abort(403)  # managers: the published version, not the drafts before it
+    return send_version(version)
+
+
+def send_version(version: DocumentVersion) -> Response:
+    """The stored file of `version` as an attachment under its safe name, streamed; 404 if it is missing.
+
+    The one way a document leaves the tracker, for the case's people and for the public alike.
+    """
     try:
         handle = services.open_version(version)
     except FileNotFoundError:

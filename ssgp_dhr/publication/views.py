@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from werkzeug.wsgi import wrap_file
 
 from ssgp_dhr.access import public, roles_required, signed_in
 from ssgp_dhr.accounts.models import Role
@@ -25,9 +24,8 @@ from ssgp_dhr.cases.policy import can_advance, can_see_real_names
 from ssgp_dhr.cases.services import StaleReview, WorkflowError
 from ssgp_dhr.cases.views import visible_review_or_404
 from ssgp_dhr.clock import today_uk
-from ssgp_dhr.documents import services as document_services
-from ssgp_dhr.documents import storage
 from ssgp_dhr.documents.models import Document
+from ssgp_dhr.documents.views import send_version
 from ssgp_dhr.extensions import db
 from ssgp_dhr.publication import forms, services, statistics
 from ssgp_dhr.publication.models import PublicationForm, PublicationRecord
@@ -231,17 +229,7 @@ def public_document(reference: str, document_id: int, which: str) -> Response:
     version = document.public_version
     if version is None or which not in ("current", str(version.number)):
         abort(404)
-    try:
-        handle = document_services.open_version(version)
-    except FileNotFoundError:
-        current_app.logger.error("published document version %s is missing from the store", version.id)
-        abort(404)
-    response = Response(wrap_file(request.environ, handle), direct_passthrough=True)
-    response.headers["Content-Type"] = version.content_type
-    response.headers["Content-Length"] = str(version.size_bytes)
-    response.headers["Content-Disposition"] = storage.content_disposition(version.original_filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_version(version)
 
 
 def _public_entries(rows: list[tuple[Review, PublicationRecord | None]]) -> list[dict[str, Any]]:
