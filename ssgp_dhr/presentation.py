@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from flask import Flask
 
@@ -40,6 +42,29 @@ def recorded_value(value: object) -> str:
     if text.islower() and " " not in text and "_" in text:
         return text.replace("_", " ").capitalize()
     return _ISO_DATE_IN_TEXT.sub(lambda m: uk_date(date(*map(int, m.groups()))), text)
+
+
+def pagination(page: int, pages: int, href: Callable[[int], str], *, label: str,
+               more_beyond: bool = False) -> dict[str, Any] | None:
+    """The govukPagination parameters for page `page` of `pages`, or None when there is only one.
+
+    Lists the first page, the last (unless `more_beyond`: the pages were counted only so far) and two
+    either side of the current one, with an ellipsis for each gap: at national scale a list runs to
+    hundreds of pages, and a link to every one would bury the page.
+    """
+    if pages <= 1 and not more_beyond:
+        return None
+    items: list[dict[str, Any]] = []
+    for n in range(1, pages + 1):
+        if n == 1 or (n == pages and not more_beyond) or abs(n - page) <= 2:
+            items.append({"number": n, "href": href(n), "current": n == page})
+        elif abs(n - page) == 3:
+            items.append({"ellipsis": True})
+    if more_beyond and not items[-1].get("ellipsis"):
+        items.append({"ellipsis": True})
+    return {"items": items, "landmarkLabel": label,
+            "previous": {"href": href(page - 1)} if page > 1 else None,
+            "next": {"href": href(page + 1)} if page < pages or more_beyond else None}
 
 
 def init_app(app: Flask) -> None:

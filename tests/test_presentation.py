@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ssgp_dhr.presentation import recorded_value, uk_date, uk_datetime
+from ssgp_dhr.presentation import pagination, recorded_value, uk_date, uk_datetime
 
 
 def test_recorded_dates_read_as_uk_dates_alone_and_within_text() -> None:
@@ -20,3 +20,24 @@ def test_times_are_shown_in_uk_time_either_side_of_the_clock_change() -> None:
     assert uk_datetime(datetime(2026, 7, 1, 12, 5, tzinfo=UTC)) == "1 July 2026 at 1:05pm"
     assert uk_datetime(datetime(2026, 12, 1, 12, 5, tzinfo=UTC)) == "1 December 2026 at 12:05pm"
     assert uk_date(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == "1 July 2026"
+
+
+def test_pagination_links_the_ends_and_two_pages_either_side():
+    def href(n: int) -> str:
+        return f"?page={n}"
+
+    def shown(page: int, pages: int, **kwargs: bool) -> list[int | str]:
+        links = pagination(page, pages, href, label="Pages", **kwargs)
+        return [item.get("number", "…") for item in links["items"]]
+
+    assert pagination(1, 1, href, label="Pages") is None
+    assert shown(1, 3) == [1, 2, 3]
+    assert shown(1, 280) == [1, 2, 3, "…", 280]
+    assert shown(140, 280) == [1, "…", 138, 139, 140, 141, 142, "…", 280]
+    assert shown(280, 280) == [1, "…", 278, 279, 280]
+    assert shown(2, 40, more_beyond=True) == [1, 2, 3, 4, "…"]  # one ellipsis, not two in a row
+    assert shown(40, 40, more_beyond=True) == [1, "…", 38, 39, 40, "…"]
+    links = pagination(3, 5, href, label="Pages")
+    assert links["previous"] == {"href": "?page=2"} and links["next"] == {"href": "?page=4"}
+    assert pagination(5, 5, href, label="Pages")["next"] is None
+    assert pagination(5, 5, href, label="Pages", more_beyond=True)["next"] == {"href": "?page=6"}

@@ -233,6 +233,21 @@ def test_the_public_page_shows_a_page_of_reviews_at_a_time_newest_first(client_r
     client_request.get("/reviews?page=3", expected_status=404)
 
 
+
+def test_the_public_page_links_the_pages_near_the_current_one_when_there_are_many(client_request, monkeypatch):
+    from ssgp_dhr.publication import views as publication_views
+
+    monkeypatch.setattr(publication_views, "PUBLIC_PAGE_SIZE", 1)
+    for _ in range(12):
+        factories.review_at("published")
+    page = client_request.get("/reviews?page=6")
+    links = [a.get_text(strip=True) for a in page.select(".govuk-pagination__item a")]
+    assert links == ["1", "4", "5", "6", "7", "8", "12"]
+    assert len(page.select(".govuk-pagination__item--ellipsis")) == 2
+    assert page.select_one(".govuk-pagination__item--current a")["href"] == "/reviews?page=6"
+    assert page.title.get_text(strip=True).startswith("Domestic Homicide Reviews (page 6 of 12)")
+    assert "Page 6 of 12 (12 published reviews, newest first)" in page.get_text(" ", strip=True)
+
 def test_rag_status_follows_the_rule_as_time_passes():
     coordinator = factories.coordinator()
     review = factories.review_at("published", by=coordinator)

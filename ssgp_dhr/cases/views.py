@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy.orm import load_only, selectinload
 from wtforms.fields.choices import SelectChoice
 
+from ssgp_dhr import presentation
 from ssgp_dhr.access import roles_required, signed_in
 from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases import deadlines, diagram, forms, services, workflow
@@ -279,19 +280,8 @@ def case_list():  # noqa: ANN201
         params = {k: v for k, v in params.items() if v not in (None, "") and not (k == "page" and v == 1)}
         return url_for("cases.case_list") + "?" + urlencode(params)
 
-    pagination = None
-    if pages > 1:
-        items: list[dict[str, Any]] = []
-        for n in range(1, pages + 1):
-            if n == 1 or (n == pages and exact) or abs(n - page) <= 2:
-                items.append({"number": n, "href": list_url(page=n), "current": n == page})
-            elif abs(n - page) == 3:
-                items.append({"ellipsis": True})
-        if not exact:
-            items.append({"ellipsis": True})  # more pages beyond those counted
-        pagination = {"items": items, "landmarkLabel": "Pages of reviews",
-                      "previous": {"href": list_url(page=page - 1)} if page > 1 else None,
-                      "next": {"href": list_url(page=page + 1)} if page < pages or not exact else None}
+    pagination = presentation.pagination(page, pages, lambda n: list_url(page=n), label="Pages of reviews",
+                                         more_beyond=not exact)
 
     return render_template(
         "cases/list.html", pagination=pagination, reviews=reviews, total=total, exact=exact, page=page, pages=pages,

@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, flash, redirec
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from ssgp_dhr import presentation
 from ssgp_dhr.access import public, roles_required, signed_in
 from ssgp_dhr.accounts.models import Role
 from ssgp_dhr.action_plan.models import Recommendation
@@ -259,8 +260,10 @@ def public_reviews():  # noqa: ANN201
     if not 1 <= page <= pages:
         abort(404)
     rows = published_reviews(limit=PUBLIC_PAGE_SIZE, offset=(page - 1) * PUBLIC_PAGE_SIZE)
+    links = presentation.pagination(page, pages, lambda n: url_for("publication.public_reviews", page=n),
+                                    label="Pages of published reviews")
     return render_template("publication/public.html", entries=_public_entries(rows), page=page, pages=pages,
-                           total=total)
+                           total=total, pagination=links)
 
 
 @publication.get("/reviews/<reference>")
