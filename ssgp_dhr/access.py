@@ -158,7 +158,7 @@ def init_app(app: Flask) -> None:
             abort(401)
         if current_user.must_change_password and request.endpoint not in OPEN_BEFORE_PASSWORD_CHANGE:
             return redirect(url_for("accounts.change_password"))
-        if rule.roles and not any(r.role in rule.roles for r in current_user.roles):
+        if rule.roles and not rule.roles & current_user.held_roles:
             abort(403)
         return None
 

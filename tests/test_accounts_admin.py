@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import time_machine
 
 from ssgp_dhr.accounts import second_factor
-from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry, Role, User
+from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry, Role, RoleAssignment, User
 from ssgp_dhr.accounts.passwords import password_problem, verify_password
 from ssgp_dhr.clock import utcnow
 from ssgp_dhr.extensions import db
@@ -188,3 +188,17 @@ def test_sign_in_journey_for_an_enrolled_account_still_works_end_to_end(client_r
     give_password(client_request, person)
     give_code(client_request, person)
     assert client_request.get("/account").h1.get_text(strip=True) == "Your account"
+
+
+def test_a_users_grants_follow_their_roles_as_they_change(app):
+    """Access checks read `User.grants` (rows, not role objects); a change must not leave them stale."""
+    person = factories.coordinator()
+    db.session.expire_all()
+    loaded = db.session.get(User, person.id)
+    assert loaded.grants == {(Role.COORDINATOR, factories.ssgp().id)}
+    db.session.add(RoleAssignment(user_id=person.id, role=Role.MANAGER, partnership_id=factories.safer_glos().id))
+    db.session.commit()
+    assert loaded.has_role(Role.MANAGER, factories.safer_glos().id)
+    assert loaded.held_roles == {Role.COORDINATOR, Role.MANAGER}
+    loaded.roles = [r for r in loaded.roles if r.role is Role.MANAGER]  # being changed: the objects are the truth
+    assert loaded.held_roles == {Role.MANAGER}

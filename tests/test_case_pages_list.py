@@ -13,6 +13,7 @@ from ssgp_dhr.cases.models import Review
 from ssgp_dhr.cases.views import overdue_clause
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
+from ssgp_dhr.organisations.models import OrganisationKind
 from tests import factories
 from tests.test_case_pages import act_as  # noqa: F401 - the fixture
 
@@ -161,3 +162,22 @@ def client_choices(client) -> dict[str, list[str]]:
     page = client.get("/cases")
     return {name: [o.get_text(strip=True) for o in page.find(id=name).find_all("option")]
             for name in ("partnership", "year")}
+
+
+def test_someone_following_many_partnerships_sees_exactly_their_reviews(act_as):  # noqa: F811
+    """Past policy.LISTED_PARTNERSHIPS the visible reviews are read through the role table, not listed ids."""
+    from ssgp_dhr.cases import policy
+
+    partnerships = [factories.organisation(f"P{n:02}", f"Partnership {n:02}", OrganisationKind.PARTNERSHIP)
+                    for n in range(policy.LISTED_PARTNERSHIPS + 1)]
+    unfollowed = factories.organisation("UNF", "Unfollowed Partnership", OrganisationKind.PARTNERSHIP)
+    reader = factories.user(*[(Role.MANAGER, p) for p in partnerships])
+    led = factories.notified_review(lead=partnerships[0], pseudonym="Led")
+    joint = factories.notified_review(lead=unfollowed, joint=partnerships[-1], pseudonym="Joint")
+    factories.notified_review(lead=unfollowed, pseudonym="Elsewhere")
+    factories.user((Role.COORDINATOR, unfollowed))  # another person's roles must not widen the reader's view
+
+    page = act_as(reader).get("/cases")
+    assert sorted(references(page)) == sorted([led.reference, joint.reference])
+    options = [o.get_text(strip=True) for o in page.find(id="partnership").find_all("option")]
+    assert options == ["Any", *(p.name for p in partnerships)]

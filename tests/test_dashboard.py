@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from ssgp_dhr.clock import today_uk
 from tests import factories
@@ -121,3 +121,22 @@ def test_a_managers_publication_table_puts_work_in_progress_first_and_stays_shor
     rows = page.find(id="publications").tbody.find_all("tr")
     assert sorted(r.find_all("td")[1].get_text(strip=True) for r in rows) == ["Ready", "Waiting"]
     assert page.select_one("a[href='/publication']")
+
+
+def test_my_work_finds_the_nearest_deadline_when_month_ends_make_them_fall_together(act_as, monkeypatch):  # noqa: F811
+    """28 to 31 January 2025 all give a decision due on 28 February: the earliest reference comes first.
+
+    My work fetches a margin of each deadline kind in the order of the date it runs from; here the
+    margin (2) fills with reviews due on the same day as the one shown, so it must look at them all.
+    """
+    from ssgp_dhr.cases import views
+
+    monkeypatch.setattr(views, "MY_WORK_SHOWN", 1)
+    coordinator = factories.coordinator()
+    first, *_ = [factories.notified_review(coordinator, pseudonym=f"Jan{day}", notified_on=date(2025, 1, day))
+                 for day in (31, 30, 29, 28)]
+    factories.notified_review(coordinator, pseudonym="Later", notified_on=date(2025, 2, 10))
+    page = act_as(coordinator).get("/")
+    rows = page.find(id="open-reviews").tbody.find_all("tr")
+    assert [r.find_all("td")[1].get_text(strip=True) for r in rows] == ["Jan31"]
+    assert first.pseudonym == "Jan31"

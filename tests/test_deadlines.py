@@ -117,3 +117,21 @@ def test_history_times_are_stored_in_utc_and_shown_in_uk_time() -> None:
     assert (raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw) == datetime(2024, 7, 1, 23, 30, tzinfo=UTC)
     assert event.occurred_at == datetime(2024, 7, 1, 23, 30, tzinfo=UTC)
     assert uk_datetime(event.occurred_at) == "2 July 2024 at 12:30am"
+
+
+def test_the_sql_clocks_agree_with_the_deadlines_at_every_stage(app):
+    """My work fetches by deadlines.CLOCKS; each must pick exactly the reviews whose next deadline it is."""
+    from ssgp_dhr.cases import workflow
+    from ssgp_dhr.cases.models import Review
+
+    reviews = {status: factories.review_at(status) for status in sorted(workflow.STATES)}
+    today = today_uk()
+    for clock in deadlines.CLOCKS:
+        picked = set(db.session.scalars(sa.select(Review.id).where(clock.pending)))
+        for status, review in reviews.items():
+            due = deadlines.next_deadline(review, today)
+            runs = due is not None and due.name == clock.name
+            assert (review.id in picked) == runs, (clock.name, status)
+            if runs:
+                assert due.due_on == deadlines.add_months(getattr(review, clock.runs_from.key), clock.months)
+    assert any(deadlines.next_deadline(r, today) for r in reviews.values())  # the stages do have deadlines

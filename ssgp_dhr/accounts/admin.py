@@ -10,6 +10,7 @@ import secrets
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ssgp_dhr.access import reauthentication_required, roles_required
 from ssgp_dhr.accounts import second_factor
@@ -58,7 +59,8 @@ def _temporary_password() -> str:
 @admin.get("/users")
 @roles_required(Role.ADMIN)
 def users():  # noqa: ANN201
-    people = db.session.scalars(sa.select(User).where(managed_users_clause()).order_by(User.email)).all()
+    people = db.session.scalars(sa.select(User).where(managed_users_clause()).order_by(User.email)
+                                .options(selectinload(User.roles))).all()
     return render_template("accounts/admin_users.html", people=people)
 
 

@@ -62,8 +62,9 @@ class User(UserMixin, db.Model):
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+    # Loaded when a page shows or changes them; access checks read `grants` instead.
     roles: Mapped[list[RoleAssignment]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan", lazy="select"
     )
 
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
@@ -82,17 +83,48 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
         return self.is_enabled
 
+    @property
+    def grants(self) -> frozenset[tuple[Role, int]]:
+        """Each role held, as (role, partnership id).
+
+        Every request checks them, so they are read as plain rows, once per load of the user: role
+        objects with their partnerships cost milliseconds a request for someone holding hundreds.
+        Once the roles have been loaded or changed, those objects are the truth.
+        """
+        if "roles" in sa.inspect(self).dict:
+            return frozenset((r.role, r.partnership_id) for r in self.roles)
+        if _GRANTS not in self.__dict__:
+            self.__dict__[_GRANTS] = frozenset((role, partnership_id) for role, partnership_id in db.session.execute(
+                sa.select(RoleAssignment.role, RoleAssignment.partnership_id).where(RoleAssignment.user_id == self.id)))
+        return self.__dict__[_GRANTS]
+
+    @property
+    def held_roles(self) -> frozenset[Role]:
+        return frozenset(role for role, _ in self.grants)
+
     def partnerships_for(self, role: Role) -> set[int]:
-        return {r.partnership_id for r in self.roles if r.role is role}
+        return {partnership_id for held, partnership_id in self.grants if held is role}
 
     def has_role(self, role: Role, partnership_id: int | None = None) -> bool:
-        return any(
-            r.role is role and (partnership_id is None or r.partnership_id == partnership_id)
-            for r in self.roles
-        )
+        return any(held is role and partnership_id in (None, held_partnership) for held, held_partnership in self.grants)
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
+
+
+# Where a loaded user keeps its grants; forgotten whenever the user is expired or refreshed.
+_GRANTS = "_grants"
+
+
+@sa.event.listens_for(User, "expire")
+def _forget_grants(user: User | None, _attributes: object) -> None:
+    if user is not None:  # None: the object is already gone
+        user.__dict__.pop(_GRANTS, None)
+
+
+@sa.event.listens_for(User, "refresh")
+def _forget_grants_on_refresh(user: User | None, _context: object, _attributes: object) -> None:
+    _forget_grants(user, _attributes)
 
 
 class RoleAssignment(db.Model):
@@ -105,7 +137,9 @@ class RoleAssignment(db.Model):
     partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
 
     user: Mapped[User] = relationship(back_populates="roles")
-    partnership: Mapped[Organisation] = relationship(lazy="joined")
+    # Not loaded with the roles: they are read on every request (the session check), and the
+    # partnerships' names are needed only where a page lists them (policy.followed_partnerships).
+    partnership: Mapped[Organisation] = relationship(lazy="select")
 
 
 class RecoveryCode(db.Model):

@@ -6,6 +6,9 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
+
 from ssgp_dhr.cases.models import Review
 
 DECISION_MONTHS = 1  # decision whether to hold a review: one month from notification
@@ -43,9 +46,13 @@ class Deadline:
         return self.pending and today > self.due_on
 
 
+DECISION = "Decision whether to hold a review"
+REPORT = "Report to the Home Office"
+
+
 def decision_deadline(review: Review) -> Deadline:
     return Deadline(
-        name="Decision whether to hold a review",
+        name=DECISION,
         due_on=add_months(review.notified_on, DECISION_MONTHS),
         met_on=review.decision_on,
         pending=review.status in DECISION_PENDING,
@@ -57,7 +64,7 @@ def report_deadline(review: Review) -> Deadline | None:
         return None
     first_round = review.qa_rounds[0] if review.qa_rounds else None
     return Deadline(
-        name="Report to the Home Office",
+        name=REPORT,
         due_on=add_months(review.decision_on, REPORT_MONTHS),
         met_on=first_round.submitted_on if first_round else None,
         pending=review.status in REPORT_PENDING or (review.status == "revising" and first_round is None),
@@ -77,3 +84,26 @@ def days_on_hold(review: Review, today: date) -> int:
 def next_deadline(review: Review, today: date) -> Deadline | None:
     pending = [d for d in deadlines(review) if d.pending]
     return min(pending, key=lambda d: d.due_on, default=None)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A pending deadline in SQL: the reviews whose next deadline it is, and the date it runs from.
+
+    The deadline falls `months` after `runs_from`, and add_months never puts a later date before an
+    earlier one, so ordering by `runs_from` orders by the deadline: My work fetches only the nearest
+    instead of every open review. A review has at most one pending deadline, so the clocks are disjoint.
+    """
+
+    name: str
+    pending: sa.ColumnElement[bool]
+    runs_from: InstrumentedAttribute[date | None]
+    months: int
+
+
+CLOCKS = (
+    Clock(DECISION, Review.status.in_(DECISION_PENDING), Review.notified_on, DECISION_MONTHS),
+    Clock(REPORT, sa.and_(Review.decision_on.is_not(None), sa.or_(
+        Review.status.in_(REPORT_PENDING), sa.and_(Review.status == "revising", ~Review.qa_rounds.any())
+    )), Review.decision_on, REPORT_MONTHS),
+)
