@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import psutil
 
-from bench import driver
+from bench import driver, reference_apps
 from bench.dataset import Manifest, Sizes, build, settle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,7 +148,8 @@ def measure_app(base_url: str, manifest: Manifest, requests: int, seconds: float
     return results, sign_in_times
 
 
-def measure_references(url: str, requests: int, seconds: float, clients: int) -> list[dict]:
+def measure_references(url: str, manifest: Manifest, env: dict[str, str], requests: int, seconds: float,
+                       clients: int) -> list[dict]:
     results = []
     with gunicorn("bench.reference_apps:ceiling_app()", {}, "/") as (base_url, _):
         browser = driver.Browser(base_url, "10.0.3.1")
@@ -161,6 +162,15 @@ def measure_references(url: str, requests: int, seconds: float, clients: int) ->
                                       lambda n: driver.timed_get(driver.Browser(base_url, "10.0.3.2") if n else browser,
                                                                  "/admin/reviews/"),
                                       requests=requests, seconds=seconds, clients=clients).summary())
+    with gunicorn("bench.reference_apps:signed_in_admin_app()", env, "/healthz") as (base_url, _):
+        person = manifest.coordinators[0]
+        browser = driver.Browser(base_url, "10.0.3.3")
+        driver.sign_in(browser, person["email"], manifest.password, person["totp_secret"])
+        results.append(driver.measure(
+            "Reference: the same Flask-Admin list inside the tracker, signed in (the coordinator's reviews)",
+            lambda n: driver.timed_get(browser.copy() if n else browser, reference_apps.SIGNED_IN_ADMIN_PATH),
+            requests=requests, seconds=seconds, clients=clients).summary())
+        browser.close()
     return results
 
 
@@ -184,7 +194,7 @@ def run(database: str, url: str, *, reuse: bool, sizes: Sizes, seed: int, reques
     with gunicorn("wsgi:app", env, "/healthz") as (base_url, master):
         pages, sign_ins = measure_app(base_url, manifest, requests, seconds, clients)
         memory = worker_memory_mb(master)
-    references = measure_references(url, requests, seconds, clients)
+    references = measure_references(url, manifest, env, requests, seconds, clients)
     return {
         "database": database, "data_set": manifest.counts, "seed": seed, "build_seconds": build_seconds,
         "requests_one_user": requests, "seconds_concurrent": seconds, "clients": clients, "workers": WORKERS,
@@ -211,7 +221,8 @@ def _ms(value: float | None) -> str:
 
 
 def markdown(result: dict[str, Any]) -> str:
-    ceiling, admin = (r.get("rps") for r in result["references"])
+    ceiling, admin, *signed_in = (r.get("rps") for r in result["references"])
+    admin_signed_in = signed_in[0] if signed_in else None
     lines = [f"### {result['database']}: {result['data_set'].get('reviews')} reviews, "
              f"{result['data_set'].get('case_events')} events, {result['data_set'].get('documents')} documents, "
              f"{result['data_set'].get('users')} users",
@@ -221,16 +232,17 @@ def markdown(result: dict[str, Any]) -> str:
              f"Load average before/after: {result['load_average_before']} / {result['load_average_after']}.",
              "",
              "| Page | 1 user p50 ms | 1 user p95 ms | 1 user p99 ms | req/s | p50 ms | p95 ms | p99 ms "
-             "| × ceiling | × Flask-Admin | errors |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| × ceiling | × Flask-Admin | × Flask-Admin signed in | errors |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in [*result["pages"], *result["references"]]:
         if row.get("note") == "not yet built":
-            lines.append(f"| {row['page']} | not yet built | | | | | | | | | |")
+            lines.append(f"| {row['page']} | not yet built | | | | | | | | | | |")
             continue
         lines.append(
             f"| {row['page']} | {_ms(row['single_p50_ms'])} | {_ms(row['single_p95_ms'])} | {_ms(row['single_p99_ms'])} "
             f"| {_ms(row['rps'])} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | {_ms(row['p99_ms'])} "
-            f"| {_ratio(row['rps'], ceiling)} | {_ratio(row['rps'], admin)} | {row['error_count']} |")
+            f"| {_ratio(row['rps'], ceiling)} | {_ratio(row['rps'], admin)} | {_ratio(row['rps'], admin_signed_in)} "
+            f"| {row['error_count']} |")
     lines += ["", f"Sign-in (once per simulated user): password step {result['sign_in']['password_ms']} ms, "
               f"security code step {result['sign_in']['security_code_ms']} ms.",
               f"Worker RSS after the run: {result['worker_rss_mb']} MB.", ""]
