@@ -384,3 +384,50 @@ def test_only_the_published_versions_of_published_documents_are_public(client_re
                   f"/reviews/SSGP-DHR-1999-001/documents/{report.id}/current"):
         assert client.get(guess).status_code == 404, guess
     assert executive.is_published and not action_plan.is_published
+
+
+def test_the_board_lists_the_most_pressing_of_each_column_and_counts_them_all(act_as, monkeypatch):  # noqa: F811
+    from ssgp_dhr.publication import views as publication_views
+
+    monkeypatch.setattr(publication_views, "BOARD_SHOWN", 1)
+    coordinator = factories.coordinator()
+    with_home_office = [factories.review_at("home_office_review", by=coordinator) for _ in range(2)]
+    approved = factories.review_at("approved", by=coordinator)
+    old, older, newest = (factories.review_at("published", by=coordinator) for _ in range(3))
+    summary = factories.review_at("summary_only", by=coordinator)
+    today = today_uk()
+    with_home_office[1].qa_rounds[0].submitted_on = with_home_office[0].qa_rounds[0].submitted_on - timedelta(days=60)
+    old.published_on, older.published_on, newest.published_on = (
+        today - timedelta(days=30), today - timedelta(days=20 * 365), today - timedelta(days=3))
+    db.session.commit()
+
+    page = act_as(factories.manager()).get("/publication")
+
+    def column(heading: str) -> tuple[str, list[str], str]:
+        return column_of(page, heading)
+
+    assert column("With the Home Office") == ("With the Home Office (2)", [with_home_office[1].reference],
+                                              "The 1 waiting longest of 2.")
+    assert column("Awaiting publication")[:2] == ("Awaiting publication (1)", [approved.reference])
+    title, listed, cut = column("Published")
+    assert (title, listed) == ("Published (3)", [newest.reference])
+    assert cut == "The 1 most recently published of 3."
+    assert column("Summary only")[:2] == ("Summary only (1)", [summary.reference])
+    assert column("Removal review due")[:2] == ("Removal review due (1)", [older.reference])  # due, though not the newest
+
+    oldest = factories.review_at("published", by=coordinator)
+    oldest.published_on = today - timedelta(days=30 * 365)
+    db.session.commit()
+    title, listed, cut = column_of(act_as(factories.manager()).get("/publication"), "Removal review due")
+    assert (title, listed, cut) == ("Removal review due (2)", [oldest.reference], "The 1 longest overdue of 2.")
+
+
+def column_of(page, heading: str) -> tuple[str, list[str], str]:
+    """A board column's heading, the references it lists, and what it says about those it leaves out."""
+    title = next(h for h in page.select("h2") if h.get_text(strip=True).startswith(heading))
+    table = title.find_next_sibling("table")
+    cut = title.find_next_sibling("p")
+    if cut is not None and table is not None and cut.sourceline > table.sourceline:
+        cut = None  # that paragraph belongs to the next column
+    references = [a.get_text(strip=True) for a in table.select("tbody a")] if table else []
+    return title.get_text(" ", strip=True), references, cut.get_text(strip=True) if cut else ""

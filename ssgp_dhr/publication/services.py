@@ -166,11 +166,16 @@ def record_details(review: Review, actor: User, expected_version: int, changes: 
 
 def removal_review_due(review: Review, record: PublicationRecord | None) -> date | None:
     """When to decide whether the report stays online: as recorded, else REMOVAL_REVIEW_MONTHS after publication."""
-    if record is not None and record.removal_review_on is not None:
-        return record.removal_review_on
-    if review.published_on is None:
+    return removal_review_on(review.published_on, record.removal_review_on if record is not None else None)
+
+
+def removal_review_on(published_on: date | None, recorded: date | None) -> date | None:
+    """removal_review_due from the two dates it depends on, for lists that read rows rather than objects."""
+    if recorded is not None:
+        return recorded
+    if published_on is None:
         return None
-    return add_months(review.published_on, current_app.config["REMOVAL_REVIEW_MONTHS"])
+    return add_months(published_on, current_app.config["REMOVAL_REVIEW_MONTHS"])
 
 
 # --- The anonymisation check ------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 from xml.etree import ElementTree
 
@@ -20,7 +21,7 @@ from ssgp_dhr.accounts.models import Role
 from ssgp_dhr.action_plan.models import Recommendation
 from ssgp_dhr.cases import forms as case_forms
 from ssgp_dhr.cases import workflow
-from ssgp_dhr.cases.models import Review
+from ssgp_dhr.cases.models import QARound, Review
 from ssgp_dhr.cases.policy import can_advance, can_see_real_names
 from ssgp_dhr.cases.services import StaleReview, WorkflowError
 from ssgp_dhr.cases.views import visible_review_or_404
@@ -320,26 +321,76 @@ def _partnership_reviews() -> list[Review]:
         .options(selectinload(Review.qa_rounds)).order_by(Review.reference)).unique())
 
 
-def board_columns(reviews: list[Review], records: dict[int, PublicationRecord]) -> dict[str, list[dict[str, Any]]]:
+BOARD_SHOWN = 25  # reviews listed in each column of the publication board
+IN_PROGRESS = ("home_office_review", "revising", "approved")
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    rows: list[dict[str, Any]]
+    total: int  # how many belong in the column; at most BOARD_SHOWN are listed
+    order: str = ""  # which are listed when not all are, e.g. "most recently published"
+
+    @property
+    def is_cut(self) -> bool:
+        return self.total > len(self.rows)
+
+
+def board_columns(in_partnership: sa.ColumnElement[bool]) -> dict[str, BoardColumn]:
+    """The board's columns for the reviews matching `in_partnership`.
+
+    At national scale a column can hold hundreds, so each lists at most BOARD_SHOWN, the most
+    pressing first: those waiting longest on the Home Office or for publication, the most recently
+    published, the longest overdue for a removal review; each heading counts them all. Which to list
+    is worked out from rows of dates, and only the reviews listed are loaded whole.
+    """
     today = today_uk()
-    columns: dict[str, list[dict[str, Any]]] = {"With the Home Office": [], "Awaiting publication": [],
-                                                "Published": [], "Summary only": [], "Removal review due": []}
-    for review in reviews:
-        record = records.get(review.id)
-        row = {"review": review, "record": record, "since": None,
-               "removal_review_on": services.removal_review_due(review, record)}
-        if review.status in ("home_office_review", "revising"):
-            row["since"] = review.qa_rounds[0].submitted_on if review.qa_rounds else None
-            columns["With the Home Office"].append(row)
-        elif review.status == "approved":
-            approving = review.current_qa_round
-            row["since"] = approving.letter_on if approving else None
-            columns["Awaiting publication"].append(row)
-        elif review.status in PUBLISHED_STATES and review.published_on:
-            columns["Summary only" if is_summary_only(review, record) else "Published"].append(row)
-            if row["removal_review_on"] and row["removal_review_on"] <= today:
-                columns["Removal review due"].append(row)
-    return columns
+    waiting_since: dict[int, tuple[str, date | None, str]] = {}
+    for row in db.session.execute(
+        sa.select(Review.id, Review.status, Review.reference, QARound.submitted_on, QARound.letter_on)
+        .outerjoin(QARound, QARound.review_id == Review.id)
+        .where(in_partnership, Review.status.in_(IN_PROGRESS)).order_by(Review.id, QARound.number)
+    ):
+        # With the Home Office since the first submission; approved since the latest round's letter.
+        if row.status == "approved" or row.id not in waiting_since:
+            since = row.letter_on if row.status == "approved" else row.submitted_on
+            waiting_since[row.id] = (row.status, since, row.reference)
+    longest_first = sorted(waiting_since, key=lambda i: (waiting_since[i][1] is None, waiting_since[i][1] or today,
+                                                         waiting_since[i][2]))
+    with_home_office = [i for i in longest_first if waiting_since[i][0] != "approved"]
+    awaiting = [i for i in longest_first if waiting_since[i][0] == "approved"]
+    published = db.session.execute(
+        sa.select(Review.id, Review.status, Review.published_on, PublicationRecord.form, PublicationRecord.removal_review_on)
+        .outerjoin(PublicationRecord, PublicationRecord.review_id == Review.id)
+        .where(in_partnership, Review.status.in_(PUBLISHED_STATES), Review.published_on.is_not(None))
+        .order_by(Review.published_on.desc(), Review.reference)).all()
+    summary_only = {row.id for row in published if row.status == "summary_only" or row.form is PublicationForm.SUMMARY_ONLY}
+    full = [row.id for row in published if row.id not in summary_only]
+    brief = [row.id for row in published if row.id in summary_only]
+    removal_on = {row.id: services.removal_review_on(row.published_on, row.removal_review_on) for row in published}
+    due = sorted((i for i, on in removal_on.items() if on is not None and on <= today), key=lambda i: (removal_on[i], i))
+
+    lists = {"With the Home Office": (with_home_office, "waiting longest"),
+             "Awaiting publication": (awaiting, "waiting longest"),
+             "Published": (full, "most recently published"), "Summary only": (brief, "most recently published"),
+             "Removal review due": (due, "longest overdue")}
+    shown_ids = {i for ids, _ in lists.values() for i in ids[:BOARD_SHOWN]}
+    reviews = db.session.scalars(sa.select(Review).where(Review.id.in_(shown_ids))
+                                 .options(selectinload(Review.qa_rounds))).unique().all() if shown_ids else []
+    records = _records(list(reviews))
+    rows = {review.id: _board_row(review, records.get(review.id)) for review in reviews}
+    return {heading: BoardColumn([rows[i] for i in ids[:BOARD_SHOWN]], len(ids), order)
+            for heading, (ids, order) in lists.items()}
+
+
+def _board_row(review: Review, record: PublicationRecord | None) -> dict[str, Any]:
+    since = None
+    if review.status in ("home_office_review", "revising"):
+        since = review.qa_rounds[0].submitted_on if review.qa_rounds else None
+    elif review.status == "approved" and review.current_qa_round:
+        since = review.current_qa_round.letter_on
+    return {"review": review, "record": record, "since": since,
+            "removal_review_on": services.removal_review_due(review, record)}
 
 
 def _records(reviews: list[Review]) -> dict[int, PublicationRecord]:
@@ -351,9 +402,10 @@ def _records(reviews: list[Review]) -> dict[int, PublicationRecord]:
 @publication.get("/publication")
 @roles_required(Role.MANAGER, Role.COORDINATOR)
 def board():  # noqa: ANN201
-    reviews = _partnership_reviews()
-    return render_template("publication/board.html", columns=board_columns(reviews, _records(reviews)),
-                           today=today_uk(), stages=workflow.STAGE_BY_NAME)
+    partnerships = current_user.partnerships_for(Role.MANAGER) | current_user.partnerships_for(Role.COORDINATOR)
+    in_partnership = sa.or_(Review.lead_partnership_id.in_(partnerships), Review.joint_partnership_id.in_(partnerships))
+    return render_template("publication/board.html", columns=board_columns(in_partnership), today=today_uk(),
+                           stages=workflow.STAGE_BY_NAME, shown=BOARD_SHOWN)
 
 
 def _figures() -> dict[str, Any]:
