@@ -124,6 +124,7 @@ def measure_app(base_url: str, manifest: Manifest, requests: int, seconds: float
         ("Case list: all reviews by partnership, page 200 (national reader)",
          national_copies("/cases?sort=partnership&order=asc&page=200")),
         (f"Case page ({case_page})", each_person(f"/cases/{case_page}")),
+        ("Publication board (coordinator)", each_person("/publication")),
     ]
     results = [driver.measure(name, make, requests=requests, seconds=seconds, clients=clients).summary()
                for name, make in pages]
