@@ -29,6 +29,9 @@ class Review(db.Model):
         # instead of collecting every review at that stage and sorting them.
         sa.Index("ix_reviews_status_ref_year_ref_number", "status", "ref_year", "ref_number"),
         sa.Index("ix_reviews_status_notified_on", "status", "notified_on"),
+        # The public page, newest publication first: a walk of the first, a count of the second.
+        sa.Index("ix_reviews_published_on_reference", "published_on", "reference"),
+        sa.Index("ix_reviews_status_published_on", "status", "published_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

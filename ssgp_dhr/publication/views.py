@@ -176,8 +176,9 @@ def published_reviews(*, reference: str | None = None, limit: int | None = None,
     A page of them (`limit`, `offset`) or the one with `reference`: never all of them at once, as a
     tracker serving many partnerships holds thousands.
     """
+    # Both keys descending, so the database walks ix_reviews_published_on_reference backwards.
     query = (sa.select(Review, PublicationRecord).outerjoin(PublicationRecord, PublicationRecord.review_id == Review.id)
-             .where(*_PUBLISHED).order_by(Review.published_on.desc(), Review.reference))
+             .where(*_PUBLISHED).order_by(Review.published_on.desc(), Review.reference.desc()))
     if reference is not None:
         query = query.where(Review.reference == reference)
     if limit is not None:
