@@ -125,6 +125,8 @@ def measure_app(base_url: str, manifest: Manifest, requests: int, seconds: float
          national_copies("/cases?sort=partnership&order=asc&page=200")),
         (f"Case page ({case_page})", each_person(f"/cases/{case_page}")),
         ("Publication board (coordinator)", each_person("/publication")),
+        # The floor under every signed-in page: the session check, the layout, next to nothing else.
+        ("Your account (coordinator): the emptiest signed-in page", each_person("/account")),
     ]
     results = [driver.measure(name, make, requests=requests, seconds=seconds, clients=clients).summary()
                for name, make in pages]
