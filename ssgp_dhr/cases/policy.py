@@ -64,13 +64,18 @@ def visible_reviews_clause(user: User) -> sa.ColumnElement[bool]:
     if partnerships:
         followed: Any = sorted(partnerships)
         if len(partnerships) > LISTED_PARTNERSHIPS and db.engine.dialect.name != "sqlite":
-            followed = sa.select(RoleAssignment.partnership_id).where(
-                RoleAssignment.user_id == user.id, RoleAssignment.role.in_([Role.COORDINATOR, Role.MANAGER]))
+            followed = _coordinated_or_managed(user)
         clauses.append(Review.lead_partnership_id.in_(followed))
         clauses.append(Review.joint_partnership_id.in_(followed))
     if user.has_role(Role.PANEL_MEMBER):
         clauses.append(Review.id.in_(panel_review_ids(user)))
     return sa.or_(*clauses) if clauses else sa.false()
+
+
+def _coordinated_or_managed(user: User) -> sa.Select:
+    """The ids of the partnerships `user` coordinates or manages, read from the role table."""
+    return sa.select(RoleAssignment.partnership_id).where(
+        RoleAssignment.user_id == user.id, RoleAssignment.role.in_([Role.COORDINATOR, Role.MANAGER]))
 
 
 def panel_review_ids(user: User) -> sa.Select:
@@ -90,8 +95,7 @@ def followed_partnerships(user: User) -> list[sa.Row[tuple[int, str]]]:
     lead and joint partnerships of the reviews whose panel they sit on, in one statement: never a
     scan of every review they may see, so the filter costs the same at 10 or 10,000 reviews.
     """
-    own = sa.select(RoleAssignment.partnership_id).where(
-        RoleAssignment.user_id == user.id, RoleAssignment.role.in_([Role.COORDINATOR, Role.MANAGER]))
+    own = _coordinated_or_managed(user)
     if user.has_role(Role.PANEL_MEMBER):
         seats = panel_review_ids(user)
         own = own.union(sa.select(Review.lead_partnership_id).where(Review.id.in_(seats)),

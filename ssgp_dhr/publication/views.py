@@ -376,22 +376,13 @@ def board_columns(in_partnership: sa.ColumnElement[bool]) -> dict[str, BoardColu
              "Published": (full, "most recently published"), "Summary only": (brief, "most recently published"),
              "Removal review due": (due, "longest overdue")}
     shown_ids = {i for ids, _ in lists.values() for i in ids[:BOARD_SHOWN]}
-    reviews = db.session.scalars(sa.select(Review).where(Review.id.in_(shown_ids))
-                                 .options(selectinload(Review.qa_rounds))).unique().all() if shown_ids else []
-    records = _records(list(reviews))
-    rows = {review.id: _board_row(review, records.get(review.id)) for review in reviews}
+    # The dates were worked out above from the rows; only what a row shows is loaded now.
+    reviews = {review.id: review for review in db.session.scalars(
+        sa.select(Review).where(Review.id.in_(shown_ids)))} if shown_ids else {}
+    rows = {i: {"review": review, "since": waiting_since.get(i, (None, None, None))[1],
+                "removal_review_on": removal_on.get(i)} for i, review in reviews.items()}
     return {heading: BoardColumn([rows[i] for i in ids[:BOARD_SHOWN]], len(ids), order)
             for heading, (ids, order) in lists.items()}
-
-
-def _board_row(review: Review, record: PublicationRecord | None) -> dict[str, Any]:
-    since = None
-    if review.status in ("home_office_review", "revising"):
-        since = review.qa_rounds[0].submitted_on if review.qa_rounds else None
-    elif review.status == "approved" and review.current_qa_round:
-        since = review.current_qa_round.letter_on
-    return {"review": review, "record": record, "since": since,
-            "removal_review_on": services.removal_review_due(review, record)}
 
 
 def _records(reviews: list[Review]) -> dict[int, PublicationRecord]:
