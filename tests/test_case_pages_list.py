@@ -9,13 +9,15 @@ import sqlalchemy as sa
 
 from ssgp_dhr.accounts.models import Role
 from ssgp_dhr.cases import deadlines
-from ssgp_dhr.cases.models import Review
+from ssgp_dhr.cases.models import RESTRICTED_FIELDS, Review
 from ssgp_dhr.cases.views import overdue_clause
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import OrganisationKind
+from ssgp_dhr.presentation import uk_date
 from tests import factories
 from tests.test_case_pages import act_as  # noqa: F401 - the fixture
+from tests.test_queries import counting_statements
 
 
 def references(page) -> list[str]:
@@ -181,3 +183,26 @@ def test_someone_following_many_partnerships_sees_exactly_their_reviews(act_as):
     assert sorted(references(page)) == sorted([led.reference, joint.reference])
     options = [o.get_text(strip=True) for o in page.find(id="partnership").find_all("option")]
     assert options == ["Any", *(p.name for p in partnerships)]
+
+
+def test_each_row_shows_the_partnerships_and_the_next_deadline(setting):
+    client, _reviews = setting
+    joint = factories.notified_review(joint=factories.safer_glos(), pseudonym="Jordan")
+    page = client.get("/cases?q=jordan")
+    cells = [td.get_text(" ", strip=True) for td in page.find(id="reviews").tbody.tr.find_all("td")]
+    assert cells[2] == "Stronger Safer Gloucester Partnership with Safer Gloucestershire"
+    due = deadlines.next_deadline(joint, today_uk())
+    assert cells[5] == f"{due.name}: {uk_date(due.due_on)} ({due.days_left(today_uk())} days left)"
+
+    late = client.get("/cases?q=ellis").find(id="reviews").tbody.tr.find_all("td")[5]
+    assert late.find(class_="govuk-tag").get_text(strip=True).endswith("days overdue")
+    assert client.get("/cases?q=avery").find(id="reviews").tbody.tr.find_all("td")[5].get_text(strip=True) \
+        .startswith(deadlines.REPORT)
+
+
+def test_the_list_never_reads_real_names(setting):
+    """It shows pseudonyms: the restricted fields are not even selected, let alone shown."""
+    client, _reviews = setting
+    with counting_statements() as statements:
+        assert references(client.get("/cases"))
+    assert not [s for s in statements for field in RESTRICTED_FIELDS if field in s]

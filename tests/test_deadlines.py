@@ -135,3 +135,20 @@ def test_the_sql_clocks_agree_with_the_deadlines_at_every_stage(app):
             if runs:
                 assert due.due_on == deadlines.add_months(getattr(review, clock.runs_from.key), clock.months)
     assert any(deadlines.next_deadline(r, today) for r in reviews.values())  # the stages do have deadlines
+
+
+def test_the_case_list_reads_the_same_next_deadline_at_every_stage(app):
+    """The case list takes each row's next deadline from NEXT_CLOCK and NEXT_RUNS_FROM, not the review."""
+    from ssgp_dhr.cases import workflow
+    from ssgp_dhr.cases.views import listed_reviews
+
+    reviews = [factories.review_at(status) for status in sorted(workflow.STATES)]
+    today = today_uk()
+    rows = listed_reviews([review.id for review in reviews])
+    assert [row.reference for row in rows] == [review.reference for review in reviews]
+    for review, row in zip(reviews, rows, strict=True):
+        due, shown = deadlines.next_deadline(review, today), row.next_deadline
+        if due is None:
+            assert shown is None, review.status
+        else:
+            assert (shown.name, shown.due_on, shown.days_left(today)) == (due.name, due.due_on, due.days_left(today))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
@@ -107,3 +109,21 @@ CLOCKS = (
         Review.status.in_(REPORT_PENDING), sa.and_(Review.status == "revising", ~Review.qa_rounds.any())
     )), Review.decision_on, REPORT_MONTHS),
 )
+
+
+def _next_clock_case(value: Callable[[int, Clock], Any]) -> sa.Case:
+    return sa.case(*((clock.pending, value(index, clock)) for index, clock in enumerate(CLOCKS)), else_=None)
+
+
+# A review's next pending deadline as two columns (which clock, and the date it runs from), so a
+# list of reviews can show it from its rows without loading each review's QA rounds.
+NEXT_CLOCK = _next_clock_case(lambda index, _clock: index).label("next_clock")
+NEXT_RUNS_FROM = _next_clock_case(lambda _index, clock: clock.runs_from).label("next_runs_from")
+
+
+def next_deadline_from(clock_index: int | None, runs_from: date | None) -> Deadline | None:
+    """The next deadline as NEXT_CLOCK and NEXT_RUNS_FROM give it (both None when none is pending)."""
+    if clock_index is None or runs_from is None:
+        return None
+    clock = CLOCKS[clock_index]
+    return Deadline(name=clock.name, due_on=add_months(runs_from, clock.months), met_on=None, pending=True)

@@ -32,6 +32,10 @@ class Review(db.Model):
         # The public page, newest publication first: a walk of the first, a count of the second.
         sa.Index("ix_reviews_published_on_reference", "published_on", "reference"),
         sa.Index("ix_reviews_status_published_on", "status", "published_on"),
+        # A partnership's reviews at some stages (My work, the case list filtered by status) without
+        # reading each of the partnership's reviews for its stage; also every lookup by partnership.
+        sa.Index("ix_reviews_lead_partnership_id_status", "lead_partnership_id", "status"),
+        sa.Index("ix_reviews_joint_partnership_id_status", "joint_partnership_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,8 +43,8 @@ class Review(db.Model):
     ref_year: Mapped[int]
     ref_number: Mapped[int]
     review_type: Mapped[str] = mapped_column(sa.String(80))
-    lead_partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
-    joint_partnership_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    lead_partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    joint_partnership_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
 
     # Written only by the shared workflow machine (ssgp_dhr.cases.workflow) through advance().
     status: Mapped[str] = mapped_column(sa.String(32), index=True)

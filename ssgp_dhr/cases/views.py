@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import aliased, load_only, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ssgp_dhr import presentation
@@ -235,6 +235,39 @@ def _count_up_to(query: sa.Select, limit: int) -> tuple[int, bool]:
     return (counted, True) if counted <= limit else (limit, False)
 
 
+@dataclass(frozen=True)
+class ListedReview:
+    """A row of the case list: what it shows of a review, read as columns rather than loaded whole."""
+
+    reference: str
+    pseudonym: str
+    status: str
+    notified_on: date
+    lead_partnership: str
+    joint_partnership: str | None
+    next_deadline: deadlines.Deadline | None
+
+
+def listed_reviews(ids: list[int]) -> list[ListedReview]:
+    """The case list's rows for the reviews `ids`, in that order, in one statement.
+
+    Loading 25 whole reviews (every column, both partnerships, the QA rounds for the deadline) was
+    a fifth of the page's time; the columns shown and the next deadline as SQL are all it needs.
+    """
+    lead, joint = aliased(Organisation), aliased(Organisation)
+    rows = db.session.execute(
+        sa.select(Review.id, Review.reference, Review.pseudonym, Review.status, Review.notified_on,
+                  lead.name, joint.name, deadlines.NEXT_CLOCK, deadlines.NEXT_RUNS_FROM)
+        .join(lead, lead.id == Review.lead_partnership_id)
+        .outerjoin(joint, joint.id == Review.joint_partnership_id)
+        .where(Review.id.in_(ids))
+    ).all()
+    by_id = {
+        row[0]: ListedReview(*row[1:7], next_deadline=deadlines.next_deadline_from(row[7], row[8])) for row in rows
+    }
+    return [by_id[review_id] for review_id in ids]
+
+
 @cases.get("/cases")
 @signed_in
 def case_list():  # noqa: ANN201
@@ -284,10 +317,7 @@ def case_list():  # noqa: ANN201
         .order_by(*(c.desc() if order == "desc" else c.asc() for c in columns))
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
-    on_page = {review.id: review for review in db.session.scalars(
-        sa.select(Review).where(Review.id.in_(page_ids)).options(selectinload(Review.qa_rounds))
-    ).unique()}
-    reviews = [on_page[review_id] for review_id in page_ids]
+    reviews = listed_reviews(page_ids)
 
     # The partnerships offered are the user's own (and those of their panels'), from the roles already
     # loaded with the user; the years run between the oldest and newest reference, read at the two
