@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_login import login_user
 
 from ssgp_dhr.cases import services, workflow
-from ssgp_dhr.cases.models import CaseEvent, Review
+from ssgp_dhr.cases.models import CaseEvent, PanelRole, Review
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from tests import factories
@@ -269,6 +269,18 @@ def test_restricted_changes_are_described_without_their_values_to_those_who_may_
     assert lines == [f"{changes[0].actor.full_name} changed a restricted detail"]
 
 
+def test_an_upload_since_the_form_was_loaded_is_described_as_an_upload(app):
+    from ssgp_dhr.cases import views
+
+    review = factories.notified_review()
+    coordinator = factories.coordinator()
+    factories.document(review, coordinator, title="Police summary")
+    with app.test_request_context():
+        login_user(coordinator)
+        lines = [text for text, _when in views._change_lines(review, services.changes_since(review, 1))]
+    assert lines == [f"Documents: Other “Police summary”, version 1 uploaded, by {coordinator.full_name}"]
+
+
 def test_unknown_actions_are_not_found(act_as):
     coordinator = factories.coordinator()
     review = factories.notified_review(coordinator)
@@ -423,3 +435,24 @@ def test_history_shows_recorded_dates_in_uk_style_with_the_question_asked(act_as
     assert "Date the Home Office was told:" in text
     assert re.search(r"Date of the decision: \d{1,2} [A-Z][a-z]+ \d{4}", text)
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+
+
+def test_the_history_heads_uploads_and_panel_changes_with_their_part_of_the_review(act_as):
+    from ssgp_dhr.documents.models import DocumentType
+    from ssgp_dhr.panel import services as panel_services
+
+    review = factories.review_at("commissioned")
+    coordinator = factories.coordinator()
+    factories.document(review, coordinator, DocumentType.TERMS_OF_REFERENCE, title="Agreed terms")
+    member = factories.panel_member()
+    panel_services.add_member(review, coordinator, user_id=member.id, agency_id=member.organisation_id,
+                              panel_role=PanelRole.AGENCY_REPRESENTATIVE, started_on=today_uk())
+    page = act_as(coordinator).get(f"/cases/{review.reference}")
+    timeline = [(item.find("h3").get_text(" ", strip=True),
+                 item.find(class_="moj-timeline__description").get_text(" ", strip=True))
+                for item in page.select(".moj-timeline__item")]
+    assert timeline[:2] == [
+        ("Panel membership", f"{member.full_name} joined as agency representative"),
+        ("Documents", "Terms of reference “Agreed terms”, version 1 uploaded"),
+    ]
+    assert not [title for title, _ in timeline if title in ("Documents changed", "Panel membership changed")]

@@ -22,6 +22,23 @@ from ssgp_dhr.extensions import db
 
 GENESIS_HASH = "0" * 64
 
+# Events that record something done, in a sentence ("Overview report “Draft”, version 2 uploaded"),
+# rather than one field's new value: the history heads them with the part of the review they belong
+# to, where "<field> changed" would read "Documents changed" over an upload.
+AREA_TITLES = {
+    "documents": "Documents",
+    "panel_membership": "Panel membership",
+    "agency_request": "Agency requests",
+    "panel_meeting": "Panel meetings",
+    "input_log": "Panel input log",
+    "family_involvement": "Family involvement",
+    "family_contact": "Family involvement",
+    "recommendation": "Action plan",
+    "recommendation_progress": "Action plan",
+    "recommendation_completed": "Action plan",
+    "anonymisation_check": "Anonymisation check",
+}
+
 
 def as_text(value: Any) -> str | None:
     """How a value is written into the history: dates as ISO dates, enums by value."""
