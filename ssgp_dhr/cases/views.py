@@ -257,14 +257,16 @@ def listed_reviews(ids: list[int]) -> list[ListedReview]:
     lead, joint = aliased(Organisation), aliased(Organisation)
     rows = db.session.execute(
         sa.select(Review.id, Review.reference, Review.pseudonym, Review.status, Review.notified_on,
-                  lead.name, joint.name, deadlines.NEXT_CLOCK, deadlines.NEXT_RUNS_FROM)
+                  lead.name.label("lead"), joint.name.label("joint"), deadlines.NEXT_CLOCK, deadlines.NEXT_RUNS_FROM)
         .join(lead, lead.id == Review.lead_partnership_id)
         .outerjoin(joint, joint.id == Review.joint_partnership_id)
         .where(Review.id.in_(ids))
     ).all()
-    by_id = {
-        row[0]: ListedReview(*row[1:7], next_deadline=deadlines.next_deadline_from(row[7], row[8])) for row in rows
-    }
+    by_id = {row.id: ListedReview(
+        reference=row.reference, pseudonym=row.pseudonym, status=row.status, notified_on=row.notified_on,
+        lead_partnership=row.lead, joint_partnership=row.joint,
+        next_deadline=deadlines.next_deadline_from(row.next_clock, row.next_runs_from),
+    ) for row in rows}
     return [by_id[review_id] for review_id in ids]
 
 
