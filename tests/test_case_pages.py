@@ -456,3 +456,21 @@ def test_the_history_heads_uploads_and_panel_changes_with_their_part_of_the_revi
         ("Documents", "Terms of reference “Agreed terms”, version 1 uploaded"),
     ]
     assert not [title for title, _ in timeline if title in ("Documents changed", "Panel membership changed")]
+
+
+def test_the_history_says_what_happened_to_a_recommendation(act_as):
+    from ssgp_dhr.action_plan import services as action_plan
+
+    coordinator = factories.coordinator()
+    review = factories.review_at("published", by=coordinator)
+    recommendation = action_plan.add_recommendation(
+        review, coordinator, review.version, reference="R1", text="Train staff.", level="multi_agency",
+        owning_agency_id=factories.organisation("Constabulary").id, actions="", target_on=today_uk() + timedelta(days=90))
+    action_plan.post_progress(recommendation, coordinator, text="Training booked.")
+    action_plan.accept_completion(recommendation, coordinator, completed_on=today_uk())
+    page = act_as(coordinator).get(f"/cases/{review.reference}")
+    timeline = [(item.find("h3").get_text(" ", strip=True),
+                 item.find(class_="moj-timeline__description").get_text(" ", strip=True))
+                for item in page.select(".moj-timeline__item")]
+    assert timeline[:3] == [("Recommendation accepted as complete", "R1"),
+                            ("Recommendation progress posted", "R1"), ("Recommendation added", "R1")]

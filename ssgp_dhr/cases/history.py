@@ -22,10 +22,10 @@ from ssgp_dhr.extensions import db
 
 GENESIS_HASH = "0" * 64
 
-# Events that record something done, in a sentence ("Overview report “Draft”, version 2 uploaded"),
-# rather than one field's new value: the history heads them with the part of the review they belong
-# to, where "<field> changed" would read "Documents changed" over an upload.
-AREA_TITLES = {
+# Events that record something done rather than one field's new value ("Overview report “Draft”,
+# version 2 uploaded"; a recommendation's reference): the history titles them with what happened,
+# where "<field> changed" would read "Documents changed" over an upload.
+EVENT_TITLES = {
     "documents": "Documents",
     "panel_membership": "Panel membership",
     "agency_request": "Agency requests",
@@ -33,9 +33,9 @@ AREA_TITLES = {
     "input_log": "Panel input log",
     "family_involvement": "Family involvement",
     "family_contact": "Family involvement",
-    "recommendation": "Action plan",
-    "recommendation_progress": "Action plan",
-    "recommendation_completed": "Action plan",
+    "recommendation": "Recommendation added",
+    "recommendation_progress": "Recommendation progress posted",
+    "recommendation_completed": "Recommendation accepted as complete",
     "anonymisation_check": "Anonymisation check",
 }
 

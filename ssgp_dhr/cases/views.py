@@ -435,7 +435,7 @@ def case_page(reference: str):  # noqa: ANN201
         may_act=can_advance(current_user, review), show_real_names=can_see_real_names(current_user, review),
         deadlines=deadlines.deadlines(review), days_on_hold=deadlines.days_on_hold(review, today),
         stages=workflow.STAGE_BY_NAME, main_path=workflow.MAIN_PATH, field_labels=forms.ACTION_FIELD_LABELS,
-        area_titles=history.AREA_TITLES,
+        event_titles=history.EVENT_TITLES,
     )
 
 
@@ -478,8 +478,8 @@ def _change_lines(review: Review, changes: list[CaseEvent]) -> list[tuple[str, d
                     f"to {workflow.STAGE_BY_NAME[event.to_value].label}")
         elif event.is_restricted and not real_names:
             text = f"{who} changed a restricted detail"
-        elif event.field in history.AREA_TITLES:
-            text = f"{history.AREA_TITLES[event.field]}: {event.to_value}, by {who}"
+        elif event.field in history.EVENT_TITLES:
+            text = f"{history.EVENT_TITLES[event.field]}: {event.to_value}, by {who}"
         else:
             label = (event.field or "detail").replace("_", " ")
             text = f"{who} changed {label} from “{event.from_value or 'blank'}” to “{event.to_value or 'blank'}”"
