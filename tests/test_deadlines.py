@@ -152,3 +152,24 @@ def test_the_case_list_reads_the_same_next_deadline_at_every_stage(app):
             assert shown is None, review.status
         else:
             assert (shown.name, shown.due_on, shown.days_left(today)) == (due.name, due.due_on, due.days_left(today))
+
+
+def test_a_review_paused_while_revising_has_already_met_its_report_deadline(app):
+    """Revising follows the Home Office's first answer: the report went in, so a hold then (for an
+    inquest, say) must not show it, list it as overdue or remind anyone about it as if it had not."""
+    from ssgp_dhr.cases.models import Review
+    from ssgp_dhr.cases.views import listed_reviews, overdue_clause
+    from ssgp_dhr.reminders.sources import reports_due
+
+    coordinator = factories.coordinator()
+    review = factories.review_at("revising", by=coordinator)
+    advance(review, "pause", coordinator, review.version, **factories.trigger_data(review, "pause"))
+    assert review.status == "on_hold"
+    today = today_uk()
+    report = deadlines.report_deadline(review)
+    assert not report.pending and report.met_on == review.qa_rounds[0].submitted_on
+    assert deadlines.next_deadline(review, today) is None
+    assert listed_reviews([review.id])[0].next_deadline is None
+    assert not any(db.session.scalars(sa.select(Review.id).where(clock.pending)).all() for clock in deadlines.CLOCKS)
+    assert db.session.scalars(sa.select(Review.id).where(overdue_clause(today))).all() == []
+    assert list(reports_due(today)) == []

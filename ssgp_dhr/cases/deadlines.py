@@ -17,7 +17,9 @@ DECISION_MONTHS = 1  # decision whether to hold a review: one month from notific
 REPORT_MONTHS = 6  # report to the Home Office: six months from the decision
 
 DECISION_PENDING = frozenset({"notified"})
-REPORT_PENDING = frozenset({"commissioned", "panel", "on_hold"})
+# The stages in which the report may still be owed: it is, until the first submission to the Home
+# Office (a QA round) is recorded. Revising, and a hold taken while revising, come after one.
+REPORT_PENDING = frozenset({"commissioned", "panel", "on_hold", "revising"})
 
 
 def add_months(day: date, months: int) -> date:
@@ -69,7 +71,7 @@ def report_deadline(review: Review) -> Deadline | None:
         name=REPORT,
         due_on=add_months(review.decision_on, REPORT_MONTHS),
         met_on=first_round.submitted_on if first_round else None,
-        pending=review.status in REPORT_PENDING or (review.status == "revising" and first_round is None),
+        pending=review.status in REPORT_PENDING and first_round is None,
     )
 
 
@@ -105,9 +107,8 @@ class Clock:
 
 CLOCKS = (
     Clock(DECISION, Review.status.in_(DECISION_PENDING), Review.notified_on, DECISION_MONTHS),
-    Clock(REPORT, sa.and_(Review.decision_on.is_not(None), sa.or_(
-        Review.status.in_(REPORT_PENDING), sa.and_(Review.status == "revising", ~Review.qa_rounds.any())
-    )), Review.decision_on, REPORT_MONTHS),
+    Clock(REPORT, sa.and_(Review.decision_on.is_not(None), Review.status.in_(REPORT_PENDING), ~Review.qa_rounds.any()),
+          Review.decision_on, REPORT_MONTHS),
 )
 
 

@@ -213,12 +213,8 @@ def _overdue_cutoff(today: date, months: int) -> date:
 
 def overdue_clause(today: date) -> sa.ColumnElement[bool]:
     """SQL for deadlines.Deadline.is_overdue, so the overdue filter pages in the database."""
-    return sa.or_(
-        sa.and_(Review.status.in_(deadlines.DECISION_PENDING),
-                Review.notified_on < _overdue_cutoff(today, deadlines.DECISION_MONTHS)),
-        sa.and_(Review.status.in_(deadlines.REPORT_PENDING), Review.decision_on.is_not(None),
-                Review.decision_on < _overdue_cutoff(today, deadlines.REPORT_MONTHS)),
-    )
+    return sa.or_(*(sa.and_(clock.pending, clock.runs_from < _overdue_cutoff(today, clock.months))
+                    for clock in deadlines.CLOCKS))
 
 
 # The list counts its matches only this far (or a few pages past the one shown): an exact count of

@@ -171,7 +171,7 @@ def reports_due(today: date) -> Iterator[DueItem]:
     """Coordinators: the report to the Home Office, six months from the decision."""
     reviews = db.session.scalars(
         sa.select(Review)
-        .where(Review.status.in_(deadlines.REPORT_PENDING | {"revising"}), Review.decision_on.is_not(None))
+        .where(Review.status.in_(deadlines.REPORT_PENDING), Review.decision_on.is_not(None))
         .options(selectinload(Review.qa_rounds)).order_by(Review.id)
     ).unique().all()
     found = ((review, deadline) for review in reviews if (deadline := deadlines.report_deadline(review)))
@@ -255,7 +255,7 @@ def agency_requests_due(today: date) -> Iterator[DueItem]:
     requests = db.session.scalars(
         sa.select(AgencyRequest).join(Review, Review.id == AgencyRequest.review_id)
         .where(AgencyRequest.status.in_(OUTSTANDING), AgencyRequest.due_on <= today + timedelta(days=DAYS_BEFORE),
-               Review.status.in_(deadlines.REPORT_PENDING | {"revising"}))
+               Review.status.in_(deadlines.REPORT_PENDING))
         .options(selectinload(AgencyRequest.review)).order_by(AgencyRequest.id)
     ).unique().all()
     owed = [(request, occasion) for request in requests
