@@ -202,3 +202,25 @@ def test_a_users_grants_follow_their_roles_as_they_change(app):
     assert loaded.held_roles == {Role.COORDINATOR, Role.MANAGER}
     loaded.roles = [r for r in loaded.roles if r.role is Role.MANAGER]  # being changed: the objects are the truth
     assert loaded.held_roles == {Role.MANAGER}
+
+
+def test_grants_are_read_again_on_a_refresh_of_the_user_but_not_when_it_is_met_in_other_rows(app):
+    from ssgp_dhr.cases.models import CaseEvent
+    from tests.test_queries import counting_statements
+
+    person = factories.coordinator()
+    review = factories.notified_review(person)  # its history names the coordinator as the actor
+    db.session.expire_all()
+    loaded = db.session.get(User, person.id)
+    assert loaded.grants == {(Role.COORDINATOR, factories.ssgp().id)}
+    with counting_statements() as statements:
+        events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.review_id == review.id)).unique().all()
+        assert {event.actor for event in events} == {loaded}
+        assert loaded.has_role(Role.COORDINATOR)
+    assert not [s for s in statements if "role_assignments" in s]
+
+    # Written past the ORM (no expiry): a refresh of the whole user reads the grants again.
+    db.session.execute(sa.insert(RoleAssignment).values(user_id=person.id, role=Role.MANAGER,
+                                                        partnership_id=factories.safer_glos().id))
+    db.session.refresh(loaded)
+    assert loaded.has_role(Role.MANAGER, factories.safer_glos().id)

@@ -123,8 +123,12 @@ def _forget_grants(user: User | None, _attributes: object) -> None:
 
 
 @sa.event.listens_for(User, "refresh")
-def _forget_grants_on_refresh(user: User | None, _context: object, _attributes: object) -> None:
-    _forget_grants(user, _attributes)
+def _forget_grants_on_refresh(user: User | None, _context: object, attributes: frozenset[str] | None) -> None:
+    # Only a refresh of the whole user (session.refresh, populate_existing) re-reads the database. A
+    # user met again in another query's rows (the actor of a history event, the uploader of a
+    # document) refreshes just its unloaded relationships, and forgetting then cost a statement each.
+    if attributes is None:
+        _forget_grants(user, attributes)
 
 
 class RoleAssignment(db.Model):
