@@ -300,7 +300,7 @@ def test_statistics_for_a_seeded_set_computed_by_hand(act_as):  # noqa: F811
     reviews = [a, b]
     by_hand = {"Notification to decision": 1, "Decision to submission": 4, "Submission to approval": 1}
     assert {i.name: i.median_days for i in statistics.intervals(reviews)} == by_hand
-    assert all(i.within_limit == i.count == 2 for i in statistics.intervals(reviews) if i.limit_days)
+    assert all(i.within_limit == i.count == 2 for i in statistics.intervals(reviews) if i.limit)
     year = a.notified_on.year
     rows = {r.year: (r.notified, r.commissioned, r.published) for r in statistics.per_year(reviews)}
     assert rows[year][:2] == (2, 2)
@@ -310,6 +310,25 @@ def test_statistics_for_a_seeded_set_computed_by_hand(act_as):  # noqa: F811
     assert csv.splitlines()[0].startswith("reference,") and a.reference in csv and b.reference not in csv
     assert "Realname" not in csv
     act_as(factories.manager()).get("/publication")
+
+
+def test_within_the_limit_counts_calendar_months_as_the_deadlines_do():
+    """The annual figures must agree with what the case pages showed as overdue: not 31 or 183 days."""
+    from types import SimpleNamespace
+
+    from ssgp_dhr.cases import deadlines
+
+    def decided(notified_on: date, decision_on: date, submitted_on: date | None = None) -> SimpleNamespace:
+        rounds = [SimpleNamespace(submitted_on=submitted_on, letter_on=None, outcome=None)] if submitted_on else []
+        return SimpleNamespace(notified_on=notified_on, decision_on=decision_on, qa_rounds=rounds)
+
+    late = decided(date(2027, 2, 1), date(2027, 3, 3))  # due 1 March: 30 days on, but late
+    in_time = decided(date(2027, 3, 1), date(2027, 4, 1), submitted_on=date(2027, 10, 1))  # 31 days; due 1 April
+    report_late = decided(date(2026, 8, 1), date(2026, 8, 31), submitted_on=date(2027, 3, 1))  # due 28 Feb: 182 days
+    assert deadlines.add_months(late.notified_on, deadlines.DECISION_MONTHS) < late.decision_on
+    decision, report, _approval = statistics.intervals([late, in_time, report_late])
+    assert (decision.limit, decision.within_limit, decision.count) == ("1 month", 2, 3)
+    assert (report.limit, report.within_limit, report.count) == ("6 months", 1, 2)
 
 
 def test_the_publication_and_action_plan_forms_render_refuse_bad_input_and_refuse_readers(act_as):  # noqa: F811

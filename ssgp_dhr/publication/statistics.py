@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from ssgp_dhr.action_plan.models import Recommendation
+from ssgp_dhr.cases.deadlines import DECISION_MONTHS, REPORT_MONTHS, add_months
 from ssgp_dhr.cases.models import Review
-
-DECISION_LIMIT_DAYS = 31  # one month from notification
-REPORT_LIMIT_DAYS = 183  # six months from the decision
 
 
 @dataclass(frozen=True)
@@ -30,7 +28,7 @@ class Interval:
     name: str
     median_days: float | None
     count: int
-    limit_days: int | None
+    limit: str | None  # the statutory limit in words ("6 months"), None where there is none
     within_limit: int
 
 
@@ -45,10 +43,16 @@ def per_year(reviews: Iterable[Review]) -> list[YearRow]:
                     sum(bool(r.published_on and r.published_on.year == y) for r in reviews)) for y in years]
 
 
-def _interval(name: str, pairs: list[tuple[date, date]], limit: int | None) -> Interval:
+def _interval(name: str, pairs: list[tuple[date, date]], months: int | None) -> Interval:
+    """Within the limit means by the deadline the case pages show: `months` calendar months on, as
+    deadlines.add_months counts them, not a number of days (a decision 30 days after a 1 February
+    notification is late; one 31 days after 1 March is not)."""
     days = [(end - start).days for start, end in pairs]
-    return Interval(name, statistics.median(days) if days else None, len(days), limit,
-                    sum(d <= limit for d in days) if limit is not None else 0)
+    if months is None:
+        return Interval(name, statistics.median(days) if days else None, len(days), None, 0)
+    within = sum(end <= add_months(start, months) for start, end in pairs)
+    return Interval(name, statistics.median(days) if days else None, len(days),
+                    f"{months} month{'' if months == 1 else 's'}", within)
 
 
 def intervals(reviews: Iterable[Review]) -> list[Interval]:
@@ -60,8 +64,8 @@ def intervals(reviews: Iterable[Review]) -> list[Interval]:
                 if r.qa_rounds and r.qa_rounds[-1].letter_on and r.qa_rounds[-1].outcome
                 and r.qa_rounds[-1].outcome.value != "revise"]
     return [
-        _interval("Notification to decision", decided, DECISION_LIMIT_DAYS),
-        _interval("Decision to submission", submitted, REPORT_LIMIT_DAYS),
+        _interval("Notification to decision", decided, DECISION_MONTHS),
+        _interval("Decision to submission", submitted, REPORT_MONTHS),
         _interval("Submission to approval", approved, None),
     ]
 

@@ -431,13 +431,13 @@ def _csv(rows: list[list[Any]], filename: str) -> Response:
 @roles_required(Role.MANAGER, Role.COORDINATOR)
 def statistics_csv() -> Response:
     figures = _figures()
-    rows: list[list[Any]] = [["figure", "year", "value", "limit_days", "within_limit", "count"]]
+    rows: list[list[Any]] = [["figure", "year", "value", "limit", "within_limit", "count"]]
     for y in figures["years"]:
         rows += [["notified", y.year, y.notified, "", "", ""], ["commissioned", y.year, y.commissioned, "", "", ""],
                  ["published", y.year, y.published, "", "", ""]]
     for i in figures["intervals"]:
         rows.append([f"median days: {i.name.lower()}", "", "" if i.median_days is None else i.median_days,
-                     i.limit_days or "", i.within_limit if i.limit_days else "", i.count])
+                     i.limit or "", i.within_limit if i.limit else "", i.count])
     rows.append(["recommendations completed on time", "", figures["on_time"], "", "", figures["completed"]])
     return _csv(rows, "dhr-statistics.csv")
 
