@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -267,6 +267,18 @@ def test_rag_status_follows_the_rule_as_time_passes():
         assert action_plan.overdue_counts([review.id], today_uk()) == {review.id: 1}
         action_plan.accept_completion(recommendation, coordinator, completed_on=date(2030, 7, 1))
         assert rag_status(recommendation, today_uk()) is Rag.COMPLETE
+
+
+def test_rag_counts_quiet_days_on_the_uk_calendar():
+    """Progress posted at 00:30 on 2 April in the UK (23:30 on 1 April in UTC) is 90 days old on 1 July,
+    not 91: the recommendation is not yet quiet."""
+    from types import SimpleNamespace
+
+    posted = datetime(2026, 4, 1, 23, 30, tzinfo=UTC)
+    recommendation = SimpleNamespace(completed_on=None, target_on=date(2027, 1, 1), created_at=posted,
+                                     progress=[SimpleNamespace(posted_at=posted)])
+    assert rag_status(recommendation, date(2026, 7, 1)) is Rag.GREEN
+    assert rag_status(recommendation, date(2026, 7, 2)) is Rag.AMBER
 
 
 def test_owners_post_progress_coordinators_accept_and_close_waits_for_every_recommendation():

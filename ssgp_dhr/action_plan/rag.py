@@ -6,6 +6,8 @@ import enum
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from ssgp_dhr.clock import to_uk
+
 if TYPE_CHECKING:
     from ssgp_dhr.action_plan.models import Recommendation
 
@@ -42,7 +44,9 @@ def rag_status(recommendation: Recommendation, today: date) -> Rag:
     if recommendation.target_on < today:
         return Rag.RED
     last = max((p.posted_at for p in recommendation.progress), default=recommendation.created_at)
-    if recommendation.target_on <= today + timedelta(days=DUE_SOON_DAYS) or last.date() < today - timedelta(days=QUIET_DAYS):
+    # `today` is a UK date, so the moment is counted on the UK calendar too, not UTC's.
+    quiet = to_uk(last).date() < today - timedelta(days=QUIET_DAYS)
+    if recommendation.target_on <= today + timedelta(days=DUE_SOON_DAYS) or quiet:
         return Rag.AMBER
     return Rag.GREEN
 
