@@ -423,6 +423,7 @@ def test_the_board_lists_the_most_pressing_of_each_column_and_counts_them_all(ac
     monkeypatch.setattr(publication_views, "BOARD_SHOWN", 1)
     coordinator = factories.coordinator()
     with_home_office = [factories.review_at("home_office_review", by=coordinator) for _ in range(2)]
+    factories.review_at("revising", by=coordinator)  # submitted, being revised: still in QA
     approved = factories.review_at("approved", by=coordinator)
     old, older, newest = (factories.review_at("published", by=coordinator) for _ in range(3))
     summary = factories.review_at("summary_only", by=coordinator)
@@ -437,8 +438,8 @@ def test_the_board_lists_the_most_pressing_of_each_column_and_counts_them_all(ac
     def column(heading: str) -> tuple[str, list[str], str]:
         return column_of(page, heading)
 
-    assert column("With the Home Office") == ("With the Home Office (2)", [with_home_office[1].reference],
-                                              "The 1 waiting longest of 2.")
+    assert column("In Home Office QA") == ("In Home Office QA (3)", [with_home_office[1].reference],
+                                           "The 1 waiting longest of 3.")
     assert column("Awaiting publication")[:2] == ("Awaiting publication (1)", [approved.reference])
     title, listed, cut = column("Published")
     assert (title, listed) == ("Published (3)", [newest.reference])

@@ -352,7 +352,7 @@ def board_columns(in_partnership: sa.ColumnElement[bool]) -> dict[str, BoardColu
         .outerjoin(QARound, QARound.review_id == Review.id)
         .where(in_partnership, Review.status.in_(IN_PROGRESS)).order_by(Review.id, QARound.number)
     ):
-        # With the Home Office since the first submission; approved since the latest round's letter.
+        # In QA since the first submission; approved since the latest round's letter.
         if row.status == "approved" or row.id not in waiting_since:
             since = row.letter_on if row.status == "approved" else row.submitted_on
             waiting_since[row.id] = (row.status, since, row.reference)
@@ -371,7 +371,8 @@ def board_columns(in_partnership: sa.ColumnElement[bool]) -> dict[str, BoardColu
     removal_on = {row.id: services.removal_review_on(row.published_on, row.removal_review_on) for row in published}
     due = sorted((i for i, on in removal_on.items() if on is not None and on <= today), key=lambda i: (removal_on[i], i))
 
-    lists = {"With the Home Office": (with_home_office, "waiting longest"),
+    # Submitted and not yet approved: with the QA Panel, or being revised at its request.
+    lists = {"In Home Office QA": (with_home_office, "waiting longest"),
              "Awaiting publication": (awaiting, "waiting longest"),
              "Published": (full, "most recently published"), "Summary only": (brief, "most recently published"),
              "Removal review due": (due, "longest overdue")}
