@@ -105,11 +105,10 @@ class Clock:
     months: int
 
 
-CLOCKS = (
-    Clock(DECISION, Review.status.in_(DECISION_PENDING), Review.notified_on, DECISION_MONTHS),
-    Clock(REPORT, sa.and_(Review.decision_on.is_not(None), Review.status.in_(REPORT_PENDING), ~Review.qa_rounds.any()),
-          Review.decision_on, REPORT_MONTHS),
-)
+DECISION_CLOCK = Clock(DECISION, Review.status.in_(DECISION_PENDING), Review.notified_on, DECISION_MONTHS)
+REPORT_CLOCK = Clock(REPORT, sa.and_(Review.decision_on.is_not(None), Review.status.in_(REPORT_PENDING),
+                                     ~Review.qa_rounds.any()), Review.decision_on, REPORT_MONTHS)
+CLOCKS = (DECISION_CLOCK, REPORT_CLOCK)
 
 
 def _next_clock_case(value: Callable[[int, Clock], Any]) -> sa.Case:

@@ -48,11 +48,9 @@ def _interval(name: str, pairs: list[tuple[date, date]], months: int | None) -> 
     deadlines.add_months counts them, not a number of days (a decision 30 days after a 1 February
     notification is late; one 31 days after 1 March is not)."""
     days = [(end - start).days for start, end in pairs]
-    if months is None:
-        return Interval(name, statistics.median(days) if days else None, len(days), None, 0)
-    within = sum(end <= add_months(start, months) for start, end in pairs)
-    return Interval(name, statistics.median(days) if days else None, len(days),
-                    f"{months} month{'' if months == 1 else 's'}", within)
+    limit = None if months is None else f"{months} month{'' if months == 1 else 's'}"
+    within = 0 if months is None else sum(end <= add_months(start, months) for start, end in pairs)
+    return Interval(name, statistics.median(days) if days else None, len(days), limit, within)
 
 
 def intervals(reviews: Iterable[Review]) -> list[Interval]:

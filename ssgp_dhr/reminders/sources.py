@@ -160,7 +160,7 @@ def _deadline_items(kind: str, today: date, found: Iterable[tuple[Review, deadli
 def decisions_due(today: date) -> Iterator[DueItem]:
     """Coordinators: the decision whether to hold a review, one month from notification."""
     reviews = db.session.scalars(
-        sa.select(Review).where(Review.status.in_(deadlines.DECISION_PENDING)).order_by(Review.id)
+        sa.select(Review).where(deadlines.DECISION_CLOCK.pending).order_by(Review.id)
     ).unique().all()
     found = ((review, deadlines.decision_deadline(review)) for review in reviews)
     yield from _deadline_items("decision_due", today, found, "the decision whether to hold a review", "decision")
@@ -171,7 +171,7 @@ def reports_due(today: date) -> Iterator[DueItem]:
     """Coordinators: the report to the Home Office, six months from the decision."""
     reviews = db.session.scalars(
         sa.select(Review)
-        .where(Review.status.in_(deadlines.REPORT_PENDING), Review.decision_on.is_not(None))
+        .where(deadlines.REPORT_CLOCK.pending)
         .options(selectinload(Review.qa_rounds)).order_by(Review.id)
     ).unique().all()
     found = ((review, deadline) for review in reviews if (deadline := deadlines.report_deadline(review)))
