@@ -268,7 +268,8 @@ class _Generator:
         if "pause" in path:
             row["status_before_hold"] = "panel"
             holds.append({"review_id": review_id, "reason": HoldReason.CRIMINAL_PROCEEDINGS, "details": "Trial listed (bench).",
-                          "started_on": n + timedelta(days=60), "expected_end_on": n + timedelta(days=240), "ended_on": None})
+                          "started_on": n + timedelta(days=60), "expected_end_on": n + timedelta(days=240),
+                          "first_expected_end_on": n + timedelta(days=240), "ended_on": None})
         if "submit" in path:
             row.update({f: n + timedelta(days=230) for f in (
                 "overview_report_completed_on", "executive_summary_completed_on", "action_plan_completed_on",

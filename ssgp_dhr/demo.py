@@ -225,7 +225,10 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
           terms_of_reference_agreed_on=quinn.notified_on + timedelta(days=60))
     _step(quinn, sam, "pause", hold_reason="criminal_proceedings",
           hold_details="Crown Court trial listed; panel agreed to pause interviews with the family until verdict.",
-          hold_started_on=quinn.notified_on + timedelta(days=90), hold_expected_end_on=today + timedelta(days=60))
+          hold_started_on=quinn.notified_on + timedelta(days=90),
+          hold_expected_end_on=quinn.notified_on + timedelta(days=180))
+    services.change_hold_end(quinn, sam, quinn.version, expected_end_on=today + timedelta(days=60),
+                             reason="The Crown Court relisted the trial after the defence asked for an adjournment.")
 
     # With the Home Office after one round of revisions.
     sky = _notify(alex, ssgp, "Sky", "Dee Invented", "Max Invented", 38, died_days_ago=600)

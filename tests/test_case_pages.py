@@ -227,7 +227,7 @@ def test_a_stale_submit_shows_what_changed_keeps_the_typed_values_and_a_resubmit
     assert "This case changed while you were working on it" in banner
     changes = [li.get_text(" ", strip=True) for li in page.select("#changes-since li")]
     assert len(changes) == 2
-    assert f"{colleague.full_name} changed pseudonym from “Scott” to “Morgan”" in changes[0]
+    assert f"{colleague.full_name} changed the pseudonym from “Scott” to “Morgan”" in changes[0]
     assert "New Realname" in changes[1]  # a coordinator may see real names
     assert page.find(id="decision_on-day")["value"] == data["decision_on"][0]
     new_version = page.find("input", attrs={"name": "version"})["value"]

@@ -14,7 +14,7 @@ from ssgp_dhr.cases.models import CaseEvent
 from ssgp_dhr.cases.services import advance
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
-from ssgp_dhr.presentation import uk_date, uk_datetime
+from ssgp_dhr.presentation import uk_datetime
 from tests import factories
 
 
@@ -173,20 +173,3 @@ def test_a_review_paused_while_revising_has_already_met_its_report_deadline(app)
     assert not any(db.session.scalars(sa.select(Review.id).where(clock.pending)).all() for clock in deadlines.CLOCKS)
     assert db.session.scalars(sa.select(Review.id).where(overdue_clause(today))).all() == []
     assert list(reports_due(today)) == []
-
-
-def test_the_case_page_shows_the_current_hold_and_when_its_expected_end_has_passed(signed_in_as) -> None:
-    coordinator = factories.coordinator()
-    review = factories.review_at("on_hold", by=coordinator)  # expected to end 140 days ago
-    hold = review.current_hold
-    page = signed_in_as(coordinator).get(f"/cases/{review.reference}")
-    row = next(r for r in page.select(".govuk-summary-list__row")
-               if r.find(class_="govuk-summary-list__key").get_text(strip=True) == "Current hold")
-    text = row.find(class_="govuk-summary-list__value").get_text(" ", strip=True)
-    late = (today_uk() - hold.expected_end_on).days
-    assert text == (f"Inquest, since {uk_date(hold.started_on)}; expected to end {uk_date(hold.expected_end_on)} "
-                    f"Expected end passed {late} days ago")
-
-    advance(review, "resume", coordinator, review.version, hold_ended_on=today_uk())
-    page = signed_in_as(coordinator).get(f"/cases/{review.reference}")
-    assert "Current hold" not in page.get_text(" ", strip=True)

@@ -576,3 +576,48 @@ def test_the_removal_review_reminds_coordinators_12_months_after_publication(smt
     sent = _sent_days(smtp, due - timedelta(days=8), due + timedelta(days=1), "Removal review")
     assert sorted(sent) == [due - timedelta(days=7), due]
     assert all(people == [coordinator.email] for people in sent.values())
+
+
+def test_a_hold_reminds_its_coordinators_of_its_expected_end_until_the_review_resumes(smtp):
+    from ssgp_dhr.cases import services as case_services
+
+    coordinator = factories.coordinator()
+    factories.coordinator(factories.safer_glos())  # of another partnership: never reminded
+    with at(date(2026, 3, 2)):
+        review = factories.review_at("panel", by=coordinator)
+        case_services.advance(review, "pause", coordinator, review.version, hold_reason="inquest",
+                              hold_details="Inquest suspended pending the trial of Peter.",
+                              hold_started_on=date(2026, 3, 2), hold_expected_end_on=date(2026, 3, 30))
+    sent = _sent_days(smtp, date(2026, 3, 2), date(2026, 4, 14), "expected")
+    assert sorted(sent) == [date(2026, 3, 23), date(2026, 3, 30), date(2026, 4, 6), date(2026, 4, 13)]
+    assert all(people == [coordinator.email] for people in sent.values())
+
+    # A new expected end brings its own reminders; the subject and body say what to do, without details.
+    with at(date(2026, 4, 14)):
+        review = db.session.get(Review, review.id)
+        case_services.change_hold_end(review, coordinator, review.version, expected_end_on=date(2026, 5, 11),
+                                      reason="The coroner extended the suspension.")
+    messages: dict[date, EmailMessage] = {}
+    day = date(2026, 4, 15)
+    while day <= date(2026, 5, 11):
+        with at(day):
+            run()
+        messages.update({day: m for m in smtp.take() if "expected" in m["Subject"]})
+        day += timedelta(days=1)
+    assert sorted(messages) == [date(2026, 5, 4), date(2026, 5, 11)]
+    assert messages[date(2026, 5, 4)]["Subject"] == f"{review.reference}: hold expected to end in 7 days"
+    assert messages[date(2026, 5, 11)]["Subject"] == f"{review.reference}: hold expected to end today"
+    body = messages[date(2026, 5, 4)].get_content()
+    assert f"Review {review.reference} ({review.pseudonym}) is on hold. The hold is expected to end on " \
+           "11 May 2026, in 7 days." in " ".join(body.split())
+    assert "Inquest" not in body and "Peter" not in body and "coroner" not in body
+
+    # Weekly while it overruns, then nothing once the review has resumed.
+    with at(date(2026, 5, 18)):
+        run()
+    assert [m["Subject"] for m in smtp.take() if "expected" in m["Subject"]] == [
+        f"{review.reference}: hold 7 days past its expected end"]
+    with at(date(2026, 5, 19)):
+        review = db.session.get(Review, review.id)
+        case_services.advance(review, "resume", coordinator, review.version, hold_ended_on=date(2026, 5, 19))
+    assert _sent_days(smtp, date(2026, 5, 20), date(2026, 6, 2), "expected") == {}

@@ -180,6 +180,17 @@ def _not_in_future(form: FlaskForm, field: Field) -> None:
         raise ValidationError(f"{field.label.text} must be today or in the past")
 
 
+class HoldEndForm(VersionedForm):
+    """A new expected end for the current hold, and why it changed."""
+
+    expected_end_on = _date("New expected end", "For example, 27 3 2027",
+                            required="Give the date the hold is now expected to end")
+    reason = _area("Why has the expected end changed?",
+                   "For example, the coroner extended the inquest's suspension by 28 days, or the trial was relisted",
+                   required="Say why the expected end has changed")
+    submit = SubmitField("Save the new expected end", widget=GovSubmitInput())
+
+
 class DetailsForm(VersionedForm):
     """The facts recorded at notification; also the edit-details form."""
 

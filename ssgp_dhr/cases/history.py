@@ -39,6 +39,16 @@ EVENT_TITLES = {
     "anonymisation_check": "Anonymisation check",
 }
 
+# A recorded fact whose column name does not read as words: "hold expected end on changed".
+FIELD_NAMES = {
+    "hold_expected_end_on": "expected end of the hold",
+}
+
+
+def field_name(field: str | None) -> str:
+    """A changed field in words, lower case: 'expected end of the hold', 'date of death'."""
+    return FIELD_NAMES.get(field or "", (field or "detail").replace("_", " "))
+
 
 def as_text(value: Any) -> str | None:
     """How a value is written into the history: dates as ISO dates, enums by value."""

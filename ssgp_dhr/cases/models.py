@@ -151,7 +151,13 @@ class ReviewHold(db.Model):
     details: Mapped[str] = mapped_column(sa.Text)
     started_on: Mapped[date]
     expected_end_on: Mapped[date]
+    # The expected end given when the hold began: kept when it is changed, so an overrun can be explained.
+    first_expected_end_on: Mapped[date]
     ended_on: Mapped[date | None]
+
+    @property
+    def end_was_changed(self) -> bool:
+        return self.expected_end_on != self.first_expected_end_on
 
     review: Mapped[Review] = relationship(back_populates="holds")
 

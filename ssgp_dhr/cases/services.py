@@ -19,7 +19,9 @@ from ssgp_dhr.cases import workflow
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import CaseEvent, EventKind, HoldReason, QAOutcome, QARound, Review, ReviewHold
 from ssgp_dhr.cases.policy import can_advance, coordinates
+from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
+from ssgp_dhr.presentation import uk_date
 
 
 class WorkflowError(Exception):
@@ -43,6 +45,14 @@ class RequirementsNotMet(WorkflowError):
         self.trigger = trigger
         self.reasons = reasons
         super().__init__("; ".join(reasons))
+
+
+class InvalidChange(WorkflowError):
+    """What was given cannot be recorded; `problems` are (field, sentence) pairs for the form."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(sentence for _, sentence in problems))
 
 
 class StaleReview(WorkflowError):
@@ -104,6 +114,7 @@ def _apply_effects(review: Review, trigger: str, source: str, data: Mapping[str,
         review.holds.append(ReviewHold(
             reason=HoldReason(data["hold_reason"]), details=data["hold_details"],
             started_on=data["hold_started_on"], expected_end_on=data["hold_expected_end_on"],
+            first_expected_end_on=data["hold_expected_end_on"],
         ))
     elif trigger == "resume":
         review.current_hold.ended_on = data["hold_ended_on"]
@@ -200,6 +211,61 @@ def advance(review: Review, trigger: str, actor: User | None, expected_version: 
         db.session.rollback()
         raise
     return event
+
+
+def change_hold_end(review: Review, actor: User | None, expected_version: int, *, expected_end_on: date | None,
+                    reason: str | None) -> CaseEvent:
+    """Record that the current hold is now expected to end on another date, and why.
+
+    Parallel proceedings overrun (an inquest suspended for 28 days is extended): the hold goes on,
+    and the history keeps each expected end with its reason so the delay can be explained.
+    """
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can do this")
+    if review.version != expected_version:
+        raise StaleReview(review, changes_since(review, expected_version))
+    hold = review.current_hold
+    if review.status != "on_hold" or hold is None:
+        raise NotAllowedNow("The expected end can only be changed while the review is on hold")
+    reason = (reason or "").strip()
+    problems = _hold_end_problems(hold, expected_end_on, reason)
+    if problems:
+        raise InvalidChange(problems)
+    previous = hold.expected_end_on
+    try:
+        with db.session.no_autoflush:
+            hold.expected_end_on = expected_end_on
+            event = append_event(
+                review, actor, EventKind.CHANGE, based_on_version=expected_version, field="hold_expected_end_on",
+                from_value=previous, to_value=expected_end_on, reason=reason, payload={"hold_id": hold.id},
+            )
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        fresh = db.session.get(Review, review.id, populate_existing=True)
+        raise StaleReview(fresh, changes_since(fresh, expected_version)) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    return event
+
+
+def _hold_end_problems(hold: ReviewHold, expected_end_on: date | None, reason: str) -> list[tuple[str, str]]:
+    problems = []
+    if expected_end_on is None:
+        problems.append(("expected_end_on", "Give the date the hold is now expected to end"))
+    elif expected_end_on == hold.expected_end_on:
+        problems.append(("expected_end_on", f"The hold is already expected to end on {uk_date(expected_end_on)}: "
+                                            "give the new date"))
+    elif expected_end_on < hold.started_on:
+        problems.append(("expected_end_on", f"The expected end cannot be before the hold started, on "
+                                            f"{uk_date(hold.started_on)}"))
+    elif expected_end_on < today_uk():
+        problems.append(("expected_end_on", "The new expected end cannot be in the past: if the proceedings have "
+                                            "ended, resume the review instead"))
+    if not reason:
+        problems.append(("reason", "Say why the expected end has changed"))
+    return problems
 
 
 def _next_reference_number(partnership_id: int, year: int) -> int:

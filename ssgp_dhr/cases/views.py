@@ -431,7 +431,7 @@ def case_page(reference: str):  # noqa: ANN201
         may_act=can_advance(current_user, review), show_real_names=can_see_real_names(current_user, review),
         deadlines=deadlines.deadlines(review), days_on_hold=deadlines.days_on_hold(review, today),
         stages=workflow.STAGE_BY_NAME, main_path=workflow.MAIN_PATH, field_labels=forms.ACTION_FIELD_LABELS,
-        event_titles=history.EVENT_TITLES,
+        event_titles=history.EVENT_TITLES, field_name=history.field_name,
     )
 
 
@@ -477,8 +477,8 @@ def _change_lines(review: Review, changes: list[CaseEvent]) -> list[tuple[str, d
         elif event.field in history.EVENT_TITLES:
             text = f"{history.EVENT_TITLES[event.field]}: {event.to_value}, by {who}"
         else:
-            label = (event.field or "detail").replace("_", " ")
-            text = f"{who} changed {label} from “{event.from_value or 'blank'}” to “{event.to_value or 'blank'}”"
+            before, after = (presentation.recorded_value(v) or "blank" for v in (event.from_value, event.to_value))
+            text = f"{who} changed the {history.field_name(event.field)} from “{before}” to “{after}”"
         lines.append((text, when))
     return lines
 
@@ -564,6 +564,41 @@ def edit_details(reference: str):  # noqa: ANN201
         errors, status = forms.error_list(form), 400
     return render_template("cases/edit.html", review=review, form=form, errors=errors, changed=changed,
                            real_names=real_names), status
+
+
+@cases.route("/cases/<reference>/hold/expected-end", methods=["GET", "POST"])
+@signed_in
+def change_hold_end(reference: str):  # noqa: ANN201
+    review = _advanceable_review_or_404(reference)
+    if review.current_hold is None and request.method == "GET":
+        abort(409)  # the review was resumed since the user saw the link
+    form = forms.HoldEndForm()
+    if request.method == "GET":
+        form.version.data = str(review.version)
+    errors: list[dict[str, str]] = []
+    changed: list = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.change_hold_end(review, current_user, _version(form), expected_end_on=form.expected_end_on.data,
+                                     reason=form.reason.data)
+        except services.StaleReview as stale:
+            changed = _change_lines(stale.review, stale.changes)
+            form.version.data = str(stale.review.version)
+            review, status = stale.review, 409
+        except services.InvalidChange as invalid:
+            for name, sentence in invalid.problems:
+                getattr(form, name).errors = [*getattr(form, name).errors, sentence]
+            errors, status = forms.error_list(form), 400
+        except services.WorkflowError as refused:
+            errors, status = [{"text": str(refused), "href": f"#{_anchor(form, 'expected_end_on')}"}], 409
+        else:
+            flash(f"The hold is now expected to end on {presentation.uk_date(form.expected_end_on.data)}")
+            return redirect(url_for("cases.case_page", reference=review.reference))
+    elif form.errors:
+        errors, status = forms.error_list(form), 400
+    return render_template("cases/hold_end.html", review=review, hold=review.current_hold, form=form, errors=errors,
+                           changed=changed), status
 
 
 # --- The workflow -----------------------------------------------------------------------------

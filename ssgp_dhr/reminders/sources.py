@@ -27,7 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from ssgp_dhr.accounts.models import Role, RoleAssignment, User
 from ssgp_dhr.cases import deadlines
-from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review
+from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review, ReviewHold
 from ssgp_dhr.extensions import db
 from ssgp_dhr.presentation import uk_date
 
@@ -176,6 +176,48 @@ def reports_due(today: date) -> Iterator[DueItem]:
     ).unique().all()
     found = ((review, deadline) for review in reviews if (deadline := deadlines.report_deadline(review)))
     yield from _deadline_items("report_due", today, found, "the report to the Home Office", "home_office_report")
+
+
+@reminder_source("hold_end_due")
+def holds_ending(today: date) -> Iterator[DueItem]:
+    """Coordinators: a hold's expected end, 7 days before, on the day, then weekly while the review stays on hold.
+
+    A hold past its expected end is a delay the Home Office expects to be told about: the coordinator
+    either resumes the review or records the new expected end and why.
+    """
+    holds = db.session.scalars(
+        sa.select(ReviewHold).join(Review, Review.id == ReviewHold.review_id)
+        .where(Review.status == "on_hold", ReviewHold.ended_on.is_(None),
+               ReviewHold.expected_end_on <= today + timedelta(days=DAYS_BEFORE))
+        .options(selectinload(ReviewHold.review)).order_by(ReviewHold.id)
+    ).all()
+    owed = [(hold, occasion) for hold in holds if (occasion := deadline_occasion(hold.expected_end_on, today))]
+    recipients = coordinators_of(hold.review for hold, _ in owed)
+    for hold, occasion in owed:
+        review, end = hold.review, hold.expected_end_on
+        days = (today - end).days
+        if days < 0:
+            subject = f"hold expected to end in {-days} day{'s' if days != -1 else ''}"
+        elif days == 0:
+            subject = "hold expected to end today"
+        else:
+            subject = f"hold {days} day{'s' if days != 1 else ''} past its expected end"
+        yield DueItem(
+            kind="hold_end_due", review=review, recipients=recipients[review.id], item=f"review_hold:{hold.id}",
+            due_on=end, occasion=occasion, subject=f"{review.reference}: {subject}",
+            lines=(f"Review {review.reference} ({review.pseudonym}) is on hold. {_hold_end_sentence(end, today)}",
+                   "If the proceedings have ended, resume the review. If they go on, record the new expected end "
+                   "and why, so the delay can be explained to the Home Office."),
+        )
+
+
+def _hold_end_sentence(end: date, today: date) -> str:
+    days = (end - today).days
+    if days > 0:
+        return f"The hold is expected to end on {uk_date(end)}, in {days} day{'s' if days != 1 else ''}."
+    if days == 0:
+        return f"The hold is expected to end today, {uk_date(end)}."
+    return f"The hold was expected to end on {uk_date(end)}, {-days} day{'s' if days != -1 else ''} ago."
 
 
 WHAT_IS_ASKED = {
