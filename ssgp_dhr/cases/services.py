@@ -6,7 +6,8 @@ checks, records the history and commits once, or changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -80,6 +81,21 @@ def changes_since(review: Review, version: int) -> list[CaseEvent]:
         .where(CaseEvent.review_id == review.id, CaseEvent.based_on_version >= version)
         .order_by(CaseEvent.seq)
     ))
+
+
+@contextmanager
+def _one_write(review: Review, expected_version: int) -> Iterator[None]:
+    """Commit what the block wrote to `review`, or nothing: a concurrent write to it becomes StaleReview."""
+    try:
+        yield
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        fresh = db.session.get(Review, review.id, populate_existing=True)
+        raise StaleReview(fresh, changes_since(fresh, expected_version)) from None
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -188,28 +204,19 @@ def advance(review: Review, trigger: str, actor: User | None, expected_version: 
         raise RequirementsNotMet(trigger, reasons)
 
     source = review.status
-    try:
-        # No flush until the commit: loading holds or rounds mid-way would otherwise write the review
-        # twice and step its version twice for one action.
-        with db.session.no_autoflush:
-            if not workflow.fire(review, trigger, data):
-                raise NotAllowedNow(_not_now_message(review, trigger))
-            _apply_effects(review, trigger, source, data)
-            event = append_event(
-                review, actor, EventKind.TRANSITION, based_on_version=expected_version, trigger=trigger,
-                field="status", from_value=source, to_value=review.status,
-                reason=_reason_text(trigger, data), payload=_jsonable(data),
-            )
-            for effect in _AFTER.get(trigger, ()):
-                effect(review, actor, data)
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        fresh = db.session.get(Review, review.id, populate_existing=True)
-        raise StaleReview(fresh, changes_since(fresh, expected_version)) from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    # No flush until the commit: loading holds or rounds mid-way would otherwise write the review
+    # twice and step its version twice for one action.
+    with _one_write(review, expected_version), db.session.no_autoflush:
+        if not workflow.fire(review, trigger, data):
+            raise NotAllowedNow(_not_now_message(review, trigger))
+        _apply_effects(review, trigger, source, data)
+        event = append_event(
+            review, actor, EventKind.TRANSITION, based_on_version=expected_version, trigger=trigger,
+            field="status", from_value=source, to_value=review.status,
+            reason=_reason_text(trigger, data), payload=_jsonable(data),
+        )
+        for effect in _AFTER.get(trigger, ()):
+            effect(review, actor, data)
     return event
 
 
@@ -232,21 +239,12 @@ def change_hold_end(review: Review, actor: User | None, expected_version: int, *
     if problems:
         raise InvalidChange(problems)
     previous = hold.expected_end_on
-    try:
-        with db.session.no_autoflush:
-            hold.expected_end_on = expected_end_on
-            event = append_event(
-                review, actor, EventKind.CHANGE, based_on_version=expected_version, field="hold_expected_end_on",
-                from_value=previous, to_value=expected_end_on, reason=reason, payload={"hold_id": hold.id},
-            )
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        fresh = db.session.get(Review, review.id, populate_existing=True)
-        raise StaleReview(fresh, changes_since(fresh, expected_version)) from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    with _one_write(review, expected_version), db.session.no_autoflush:
+        hold.expected_end_on = expected_end_on
+        event = append_event(
+            review, actor, EventKind.CHANGE, based_on_version=expected_version, field="hold_expected_end_on",
+            from_value=previous, to_value=expected_end_on, reason=reason, payload={"hold_id": hold.id},
+        )
     return event
 
 
@@ -322,7 +320,7 @@ def update_details(review: Review, actor: User, expected_version: int, changes: 
     if unexpected:
         raise WorkflowError(f"These details cannot be edited here: {', '.join(sorted(unexpected))}")
     events = []
-    try:
+    with _one_write(review, expected_version):
         for field, value in changes.items():
             old = getattr(review, field)
             if old == value:
@@ -330,13 +328,4 @@ def update_details(review: Review, actor: User, expected_version: int, changes: 
             setattr(review, field, value)
             events.append(append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version,
                                        field=field, from_value=old, to_value=value))
-        if events:
-            db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        fresh = db.session.get(Review, review.id, populate_existing=True)
-        raise StaleReview(fresh, changes_since(fresh, expected_version)) from None
-    except BaseException:
-        db.session.rollback()
-        raise
     return events

@@ -483,6 +483,15 @@ def _change_lines(review: Review, changes: list[CaseEvent]) -> list[tuple[str, d
     return lines
 
 
+def _shown_again(form: forms.VersionedForm, stale: services.StaleReview) -> tuple[Review, list, int]:
+    """The form again, over the review as it is now, with what changed since the user loaded it.
+
+    The form takes the new version, so submitting it again on purpose goes through.
+    """
+    form.version.data = str(stale.review.version)
+    return stale.review, _change_lines(stale.review, stale.changes), 409
+
+
 @cases.route("/cases/<reference>/actions/<trigger>", methods=["GET", "POST"])
 @signed_in
 def action(reference: str, trigger: str):  # noqa: ANN201
@@ -501,9 +510,7 @@ def action(reference: str, trigger: str):  # noqa: ANN201
         try:
             services.advance(review, trigger, current_user, _version(form), **forms.action_data(form, trigger))
         except services.StaleReview as stale:
-            changed = _change_lines(stale.review, stale.changes)
-            form.version.data = str(stale.review.version)  # a deliberate resubmit now goes through
-            review, status = stale.review, 409
+            review, changed, status = _shown_again(form, stale)
         except services.RequirementsNotMet as unmet:
             for reason in unmet.reasons:
                 name = _field_for_reason(trigger, reason)
@@ -551,9 +558,7 @@ def edit_details(reference: str):  # noqa: ANN201
         try:
             services.update_details(review, current_user, _version(form), form.details(real_names))
         except services.StaleReview as stale:
-            changed = _change_lines(stale.review, stale.changes)
-            form.version.data = str(stale.review.version)
-            review, status = stale.review, 409
+            review, changed, status = _shown_again(form, stale)
         except services.WorkflowError as refused:
             errors.append({"text": str(refused), "href": "#pseudonym"})
             status = 400
@@ -583,9 +588,7 @@ def change_hold_end(reference: str):  # noqa: ANN201
             services.change_hold_end(review, current_user, _version(form), expected_end_on=form.expected_end_on.data,
                                      reason=form.reason.data)
         except services.StaleReview as stale:
-            changed = _change_lines(stale.review, stale.changes)
-            form.version.data = str(stale.review.version)
-            review, status = stale.review, 409
+            review, changed, status = _shown_again(form, stale)
         except services.InvalidChange as invalid:
             for name, sentence in invalid.problems:
                 getattr(form, name).errors = [*getattr(form, name).errors, sentence]
