@@ -474,3 +474,19 @@ def test_the_history_says_what_happened_to_a_recommendation(act_as):
                 for item in page.select(".moj-timeline__item")]
     assert timeline[:3] == [("Recommendation accepted as complete", "R1"),
                             ("Recommendation progress posted", "R1"), ("Recommendation added", "R1")]
+
+
+def test_a_change_of_joint_partnership_is_recorded_and_shown_by_name(act_as):
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator)
+    joint = factories.safer_glos()
+    services.update_details(review, coordinator, review.version, {"joint_partnership_id": joint.id})
+    services.update_details(review, coordinator, review.version, {"joint_partnership_id": None})
+    events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.review_id == review.id, CaseEvent.kind == "change")
+                                .order_by(CaseEvent.seq)).all()
+    assert [(e.field, e.from_value, e.to_value) for e in events] == [
+        ("joint_partnership", None, joint.name), ("joint_partnership", joint.name, None)]
+    newest = act_as(coordinator).get(f"/cases/{review.reference}").select(".moj-timeline__item")[0]
+    assert newest.find(class_="moj-timeline__title").get_text(strip=True) == "Joint partnership changed"
+    assert newest.find(class_="moj-timeline__description").get_text(" ", strip=True) == \
+        f"From “{joint.name}” to “blank”"

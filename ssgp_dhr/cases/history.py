@@ -42,6 +42,7 @@ EVENT_TITLES = {
 # A recorded fact whose column name does not read as words: "hold expected end on changed".
 FIELD_NAMES = {
     "hold_expected_end_on": "expected end of the hold",
+    "joint_partnership": "joint partnership",
 }
 
 

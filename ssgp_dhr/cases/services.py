@@ -220,6 +220,12 @@ def advance(review: Review, trigger: str, actor: User | None, expected_version: 
     return event
 
 
+def _partnership_name(partnership_id: int | None) -> str | None:
+    from ssgp_dhr.organisations.models import Organisation
+
+    return db.session.get(Organisation, partnership_id).name if partnership_id else None
+
+
 def change_hold_end(review: Review, actor: User | None, expected_version: int, *, expected_end_on: date | None,
                     reason: str | None) -> CaseEvent:
     """Record that the current hold is now expected to end on another date, and why.
@@ -326,6 +332,9 @@ def update_details(review: Review, actor: User, expected_version: int, changes: 
             if old == value:
                 continue
             setattr(review, field, value)
+            if field == "joint_partnership_id":
+                # The history is read by people: it names the partnerships, not their row ids.
+                field, old, value = "joint_partnership", _partnership_name(old), _partnership_name(value)
             events.append(append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version,
                                        field=field, from_value=old, to_value=value))
     return events
