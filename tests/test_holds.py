@@ -209,7 +209,6 @@ def test_a_stale_form_shows_what_changed_and_a_resubmit_works(act_as) -> None:  
 def test_the_form_is_gone_once_the_review_has_resumed(act_as) -> None:  # noqa: F811
     review, coordinator = on_hold()
     client = act_as(coordinator)
-    version = client.get(hold_end_url(review)).find("input", attrs={"name": "version"})["value"]
     services.advance(review, "resume", coordinator, review.version, hold_ended_on=today_uk())
     client.get(hold_end_url(review), expected_status=409)
     case_page = client.get(f"/cases/{review.reference}").get_text(" ", strip=True)
@@ -221,4 +220,3 @@ def test_the_form_is_gone_once_the_review_has_resumed(act_as) -> None:  # noqa: 
     assert "The expected end can only be changed while the review is on hold" in page.select_one(
         ".govuk-error-summary").get_text(" ", strip=True)
     assert int(data["version"]) == reload(review).version
-    assert str(version) != str(data["version"])

@@ -105,18 +105,22 @@ def when_due(due_on: date, today: date) -> str:
     """'due on 5 March 2026, in 7 days', 'due today, 5 March 2026', 'overdue: it was due on ... (9 days ago)'."""
     days = (due_on - today).days
     if days > 0:
-        return f"due on {uk_date(due_on)}, in {days} day{'s' if days != 1 else ''}"
+        return f"due on {uk_date(due_on)}, in {_days(days)}"
     if days == 0:
         return f"due today, {uk_date(due_on)}"
-    return f"overdue: it was due on {uk_date(due_on)} ({-days} day{'s' if days != -1 else ''} ago)"
+    return f"overdue: it was due on {uk_date(due_on)} ({_days(-days)} ago)"
 
 
 def due_in_short(due_on: date, today: date) -> str:
     """For a subject line: 'due in 7 days', 'due today', '9 days overdue'."""
     days = (due_on - today).days
     if days > 0:
-        return f"due in {days} day{'s' if days != 1 else ''}"
-    return "due today" if days == 0 else f"{-days} day{'s' if days != -1 else ''} overdue"
+        return f"due in {_days(days)}"
+    return "due today" if days == 0 else f"{_days(-days)} overdue"
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'s' if count != 1 else ''}"
 
 
 def coordinators_of(reviews: Iterable[Review]) -> dict[int, list[User]]:
@@ -195,29 +199,29 @@ def holds_ending(today: date) -> Iterator[DueItem]:
     recipients = coordinators_of(hold.review for hold, _ in owed)
     for hold, occasion in owed:
         review, end = hold.review, hold.expected_end_on
-        days = (today - end).days
-        if days < 0:
-            subject = f"hold expected to end in {-days} day{'s' if days != -1 else ''}"
-        elif days == 0:
-            subject = "hold expected to end today"
-        else:
-            subject = f"hold {days} day{'s' if days != 1 else ''} past its expected end"
         yield DueItem(
             kind="hold_end_due", review=review, recipients=recipients[review.id], item=f"review_hold:{hold.id}",
-            due_on=end, occasion=occasion, subject=f"{review.reference}: {subject}",
+            due_on=end, occasion=occasion, subject=f"{review.reference}: {_hold_end_subject(end, today)}",
             lines=(f"Review {review.reference} ({review.pseudonym}) is on hold. {_hold_end_sentence(end, today)}",
                    "If the proceedings have ended, resume the review. If they go on, record the new expected end "
                    "and why, so the delay can be explained to the Home Office."),
         )
 
 
+def _hold_end_subject(end: date, today: date) -> str:
+    late = (today - end).days
+    if late < 0:
+        return f"hold expected to end in {_days(-late)}"
+    return "hold expected to end today" if late == 0 else f"hold {_days(late)} past its expected end"
+
+
 def _hold_end_sentence(end: date, today: date) -> str:
-    days = (end - today).days
-    if days > 0:
-        return f"The hold is expected to end on {uk_date(end)}, in {days} day{'s' if days != 1 else ''}."
-    if days == 0:
+    late = (today - end).days
+    if late < 0:
+        return f"The hold is expected to end on {uk_date(end)}, in {_days(-late)}."
+    if late == 0:
         return f"The hold is expected to end today, {uk_date(end)}."
-    return f"The hold was expected to end on {uk_date(end)}, {-days} day{'s' if days != -1 else ''} ago."
+    return f"The hold was expected to end on {uk_date(end)}, {_days(late)} ago."
 
 
 WHAT_IS_ASKED = {
