@@ -155,11 +155,11 @@ class ReviewHold(db.Model):
     first_expected_end_on: Mapped[date]
     ended_on: Mapped[date | None]
 
+    review: Mapped[Review] = relationship(back_populates="holds")
+
     @property
     def end_was_changed(self) -> bool:
         return self.expected_end_on != self.first_expected_end_on
-
-    review: Mapped[Review] = relationship(back_populates="holds")
 
 
 class QAOutcome(enum.StrEnum):
