@@ -229,6 +229,11 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
           hold_expected_end_on=quinn.notified_on + timedelta(days=180))
     services.change_hold_end(quinn, sam, quinn.version, expected_end_on=today + timedelta(days=60),
                              reason="The Crown Court relisted the trial after the defence asked for an adjournment.")
+    services.record_delay_notice(
+        quinn, sam, quinn.version, told_on=today - timedelta(days=20), cause="parallel_proceedings",
+        explanation="The panel cannot speak to the family or witnesses until the trial ends; the trial has been "
+                    "relisted. The partnership will resume the review after the verdict.",
+        expected_submission_on=today + timedelta(days=240))
 
     # With the Home Office after one round of revisions.
     sky = _notify(alex, ssgp, "Sky", "Dee Invented", "Max Invented", 38, died_days_ago=600)

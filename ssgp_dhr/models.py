@@ -1,7 +1,7 @@
 """Every model, imported in one place so migrations and tests see the whole schema."""
 
 from ssgp_dhr.accounts.models import AccessLogEntry, RecoveryCode, RoleAssignment, User
-from ssgp_dhr.cases.models import CaseEvent, PanelMembership, QARound, Review, ReviewHold
+from ssgp_dhr.cases.models import CaseEvent, DelayNotice, PanelMembership, QARound, Review, ReviewHold
 from ssgp_dhr.documents.models import Document, DocumentVersion
 from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.panel.models import (
@@ -18,7 +18,7 @@ from ssgp_dhr.panel.models import (
 from ssgp_dhr.reminders.models import OutboxMessage, Reminder
 
 __all__ = [
-    "AccessLogEntry", "AgencyRequest", "CaseEvent", "Document", "DocumentVersion", "FamilyContact", "FamilyEvent",
+    "AccessLogEntry", "AgencyRequest", "CaseEvent", "DelayNotice", "Document", "DocumentVersion", "FamilyContact", "FamilyEvent",
     "FamilyInvolvement", "InputEntry", "InputRevision", "MeetingAction", "MeetingAttendance", "Organisation",
     "OutboxMessage", "PanelMeeting", "PanelMembership", "QARound", "RecoveryCode", "Reminder", "Review",
     "ReviewHold", "RoleAssignment", "User",

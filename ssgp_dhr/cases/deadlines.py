@@ -75,6 +75,18 @@ def report_deadline(review: Review) -> Deadline | None:
     )
 
 
+def untold_delay(review: Review, today: date) -> bool:
+    """The report is overdue and no date the Home Office was given for it is still to come.
+
+    The Home Office expects to be told of a delay, its reasons and when to expect the report
+    (DelayNotice); once that date passes, it needs telling again. views.untold_delay_clause is the same in SQL.
+    """
+    report = report_deadline(review)
+    if report is None or not report.is_overdue(today):
+        return False
+    return not any(notice.expected_submission_on >= today for notice in review.delay_notices)
+
+
 def deadlines(review: Review) -> list[Deadline]:
     found = [decision_deadline(review), report_deadline(review)]
     return [d for d in found if d is not None]

@@ -37,7 +37,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ssgp_dhr.cases import workflow
-from ssgp_dhr.cases.models import HoldReason, QAOutcome
+from ssgp_dhr.cases.models import DelayCause, HoldReason, QAOutcome
 from ssgp_dhr.clock import today_uk
 
 PUBLISHED_DOCUMENTS = (
@@ -189,6 +189,20 @@ class HoldEndForm(VersionedForm):
                    "For example, the coroner extended the inquest's suspension by 28 days, or the trial was relisted",
                    required="Say why the expected end has changed")
     submit = SubmitField("Save the new expected end", widget=GovSubmitInput())
+
+
+class DelayNoticeForm(VersionedForm):
+    """The Home Office told that the report will be late."""
+
+    told_on = _date("Date the Home Office was told", required="Record the date the Home Office was told")
+    cause = RadioField("Main cause of the delay", widget=GovRadioInput(),
+                       choices=[SelectChoice(c.value, c.label) for c in DelayCause],
+                       validators=[InputRequired("Choose the main cause of the delay")])
+    explanation = _area("What the Home Office was told", "Without real names: the pseudonym and roles only",
+                        required="Explain the delay as the Home Office was told it")
+    expected_submission_on = _date("Date the report is now expected to go to the Home Office", "For example, 27 3 2027",
+                                   required="Give the date the report is now expected to go to the Home Office")
+    submit = SubmitField("Record the delay", widget=GovSubmitInput())
 
 
 class DetailsForm(VersionedForm):

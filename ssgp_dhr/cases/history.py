@@ -37,6 +37,7 @@ EVENT_TITLES = {
     "recommendation_progress": "Recommendation progress posted",
     "recommendation_completed": "Recommendation accepted as complete",
     "anonymisation_check": "Anonymisation check",
+    "delay_notice": "Delay reported to the Home Office",
 }
 
 # A recorded fact whose column name does not read as words: "hold expected end on changed".

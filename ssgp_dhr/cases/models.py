@@ -1,4 +1,4 @@
-"""A Domestic Homicide Review, its holds, Home Office QA rounds, panel and history."""
+"""A Domestic Homicide Review, its holds, delays reported to the Home Office, QA rounds, panel and history."""
 
 from __future__ import annotations
 
@@ -105,6 +105,8 @@ class Review(db.Model):
     qa_rounds: Mapped[list[QARound]] = relationship(back_populates="review", order_by="QARound.number",
                                                    cascade="all, delete-orphan")
     panel: Mapped[list[PanelMembership]] = relationship(back_populates="review", cascade="all, delete-orphan")
+    delay_notices: Mapped[list[DelayNotice]] = relationship(
+        back_populates="review", order_by="(DelayNotice.told_on, DelayNotice.id)", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -160,6 +162,43 @@ class ReviewHold(db.Model):
     @property
     def end_was_changed(self) -> bool:
         return self.expected_end_on != self.first_expected_end_on
+
+
+class DelayCause(enum.StrEnum):
+    PARALLEL_PROCEEDINGS = "parallel_proceedings"
+    AGENCY_INFORMATION = "agency_information"
+    FAMILY_INVOLVEMENT = "family_involvement"
+    CHAIR_OR_AUTHOR = "chair_or_author"
+    DRAFTING_AND_SIGN_OFF = "drafting_and_sign_off"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "parallel_proceedings": "Parallel proceedings (trial, inquest, IOPC)",
+            "agency_information": "Waiting for agencies' information (IMRs, chronologies)",
+            "family_involvement": "Time for the family to take part",
+            "chair_or_author": "Independent chair or report author availability",
+            "drafting_and_sign_off": "Drafting and sign-off of the report",
+            "other": "Another reason",
+        }[self.value]
+
+
+class DelayNotice(db.Model):
+    """The Home Office told that the report will be late: why, and when it is now expected."""
+
+    __tablename__ = "delay_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    told_on: Mapped[date]
+    cause: Mapped[DelayCause] = mapped_column(db_enum(DelayCause))
+    explanation: Mapped[str] = mapped_column(sa.Text)
+    expected_submission_on: Mapped[date]
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    review: Mapped[Review] = relationship(back_populates="delay_notices")
 
 
 class QAOutcome(enum.StrEnum):

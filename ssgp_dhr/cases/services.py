@@ -16,9 +16,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ssgp_dhr.accounts.models import User
-from ssgp_dhr.cases import workflow
+from ssgp_dhr.cases import deadlines, workflow
 from ssgp_dhr.cases.history import append_event
-from ssgp_dhr.cases.models import CaseEvent, EventKind, HoldReason, QAOutcome, QARound, Review, ReviewHold
+from ssgp_dhr.cases.models import (
+    CaseEvent,
+    DelayCause,
+    DelayNotice,
+    EventKind,
+    HoldReason,
+    QAOutcome,
+    QARound,
+    Review,
+    ReviewHold,
+)
 from ssgp_dhr.cases.policy import can_advance, coordinates
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
@@ -269,6 +279,59 @@ def _hold_end_problems(hold: ReviewHold, expected_end_on: date | None, reason: s
                                             "ended, resume the review instead"))
     if not reason:
         problems.append(("reason", "Say why the expected end has changed"))
+    return problems
+
+
+def record_delay_notice(review: Review, actor: User | None, expected_version: int, *, told_on: date | None,
+                        cause: str | None, explanation: str | None,
+                        expected_submission_on: date | None) -> DelayNotice:
+    """Record that the Home Office was told the report will be late: why, and when it is now expected.
+
+    The Home Office expects to be told of a delay and its reasons; the case page then shows the
+    overdue report beside when the Home Office was told and the date now expected.
+    """
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can do this")
+    if review.version != expected_version:
+        raise StaleReview(review, changes_since(review, expected_version))
+    report = deadlines.report_deadline(review)
+    if report is None or not report.pending:
+        raise NotAllowedNow("A delay can only be recorded while the report to the Home Office is still owed")
+    explanation = (explanation or "").strip()
+    problems = _delay_notice_problems(review, told_on, cause, explanation, expected_submission_on)
+    if problems:
+        raise InvalidChange(problems)
+    notice = DelayNotice(told_on=told_on, cause=DelayCause(cause), explanation=explanation,
+                         expected_submission_on=expected_submission_on, recorded_by_id=actor.id)
+    with _one_write(review, expected_version), db.session.no_autoflush:
+        review.delay_notices.append(notice)
+        append_event(
+            review, actor, EventKind.CHANGE, based_on_version=expected_version, field="delay_notice",
+            to_value=f"Home Office told on {told_on.isoformat()}: {notice.cause.label}. "
+                     f"The report is now expected by {expected_submission_on.isoformat()}",
+            reason=explanation,
+        )
+    return notice
+
+
+def _delay_notice_problems(review: Review, told_on: date | None, cause: str | None, explanation: str,
+                           expected_submission_on: date | None) -> list[tuple[str, str]]:
+    problems = []
+    if told_on is None:
+        problems.append(("told_on", "Record the date the Home Office was told"))
+    elif told_on > today_uk():
+        problems.append(("told_on", "The date the Home Office was told cannot be in the future"))
+    elif told_on < review.decision_on:
+        problems.append(("told_on", f"The Home Office cannot have been told of a delay before the decision to hold "
+                                    f"the review, on {uk_date(review.decision_on)}"))
+    if cause not in set(DelayCause):
+        problems.append(("cause", "Choose the main cause of the delay"))
+    if not explanation:
+        problems.append(("explanation", "Explain the delay as the Home Office was told it"))
+    if expected_submission_on is None:
+        problems.append(("expected_submission_on", "Give the date the report is now expected to go to the Home Office"))
+    elif told_on is not None and expected_submission_on <= told_on:
+        problems.append(("expected_submission_on", "The report's expected date must be after the Home Office was told"))
     return problems
 
 

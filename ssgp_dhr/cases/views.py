@@ -23,7 +23,7 @@ from ssgp_dhr import presentation
 from ssgp_dhr.access import roles_required, signed_in
 from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases import deadlines, diagram, forms, history, services, workflow
-from ssgp_dhr.cases.models import CaseEvent, Review
+from ssgp_dhr.cases.models import CaseEvent, DelayNotice, Review
 from ssgp_dhr.cases.policy import (
     can_advance,
     can_see_real_names,
@@ -141,6 +141,8 @@ def dashboard():  # noqa: ANN201
             sa.select(Review.status, sa.func.count()).where(in_partnership, Review.status.in_(WAITING_ON))
             .group_by(Review.status)).all())
         context["overdue_requests"] = panel_services.overdue_counts(in_partnership, today)
+        context["untold_delays"] = db.session.scalar(
+            sa.select(sa.func.count()).where(in_partnership, untold_delay_clause(today)))
     if managed:
         in_partnership = sa.or_(Review.lead_partnership_id.in_(managed), Review.joint_partnership_id.in_(managed))
         counts = dict(db.session.execute(
@@ -217,6 +219,13 @@ def overdue_clause(today: date) -> sa.ColumnElement[bool]:
                     for clock in deadlines.CLOCKS))
 
 
+def untold_delay_clause(today: date) -> sa.ColumnElement[bool]:
+    """SQL for deadlines.untold_delay: an overdue report with no date given to the Home Office still to come."""
+    clock = deadlines.REPORT_CLOCK
+    told = sa.exists().where(DelayNotice.review_id == Review.id, DelayNotice.expected_submission_on >= today)
+    return sa.and_(clock.pending, clock.runs_from < _overdue_cutoff(today, clock.months), ~told)
+
+
 # The list counts its matches only this far (or a few pages past the one shown): an exact count of
 # 10,000 visible reviews was the slowest statement left on the page, and nobody pages through them.
 COUNT_UP_TO = 1_000
@@ -275,6 +284,7 @@ def case_list():  # noqa: ANN201
     partnership = args.get("partnership", "")
     year = args.get("year", "")
     overdue = args.get("overdue") == "yes"
+    untold = args.get("untold") == "yes"
     search = args.get("q", "").strip()
     sort = args.get("sort", "reference") if args.get("sort") in SORTS else "reference"
     order = "asc" if args.get("order") == "asc" else "desc" if args.get("order") == "desc" else (
@@ -295,6 +305,8 @@ def case_list():  # noqa: ANN201
         query = query.where(Review.ref_year == int(year))
     if overdue:
         query = query.where(overdue_clause(today))
+    if untold:
+        query = query.where(untold_delay_clause(today))
     if search:
         pattern = f"%{search.lower()}%"
         query = query.where(sa.or_(sa.func.lower(Review.reference).like(pattern),
@@ -327,7 +339,8 @@ def case_list():  # noqa: ANN201
     years = list(range(last_year, first_year - 1, -1)) if first_year is not None else []
 
     filters = {k: v for k, v in {"status": status, "partnership": partnership, "year": year,
-                                 "overdue": "yes" if overdue else "", "q": search}.items() if v}
+                                 "overdue": "yes" if overdue else "", "untold": "yes" if untold else "",
+                                 "q": search}.items() if v}
 
     def list_url(**changes: Any) -> str:
         """This list's address with `changes`: the filters stay in the query string, so it can be bookmarked."""
@@ -341,7 +354,7 @@ def case_list():  # noqa: ANN201
     return render_template(
         "cases/list.html", pagination=pagination, reviews=reviews, total=total, exact=exact, page=page, pages=pages,
         today=today,
-        filters=filters, status=status, partnership=partnership, year=year, overdue=overdue, search=search,
+        filters=filters, status=status, partnership=partnership, year=year, overdue=overdue, untold=untold, search=search,
         sort=sort, order=order, sorts=SORTS, list_url=list_url, partnerships=partnerships, years=years,
         stages=workflow.STAGES, stage_by_name=workflow.STAGE_BY_NAME, next_deadline=deadlines.next_deadline,
         any_open_stage=ANY_OPEN_STAGE,
@@ -430,6 +443,8 @@ def case_page(reference: str):  # noqa: ANN201
         "cases/case.html", review=review, events=events, today=today, now=now, later=later,
         may_act=can_advance(current_user, review), show_real_names=can_see_real_names(current_user, review),
         deadlines=deadlines.deadlines(review), days_on_hold=deadlines.days_on_hold(review, today),
+        report_pending=bool((report := deadlines.report_deadline(review)) and report.pending),
+        untold_delay=deadlines.untold_delay(review, today),
         stages=workflow.STAGE_BY_NAME, main_path=workflow.MAIN_PATH, field_labels=forms.ACTION_FIELD_LABELS,
         event_titles=history.EVENT_TITLES, field_name=history.field_name,
     )
@@ -475,7 +490,7 @@ def _change_lines(review: Review, changes: list[CaseEvent]) -> list[tuple[str, d
         elif event.is_restricted and not real_names:
             text = f"{who} changed a restricted detail"
         elif event.field in history.EVENT_TITLES:
-            text = f"{history.EVENT_TITLES[event.field]}: {event.to_value}, by {who}"
+            text = f"{history.EVENT_TITLES[event.field]}: {presentation.recorded_value(event.to_value)}, by {who}"
         else:
             before, after = (presentation.recorded_value(v) or "blank" for v in (event.from_value, event.to_value))
             text = f"{who} changed the {history.field_name(event.field)} from “{before}” to “{after}”"
@@ -590,9 +605,7 @@ def change_hold_end(reference: str):  # noqa: ANN201
         except services.StaleReview as stale:
             review, changed, status = _shown_again(form, stale)
         except services.InvalidChange as invalid:
-            for name, sentence in invalid.problems:
-                getattr(form, name).errors = [*getattr(form, name).errors, sentence]
-            errors, status = forms.error_list(form), 400
+            errors, status = _field_errors(form, invalid), 400
         except services.WorkflowError as refused:
             errors, status = [{"text": str(refused), "href": f"#{_anchor(form, 'expected_end_on')}"}], 409
         else:
@@ -602,6 +615,46 @@ def change_hold_end(reference: str):  # noqa: ANN201
         errors, status = forms.error_list(form), 400
     return render_template("cases/hold_end.html", review=review, hold=review.current_hold, form=form, errors=errors,
                            changed=changed), status
+
+
+@cases.route("/cases/<reference>/delays/new", methods=["GET", "POST"])
+@signed_in
+def record_delay(reference: str):  # noqa: ANN201
+    review = _advanceable_review_or_404(reference)
+    report = deadlines.report_deadline(review)
+    if (report is None or not report.pending) and request.method == "GET":
+        abort(409)  # the report went to the Home Office since the user saw the link
+    form = forms.DelayNoticeForm()
+    if request.method == "GET":
+        form.version.data = str(review.version)
+    errors: list[dict[str, str]] = []
+    changed: list = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.record_delay_notice(
+                review, current_user, _version(form), told_on=form.told_on.data, cause=form.cause.data,
+                explanation=form.explanation.data, expected_submission_on=form.expected_submission_on.data)
+        except services.StaleReview as stale:
+            review, changed, status = _shown_again(form, stale)
+        except services.InvalidChange as invalid:
+            errors, status = _field_errors(form, invalid), 400
+        except services.WorkflowError as refused:
+            errors, status = [{"text": str(refused), "href": f"#{_anchor(form, 'told_on')}"}], 409
+        else:
+            flash("Delay recorded: the case page shows when the Home Office was told")
+            return redirect(url_for("cases.case_page", reference=review.reference, _anchor="deadlines"))
+    elif form.errors:
+        errors, status = forms.error_list(form), 400
+    return render_template("cases/delay_new.html", review=review, report=deadlines.report_deadline(review),
+                           today=today_uk(), form=form, errors=errors, changed=changed), status
+
+
+def _field_errors(form: forms.VersionedForm, invalid: services.InvalidChange) -> list[dict[str, str]]:
+    """Put the service's sentences on their fields, and return the error summary."""
+    for name, sentence in invalid.problems:
+        getattr(form, name).errors = [*getattr(form, name).errors, sentence]
+    return forms.error_list(form)
 
 
 # --- The workflow -----------------------------------------------------------------------------
