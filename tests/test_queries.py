@@ -43,17 +43,22 @@ def add_reviews(coordinator, count: int) -> None:
     today = today_uk()
     for n in range(count):
         joint = factories.safer_glos() if n % 3 == 0 else None
+        late = n % 10 == 3  # a report to the Home Office overdue; every other one with a delay reported
         review = factories.notified_review(coordinator, joint=joint, pseudonym=f"P{n:03d}",
-                                           notified_on=today - timedelta(days=20 + (n * 7) % 100))
-        if n % 4 == 1:
+                                           notified_on=today - timedelta(days=(400 if late else 20) + (n * 7) % 100))
+        if n % 4 == 1 or late:
             services.advance(review, "commission", coordinator, review.version, **factories.trigger_data(review, "commission"))
+        if late and n % 20 == 13:
+            services.record_delay_notice(review, coordinator, review.version, told_on=today, cause="other",
+                                         explanation="Waiting for the chair.",
+                                         expected_submission_on=today + timedelta(days=30))
         if n % 20 == 1:  # commissioned just above
             for trigger in ("convene_panel", "submit"):
                 factories.ready_for(review, trigger, coordinator)
                 services.advance(review, trigger, coordinator, review.version, **factories.trigger_data(review, trigger))
 
 
-@pytest.mark.parametrize("url", ["/", "/cases", "/cases?overdue=yes&sort=status", "/cases?page=2",
+@pytest.mark.parametrize("url", ["/", "/cases", "/cases?overdue=yes&sort=status", "/cases?untold=yes", "/cases?page=2",
                                  "/cases?status=open&sort=partnership&page=2", "/publication"])
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.MANAGER])
 def test_lists_run_the_same_statements_for_10_or_200_reviews(act_as, url, role):  # noqa: F811
