@@ -21,6 +21,7 @@ from ssgp_dhr.accounts.models import Role
 from ssgp_dhr.cases import deadlines
 from ssgp_dhr.cases.models import Review
 from ssgp_dhr.extensions import db
+from ssgp_dhr.presentation import uk_date
 from ssgp_dhr.reminders import mailer, services, sources
 from ssgp_dhr.reminders.models import EmailState, OutboxMessage, Reminder
 from tests import factories
@@ -624,3 +625,32 @@ def test_a_hold_reminds_its_coordinators_of_its_expected_end_until_the_review_re
         review = db.session.get(Review, review.id)
         case_services.advance(review, "resume", coordinator, review.version, hold_ended_on=date(2026, 5, 19))
     assert _sent_days(smtp, date(2026, 5, 20), date(2026, 6, 2), "expected") == {}
+
+
+def test_an_overdue_report_reminder_says_whether_the_home_office_knows_when_to_expect_it(smtp):
+    from ssgp_dhr.cases import services as case_services
+
+    coordinator = factories.coordinator()
+    with at(date(2026, 1, 5)):
+        review = factories.review_at("panel", by=coordinator)
+    due = deadlines.report_deadline(review).due_on
+
+    def body_on(day: date) -> str:
+        with at(day):
+            run()
+        messages = [m for m in smtp.take() if "Report to the Home Office" in m["Subject"]]
+        assert len(messages) == 1, day
+        return " ".join(messages[0].get_content().split())
+
+    before = body_on(due - timedelta(days=7))
+    assert "expects to be told" not in before and "was told on" not in before  # not late yet
+    assert "The Home Office expects to be told of the delay: tell it why and when to expect the report, then " \
+           "record that on the case page." in body_on(due + timedelta(days=7))
+    with at(due + timedelta(days=10)):
+        review = db.session.get(Review, review.id)
+        case_services.record_delay_notice(review, coordinator, review.version, told_on=due + timedelta(days=9),
+                                          cause="agency_information", explanation="IMRs late.",
+                                          expected_submission_on=due + timedelta(days=60))
+    assert f"The Home Office was told on {uk_date(due + timedelta(days=9))} to expect the report by " \
+           f"{uk_date(due + timedelta(days=60))}." in body_on(due + timedelta(days=14))
+    assert "expects to be told" in body_on(due + timedelta(days=63))  # that date passed: tell it again

@@ -146,7 +146,7 @@ def coordinators_of(reviews: Iterable[Review]) -> dict[int, list[User]]:
 
 
 def _deadline_items(kind: str, today: date, found: Iterable[tuple[Review, deadlines.Deadline]], what: str,
-                    item_name: str) -> Iterator[DueItem]:
+                    item_name: str, more: Callable[[Review], Sequence[str]] = lambda review: ()) -> Iterator[DueItem]:
     owed = [(review, deadline, occasion) for review, deadline in found
             if deadline.pending and (occasion := deadline_occasion(deadline.due_on, today))]
     recipients = coordinators_of(review for review, _, _ in owed)
@@ -156,7 +156,7 @@ def _deadline_items(kind: str, today: date, found: Iterable[tuple[Review, deadli
             kind=kind, review=review, recipients=recipients[review.id], item=f"review:{review.id}:{item_name}",
             due_on=deadline.due_on, occasion=occasion,
             subject=f"{review.reference}: {deadline.name} {due_in_short(deadline.due_on, today)}",
-            lines=(f"For review {review.reference} ({review.pseudonym}), {what} is {due}.",),
+            lines=(f"For review {review.reference} ({review.pseudonym}), {what} is {due}.", *more(review)),
         )
 
 
@@ -176,10 +176,24 @@ def reports_due(today: date) -> Iterator[DueItem]:
     reviews = db.session.scalars(
         sa.select(Review)
         .where(deadlines.REPORT_CLOCK.pending)
-        .options(selectinload(Review.qa_rounds)).order_by(Review.id)
+        .options(selectinload(Review.qa_rounds), selectinload(Review.delay_notices)).order_by(Review.id)
     ).unique().all()
     found = ((review, deadline) for review in reviews if (deadline := deadlines.report_deadline(review)))
-    yield from _deadline_items("report_due", today, found, "the report to the Home Office", "home_office_report")
+    yield from _deadline_items("report_due", today, found, "the report to the Home Office", "home_office_report",
+                               lambda review: _delay_told(review, today))
+
+
+def _delay_told(review: Review, today: date) -> tuple[str, ...]:
+    """For a late report: whether the Home Office knows when to expect it."""
+    if deadlines.untold_delay(review, today):
+        return ("The Home Office expects to be told of the delay: tell it why and when to expect the report, "
+                "then record that on the case page.",)
+    expected = [n for n in review.delay_notices if n.expected_submission_on >= today]
+    if expected and today > deadlines.report_deadline(review).due_on:
+        latest = expected[-1]
+        return (f"The Home Office was told on {uk_date(latest.told_on)} to expect the report by "
+                f"{uk_date(latest.expected_submission_on)}.",)
+    return ()
 
 
 @reminder_source("hold_end_due")
