@@ -593,28 +593,12 @@ def change_hold_end(reference: str):  # noqa: ANN201
     if review.current_hold is None and request.method == "GET":
         abort(409)  # the review was resumed since the user saw the link
     form = forms.HoldEndForm()
-    if request.method == "GET":
-        form.version.data = str(review.version)
-    errors: list[dict[str, str]] = []
-    changed: list = []
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.change_hold_end(review, current_user, _version(form), expected_end_on=form.expected_end_on.data,
-                                     reason=form.reason.data)
-        except services.StaleReview as stale:
-            review, changed, status = _shown_again(form, stale)
-        except services.InvalidChange as invalid:
-            errors, status = _field_errors(form, invalid), 400
-        except services.WorkflowError as refused:
-            errors, status = [{"text": str(refused), "href": f"#{_anchor(form, 'expected_end_on')}"}], 409
-        else:
-            flash(f"The hold is now expected to end on {presentation.uk_date(form.expected_end_on.data)}")
-            return redirect(url_for("cases.case_page", reference=review.reference))
-    elif form.errors:
-        errors, status = forms.error_list(form), 400
-    return render_template("cases/hold_end.html", review=review, hold=review.current_hold, form=form, errors=errors,
-                           changed=changed), status
+    return _review_form(
+        review, form, template="cases/hold_end.html", first_field="expected_end_on",
+        act=lambda version: services.change_hold_end(
+            review, current_user, version, expected_end_on=form.expected_end_on.data, reason=form.reason.data),
+        done=lambda: f"The hold is now expected to end on {presentation.uk_date(form.expected_end_on.data)}",
+        context=lambda shown: {"hold": shown.current_hold})
 
 
 @cases.route("/cases/<reference>/delays/new", methods=["GET", "POST"])
@@ -625,6 +609,23 @@ def record_delay(reference: str):  # noqa: ANN201
     if (report is None or not report.pending) and request.method == "GET":
         abort(409)  # the report went to the Home Office since the user saw the link
     form = forms.DelayNoticeForm()
+    return _review_form(
+        review, form, template="cases/delay_new.html", first_field="told_on", anchor="deadlines",
+        act=lambda version: services.record_delay_notice(
+            review, current_user, version, told_on=form.told_on.data, cause=form.cause.data,
+            explanation=form.explanation.data, expected_submission_on=form.expected_submission_on.data),
+        done=lambda: "Delay recorded: the case page shows when the Home Office was told",
+        context=lambda shown: {"report": deadlines.report_deadline(shown), "today": today_uk()})
+
+
+def _review_form(review: Review, form: forms.VersionedForm, *, template: str, first_field: str,
+                 act: Callable[[int], Any], done: Callable[[], str], context: Callable[[Review], dict[str, Any]],
+                 anchor: str | None = None) -> Any:
+    """Show `form` about `review`; on a valid submit, `act(version)` (a service call) and back to the case.
+
+    A stale form comes back over the review as it now is, with what changed; the service's sentences
+    go on their fields; any other refusal heads the form.
+    """
     if request.method == "GET":
         form.version.data = str(review.version)
     errors: list[dict[str, str]] = []
@@ -632,22 +633,20 @@ def record_delay(reference: str):  # noqa: ANN201
     status = 200
     if form.validate_on_submit():
         try:
-            services.record_delay_notice(
-                review, current_user, _version(form), told_on=form.told_on.data, cause=form.cause.data,
-                explanation=form.explanation.data, expected_submission_on=form.expected_submission_on.data)
+            act(_version(form))
         except services.StaleReview as stale:
             review, changed, status = _shown_again(form, stale)
         except services.InvalidChange as invalid:
             errors, status = _field_errors(form, invalid), 400
         except services.WorkflowError as refused:
-            errors, status = [{"text": str(refused), "href": f"#{_anchor(form, 'told_on')}"}], 409
+            errors, status = [{"text": str(refused), "href": f"#{_anchor(form, first_field)}"}], 409
         else:
-            flash("Delay recorded: the case page shows when the Home Office was told")
-            return redirect(url_for("cases.case_page", reference=review.reference, _anchor="deadlines"))
+            flash(done())
+            return redirect(url_for("cases.case_page", reference=review.reference, _anchor=anchor))
     elif form.errors:
         errors, status = forms.error_list(form), 400
-    return render_template("cases/delay_new.html", review=review, report=deadlines.report_deadline(review),
-                           today=today_uk(), form=form, errors=errors, changed=changed), status
+    return render_template(template, review=review, form=form, errors=errors, changed=changed,
+                           **context(review)), status
 
 
 def _field_errors(form: forms.VersionedForm, invalid: services.InvalidChange) -> list[dict[str, str]]:
