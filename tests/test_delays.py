@@ -218,6 +218,10 @@ def test_the_case_list_and_my_work_find_the_late_reports_the_home_office_has_not
     lapsed = factories.review_at("panel", by=coordinator)  # told of a date that has passed
     services.record_delay_notice(lapsed, coordinator, lapsed.version, **delay(
         lapsed, told_on=today - timedelta(days=60), expected_submission_on=today - timedelta(days=1)))
+    superseded = factories.review_at("panel", by=coordinator)  # last told of a date that has passed
+    for told_on, expected in ((60, -100), (30, 1)):
+        services.record_delay_notice(superseded, coordinator, superseded.version, **delay(
+            superseded, told_on=today - timedelta(days=told_on), expected_submission_on=today - timedelta(days=expected)))
     on_time = factories.review_at("panel", by=coordinator)
     on_time.decision_on = today - timedelta(days=30)
     db.session.commit()
@@ -227,12 +231,12 @@ def test_the_case_list_and_my_work_find_the_late_reports_the_home_office_has_not
     client = act_as(coordinator)
     page = client.get("/cases?untold=yes")
     listed = {a.get_text(strip=True) for a in page.select("table a") if "-DHR-" in a.get_text()}
-    assert listed == {untold.reference, lapsed.reference}
+    assert listed == {untold.reference, lapsed.reference, superseded.reference}
     assert page.find(id="untold").has_attr("checked")
     # The SQL filter and the case page's flag agree.
-    for review in (untold, told, lapsed, on_time, submitted):
+    for review in (untold, told, lapsed, superseded, on_time, submitted):
         assert deadlines.untold_delay(reload(review), today) is (review.reference in listed)
 
     item = client.get("/").find(id="untold-delays")
-    assert item.get_text(" ", strip=True) == "Late reports the Home Office has not been told of: 2"
+    assert item.get_text(" ", strip=True) == "Late reports the Home Office has not been told of: 3"
     assert item.find("a")["href"] == "/cases?untold=yes"

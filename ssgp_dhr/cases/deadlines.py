@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
-from ssgp_dhr.cases.models import Review
+from ssgp_dhr.cases.models import DelayNotice, Review
 
 DECISION_MONTHS = 1  # decision whether to hold a review: one month from notification
 REPORT_MONTHS = 6  # report to the Home Office: six months from the decision
@@ -76,15 +76,21 @@ def report_deadline(review: Review) -> Deadline | None:
 
 
 def untold_delay(review: Review, today: date) -> bool:
-    """The report is overdue and no date the Home Office was given for it is still to come.
+    """The report is overdue, and the Home Office has not been told when to expect it or that date has passed.
 
     The Home Office expects to be told of a delay, its reasons and when to expect the report
-    (DelayNotice); once that date passes, it needs telling again. views.untold_delay_clause is the same in SQL.
+    (DelayNotice); the latest notice is what it now expects. views.untold_delay_clause is the same in SQL.
     """
     report = report_deadline(review)
     if report is None or not report.is_overdue(today):
         return False
-    return not any(notice.expected_submission_on >= today for notice in review.delay_notices)
+    latest = latest_delay_notice(review)
+    return latest is None or latest.expected_submission_on < today
+
+
+def latest_delay_notice(review: Review) -> DelayNotice | None:
+    """What the Home Office was last told (Review.delay_notices is in the order they were told)."""
+    return review.delay_notices[-1] if review.delay_notices else None
 
 
 def deadlines(review: Review) -> list[Deadline]:

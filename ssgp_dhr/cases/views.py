@@ -222,8 +222,10 @@ def overdue_clause(today: date) -> sa.ColumnElement[bool]:
 def untold_delay_clause(today: date) -> sa.ColumnElement[bool]:
     """SQL for deadlines.untold_delay: an overdue report with no date given to the Home Office still to come."""
     clock = deadlines.REPORT_CLOCK
-    told = sa.exists().where(DelayNotice.review_id == Review.id, DelayNotice.expected_submission_on >= today)
-    return sa.and_(clock.pending, clock.runs_from < _overdue_cutoff(today, clock.months), ~told)
+    last_given = (sa.select(DelayNotice.expected_submission_on).where(DelayNotice.review_id == Review.id)
+                  .order_by(DelayNotice.told_on.desc(), DelayNotice.id.desc()).limit(1).scalar_subquery())
+    return sa.and_(clock.pending, clock.runs_from < _overdue_cutoff(today, clock.months),
+                   sa.or_(last_given.is_(None), last_given < today))
 
 
 # The list counts its matches only this far (or a few pages past the one shown): an exact count of
@@ -444,7 +446,7 @@ def case_page(reference: str):  # noqa: ANN201
         may_act=can_advance(current_user, review), show_real_names=can_see_real_names(current_user, review),
         deadlines=deadlines.deadlines(review), days_on_hold=deadlines.days_on_hold(review, today),
         report_pending=bool((report := deadlines.report_deadline(review)) and report.pending),
-        untold_delay=deadlines.untold_delay(review, today),
+        untold_delay=deadlines.untold_delay(review, today), latest_delay_notice=deadlines.latest_delay_notice,
         stages=workflow.STAGE_BY_NAME, main_path=workflow.MAIN_PATH, field_labels=forms.ACTION_FIELD_LABELS,
         event_titles=history.EVENT_TITLES, field_name=history.field_name,
     )

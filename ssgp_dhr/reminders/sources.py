@@ -188,9 +188,8 @@ def _delay_told(review: Review, today: date) -> tuple[str, ...]:
     if deadlines.untold_delay(review, today):
         return ("The Home Office expects to be told of the delay: tell it why and when to expect the report, "
                 "then record that on the case page.",)
-    expected = [n for n in review.delay_notices if n.expected_submission_on >= today]
-    if expected and today > deadlines.report_deadline(review).due_on:
-        latest = expected[-1]
+    latest = deadlines.latest_delay_notice(review)
+    if latest and today > deadlines.report_deadline(review).due_on:
         return (f"The Home Office was told on {uk_date(latest.told_on)} to expect the report by "
                 f"{uk_date(latest.expected_submission_on)}.",)
     return ()
