@@ -463,3 +463,62 @@ def column_of(page, heading: str) -> tuple[str, list[str], str]:
         cut = None  # that paragraph belongs to the next column
     references = [a.get_text(strip=True) for a in table.select("tbody a")] if table else []
     return title.get_text(" ", strip=True), references, cut.get_text(strip=True) if cut else ""
+
+
+def test_the_delay_figures_count_late_reports_the_causes_told_and_the_holds_computed_by_hand(act_as):  # noqa: F811
+    from datetime import timedelta
+
+    from ssgp_dhr.cases import services as case_services
+    from ssgp_dhr.cases.models import DelayCause
+    from ssgp_dhr.clock import today_uk
+
+    coordinator = factories.coordinator()
+    today = today_uk()
+
+    def told(review, cause):
+        case_services.record_delay_notice(review, coordinator, review.version, told_on=today, cause=cause,
+                                          explanation="As told.", expected_submission_on=today + timedelta(days=60))
+
+    untold = factories.review_at("panel", by=coordinator)  # decided 199 days ago: its report is overdue
+    agencies = factories.review_at("panel", by=coordinator)
+    told(agencies, "agency_information")
+    on_hold = factories.review_at("on_hold", by=coordinator)  # its hold was expected to end 136 days ago
+    told(on_hold, "parallel_proceedings")
+    resumed = factories.review_at("panel", by=coordinator)  # held for one day, well before the expected end
+    for trigger in ("pause", "resume"):
+        case_services.advance(resumed, trigger, coordinator, resumed.version, **factories.trigger_data(resumed, trigger))
+    published = factories.review_at("published", by=coordinator)  # submitted 4 days after the decision
+
+    figures = statistics.delays([untold, agencies, on_hold, resumed, published], today)
+    assert figures == statistics.Delays(
+        late_reports=4, told=2, causes=[(DelayCause.PARALLEL_PROCEEDINGS, 1), (DelayCause.AGENCY_INFORMATION, 1)],
+        held=2, holds=2, median_days_on_hold=1, holds_overran=1)
+
+    manager = factories.manager()
+    page = act_as(manager).get("/publication/statistics")
+    assert page.select_one("#late-reports").get_text(" ", strip=True) == (
+        "4 reports went past the six-month limit, submitted late or still owed. "
+        "The Home Office was told of the delay for 2 of them.")
+    assert [[c.get_text(strip=True) for c in row.find_all(["th", "td"])] for row in page.select("#delay-causes tbody tr")] \
+        == [[DelayCause.PARALLEL_PROCEEDINGS.label, "1"], [DelayCause.AGENCY_INFORMATION.label, "1"]]
+    assert page.select_one("#holds").get_text(" ", strip=True) == (
+        "Reviews put on hold for parallel proceedings: 2, with 2 holds in all. Holds that have ended lasted a "
+        "median of 1 day. Holds that went past the end first expected: 1.")
+    csv = act_as(manager).client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
+    assert "late reports: home office told of the delay,,2,,,4" in csv
+    assert "holds past their first expected end,,1,,,2" in csv
+
+
+def test_the_statistics_read_no_restricted_field(act_as):  # noqa: F811
+    """The figures need dates and stages only: the real names are not even selected."""
+    from ssgp_dhr.cases.models import RESTRICTED_FIELDS
+    from tests.test_queries import counting_statements
+
+    coordinator = factories.coordinator()
+    factories.review_at("on_hold", by=coordinator)
+    factories.review_at("published", by=coordinator)
+    client = act_as(factories.manager())
+    with counting_statements() as statements:
+        client.get("/publication/statistics")
+        client.client.get("/publication/statistics.csv")
+    assert statements and not [s for s in statements for name in RESTRICTED_FIELDS if name in s]

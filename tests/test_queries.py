@@ -59,7 +59,7 @@ def add_reviews(coordinator, count: int) -> None:
 
 
 @pytest.mark.parametrize("url", ["/", "/cases", "/cases?overdue=yes&sort=status", "/cases?untold=yes", "/cases?page=2",
-                                 "/cases?status=open&sort=partnership&page=2", "/publication"])
+                                 "/cases?status=open&sort=partnership&page=2", "/publication", "/publication/statistics"])
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.MANAGER])
 def test_lists_run_the_same_statements_for_10_or_200_reviews(act_as, url, role):  # noqa: F811
     coordinator = factories.coordinator()

@@ -1,18 +1,83 @@
 """Figures for the partnership's annual review, and the Home Office DHR library's metadata rows.
 
-Pure functions over reviews (and their recommendations), so the page, the CSV and the tests use the same numbers.
+Pure functions over reviews (and their recommendations), so the page, the CSV and the tests use the
+same numbers. They read only dates, stages, QA rounds, holds and delay causes: `review_facts` loads
+just those columns, so the figures over every review in England and Wales neither build 10,000 whole
+reviews nor read a restricted field.
 """
 
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
 
 from ssgp_dhr.action_plan.models import Recommendation
-from ssgp_dhr.cases.deadlines import DECISION_MONTHS, REPORT_MONTHS, add_months
-from ssgp_dhr.cases.models import Review
+from ssgp_dhr.cases.deadlines import DECISION_MONTHS, REPORT_MONTHS, add_months, report_deadline
+from ssgp_dhr.cases.models import DelayCause, DelayNotice, QAOutcome, QARound, Review, ReviewHold
+from ssgp_dhr.extensions import db
+
+
+@dataclass(frozen=True)
+class RoundFacts:
+    submitted_on: date
+    letter_on: date | None
+    outcome: QAOutcome | None
+
+
+@dataclass(frozen=True)
+class HoldFacts:
+    started_on: date
+    ended_on: date | None
+    first_expected_end_on: date
+
+
+@dataclass(frozen=True)
+class NoticeFacts:
+    cause: DelayCause
+
+
+@dataclass
+class ReviewFacts:
+    """What the figures read of a review, named as on Review so the same functions take either."""
+
+    status: str
+    notified_on: date
+    decision_on: date | None
+    published_on: date | None
+    qa_rounds: list[RoundFacts] = field(default_factory=list)  # in order
+    holds: list[HoldFacts] = field(default_factory=list)
+    delay_notices: list[NoticeFacts] = field(default_factory=list)
+
+
+def review_facts(where: sa.ColumnElement[bool]) -> list[ReviewFacts]:
+    """The facts of the reviews `where` selects: four statements, whatever their number."""
+    facts = {row.id: ReviewFacts(row.status, row.notified_on, row.decision_on, row.published_on)
+             for row in db.session.execute(sa.select(Review.id, Review.status, Review.notified_on,
+                                                     Review.decision_on, Review.published_on).where(where))}
+    for related, columns, order, make, attribute in (
+        (QARound, (QARound.submitted_on, QARound.letter_on, QARound.outcome), QARound.number, RoundFacts, "qa_rounds"),
+        (ReviewHold, (ReviewHold.started_on, ReviewHold.ended_on, ReviewHold.first_expected_end_on),
+         ReviewHold.started_on, HoldFacts, "holds"),
+        (DelayNotice, (DelayNotice.cause,), DelayNotice.told_on, NoticeFacts, "delay_notices"),
+    ):
+        rows = db.session.execute(sa.select(related.review_id, *columns).join(Review, Review.id == related.review_id)
+                                  .where(where).order_by(related.review_id, order))
+        for review_id, *values in rows:
+            getattr(facts[review_id], attribute).append(make(*values))
+    return list(facts.values())
+
+
+def recommendation_dates(where: sa.ColumnElement[bool]) -> list[Any]:
+    """(completed_on, target_on) of every recommendation of the reviews `where` selects."""
+    return list(db.session.execute(
+        sa.select(Recommendation.completed_on, Recommendation.target_on)
+        .join(Review, Review.id == Recommendation.review_id).where(where)))
 
 
 @dataclass(frozen=True)
@@ -68,8 +133,38 @@ def intervals(reviews: Iterable[Review]) -> list[Interval]:
     ]
 
 
-def on_time(recommendations: Iterable[Recommendation]) -> tuple[int, int]:
-    """(completed by their target date, completed) among the recommendations."""
+@dataclass(frozen=True)
+class Delays:
+    """Why reviews took longer than the six months, for the annual review and the Home Office."""
+
+    late_reports: int  # past the report deadline: submitted after it, or still owed after it
+    told: int  # of those, the reviews whose delay the Home Office was told of at least once
+    causes: list[tuple[DelayCause, int]]  # reviews naming each cause in a delay notice, most first
+    held: int  # reviews put on hold at least once
+    holds: int
+    median_days_on_hold: float | None  # holds that have ended
+    holds_overran: int  # holds that went (or are going) past the end first expected
+
+
+def delays(reviews: Iterable[Review], today: date) -> Delays:
+    """Late reports as the case pages count them (deadlines.report_deadline), the causes reported, and holds."""
+    reviews = list(reviews)
+    late = [r for r in reviews if (report := report_deadline(r)) and report.days_overdue(today) > 0]
+    causes = Counter(cause for r in reviews for cause in {n.cause for n in r.delay_notices})
+    order = list(DelayCause)
+    holds = [h for r in reviews for h in r.holds]
+    ended = [(h.ended_on - h.started_on).days for h in holds if h.ended_on]
+    return Delays(
+        late_reports=len(late), told=sum(bool(r.delay_notices) for r in late),
+        causes=sorted(causes.items(), key=lambda item: (-item[1], order.index(item[0]))),
+        held=sum(bool(r.holds) for r in reviews), holds=len(holds),
+        median_days_on_hold=statistics.median(ended) if ended else None,
+        holds_overran=sum((h.ended_on or today) > h.first_expected_end_on for h in holds),
+    )
+
+
+def on_time(recommendations: Iterable[Any]) -> tuple[int, int]:
+    """(completed by their target date, completed) among recommendations (anything with those two dates)."""
     done = [r for r in recommendations if r.completed_on]
     return sum(r.completed_on <= r.target_on for r in done), len(done)
 

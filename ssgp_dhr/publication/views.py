@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 from ssgp_dhr import presentation
 from ssgp_dhr.access import public, roles_required, signed_in
 from ssgp_dhr.accounts.models import Role
-from ssgp_dhr.action_plan.models import Recommendation
 from ssgp_dhr.cases import forms as case_forms
 from ssgp_dhr.cases import workflow
 from ssgp_dhr.cases.models import QARound, Review
@@ -314,12 +313,10 @@ def public_feed() -> Response:
 
 # --- For managers: the board, the statistics, the exports --------------------------------------
 
-def _partnership_reviews() -> list[Review]:
+def _in_partnerships() -> sa.ColumnElement[bool]:
+    """The reviews of the partnerships the user manages or coordinates."""
     partnerships = current_user.partnerships_for(Role.MANAGER) | current_user.partnerships_for(Role.COORDINATOR)
-    return list(db.session.scalars(
-        sa.select(Review).where(sa.or_(Review.lead_partnership_id.in_(partnerships),
-                                       Review.joint_partnership_id.in_(partnerships)))
-        .options(selectinload(Review.qa_rounds)).order_by(Review.reference)).unique())
+    return sa.or_(Review.lead_partnership_id.in_(partnerships), Review.joint_partnership_id.in_(partnerships))
 
 
 BOARD_SHOWN = 25  # reviews listed in each column of the publication board
@@ -402,11 +399,11 @@ def board():  # noqa: ANN201
 
 
 def _figures() -> dict[str, Any]:
-    reviews = _partnership_reviews()
-    ids = [r.id for r in reviews]
-    recommendations = list(db.session.scalars(sa.select(Recommendation).where(Recommendation.review_id.in_(ids)))) if ids else []
+    reviews = statistics.review_facts(_in_partnerships())
+    recommendations = statistics.recommendation_dates(_in_partnerships())
     on_time, completed = statistics.on_time(recommendations)
     return {"years": statistics.per_year(reviews), "intervals": statistics.intervals(reviews),
+            "delays": statistics.delays(reviews, today_uk()),
             "on_time": on_time, "completed": completed, "recommendations": len(recommendations)}
 
 
@@ -439,6 +436,14 @@ def statistics_csv() -> Response:
     for i in figures["intervals"]:
         rows.append([f"median days: {i.name.lower()}", "", "" if i.median_days is None else i.median_days,
                      i.limit or "", i.within_limit if i.limit else "", i.count])
+    delays = figures["delays"]
+    rows += [["late reports to the home office", "", delays.late_reports, "", "", ""],
+             ["late reports: home office told of the delay", "", delays.told, "", "", delays.late_reports]]
+    rows += [[f"delay cause: {cause.label}", "", count, "", "", ""] for cause, count in delays.causes]
+    rows += [["reviews put on hold", "", delays.held, "", "", ""], ["holds", "", delays.holds, "", "", ""],
+             ["median days on hold: ended holds", "", "" if delays.median_days_on_hold is None
+              else delays.median_days_on_hold, "", "", ""],
+             ["holds past their first expected end", "", delays.holds_overran, "", "", delays.holds]]
     rows.append(["recommendations completed on time", "", figures["on_time"], "", "", figures["completed"]])
     return _csv(rows, "dhr-statistics.csv")
 
@@ -446,7 +451,9 @@ def statistics_csv() -> Response:
 @publication.get("/publication/home-office-library.csv")
 @roles_required(Role.MANAGER, Role.COORDINATOR)
 def library_csv() -> Response:
-    reviews = [r for r in _partnership_reviews() if r.status in PUBLISHED_STATES and r.published_on]
+    reviews = db.session.scalars(
+        sa.select(Review).where(_in_partnerships(), Review.status.in_(PUBLISHED_STATES), Review.published_on.is_not(None))
+        .options(selectinload(Review.qa_rounds)).order_by(Review.reference)).unique().all()
     records = _records(reviews)
     rows: list[list[Any]] = [list(statistics.LIBRARY_COLUMNS)]
     for review in reviews:
