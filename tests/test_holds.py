@@ -220,3 +220,23 @@ def test_the_form_is_gone_once_the_review_has_resumed(act_as) -> None:  # noqa: 
     assert "The expected end can only be changed while the review is on hold" in page.select_one(
         ".govuk-error-summary").get_text(" ", strip=True)
     assert int(data["version"]) == reload(review).version
+
+
+def test_the_case_list_and_my_work_find_reviews_on_hold_past_the_expected_end(act_as) -> None:  # noqa: F811
+    overrun, coordinator = on_hold()  # expected to end 136 days ago
+    extended = factories.review_at("on_hold", by=coordinator)
+    services.change_hold_end(extended, coordinator, extended.version, expected_end_on=today_uk() + timedelta(days=7),
+                             reason=REASON)
+    due_today = factories.review_at("on_hold", by=coordinator)
+    services.change_hold_end(due_today, coordinator, due_today.version, expected_end_on=today_uk(), reason=REASON)
+    resumed = factories.review_at("on_hold", by=coordinator)
+    services.advance(resumed, "resume", coordinator, resumed.version, hold_ended_on=today_uk())
+    factories.review_at("on_hold", lead=factories.safer_glos())  # another partnership's: not visible
+
+    client = act_as(coordinator)
+    page = client.get("/cases?overrun=yes")
+    assert {a.get_text(strip=True) for a in page.select("table a") if "-DHR-" in a.get_text()} == {overrun.reference}
+    assert page.find(id="overrun").has_attr("checked")
+    item = client.get("/").find(id="overrun-holds")
+    assert item.get_text(" ", strip=True) == "On hold past the expected end: 1"
+    assert item.find("a")["href"] == "/cases?overrun=yes"

@@ -39,15 +39,18 @@ def statements_for(client, url: str) -> int:
 
 
 def add_reviews(coordinator, count: int) -> None:
-    """`count` more reviews in a mix of stages, some with holds, QA rounds and a joint partnership."""
+    """`count` more reviews in a mix of stages, some with holds, QA rounds, late reports and a joint partnership."""
     today = today_uk()
     for n in range(count):
         joint = factories.safer_glos() if n % 3 == 0 else None
         late = n % 10 == 3  # a report to the Home Office overdue; every other one with a delay reported
         review = factories.notified_review(coordinator, joint=joint, pseudonym=f"P{n:03d}",
                                            notified_on=today - timedelta(days=(400 if late else 20) + (n * 7) % 100))
-        if n % 4 == 1 or late:
+        held = n % 10 == 7  # on hold: some past the hold's expected end, some not yet
+        if n % 4 == 1 or late or held:
             services.advance(review, "commission", coordinator, review.version, **factories.trigger_data(review, "commission"))
+        if held:
+            services.advance(review, "pause", coordinator, review.version, **factories.trigger_data(review, "pause"))
         if late and n % 20 == 13:
             services.record_delay_notice(review, coordinator, review.version, told_on=today, cause="other",
                                          explanation="Waiting for the chair.",
@@ -58,8 +61,9 @@ def add_reviews(coordinator, count: int) -> None:
                 services.advance(review, trigger, coordinator, review.version, **factories.trigger_data(review, trigger))
 
 
-@pytest.mark.parametrize("url", ["/", "/cases", "/cases?overdue=yes&sort=status", "/cases?untold=yes", "/cases?page=2",
-                                 "/cases?status=open&sort=partnership&page=2", "/publication", "/publication/statistics"])
+@pytest.mark.parametrize("url", [
+    "/", "/cases", "/cases?overdue=yes&sort=status", "/cases?untold=yes", "/cases?overrun=yes", "/cases?page=2",
+    "/cases?status=open&sort=partnership&page=2", "/publication", "/publication/statistics"])
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.MANAGER])
 def test_lists_run_the_same_statements_for_10_or_200_reviews(act_as, url, role):  # noqa: F811
     coordinator = factories.coordinator()

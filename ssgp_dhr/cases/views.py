@@ -23,7 +23,7 @@ from ssgp_dhr import presentation
 from ssgp_dhr.access import roles_required, signed_in
 from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases import deadlines, diagram, forms, history, services, workflow
-from ssgp_dhr.cases.models import CaseEvent, DelayNotice, Review
+from ssgp_dhr.cases.models import CaseEvent, DelayNotice, Review, ReviewHold
 from ssgp_dhr.cases.policy import (
     can_advance,
     can_see_real_names,
@@ -141,8 +141,9 @@ def dashboard():  # noqa: ANN201
             sa.select(Review.status, sa.func.count()).where(in_partnership, Review.status.in_(WAITING_ON))
             .group_by(Review.status)).all())
         context["overdue_requests"] = panel_services.overdue_counts(in_partnership, today)
-        context["untold_delays"] = db.session.scalar(
-            sa.select(sa.func.count()).where(in_partnership, untold_delay_clause(today)))
+        context["untold_delays"], context["overrun_holds"] = db.session.execute(sa.select(
+            sa.select(sa.func.count()).where(in_partnership, untold_delay_clause(today)).scalar_subquery(),
+            sa.select(sa.func.count()).where(in_partnership, hold_overrun_clause(today)).scalar_subquery())).one()
     if managed:
         in_partnership = sa.or_(Review.lead_partnership_id.in_(managed), Review.joint_partnership_id.in_(managed))
         counts = dict(db.session.execute(
@@ -228,6 +229,12 @@ def untold_delay_clause(today: date) -> sa.ColumnElement[bool]:
                    sa.or_(last_given.is_(None), last_given < today))
 
 
+def hold_overrun_clause(today: date) -> sa.ColumnElement[bool]:
+    """On hold past the hold's expected end: a delay to resume from or to explain with a new date."""
+    return sa.and_(Review.status == "on_hold", sa.exists().where(
+        ReviewHold.review_id == Review.id, ReviewHold.ended_on.is_(None), ReviewHold.expected_end_on < today))
+
+
 # The list counts its matches only this far (or a few pages past the one shown): an exact count of
 # 10,000 visible reviews was the slowest statement left on the page, and nobody pages through them.
 COUNT_UP_TO = 1_000
@@ -287,6 +294,7 @@ def case_list():  # noqa: ANN201
     year = args.get("year", "")
     overdue = args.get("overdue") == "yes"
     untold = args.get("untold") == "yes"
+    overrun = args.get("overrun") == "yes"
     search = args.get("q", "").strip()
     sort = args.get("sort", "reference") if args.get("sort") in SORTS else "reference"
     order = "asc" if args.get("order") == "asc" else "desc" if args.get("order") == "desc" else (
@@ -309,6 +317,8 @@ def case_list():  # noqa: ANN201
         query = query.where(overdue_clause(today))
     if untold:
         query = query.where(untold_delay_clause(today))
+    if overrun:
+        query = query.where(hold_overrun_clause(today))
     if search:
         pattern = f"%{search.lower()}%"
         query = query.where(sa.or_(sa.func.lower(Review.reference).like(pattern),
@@ -342,7 +352,7 @@ def case_list():  # noqa: ANN201
 
     filters = {k: v for k, v in {"status": status, "partnership": partnership, "year": year,
                                  "overdue": "yes" if overdue else "", "untold": "yes" if untold else "",
-                                 "q": search}.items() if v}
+                                 "overrun": "yes" if overrun else "", "q": search}.items() if v}
 
     def list_url(**changes: Any) -> str:
         """This list's address with `changes`: the filters stay in the query string, so it can be bookmarked."""
@@ -355,8 +365,8 @@ def case_list():  # noqa: ANN201
 
     return render_template(
         "cases/list.html", pagination=pagination, reviews=reviews, total=total, exact=exact, page=page, pages=pages,
-        today=today,
-        filters=filters, status=status, partnership=partnership, year=year, overdue=overdue, untold=untold, search=search,
+        today=today, filters=filters, status=status, partnership=partnership, year=year, search=search,
+        overdue=overdue, untold=untold, overrun=overrun,
         sort=sort, order=order, sorts=SORTS, list_url=list_url, partnerships=partnerships, years=years,
         stages=workflow.STAGES, stage_by_name=workflow.STAGE_BY_NAME, next_deadline=deadlines.next_deadline,
         any_open_stage=ANY_OPEN_STAGE,
