@@ -97,7 +97,7 @@ class Interval:
     within_limit: int
 
 
-def per_year(reviews: Iterable[Review]) -> list[YearRow]:
+def per_year(reviews: Iterable[Review | ReviewFacts]) -> list[YearRow]:
     """Reviews notified, commissioned (by decision date) and published, per calendar year."""
     reviews = list(reviews)
     commissioned = [r for r in reviews if r.decision_on and r.status not in ("notified", "not_commissioned")]
@@ -118,7 +118,7 @@ def _interval(name: str, pairs: list[tuple[date, date]], months: int | None) -> 
     return Interval(name, statistics.median(days) if days else None, len(days), limit, within)
 
 
-def intervals(reviews: Iterable[Review]) -> list[Interval]:
+def intervals(reviews: Iterable[Review | ReviewFacts]) -> list[Interval]:
     """Median days for each step; submission is the first QA round, approval the approving letter."""
     reviews = list(reviews)
     decided = [(r.notified_on, r.decision_on) for r in reviews if r.decision_on]
@@ -146,7 +146,7 @@ class Delays:
     holds_overran: int  # holds that went (or are going) past the end first expected
 
 
-def delays(reviews: Iterable[Review], today: date) -> Delays:
+def delays(reviews: Iterable[Review | ReviewFacts], today: date) -> Delays:
     """Late reports as the case pages count them (deadlines.report_deadline), the causes reported, and holds."""
     reviews = list(reviews)
     late = [r for r in reviews if (report := report_deadline(r)) and report.days_overdue(today) > 0]
