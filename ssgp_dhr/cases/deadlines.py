@@ -75,6 +75,12 @@ def report_deadline(review: Review) -> Deadline | None:
     )
 
 
+def report_owed(review: Review) -> bool:
+    """The report to the Home Office is still to go: a delay in it can be reported."""
+    report = report_deadline(review)
+    return report is not None and report.pending
+
+
 def untold_delay(review: Review, today: date) -> bool:
     """The report is overdue, and the Home Office has not been told when to expect it or that date has passed.
 

@@ -93,6 +93,14 @@ def changes_since(review: Review, version: int) -> list[CaseEvent]:
     ))
 
 
+def _check_may_write(review: Review, actor: User | None, expected_version: int) -> None:
+    """A coordinator of the review, writing over the version they saw: else NotPermitted or StaleReview."""
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can do this")
+    if review.version != expected_version:
+        raise StaleReview(review, changes_since(review, expected_version))
+
+
 @contextmanager
 def _one_write(review: Review, expected_version: int) -> Iterator[None]:
     """Commit what the block wrote to `review`, or nothing: a concurrent write to it becomes StaleReview."""
@@ -199,10 +207,7 @@ def advance(review: Review, trigger: str, actor: User | None, expected_version: 
     """
     if trigger not in workflow.ACTIONS:
         raise UnknownAction(f"There is no action called '{trigger}'")
-    if not can_advance(actor, review):
-        raise NotPermitted("Only a coordinator of this review's partnership can do this")
-    if review.version != expected_version:
-        raise StaleReview(review, changes_since(review, expected_version))
+    _check_may_write(review, actor, expected_version)
     if trigger not in workflow.available_triggers(review.status):
         raise NotAllowedNow(_not_now_message(review, trigger))
     unexpected = set(data) - set(workflow.ACTIONS[trigger].fields)
@@ -243,10 +248,7 @@ def change_hold_end(review: Review, actor: User | None, expected_version: int, *
     Parallel proceedings overrun (an inquest suspended for 28 days is extended): the hold goes on,
     and the history keeps each expected end with its reason so the delay can be explained.
     """
-    if not can_advance(actor, review):
-        raise NotPermitted("Only a coordinator of this review's partnership can do this")
-    if review.version != expected_version:
-        raise StaleReview(review, changes_since(review, expected_version))
+    _check_may_write(review, actor, expected_version)
     hold = review.current_hold
     if review.status != "on_hold" or hold is None:
         raise NotAllowedNow("The expected end can only be changed while the review is on hold")
@@ -290,12 +292,8 @@ def record_delay_notice(review: Review, actor: User | None, expected_version: in
     The Home Office expects to be told of a delay and its reasons; the case page then shows the
     overdue report beside when the Home Office was told and the date now expected.
     """
-    if not can_advance(actor, review):
-        raise NotPermitted("Only a coordinator of this review's partnership can do this")
-    if review.version != expected_version:
-        raise StaleReview(review, changes_since(review, expected_version))
-    report = deadlines.report_deadline(review)
-    if report is None or not report.pending:
+    _check_may_write(review, actor, expected_version)
+    if not deadlines.report_owed(review):
         raise NotAllowedNow("A delay can only be recorded while the report to the Home Office is still owed")
     explanation = (explanation or "").strip()
     problems = _delay_notice_problems(review, told_on, cause, explanation, expected_submission_on)

@@ -214,19 +214,21 @@ def _overdue_cutoff(today: date, months: int) -> date:
     return day
 
 
+def _overdue(clock: deadlines.Clock, today: date) -> sa.ColumnElement[bool]:
+    """SQL for Deadline.is_overdue on one clock."""
+    return sa.and_(clock.pending, clock.runs_from < _overdue_cutoff(today, clock.months))
+
+
 def overdue_clause(today: date) -> sa.ColumnElement[bool]:
     """SQL for deadlines.Deadline.is_overdue, so the overdue filter pages in the database."""
-    return sa.or_(*(sa.and_(clock.pending, clock.runs_from < _overdue_cutoff(today, clock.months))
-                    for clock in deadlines.CLOCKS))
+    return sa.or_(*(_overdue(clock, today) for clock in deadlines.CLOCKS))
 
 
 def untold_delay_clause(today: date) -> sa.ColumnElement[bool]:
     """SQL for deadlines.untold_delay: an overdue report with no date given to the Home Office still to come."""
-    clock = deadlines.REPORT_CLOCK
     last_given = (sa.select(DelayNotice.expected_submission_on).where(DelayNotice.review_id == Review.id)
                   .order_by(DelayNotice.told_on.desc(), DelayNotice.id.desc()).limit(1).scalar_subquery())
-    return sa.and_(clock.pending, clock.runs_from < _overdue_cutoff(today, clock.months),
-                   sa.or_(last_given.is_(None), last_given < today))
+    return sa.and_(_overdue(deadlines.REPORT_CLOCK, today), sa.or_(last_given.is_(None), last_given < today))
 
 
 def hold_overrun_clause(today: date) -> sa.ColumnElement[bool]:
@@ -455,7 +457,7 @@ def case_page(reference: str):  # noqa: ANN201
         "cases/case.html", review=review, events=events, today=today, now=now, later=later,
         may_act=can_advance(current_user, review), show_real_names=can_see_real_names(current_user, review),
         deadlines=deadlines.deadlines(review), days_on_hold=deadlines.days_on_hold(review, today),
-        report_pending=bool((report := deadlines.report_deadline(review)) and report.pending),
+        report_pending=deadlines.report_owed(review),
         untold_delay=deadlines.untold_delay(review, today), latest_delay_notice=deadlines.latest_delay_notice,
         stages=workflow.STAGE_BY_NAME, main_path=workflow.MAIN_PATH, field_labels=forms.ACTION_FIELD_LABELS,
         event_titles=history.EVENT_TITLES, field_name=history.field_name,
@@ -617,8 +619,7 @@ def change_hold_end(reference: str):  # noqa: ANN201
 @signed_in
 def record_delay(reference: str):  # noqa: ANN201
     review = _advanceable_review_or_404(reference)
-    report = deadlines.report_deadline(review)
-    if (report is None or not report.pending) and request.method == "GET":
+    if not deadlines.report_owed(review) and request.method == "GET":
         abort(409)  # the report went to the Home Office since the user saw the link
     form = forms.DelayNoticeForm()
     return _review_form(
@@ -627,7 +628,8 @@ def record_delay(reference: str):  # noqa: ANN201
             review, current_user, version, told_on=form.told_on.data, cause=form.cause.data,
             explanation=form.explanation.data, expected_submission_on=form.expected_submission_on.data),
         done=lambda: "Delay recorded: the case page shows when the Home Office was told",
-        context=lambda shown: {"report": deadlines.report_deadline(shown), "today": today_uk()})
+        context=lambda shown: {"report": deadlines.report_deadline(shown), "today": today_uk(),
+                               "latest": deadlines.latest_delay_notice(shown)})
 
 
 def _review_form(review: Review, form: forms.VersionedForm, *, template: str, first_field: str,

@@ -189,7 +189,7 @@ def _delay_told(review: Review, today: date) -> tuple[str, ...]:
         return ("The Home Office expects to be told of the delay: tell it why and when to expect the report, "
                 "then record that on the case page.",)
     latest = deadlines.latest_delay_notice(review)
-    if latest and today > deadlines.report_deadline(review).due_on:
+    if latest and deadlines.report_deadline(review).is_overdue(today):
         return (f"The Home Office was told on {uk_date(latest.told_on)} to expect the report by "
                 f"{uk_date(latest.expected_submission_on)}.",)
     return ()
