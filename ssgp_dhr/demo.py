@@ -201,6 +201,8 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
     ellis = _notify(alex, ssgp, "Ellis", "Kim Fictional", "Lee Fictional", 27, died_days_ago=90, joint=sg)
     _step(ellis, alex, "commission", decision_on=ellis.notified_on + timedelta(days=20),
           home_office_told_on=ellis.notified_on + timedelta(days=22))
+    services.record_decision_response(ellis, alex, ellis.version, received_on=ellis.notified_on + timedelta(days=30),
+                                      outcome="acknowledged", notes="")
 
     # Panel under way, with panel members from partner agencies.
     avery = _notify(alex, ssgp, "Avery", "Pat Imaginary", "Jo Imaginary", 45, died_days_ago=220)
@@ -213,6 +215,8 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
           chair_appointed_on=avery.notified_on + timedelta(days=40),
           terms_of_reference_agreed_on=avery.notified_on + timedelta(days=55))
     _panel_work(avery, alex, orgs, police, health)
+    services.update_details(avery, alex, avery.version, {
+        "joint_review_kind": "safeguarding_adults_review", "joint_review_with": "Gloucestershire Safeguarding Adults Board"})
 
     # On hold for a criminal trial.
     quinn = _notify(sam, sg, "Quinn", "Lou Madeup", "Ray Madeup", 52, died_days_ago=300)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask_login import login_user
+from sqlalchemy.exc import IntegrityError
 
 from ssgp_dhr.cases import services, workflow
 from ssgp_dhr.cases.models import CaseEvent, PanelRole, Review
@@ -325,6 +326,76 @@ def test_a_stale_edit_is_refused_with_409_and_the_changes(act_as):
     data["version"] = page.find("input", attrs={"name": "version"})["value"]
     client.post(f"/cases/{review.reference}/edit", data)
     assert reload(review).pseudonym == "Avery"
+
+
+def _details_form(page) -> dict:
+    """What the edit page's form would send as it stands (text boxes, hidden fields, text areas, selects)."""
+    data = {i["name"]: i.get("value", "") for i in page.select("main form input") if i.get("type") != "submit"}
+    data.update({t["name"]: t.get_text().strip() for t in page.select("main form textarea")})
+    for select in page.select("main form select"):
+        chosen = select.find("option", selected=True)
+        data[select["name"]] = chosen["value"] if chosen else ""
+    data.update({"victim_date_of_birth": ["", "", ""]})
+    return data
+
+
+def test_a_review_held_jointly_with_a_safeguarding_adults_review_says_so_and_with_whom(act_as):
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator)
+    client = act_as(coordinator)
+    page = client.get(f"/cases/{review.reference}/edit")
+    assert [o.get_text(strip=True) for o in page.find(id="joint_review_kind").find_all("option")] == [
+        "No other review", "Safeguarding Adults Review", "Child Safeguarding Practice Review"]
+    data = _details_form(page)
+    data.update(form_data({"date_of_death": review.date_of_death, "notified_on": review.notified_on}))
+    data.update({"joint_review_kind": "safeguarding_adults_review",
+                 "joint_review_with": "Gloucestershire Safeguarding Adults Board"})
+    client.post(f"/cases/{review.reference}/edit", data)
+
+    page = client.get(f"/cases/{review.reference}")
+    row = next(r for r in page.select(".govuk-summary-list__row")
+               if r.find(class_="govuk-summary-list__key").get_text(strip=True) == "Held jointly with")
+    assert row.find(class_="govuk-summary-list__value").get_text(strip=True) == (
+        "A Safeguarding Adults Review, with Gloucestershire Safeguarding Adults Board")
+    titles = [t.get_text(strip=True) for t in page.select(".moj-timeline__title")][:2]
+    assert titles == ["Board or partnership sharing the review changed", "Joint review changed"]
+    events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.review_id == review.id, CaseEvent.kind == "change")
+                                .order_by(CaseEvent.seq)).all()
+    assert [(e.field, e.from_value, e.to_value) for e in events] == [
+        ("joint_review_kind", None, "Safeguarding Adults Review"),
+        ("joint_review_with", None, "Gloucestershire Safeguarding Adults Board")]
+    # The form shows what is recorded.
+    page = client.get(f"/cases/{review.reference}/edit")
+    assert page.find(id="joint_review_kind").find("option", selected=True)["value"] == "safeguarding_adults_review"
+
+
+def test_a_joint_review_needs_both_the_review_and_who_shares_it(act_as):
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator)
+    client = act_as(coordinator)
+    data = _details_form(client.get(f"/cases/{review.reference}/edit"))
+    data.update(form_data({"date_of_death": review.date_of_death, "notified_on": review.notified_on}))
+    data.update({"joint_review_kind": "child_safeguarding_practice_review", "pseudonym": "Avery"})
+    page = client.post(f"/cases/{review.reference}/edit", data, expected_status=400)
+    assert [(a.get_text(strip=True), a["href"]) for a in page.select(".govuk-error-summary a")] == [
+        ("Enter the board or partnership the review is held jointly with", "#joint_review_with")]
+    assert page.find(id="joint_review_kind").find("option", selected=True)["value"] == "child_safeguarding_practice_review"
+    assert page.find(id="pseudonym")["value"] == "Avery"
+    assert reload(review).pseudonym == "Scott" and reload(review).joint_review_kind is None
+
+    version = reload(review).version
+    for changes, field in (({"joint_review_with": "Safeguarding Children Partnership"}, "joint_review_kind"),
+                           ({"joint_review_kind": "serious_case_review", "joint_review_with": "A board"},
+                            "joint_review_kind")):
+        with pytest.raises(services.InvalidChange) as refused:
+            services.update_details(reload(review), coordinator, version, changes)
+        assert [f for f, _ in refused.value.problems] == [field]
+    # The database holds the same rule, whatever writes to it.
+    review = reload(review)
+    review.joint_review_with = "A board"
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
 
 
 # --- A new notification -----------------------------------------------------------------------

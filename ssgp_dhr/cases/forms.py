@@ -37,7 +37,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ssgp_dhr.cases import workflow
-from ssgp_dhr.cases.models import DelayCause, HoldReason, QAOutcome
+from ssgp_dhr.cases.models import DecisionResponseOutcome, DelayCause, HoldReason, JointReviewKind, QAOutcome
 from ssgp_dhr.clock import today_uk
 
 PUBLISHED_DOCUMENTS = (
@@ -205,6 +205,27 @@ class DelayNoticeForm(VersionedForm):
     submit = SubmitField("Record the delay", widget=GovSubmitInput())
 
 
+class DecisionResponseForm(VersionedForm):
+    """The Home Office's answer to the decision whether to hold a review."""
+
+    received_on = _date("Date of the Home Office's response", "The date on its letter or e-mail",
+                        required="Record the date of the Home Office's response")
+    outcome = RadioField("What did the Home Office say?", widget=GovRadioInput(),
+                         validators=[InputRequired("Choose the Home Office's response")])
+    notes = _area("What the Home Office said", "Without real names: the pseudonym and roles only")
+    submit = SubmitField("Record the response", widget=GovSubmitInput())
+
+    def answering(self, review_held: bool) -> None:
+        """Offer the responses this decision can have; a decision to hold a review is only acknowledged."""
+        if review_held:
+            del self.outcome
+            self.notes.description = ("Anything the Home Office asked or commented on. Leave blank if it only "
+                                      "acknowledged the decision")
+        else:
+            self.outcome.choices = [SelectChoice(o.value, o.label) for o in DecisionResponseOutcome.answering(False)]
+            self.notes.description = "Required if it asked for a review: what it asked and why. Without real names"
+
+
 class DetailsForm(VersionedForm):
     """The facts recorded at notification; also the edit-details form."""
 
@@ -224,6 +245,13 @@ class DetailsForm(VersionedForm):
     press_contact = _text("Press contact", "Leave blank if there has been none")
     joint_partnership_id = SelectField("Joint partnership", widget=GovSelect(), coerce=str,
                                        description="Only if another partnership shares the review")
+    joint_review_kind = SelectField(
+        "Held jointly with", widget=GovSelect(), coerce=str, default="",
+        choices=[SelectChoice("", "No other review")] + [SelectChoice(k.value, k.label) for k in JointReviewKind],
+        description="A review can also meet the duty to hold a Safeguarding Adults Review or a Child Safeguarding "
+                    "Practice Review")
+    joint_review_with = _text("Board or partnership sharing the review",
+                              "For example, Gloucestershire Safeguarding Adults Board")
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     def validate_date_of_death(self, field: GovDateField) -> None:
@@ -260,6 +288,7 @@ class DetailsForm(VersionedForm):
 DETAIL_FIELDS = (
     "pseudonym", "victim_name", "victim_date_of_birth", "victim_address", "victim_age", "perpetrator_name",
     "date_of_death", "notified_on", "notified_by", "circumstances", "press_contact", "joint_partnership_id",
+    "joint_review_kind", "joint_review_with",
 )
 
 

@@ -38,12 +38,15 @@ EVENT_TITLES = {
     "recommendation_completed": "Recommendation accepted as complete",
     "anonymisation_check": "Anonymisation check",
     "delay_notice": "Delay reported to the Home Office",
+    "decision_response": "Home Office response to the decision",
 }
 
 # A recorded fact whose column name does not read as words: "hold expected end on changed".
 FIELD_NAMES = {
     "hold_expected_end_on": "expected end of the hold",
     "joint_partnership": "joint partnership",
+    "joint_review_kind": "joint review",
+    "joint_review_with": "board or partnership sharing the review",
 }
 
 

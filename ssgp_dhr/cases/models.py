@@ -1,4 +1,4 @@
-"""A Domestic Homicide Review, its holds, delays reported to the Home Office, QA rounds, panel and history."""
+"""A Domestic Homicide Review, its holds, what the Home Office was told and answered, QA rounds, panel and history."""
 
 from __future__ import annotations
 
@@ -17,12 +17,26 @@ from ssgp_dhr.organisations.models import Organisation
 RESTRICTED_FIELDS = frozenset({"victim_name", "perpetrator_name", "victim_date_of_birth", "victim_address"})
 
 
+class JointReviewKind(enum.StrEnum):
+    """The other statutory review a DHR can be held jointly with."""
+
+    SAFEGUARDING_ADULTS = "safeguarding_adults_review"
+    CHILD_SAFEGUARDING_PRACTICE = "child_safeguarding_practice_review"
+
+    @property
+    def label(self) -> str:
+        return {"safeguarding_adults_review": "Safeguarding Adults Review",
+                "child_safeguarding_practice_review": "Child Safeguarding Practice Review"}[self.value]
+
+
 class Review(db.Model):
     __tablename__ = "reviews"
     __table_args__ = (
         sa.UniqueConstraint("lead_partnership_id", "ref_year", "ref_number", name="uq_reviews_lead_year_number"),
         sa.CheckConstraint("joint_partnership_id IS NULL OR joint_partnership_id <> lead_partnership_id",
                            name="joint_differs_from_lead"),
+        sa.CheckConstraint("(joint_review_kind IS NULL) = (joint_review_with IS NULL)",
+                           name="joint_review_kind_and_with"),
         # The case list's default order (newest reference first) reads this instead of sorting.
         sa.Index("ix_reviews_ref_year_ref_number", "ref_year", "ref_number"),
         # The list filtered by status, in the default and the "Notified" orders: an index walk in order
@@ -63,6 +77,10 @@ class Review(db.Model):
     notified_by: Mapped[str] = mapped_column(sa.String(200))
     circumstances: Mapped[str] = mapped_column(sa.Text, default="")
     press_contact: Mapped[str | None] = mapped_column(sa.String(200))
+    # Held jointly with a Safeguarding Adults Review or Child Safeguarding Practice Review, and the board
+    # or partnership that shares it: both set, or neither.
+    joint_review_kind: Mapped[JointReviewKind | None] = mapped_column(db_enum(JointReviewKind, 40))
+    joint_review_with: Mapped[str | None] = mapped_column(sa.String(200))
 
     # Decision
     decision_on: Mapped[date | None]
@@ -107,6 +125,8 @@ class Review(db.Model):
     panel: Mapped[list[PanelMembership]] = relationship(back_populates="review", cascade="all, delete-orphan")
     delay_notices: Mapped[list[DelayNotice]] = relationship(
         back_populates="review", order_by="(DelayNotice.told_on, DelayNotice.id)", cascade="all, delete-orphan")
+    decision_responses: Mapped[list[DecisionResponse]] = relationship(
+        back_populates="review", order_by="DecisionResponse.id", cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -117,6 +137,22 @@ class Review(db.Model):
     @property
     def current_hold(self) -> ReviewHold | None:
         return next((h for h in self.holds if h.ended_on is None), None)
+
+    @property
+    def review_held(self) -> bool:
+        """Whether the current decision (once made) is to hold a review."""
+        return self.status != "not_commissioned"
+
+    @property
+    def was_reopened(self) -> bool:
+        """Declined, then reopened (a reopen always records why)."""
+        return self.reopen_reason is not None
+
+    @property
+    def decision_response(self) -> DecisionResponse | None:
+        """The Home Office's answer to the current decision, once recorded."""
+        return next((r for r in self.decision_responses
+                     if r.decision_on == self.decision_on and r.review_held == self.review_held), None)
 
     @property
     def current_qa_round(self) -> QARound | None:
@@ -199,6 +235,62 @@ class DelayNotice(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     review: Mapped[Review] = relationship(back_populates="delay_notices")
+
+
+class DecisionResponseOutcome(enum.StrEnum):
+    """What the Home Office said of a decision whether to hold a review."""
+
+    ACKNOWLEDGED = "acknowledged"
+    AGREED = "agreed"
+    REVIEW_ADVISED = "review_advised"
+    REVIEW_DIRECTED = "review_directed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "acknowledged": "Acknowledged the decision to hold a review",
+            "agreed": "The Quality Assurance Panel agreed a review is not needed",
+            "review_advised": "The Quality Assurance Panel advised that a review be held",
+            "review_directed": "The Home Secretary directed that a review be held",
+        }[self.value]
+
+    @property
+    def asks_for_review(self) -> bool:
+        return self in (DecisionResponseOutcome.REVIEW_ADVISED, DecisionResponseOutcome.REVIEW_DIRECTED)
+
+    @classmethod
+    def answering(cls, review_held: bool) -> tuple[DecisionResponseOutcome, ...]:
+        """The responses a decision to hold a review (or not to) can have."""
+        if review_held:
+            return (cls.ACKNOWLEDGED,)
+        return (cls.AGREED, cls.REVIEW_ADVISED, cls.REVIEW_DIRECTED)
+
+
+class DecisionResponse(db.Model):
+    """The Home Office's answer to one decision whether to hold a review.
+
+    A decision not to hold one goes to the Home Office's Quality Assurance Panel, which may agree or
+    ask for a review (as may the Home Secretary); a decision to hold one is acknowledged. The
+    decision answered is kept by its date and kind, so a review reopened after a decline shows its
+    new decision as awaiting a response while the answer to the old one stays on record.
+    """
+
+    __tablename__ = "decision_responses"
+    # Also the index for a review's responses (review_id leads).
+    __table_args__ = (sa.UniqueConstraint("review_id", "decision_on", "review_held",
+                                          name="uq_decision_responses_review_decision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"))
+    decision_on: Mapped[date]
+    review_held: Mapped[bool]
+    received_on: Mapped[date]
+    outcome: Mapped[DecisionResponseOutcome] = mapped_column(db_enum(DecisionResponseOutcome))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    review: Mapped[Review] = relationship(back_populates="decision_responses")
 
 
 class QAOutcome(enum.StrEnum):

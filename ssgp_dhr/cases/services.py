@@ -20,10 +20,13 @@ from ssgp_dhr.cases import deadlines, workflow
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import (
     CaseEvent,
+    DecisionResponse,
+    DecisionResponseOutcome,
     DelayCause,
     DelayNotice,
     EventKind,
     HoldReason,
+    JointReviewKind,
     QAOutcome,
     QARound,
     Review,
@@ -82,6 +85,7 @@ _QA_FIELDS = {"submitted_on", "panel_meeting_on", "letter_on", "changes_requeste
 EDITABLE_FIELDS = (
     "pseudonym", "victim_name", "victim_date_of_birth", "victim_address", "victim_age", "perpetrator_name",
     "date_of_death", "notified_on", "notified_by", "circumstances", "press_contact", "joint_partnership_id",
+    "joint_review_kind", "joint_review_with",
 )
 
 
@@ -333,6 +337,56 @@ def _delay_notice_problems(review: Review, told_on: date | None, cause: str | No
     return problems
 
 
+def record_decision_response(review: Review, actor: User | None, expected_version: int, *,
+                             received_on: date | None, outcome: str | None, notes: str | None) -> DecisionResponse:
+    """Record the Home Office's answer to the current decision whether to hold a review.
+
+    A decision not to hold one is seen by the Quality Assurance Panel, which may agree or ask for a
+    review (as may the Home Secretary): until it answers, the decline is not settled, and an answer
+    asking for a review means the review is to be reopened.
+    """
+    _check_may_write(review, actor, expected_version)
+    if review.decision_on is None or review.home_office_told_on is None:
+        raise NotAllowedNow("The Home Office's response can be recorded once it has been told of the decision")
+    if review.decision_response is not None:
+        raise NotAllowedNow(f"The Home Office's response to this decision is already recorded: it came on "
+                            f"{uk_date(review.decision_response.received_on)}")
+    notes = (notes or "").strip()
+    problems = _decision_response_problems(review, received_on, outcome, notes)
+    if problems:
+        raise InvalidChange(problems)
+    response = DecisionResponse(decision_on=review.decision_on, review_held=review.review_held,
+                                received_on=received_on, outcome=DecisionResponseOutcome(outcome), notes=notes,
+                                recorded_by_id=actor.id)
+    with _one_write(review, expected_version), db.session.no_autoflush:
+        review.decision_responses.append(response)
+        append_event(
+            review, actor, EventKind.CHANGE, based_on_version=expected_version, field="decision_response",
+            to_value=f"Received {received_on.isoformat()}, on the decision of {review.decision_on.isoformat()}: "
+                     f"{response.outcome.label}",
+            reason=notes or None,
+        )
+    return response
+
+
+def _decision_response_problems(review: Review, received_on: date | None, outcome: str | None,
+                                notes: str) -> list[tuple[str, str]]:
+    problems = []
+    if received_on is None:
+        problems.append(("received_on", "Record the date of the Home Office's response"))
+    elif received_on > today_uk():
+        problems.append(("received_on", "The date of the response cannot be in the future"))
+    elif received_on < review.home_office_told_on:
+        problems.append(("received_on", f"The response cannot be before the Home Office was told of the decision, on "
+                                        f"{uk_date(review.home_office_told_on)}"))
+    allowed = {o.value for o in DecisionResponseOutcome.answering(review.review_held)}
+    if outcome not in allowed:
+        problems.append(("outcome", "Choose the Home Office's response"))
+    elif DecisionResponseOutcome(outcome).asks_for_review and not notes:
+        problems.append(("notes", "Say what the Home Office asked for, and why"))
+    return problems
+
+
 def _next_reference_number(partnership_id: int, year: int) -> int:
     highest = db.session.scalar(
         sa.select(sa.func.max(Review.ref_number))
@@ -379,13 +433,19 @@ def record_notification(actor: User, *, lead_partnership_id: int, review_type: s
 
 def update_details(review: Review, actor: User, expected_version: int, changes: Mapping[str, Any]) -> list[CaseEvent]:
     """Edit a review's recorded facts; each changed field becomes a history event."""
-    if not can_advance(actor, review):
-        raise NotPermitted("Only a coordinator of this review's partnership can edit it")
-    if review.version != expected_version:
-        raise StaleReview(review, changes_since(review, expected_version))
+    _check_may_write(review, actor, expected_version)
     unexpected = set(changes) - set(EDITABLE_FIELDS)
     if unexpected:
         raise WorkflowError(f"These details cannot be edited here: {', '.join(sorted(unexpected))}")
+    changes = {**changes}
+    kind = changes.get("joint_review_kind")
+    if kind and kind not in set(JointReviewKind):
+        raise InvalidChange([("joint_review_kind", "Choose the review it is held jointly with")])
+    if kind:
+        changes["joint_review_kind"] = JointReviewKind(kind)
+    problems = _joint_review_problems({**{f: getattr(review, f) for f in _JOINT_REVIEW}, **changes})
+    if problems:
+        raise InvalidChange(problems)
     events = []
     with _one_write(review, expected_version):
         for field, value in changes.items():
@@ -393,9 +453,28 @@ def update_details(review: Review, actor: User, expected_version: int, changes: 
             if old == value:
                 continue
             setattr(review, field, value)
-            if field == "joint_partnership_id":
-                # The history is read by people: it names the partnerships, not their row ids.
-                field, old, value = "joint_partnership", _partnership_name(old), _partnership_name(value)
             events.append(append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version,
-                                       field=field, from_value=old, to_value=value))
+                                       **_in_words(field, old, value)))
     return events
+
+
+_JOINT_REVIEW = ("joint_review_kind", "joint_review_with")
+
+
+def _joint_review_problems(joint: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A joint review names both the review it is joint with and who shares it."""
+    if joint["joint_review_kind"] and not joint["joint_review_with"]:
+        return [("joint_review_with", "Enter the board or partnership the review is held jointly with")]
+    if joint["joint_review_with"] and not joint["joint_review_kind"]:
+        return [("joint_review_kind", "Choose the review it is held jointly with, or clear who shares it")]
+    return []
+
+
+def _in_words(field: str, old: Any, new: Any) -> dict[str, Any]:
+    """A change as the history records it: the history is read by people, so partnerships by name, not
+    row id, and kinds of review by label."""
+    if field == "joint_partnership_id":
+        return {"field": "joint_partnership", "from_value": _partnership_name(old), "to_value": _partnership_name(new)}
+    if field == "joint_review_kind":
+        return {"field": field, "from_value": old.label if old else None, "to_value": new.label if new else None}
+    return {"field": field, "from_value": old, "to_value": new}

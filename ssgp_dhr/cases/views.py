@@ -23,7 +23,7 @@ from ssgp_dhr import presentation
 from ssgp_dhr.access import roles_required, signed_in
 from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases import deadlines, diagram, forms, history, services, workflow
-from ssgp_dhr.cases.models import CaseEvent, DelayNotice, Review, ReviewHold
+from ssgp_dhr.cases.models import CaseEvent, DecisionResponse, DecisionResponseOutcome, DelayNotice, Review, ReviewHold
 from ssgp_dhr.cases.policy import (
     can_advance,
     can_see_real_names,
@@ -141,9 +141,11 @@ def dashboard():  # noqa: ANN201
             sa.select(Review.status, sa.func.count()).where(in_partnership, Review.status.in_(WAITING_ON))
             .group_by(Review.status)).all())
         context["overdue_requests"] = panel_services.overdue_counts(in_partnership, today)
-        context["untold_delays"], context["overrun_holds"] = db.session.execute(sa.select(
-            sa.select(sa.func.count()).where(in_partnership, untold_delay_clause(today)).scalar_subquery(),
-            sa.select(sa.func.count()).where(in_partnership, hold_overrun_clause(today)).scalar_subquery())).one()
+        (context["untold_delays"], context["overrun_holds"],
+         context["reviews_asked_for"]) = db.session.execute(sa.select(
+            *(sa.select(sa.func.count()).where(in_partnership, clause).scalar_subquery()
+              for clause in (untold_delay_clause(today), hold_overrun_clause(today), declined_clause("review_asked"))),
+        )).one()
     if managed:
         in_partnership = sa.or_(Review.lead_partnership_id.in_(managed), Review.joint_partnership_id.in_(managed))
         counts = dict(db.session.execute(
@@ -237,6 +239,25 @@ def hold_overrun_clause(today: date) -> sa.ColumnElement[bool]:
         ReviewHold.review_id == Review.id, ReviewHold.ended_on.is_(None), ReviewHold.expected_end_on < today))
 
 
+# The case list's filter on decisions not to hold a review, by the Home Office's answer to them.
+DECLINE_ANSWERS = {
+    "awaited": "Awaiting the Home Office's response",
+    "review_asked": "The Home Office asked for a review",
+}
+
+
+def declined_clause(answer: str) -> sa.ColumnElement[bool]:
+    """Declined reviews whose current decision the Home Office has not answered ('awaited'), or has
+    answered by asking for a review that is not yet reopened ('review_asked'): Review.decision_response in SQL."""
+    current = sa.and_(DecisionResponse.review_id == Review.id, DecisionResponse.decision_on == Review.decision_on,
+                      DecisionResponse.review_held.is_(False))
+    if answer == "awaited":
+        return sa.and_(Review.status == "not_commissioned", ~sa.exists().where(current))
+    asking = [o.value for o in DecisionResponseOutcome if o.asks_for_review]
+    return sa.and_(Review.status == "not_commissioned",
+                   sa.exists().where(current, DecisionResponse.outcome.in_(asking)))
+
+
 # The list counts its matches only this far (or a few pages past the one shown): an exact count of
 # 10,000 visible reviews was the slowest statement left on the page, and nobody pages through them.
 COUNT_UP_TO = 1_000
@@ -297,6 +318,7 @@ def case_list():  # noqa: ANN201
     overdue = args.get("overdue") == "yes"
     untold = args.get("untold") == "yes"
     overrun = args.get("overrun") == "yes"
+    declined = args.get("declined", "") if args.get("declined") in DECLINE_ANSWERS else ""
     search = args.get("q", "").strip()
     sort = args.get("sort", "reference") if args.get("sort") in SORTS else "reference"
     order = "asc" if args.get("order") == "asc" else "desc" if args.get("order") == "desc" else (
@@ -321,6 +343,8 @@ def case_list():  # noqa: ANN201
         query = query.where(untold_delay_clause(today))
     if overrun:
         query = query.where(hold_overrun_clause(today))
+    if declined:
+        query = query.where(declined_clause(declined))
     if search:
         pattern = f"%{search.lower()}%"
         query = query.where(sa.or_(sa.func.lower(Review.reference).like(pattern),
@@ -354,7 +378,7 @@ def case_list():  # noqa: ANN201
 
     filters = {k: v for k, v in {"status": status, "partnership": partnership, "year": year,
                                  "overdue": "yes" if overdue else "", "untold": "yes" if untold else "",
-                                 "overrun": "yes" if overrun else "", "q": search}.items() if v}
+                                 "overrun": "yes" if overrun else "", "declined": declined, "q": search}.items() if v}
 
     def list_url(**changes: Any) -> str:
         """This list's address with `changes`: the filters stay in the query string, so it can be bookmarked."""
@@ -368,7 +392,7 @@ def case_list():  # noqa: ANN201
     return render_template(
         "cases/list.html", pagination=pagination, reviews=reviews, total=total, exact=exact, page=page, pages=pages,
         today=today, filters=filters, status=status, partnership=partnership, year=year, search=search,
-        overdue=overdue, untold=untold, overrun=overrun,
+        overdue=overdue, untold=untold, overrun=overrun, declined=declined, decline_answers=DECLINE_ANSWERS,
         sort=sort, order=order, sorts=SORTS, list_url=list_url, partnerships=partnerships, years=years,
         stages=workflow.STAGES, stage_by_name=workflow.STAGE_BY_NAME, next_deadline=deadlines.next_deadline,
         any_open_stage=ANY_OPEN_STAGE,
@@ -574,30 +598,16 @@ def edit_details(reference: str):  # noqa: ANN201
     form = forms.DetailsForm(obj=review if request.method == "GET" else None)
     form.set_partnership_choices(p for p in _partnerships() if p.id != review.lead_partnership_id)
     if request.method == "GET":
-        form.version.data = str(review.version)
         form.joint_partnership_id.data = str(review.joint_partnership_id or "")
+        form.joint_review_kind.data = review.joint_review_kind.value if review.joint_review_kind else ""
     if not real_names:
         # The fields are left out of the form entirely, so they are neither shown nor required.
         for name in ("victim_name", "perpetrator_name", "victim_date_of_birth", "victim_address"):
             delattr(form, name)
-    errors: list[dict[str, str]] = []
-    changed: list = []
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_details(review, current_user, _version(form), form.details(real_names))
-        except services.StaleReview as stale:
-            review, changed, status = _shown_again(form, stale)
-        except services.WorkflowError as refused:
-            errors.append({"text": str(refused), "href": "#pseudonym"})
-            status = 400
-        else:
-            flash("Case details saved")
-            return redirect(url_for("cases.case_page", reference=review.reference))
-    elif form.errors:
-        errors, status = forms.error_list(form), 400
-    return render_template("cases/edit.html", review=review, form=form, errors=errors, changed=changed,
-                           real_names=real_names), status
+    return _review_form(
+        review, form, template="cases/edit.html", first_field="pseudonym",
+        act=lambda version: services.update_details(review, current_user, version, form.details(real_names)),
+        done=lambda: "Case details saved", context=lambda shown: {"real_names": real_names})
 
 
 @cases.route("/cases/<reference>/hold/expected-end", methods=["GET", "POST"])
@@ -630,6 +640,23 @@ def record_delay(reference: str):  # noqa: ANN201
         done=lambda: "Delay recorded: the case page shows when the Home Office was told",
         context=lambda shown: {"report": deadlines.report_deadline(shown), "today": today_uk(),
                                "latest": deadlines.latest_delay_notice(shown)})
+
+
+@cases.route("/cases/<reference>/decision/response", methods=["GET", "POST"])
+@signed_in
+def record_decision_response(reference: str):  # noqa: ANN201
+    review = _advanceable_review_or_404(reference)
+    if (review.home_office_told_on is None or review.decision_response is not None) and request.method == "GET":
+        abort(409)  # no decision told yet, or the response was recorded since the user saw the link
+    form = forms.DecisionResponseForm()
+    form.answering(review.review_held)
+    return _review_form(
+        review, form, template="cases/decision_response.html", first_field="received_on",
+        act=lambda version: services.record_decision_response(
+            review, current_user, version, received_on=form.received_on.data, notes=form.notes.data,
+            outcome=form.outcome.data if "outcome" in form else DecisionResponseOutcome.ACKNOWLEDGED.value),
+        done=lambda: "The Home Office's response is recorded",
+        context=lambda shown: {})
 
 
 def _review_form(review: Review, form: forms.VersionedForm, *, template: str, first_field: str,

@@ -1,7 +1,8 @@
 """Figures for the partnership's annual review, and the Home Office DHR library's metadata rows.
 
 Pure functions over reviews (and their recommendations), so the page, the CSV and the tests use the
-same numbers. They read only dates, stages, QA rounds, holds and delay causes: `review_facts` loads
+same numbers. They read only dates, stages, QA rounds, holds, delay causes and the Home Office's answers
+to decisions: `review_facts` loads
 just those columns, so the figures over every review in England and Wales neither build 10,000 whole
 reviews nor read a restricted field.
 """
@@ -19,7 +20,16 @@ import sqlalchemy as sa
 
 from ssgp_dhr.action_plan.models import Recommendation
 from ssgp_dhr.cases.deadlines import DECISION_MONTHS, REPORT_MONTHS, add_months, report_deadline
-from ssgp_dhr.cases.models import DelayCause, DelayNotice, QAOutcome, QARound, Review, ReviewHold
+from ssgp_dhr.cases.models import (
+    DecisionResponse,
+    DecisionResponseOutcome,
+    DelayCause,
+    DelayNotice,
+    QAOutcome,
+    QARound,
+    Review,
+    ReviewHold,
+)
 from ssgp_dhr.extensions import db
 
 
@@ -42,6 +52,11 @@ class NoticeFacts:
     cause: DelayCause
 
 
+@dataclass(frozen=True)
+class ResponseFacts:
+    outcome: DecisionResponseOutcome
+
+
 @dataclass
 class ReviewFacts:
     """What the figures read of a review, named as on Review so the same functions take either."""
@@ -50,16 +65,31 @@ class ReviewFacts:
     notified_on: date
     decision_on: date | None
     published_on: date | None
+    was_reopened: bool = False
+    decision_response: ResponseFacts | None = None  # the Home Office's answer to the current decision
     qa_rounds: list[RoundFacts] = field(default_factory=list)  # in order
     holds: list[HoldFacts] = field(default_factory=list)
     delay_notices: list[NoticeFacts] = field(default_factory=list)
 
 
+# Review.decision_response in SQL: the answer to the current decision, by its date and kind.
+_ANSWERS_CURRENT_DECISION = sa.and_(
+    DecisionResponse.review_id == Review.id, DecisionResponse.decision_on == Review.decision_on,
+    sa.or_(sa.and_(DecisionResponse.review_held.is_(False), Review.status == "not_commissioned"),
+           sa.and_(DecisionResponse.review_held.is_(True), Review.status != "not_commissioned")))
+
+
 def review_facts(where: sa.ColumnElement[bool]) -> list[ReviewFacts]:
-    """The facts of the reviews `where` selects: four statements, whatever their number."""
-    facts = {row.id: ReviewFacts(row.status, row.notified_on, row.decision_on, row.published_on)
+    """The facts of the reviews `where` selects: five statements, whatever their number."""
+    facts = {row.id: ReviewFacts(row.status, row.notified_on, row.decision_on, row.published_on, row.was_reopened)
              for row in db.session.execute(sa.select(Review.id, Review.status, Review.notified_on,
-                                                     Review.decision_on, Review.published_on).where(where))}
+                                                     Review.decision_on, Review.published_on,
+                                                     Review.reopen_reason.is_not(None).label("was_reopened"))
+                                           .where(where))}
+    answers = db.session.execute(sa.select(DecisionResponse.review_id, DecisionResponse.outcome)
+                                 .join(Review, _ANSWERS_CURRENT_DECISION).where(where))
+    for review_id, outcome in answers:
+        facts[review_id].decision_response = ResponseFacts(outcome)
     for related, columns, order, make, attribute in (
         (QARound, (QARound.submitted_on, QARound.letter_on, QARound.outcome), QARound.number, RoundFacts, "qa_rounds"),
         (ReviewHold, (ReviewHold.started_on, ReviewHold.ended_on, ReviewHold.first_expected_end_on),
@@ -160,6 +190,29 @@ def delays(reviews: Iterable[Review | ReviewFacts], today: date) -> Delays:
         held=sum(bool(r.holds) for r in reviews), holds=len(holds),
         median_days_on_hold=statistics.median(ended) if ended else None,
         holds_overran=sum((h.ended_on or today) > h.first_expected_end_on for h in holds),
+    )
+
+
+@dataclass(frozen=True)
+class Declines:
+    """Decisions not to hold a review, and how the Home Office answered those still standing."""
+
+    declined: int  # every review declined, including those later reopened
+    reopened: int
+    agreed: int  # still declined: the Quality Assurance Panel agreed
+    review_asked: int  # still declined: a review was advised or directed, and is yet to be reopened
+    awaited: int  # still declined: no answer recorded
+
+
+def declines(reviews: Iterable[Review | ReviewFacts]) -> Declines:
+    reviews = list(reviews)
+    standing = [r for r in reviews if r.status == "not_commissioned"]
+    answers = Counter(r.decision_response.outcome for r in standing if r.decision_response)
+    reopened = sum(r.was_reopened for r in reviews)
+    return Declines(
+        declined=len(standing) + reopened, reopened=reopened, agreed=answers[DecisionResponseOutcome.AGREED],
+        review_asked=sum(count for outcome, count in answers.items() if outcome.asks_for_review),
+        awaited=len(standing) - sum(answers.values()),
     )
 
 

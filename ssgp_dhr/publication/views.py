@@ -403,7 +403,7 @@ def _figures() -> dict[str, Any]:
     recommendations = statistics.recommendation_dates(_in_partnerships())
     on_time, completed = statistics.on_time(recommendations)
     return {"years": statistics.per_year(reviews), "intervals": statistics.intervals(reviews),
-            "delays": statistics.delays(reviews, today_uk()),
+            "delays": statistics.delays(reviews, today_uk()), "declines": statistics.declines(reviews),
             "on_time": on_time, "completed": completed, "recommendations": len(recommendations)}
 
 
@@ -444,6 +444,13 @@ def statistics_csv() -> Response:
              ["median days on hold: ended holds", "", "" if delays.median_days_on_hold is None
               else delays.median_days_on_hold, "", "", ""],
              ["holds past their first expected end", "", delays.holds_overran, "", "", delays.holds]]
+    declines = figures["declines"]
+    rows += [["decisions not to hold a review", "", declines.declined, "", "", ""],
+             ["decisions not to hold a review: reopened", "", declines.reopened, "", "", declines.declined]]
+    still = declines.declined - declines.reopened
+    rows += [[f"decisions not to hold a review: {answer}", "", count, "", "", still] for answer, count in (
+        ("home office agreed", declines.agreed), ("home office asked for a review", declines.review_asked),
+        ("home office response awaited", declines.awaited))]
     rows.append(["recommendations completed on time", "", figures["on_time"], "", "", figures["completed"]])
     return _csv(rows, "dhr-statistics.csv")
 
