@@ -32,6 +32,23 @@ def test_a_coordinator_sees_open_reviews_nearest_deadline_first_and_who_they_wai
     assert {later.reference, overdue.reference, with_ho.reference} <= {a.get_text() for a in page.select("#open-reviews a")}
 
 
+def test_overdue_recommendations_are_flagged_beside_the_deadlines_of_the_review(act_as):  # noqa: F811
+    from ssgp_dhr.action_plan import services as action_plan
+
+    coordinator = factories.coordinator()
+    review = factories.review_at("published", by=coordinator, pseudonym="Drew")
+    for reference, days in (("R1", -10), ("R2", -1), ("R3", 30)):
+        action_plan.add_recommendation(
+            review, coordinator, review.version, reference=reference, text="Train staff.", level="single_agency",
+            owning_agency_id=factories.organisation("Constabulary").id, actions="",
+            target_on=today_uk() + timedelta(days=days))
+
+    row = act_as(coordinator).get("/").find(id="open-reviews").tbody.find("tr")
+    cells = row.find_all("td")
+    assert cells[1].get_text(strip=True) == "Drew"
+    assert cells[4].select_one(".app-overdue-recommendations").get_text(strip=True) == "2 recommendations overdue"
+
+
 def test_a_manager_sees_counts_by_stage_and_publication_status(act_as):  # noqa: F811
     coordinator = factories.coordinator()
     factories.notified_review(coordinator)

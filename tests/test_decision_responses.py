@@ -34,11 +34,15 @@ def response_url(review: Review) -> str:
     return f"/cases/{review.reference}/decision/response"
 
 
-def response_row(page) -> str | None:
+def key_fact(page, key: str) -> str | None:
     for row in page.select(".govuk-summary-list__row"):
-        if row.find(class_="govuk-summary-list__key").get_text(strip=True) == "Home Office response":
+        if row.find(class_="govuk-summary-list__key").get_text(strip=True) == key:
             return row.find(class_="govuk-summary-list__value").get_text(" ", strip=True)
     return None
+
+
+def response_row(page) -> str | None:
+    return key_fact(page, "Home Office response")
 
 
 def newest_event(review: Review) -> CaseEvent:
@@ -134,6 +138,7 @@ def test_only_a_coordinator_records_it_once_per_decision_and_only_after_the_home
 def test_an_unanswered_decline_shows_as_awaited_and_coordinators_get_the_link(act_as) -> None:  # noqa: F811
     review, coordinator = declined()
     page = act_as(coordinator).get(f"/cases/{review.reference}")
+    assert key_fact(page, "Decision") == f"{uk_date(review.decision_on)}: not to hold a review"
     assert response_row(page) == "Awaited"
     link = page.find("a", href=response_url(review))
     assert link.get_text(" ", strip=True) == "Record the Home Office's response to the decision"
@@ -176,6 +181,7 @@ def test_a_coordinator_records_that_a_review_was_asked_for_and_the_case_page_say
     services.advance(reload(review), "reopen", coordinator, reload(review).version,
                      **factories.trigger_data(review, "reopen"))
     page = client.get(f"/cases/{review.reference}")
+    assert key_fact(page, "Decision") == f"{uk_date(reload(review).decision_on)}: to hold a review"
     assert response_row(page) == "Not recorded"
     assert page.find("a", href=response_url(review)) is not None
 
@@ -236,6 +242,8 @@ def test_the_case_list_and_my_work_find_declines_awaiting_an_answer_or_asked_to_
         return {a.get_text(strip=True) for a in page.select("table a") if "-DHR-" in a.get_text()}
 
     assert listed("awaited") == {awaited.reference}
+    assert client.get("/cases?declined=awaited").find(id="result-count").get_text(strip=True) == (
+        "1 review matches the filters")
     assert listed("review_asked") == {advised.reference, directed.reference}
     # The SQL filter and the case page agree.
     for review in (awaited, agreed, advised, directed, reopened, commissioned):
@@ -246,7 +254,7 @@ def test_the_case_list_and_my_work_find_declines_awaiting_an_answer_or_asked_to_
             not review.review_held and current and current.outcome.asks_for_review)
 
     item = client.get("/").find(id="reviews-asked-for")
-    assert item.get_text(" ", strip=True) == "Decisions not to review that the Home Office asked to reopen: 2"
+    assert item.get_text(" ", strip=True) == "Reviews the Home Office asked to reopen: 2"
     assert item.find("a")["href"] == "/cases?declined=review_asked"
 
 
