@@ -163,7 +163,7 @@ def test_a_review_goes_from_notified_to_closed_through_the_forms(act_as):
     review = reload(review)
     assert review.status == "closed"
     assert review.published_documents == "overview_report,executive_summary"
-    page = client.get(f"/cases/{review.reference}")
+    page = client.get(f"/cases/{review.reference}/history")
     # and the four documents uploaded, the publication decision (2), the summary and the check,
     # and the two published documents marked published by the publish action
     assert len(page.select(".moj-timeline__item")) == 11 + 4 + 4 + 2
@@ -561,3 +561,54 @@ def test_a_change_of_joint_partnership_is_recorded_and_shown_by_name(act_as):
     assert newest.find(class_="moj-timeline__title").get_text(strip=True) == "Joint partnership changed"
     assert newest.find(class_="moj-timeline__description").get_text(" ", strip=True) == \
         f"From “{joint.name}” to “blank”"
+
+
+# --- The history pages ------------------------------------------------------------------------
+
+def test_the_case_page_shows_the_latest_history_and_the_history_pages_hold_every_entry(act_as):
+    from ssgp_dhr.cases.views import HISTORY_PAGE_SIZE, HISTORY_SHOWN
+
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator)
+    for n in range(HISTORY_PAGE_SIZE + 9):  # 60 entries with the notification
+        services.update_details(review, coordinator, review.version, {"press_contact": f"Contact {n}"})
+    client = act_as(coordinator)
+
+    def contacts(page) -> list[str]:
+        return [item.find(class_="moj-timeline__description").get_text(" ", strip=True)
+                for item in page.select(".moj-timeline__item")]
+
+    page = client.get(f"/cases/{review.reference}")
+    assert contacts(page)[0] == "From “Contact 57” to “Contact 58”" and len(contacts(page)) == HISTORY_SHOWN
+    link = page.find("a", href=f"/cases/{review.reference}/history")
+    assert "The latest 20 of 60 entries, newest first." in link.find_parent("p").get_text(" ", strip=True)
+
+    first = client.get(f"/cases/{review.reference}/history")
+    assert first.find(id="history-count").get_text(" ", strip=True).startswith("Entries 1 to 50 of 60, newest first.")
+    assert contacts(first)[:2] == ["From “Contact 57” to “Contact 58”", "From “Contact 56” to “Contact 57”"]
+    assert first.title.get_text().startswith(f"History (page 1 of 2) – {review.reference}")
+    second = client.get(first.select_one(".govuk-pagination__next a")["href"])
+    assert second.find(id="history-count").get_text(" ", strip=True).startswith("Entries 51 to 60 of 60")
+    assert [i.find(class_="moj-timeline__title").get_text(strip=True) for i in second.select(".moj-timeline__item")][-1] \
+        == "Notification recorded"
+    assert len(contacts(first)) + len(contacts(second)) == 60
+    # A page past the end shows the last.
+    assert client.get(f"/cases/{review.reference}/history?page=9").find(id="history-count").get_text(
+        " ", strip=True).startswith("Entries 51 to 60 of 60")
+
+    # A short history has no link: all of it is on the case page.
+    short = factories.notified_review(coordinator)
+    assert client.get(f"/cases/{short.reference}").find("a", href=f"/cases/{short.reference}/history") is None
+
+
+def test_the_history_pages_hide_restricted_changes_and_the_review_from_those_who_may_not_see_them(act_as):
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator)
+    services.update_details(review, coordinator, review.version, {"victim_name": "Vera Realname"})
+    url = f"/cases/{review.reference}/history"
+    assert "Vera Realname" in act_as(coordinator).get(url).select_one(".moj-timeline").get_text()
+    manager_page = act_as(factories.manager()).get(url)
+    assert "Vera Realname" not in manager_page.get_text()
+    assert "A restricted detail changed" in manager_page.select_one(".moj-timeline").get_text()
+    act_as(factories.coordinator(factories.safer_glos())).get(url, expected_status=404)
+    act_as(factories.panel_member()).get(url, expected_status=404)

@@ -84,6 +84,7 @@ def test_the_case_page_runs_the_same_statements_however_long_the_history(act_as)
     client = act_as(coordinator)
     url = f"/cases/{review.reference}"
     few = statements_for(client, url)
+    few_history = statements_for(client, f"{url}/history")
     for n in range(40):
         services.update_details(review, factories.coordinator() if n % 2 else coordinator, review.version,
                                 {"press_contact": f"Contact {n}"})
@@ -92,6 +93,7 @@ def test_the_case_page_runs_the_same_statements_however_long_the_history(act_as)
     many = statements_for(client, url)
     print(f"case page: {few} statements with 3 events, {many} with 45")
     assert many == few
+    assert statements_for(client, f"{url}/history") == few_history
 
 
 def test_my_work_runs_the_same_statements_for_2_or_40_notifications(act_as):  # noqa: F811

@@ -126,6 +126,20 @@ def append_event(
     return event
 
 
+def newest_events(review: Review, *, skip: int = 0, limit: int) -> list[CaseEvent]:
+    """Up to `limit` of the review's events, newest first, after the newest `skip`.
+
+    The entries are numbered 1 to event_count with no gaps (the chain checks it), so a page is a
+    range of numbers on the (review, seq) index: as cheap at the oldest page as at the newest.
+    """
+    newest = review.event_count - skip
+    return list(db.session.scalars(
+        sa.select(CaseEvent)
+        .where(CaseEvent.review_id == review.id, CaseEvent.seq <= newest, CaseEvent.seq > newest - limit)
+        .order_by(CaseEvent.seq.desc())
+    ))
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     event_id: int | None

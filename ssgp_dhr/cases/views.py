@@ -40,6 +40,8 @@ from ssgp_dhr.reminders import services as reminder_services
 cases = Blueprint("cases", __name__, template_folder="templates")
 
 PAGE_SIZE = 25
+HISTORY_SHOWN = 20  # the newest history entries on the case page; the rest are on its history pages
+HISTORY_PAGE_SIZE = 50
 
 
 def visible_review_or_404(reference: str) -> Review:
@@ -472,20 +474,38 @@ def _next_steps(review: Review, user: User) -> tuple[list[NextStep], list[NextSt
 @signed_in
 def case_page(reference: str):  # noqa: ANN201
     review = visible_review_or_404(reference)
-    events = db.session.scalars(
-        sa.select(CaseEvent).where(CaseEvent.review_id == review.id).order_by(CaseEvent.seq.desc())
-    ).all()
     today = today_uk()
     now, later = _next_steps(review, current_user)
     return render_template(
-        "cases/case.html", review=review, events=events, today=today, now=now, later=later,
-        may_act=can_advance(current_user, review), show_real_names=can_see_real_names(current_user, review),
+        "cases/case.html", review=review, events=history.newest_events(review, limit=HISTORY_SHOWN), today=today,
+        now=now, later=later, may_act=can_advance(current_user, review),
         deadlines=deadlines.deadlines(review), days_on_hold=deadlines.days_on_hold(review, today),
         report_pending=deadlines.report_owed(review),
         untold_delay=deadlines.untold_delay(review, today), latest_delay_notice=deadlines.latest_delay_notice,
-        stages=workflow.STAGE_BY_NAME, main_path=workflow.MAIN_PATH, field_labels=forms.ACTION_FIELD_LABELS,
-        event_titles=history.EVENT_TITLES, field_name=history.field_name,
+        main_path=workflow.MAIN_PATH, **_history_context(review),
     )
+
+
+def _history_context(review: Review) -> dict[str, Any]:
+    """What cases/_history.html needs besides the events."""
+    return {"show_real_names": can_see_real_names(current_user, review), "stages": workflow.STAGE_BY_NAME,
+            "field_labels": forms.ACTION_FIELD_LABELS, "event_titles": history.EVENT_TITLES,
+            "field_name": history.field_name}
+
+
+@cases.get("/cases/<reference>/history")
+@signed_in
+def case_history(reference: str):  # noqa: ANN201
+    """Every entry of the review's history, a page at a time, newest first: the case page shows the latest."""
+    review = visible_review_or_404(reference)
+    pages = max(1, math.ceil(review.event_count / HISTORY_PAGE_SIZE))
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    events = history.newest_events(review, skip=(page - 1) * HISTORY_PAGE_SIZE, limit=HISTORY_PAGE_SIZE)
+    pagination = presentation.pagination(
+        page, pages, lambda n: url_for("cases.case_history", reference=review.reference, page=n if n > 1 else None),
+        label="Pages of the history")
+    return render_template("cases/history.html", review=review, events=events, page=page, pages=pages,
+                           pagination=pagination, first=(page - 1) * HISTORY_PAGE_SIZE + 1, **_history_context(review))
 
 
 def _field_for_reason(trigger: str, reason: str) -> str:
