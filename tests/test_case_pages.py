@@ -612,3 +612,25 @@ def test_the_history_pages_hide_restricted_changes_and_the_review_from_those_who
     assert "A restricted detail changed" in manager_page.select_one(".moj-timeline").get_text()
     act_as(factories.coordinator(factories.safer_glos())).get(url, expected_status=404)
     act_as(factories.panel_member()).get(url, expected_status=404)
+
+
+def test_the_history_names_kinds_by_their_labels_and_fields_in_words(act_as, app):
+    from ssgp_dhr import presentation
+    from ssgp_dhr.cases import views
+    from ssgp_dhr.publication import services as publication
+
+    coordinator = factories.coordinator()
+    review = factories.review_at("approved", by=coordinator)
+    publication.record_decision(review, coordinator, review.version, form="full", decided_on=today_uk())
+    page = act_as(coordinator).get(f"/cases/{review.reference}/history")
+    entries = {item.find(class_="moj-timeline__title").get_text(" ", strip=True):
+               item.find(class_="moj-timeline__description").get_text(" ", strip=True)
+               for item in page.select(".moj-timeline__item")}
+    assert entries["Form of publication changed"] == "Full report"
+    assert entries["Date the form of publication was decided changed"] == presentation.uk_date(today_uk())
+    assert "What the letter says about publication: Content to publish" in entries["With the Home Office to Approved"]
+    # The stale-form banner words a change the same way.
+    with app.test_request_context():
+        login_user(coordinator)
+        lines = [text for text, _when in views._change_lines(review, services.changes_since(review, review.version - 2))]
+    assert f"{coordinator.full_name} changed the form of publication from “blank” to “Full report”" in lines

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +21,7 @@ from ssgp_dhr.accounts.models import User
 from ssgp_dhr.cases.models import CaseEvent, EventKind, Review
 from ssgp_dhr.clock import utcnow
 from ssgp_dhr.extensions import db
+from ssgp_dhr.presentation import recorded_value
 
 GENESIS_HASH = "0" * 64
 
@@ -47,12 +50,50 @@ FIELD_NAMES = {
     "joint_partnership": "joint partnership",
     "joint_review_kind": "joint review",
     "joint_review_with": "board or partnership sharing the review",
+    "publication_form": "form of publication",
+    "publication_decided_on": "date the form of publication was decided",
+    "summary_only_reason": "reason for publishing only a learning summary",
+    "family_agreed_summary_on": "date the family agreed to a learning summary",
+    "home_office_agreed_summary_on": "date the Home Office agreed to a learning summary",
+    "sent_to_secretary_of_state_on": "date sent to the Secretary of State",
+    "sent_to_commissioner_on": "date sent to the Domestic Abuse Commissioner",
+    "removal_review_on": "date to review removing the report",
 }
+_QA_ROUND_FIELD = re.compile(r"qa_round_(\d+)_(panel_meeting_on|letter_on)")
 
 
 def field_name(field: str | None) -> str:
     """A changed field in words, lower case: 'expected end of the hold', 'date of death'."""
+    if field and (round_field := _QA_ROUND_FIELD.fullmatch(field)):
+        number, which = round_field.groups()
+        what = "Quality Assurance Panel meeting" if which == "panel_meeting_on" else "Home Office letter"
+        return f"date of the {what} (round {number})"
     return FIELD_NAMES.get(field or "", (field or "detail").replace("_", " "))
+
+
+@cache
+def _kinds() -> dict[str, dict[str, str]]:
+    """The fields that record a kind (an enum's value), with each value's label."""
+    from ssgp_dhr.cases.forms import PUBLISHED_DOCUMENTS
+    from ssgp_dhr.cases.models import HoldReason, QAOutcome
+    from ssgp_dhr.publication.models import PublicationForm
+
+    return {
+        "publication_form": {k.value: k.label for k in PublicationForm},
+        "qa_outcome": {k.value: k.label for k in QAOutcome},
+        "hold_reason": {k.value: k.label for k in HoldReason},
+        "published_documents": dict(PUBLISHED_DOCUMENTS),
+    }
+
+
+def value_in_words(field: str | None, value: Any) -> str:
+    """A recorded value as a page shows it: a kind by its label ('Full report', not 'full'), dates in UK style."""
+    labels = _kinds().get(field or "")
+    if labels is None:
+        return recorded_value(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(labels.get(str(item), recorded_value(item)) for item in value)
+    return labels.get(str(value), recorded_value(value)) if value is not None else ""
 
 
 def as_text(value: Any) -> str | None:

@@ -489,8 +489,13 @@ def case_page(reference: str):  # noqa: ANN201
 def _history_context(review: Review) -> dict[str, Any]:
     """What cases/_history.html needs besides the events."""
     return {"show_real_names": can_see_real_names(current_user, review), "stages": workflow.STAGE_BY_NAME,
-            "field_labels": forms.ACTION_FIELD_LABELS, "event_titles": history.EVENT_TITLES,
-            "field_name": history.field_name}
+            "field_labels": HISTORY_FIELD_LABELS, "event_titles": history.EVENT_TITLES,
+            "field_name": history.field_name, "value_in_words": history.value_in_words}
+
+
+# An action's data in the history, labelled as on its form, but as statements where the form asks a question.
+HISTORY_FIELD_LABELS = {**forms.ACTION_FIELD_LABELS, "hold_reason": "Waiting for",
+                        "qa_outcome": "What the letter says about publication"}
 
 
 @cases.get("/cases/<reference>/history")
@@ -548,9 +553,9 @@ def _change_lines(review: Review, changes: list[CaseEvent]) -> list[tuple[str, d
         elif event.is_restricted and not real_names:
             text = f"{who} changed a restricted detail"
         elif event.field in history.EVENT_TITLES:
-            text = f"{history.EVENT_TITLES[event.field]}: {presentation.recorded_value(event.to_value)}, by {who}"
+            text = f"{history.EVENT_TITLES[event.field]}: {history.value_in_words(event.field, event.to_value)}, by {who}"
         else:
-            before, after = (presentation.recorded_value(v) or "blank" for v in (event.from_value, event.to_value))
+            before, after = (history.value_in_words(event.field, v) or "blank" for v in (event.from_value, event.to_value))
             text = f"{who} changed the {history.field_name(event.field)} from “{before}” to “{after}”"
         lines.append((text, when))
     return lines
