@@ -237,7 +237,7 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
         quinn, sam, quinn.version, told_on=today - timedelta(days=20), cause="parallel_proceedings",
         explanation="The panel cannot speak to the family or witnesses until the trial ends; the trial has been "
                     "relisted. The partnership will resume the review after the verdict.",
-        expected_submission_on=today + timedelta(days=240))
+        expected_on=today + timedelta(days=240))
 
     # With the Home Office after one round of revisions.
     sky = _notify(alex, ssgp, "Sky", "Dee Invented", "Max Invented", 38, died_days_ago=600)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from ssgp_dhr.cases import deadlines, services
-from ssgp_dhr.cases.models import CaseEvent, DelayCause, Review
+from ssgp_dhr.cases.models import CaseEvent, DeadlineKind, DelayCause, Review
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.presentation import uk_date
@@ -30,11 +30,15 @@ def overdue_report() -> tuple[Review, object]:
 def delay(review: Review, **changes) -> dict:
     today = today_uk()
     return {"told_on": today - timedelta(days=2), "cause": "agency_information", "explanation": EXPLANATION,
-            "expected_submission_on": today + timedelta(days=90), **changes}
+            "expected_on": today + timedelta(days=90), **changes}
 
 
 def delay_url(review: Review) -> str:
     return f"/cases/{review.reference}/delays/new"
+
+
+def delay_link(page):
+    return page.select_one("a[href$='/delays/new']")
 
 
 def delay_row(page) -> str | None:
@@ -55,7 +59,7 @@ def test_recording_a_delay_keeps_when_the_home_office_was_told_why_and_when_to_e
 
     review = reload(review)
     assert review.version == version + 1 and review.status == "panel"
-    assert [(n.told_on, n.cause, n.explanation, n.expected_submission_on, n.recorded_by_id)
+    assert [(n.told_on, n.cause, n.explanation, n.expected_on, n.recorded_by_id)
             for n in review.delay_notices] == [(today - timedelta(days=2), DelayCause.AGENCY_INFORMATION, EXPLANATION,
                                                 today + timedelta(days=90), coordinator.id)]
     assert notice.id == review.delay_notices[0].id
@@ -77,10 +81,11 @@ def test_recording_a_delay_keeps_when_the_home_office_was_told_why_and_when_to_e
                                                       "decision to hold the review, on {decision}")]),
     ({"cause": "weather"}, [("cause", "Choose the main cause of the delay")]),
     ({"explanation": "  "}, [("explanation", "Explain the delay as the Home Office was told it")]),
-    ({"expected_submission_on": None},
-     [("expected_submission_on", "Give the date the report is now expected to go to the Home Office")]),
-    ({"expected_submission_on": "the day told"},
-     [("expected_submission_on", "The report's expected date must be after the Home Office was told")]),
+    ({"expected_on": None},
+     [("expected_on", "Give the date the report is now expected to go to the Home Office")]),
+    ({"expected_on": "the day told"},
+     [("expected_on", "The date the report is now expected to go to the Home Office must be after "
+                                    "the Home Office was told")]),
 ])
 def test_a_delay_that_cannot_be_recorded_is_refused_with_the_reason_and_nothing_changes(changes, problems) -> None:
     review, coordinator = overdue_report()
@@ -108,7 +113,7 @@ def test_only_a_coordinator_records_a_delay_and_only_while_the_report_is_owed() 
         services.record_delay_notice(review, coordinator, review.version - 1, **delay(review))
 
     submitted = factories.review_at("home_office_review", by=coordinator)
-    with pytest.raises(services.NotAllowedNow, match="while the report to the Home Office is still owed"):
+    with pytest.raises(services.NotAllowedNow, match="while the decision or the report to the Home Office is still owed"):
         services.record_delay_notice(submitted, coordinator, submitted.version, **delay(submitted))
     assert reload(review).delay_notices == [] and reload(submitted).delay_notices == []
 
@@ -119,13 +124,14 @@ def test_an_overdue_report_nobody_explained_is_flagged_and_coordinators_get_the_
     review, coordinator = overdue_report()
     page = act_as(coordinator).get(f"/cases/{review.reference}")
     assert delay_row(page) == "Home Office not told"
-    link = page.find("a", string="Record that the Home Office was told of a delay")
+    link = delay_link(page)
     assert link["href"] == delay_url(review)
+    assert link.get_text(" ", strip=True) == "Record that the Home Office was told of a delay in the report"
 
     manager = factories.manager()
     page = act_as(manager).get(f"/cases/{review.reference}")
     assert delay_row(page) == "Home Office not told"
-    assert page.find("a", string="Record that the Home Office was told of a delay") is None
+    assert delay_link(page) is None
     act_as(manager).get(delay_url(review), expected_status=403)
 
     # A report not yet due is not flagged, though a coordinator may tell the Home Office in advance.
@@ -134,7 +140,7 @@ def test_an_overdue_report_nobody_explained_is_flagged_and_coordinators_get_the_
     db.session.commit()
     page = act_as(coordinator).get(f"/cases/{on_time.reference}")
     assert delay_row(page) is None
-    assert page.find("a", string="Record that the Home Office was told of a delay") is not None
+    assert delay_link(page) is not None
 
 
 def test_a_coordinator_records_a_delay_and_the_case_page_and_history_show_it(act_as) -> None:  # noqa: F811
@@ -154,20 +160,20 @@ def test_a_coordinator_records_a_delay_and_the_case_page_and_history_show_it(act
 
     page = client.get(f"/cases/{review.reference}")
     assert delay_row(page) == (f"Told on {uk_date(data['told_on'])}: {DelayCause.AGENCY_INFORMATION.label}. "
-                               f"Report expected by {uk_date(data['expected_submission_on'])}")
+                               f"Report expected by {uk_date(data['expected_on'])}")
     newest = page.select(".moj-timeline__item")[0]
     assert newest.find(class_="moj-timeline__title").get_text(strip=True) == "Delay reported to the Home Office"
     assert newest.find(class_="moj-timeline__description").get_text(" ", strip=True) == (
         f"Home Office told on {uk_date(data['told_on'])}: {DelayCause.AGENCY_INFORMATION.label}. "
-        f"The report is now expected by {uk_date(data['expected_submission_on'])} {EXPLANATION}")
+        f"The report is now expected by {uk_date(data['expected_on'])} {EXPLANATION}")
 
     # A second notice: the latest is shown, with the count.
-    later = delay(review, told_on=today_uk(), expected_submission_on=today_uk() + timedelta(days=120),
+    later = delay(review, told_on=today_uk(), expected_on=today_uk() + timedelta(days=120),
                   cause="parallel_proceedings")
     services.record_delay_notice(reload(review), coordinator, reload(review).version, **later)
     assert delay_row(client.get(f"/cases/{review.reference}")) == (
         f"Told on {uk_date(today_uk())}: {DelayCause.PARALLEL_PROCEEDINGS.label}. Report expected by "
-        f"{uk_date(later['expected_submission_on'])} (2 delays reported, each in the history)")
+        f"{uk_date(later['expected_on'])} (2 delays reported, each in the history)")
 
 
 def test_a_form_with_mistakes_shows_them_and_keeps_what_was_typed(act_as) -> None:  # noqa: F811
@@ -176,15 +182,15 @@ def test_a_form_with_mistakes_shows_them_and_keeps_what_was_typed(act_as) -> Non
     version = client.get(delay_url(review)).find("input", attrs={"name": "version"})["value"]
     data = form_data({"version": version, **delay(review)})
     data.pop("cause")
-    data["expected_submission_on"] = ["", "13", "2027"]
+    data["expected_on"] = ["", "13", "2027"]
     page = client.post(delay_url(review), data, expected_status=400)
     assert [(a.get_text(strip=True), a["href"]) for a in page.select(".govuk-error-summary a")] == [
         ("Choose the main cause of the delay", "#cause"),
-        ("Date the report is now expected to go to the Home Office must include a day", "#expected_submission_on-day"),
+        ("Date the report is now expected to go to the Home Office must include a day", "#expected_on-day"),
     ]
     assert page.find("textarea", attrs={"name": "explanation"}).get_text().strip() == EXPLANATION
     assert page.find(id="told_on-day")["value"] == str(data["told_on"][0])
-    assert page.find(id="expected_submission_on-month")["value"] == "13"
+    assert page.find(id="expected_on-month")["value"] == "13"
 
     # The service's rules come back the same way, by field.
     data = form_data({"version": version, **delay(review, told_on=review.decision_on - timedelta(days=1))})
@@ -200,12 +206,12 @@ def test_the_form_is_gone_once_the_report_has_gone_to_the_home_office(act_as) ->
     client = act_as(coordinator)
     client.get(delay_url(review), expected_status=409)
     page = client.get(f"/cases/{review.reference}")
-    assert page.find("a", string="Record that the Home Office was told of a delay") is None
+    assert delay_link(page) is None
     assert delay_row(page) is None
 
     data = form_data({"version": review.version, **delay(review)})
     page = client.post(delay_url(review), data, expected_status=409)
-    assert "A delay can only be recorded while the report to the Home Office is still owed" in \
+    assert "A delay can only be recorded while the decision or the report to the Home Office is still owed" in \
         page.select_one(".govuk-error-summary").get_text(" ", strip=True)
 
 
@@ -217,11 +223,11 @@ def test_the_case_list_and_my_work_find_the_late_reports_the_home_office_has_not
     services.record_delay_notice(told, coordinator, told.version, **delay(told))
     lapsed = factories.review_at("panel", by=coordinator)  # told of a date that has passed
     services.record_delay_notice(lapsed, coordinator, lapsed.version, **delay(
-        lapsed, told_on=today - timedelta(days=60), expected_submission_on=today - timedelta(days=1)))
+        lapsed, told_on=today - timedelta(days=60), expected_on=today - timedelta(days=1)))
     superseded = factories.review_at("panel", by=coordinator)  # last told of a date that has passed
     for told_on, expected in ((60, -100), (30, 1)):
         services.record_delay_notice(superseded, coordinator, superseded.version, **delay(
-            superseded, told_on=today - timedelta(days=told_on), expected_submission_on=today - timedelta(days=expected)))
+            superseded, told_on=today - timedelta(days=told_on), expected_on=today - timedelta(days=expected)))
     on_time = factories.review_at("panel", by=coordinator)
     on_time.decision_on = today - timedelta(days=30)
     db.session.commit()
@@ -238,5 +244,95 @@ def test_the_case_list_and_my_work_find_the_late_reports_the_home_office_has_not
         assert deadlines.untold_delay(reload(review), today) is (review.reference in listed)
 
     item = client.get("/").find(id="untold-delays")
-    assert item.get_text(" ", strip=True) == "Late reports the Home Office has not been told of: 3"
+    assert item.get_text(" ", strip=True) == "Late decisions or reports the Home Office has not been told of: 3"
     assert item.find("a")["href"] == "/cases?untold=yes"
+
+
+# --- A late decision -------------------------------------------------------------------------------
+
+def overdue_decision() -> tuple[Review, object]:
+    """A review notified 40 days ago and not yet decided: the decision was due ten days ago or so."""
+    coordinator = factories.coordinator()
+    review = factories.notified_review(coordinator, notified_on=today_uk() - timedelta(days=40))
+    assert deadlines.decision_deadline(review).is_overdue(today_uk())
+    return review, coordinator
+
+
+def test_a_late_decision_is_flagged_and_its_delay_recorded_against_the_decision(act_as) -> None:  # noqa: F811
+    review, coordinator = overdue_decision()
+    client = act_as(coordinator)
+    page = client.get(f"/cases/{review.reference}")
+    assert delay_row(page) == "Home Office not told"
+    assert delay_link(page).get_text(" ", strip=True) == "Record that the Home Office was told of a delay in the decision"
+
+    form = client.get(delay_url(review))
+    decision = deadlines.decision_deadline(review)
+    assert (f"The decision whether to hold a review was due on {uk_date(decision.due_on)}: it is "
+            f"{decision.days_overdue(today_uk())} days overdue") in form.find("main").get_text(" ", strip=True)
+    # Drafting, the family and the chair delay the report, not the decision.
+    assert [i["value"] for i in form.find_all("input", attrs={"name": "cause"})] == [
+        "parallel_proceedings", "agency_information", "other"]
+    assert "Date the decision is now expected" in form.get_text()
+    version = form.find("input", attrs={"name": "version"})["value"]
+    data = delay(review, cause="parallel_proceedings", expected_on=today_uk() + timedelta(days=21))
+    client.post(delay_url(review), form_data({"version": version, **data}))
+
+    review = reload(review)
+    assert [(n.deadline, n.expected_on) for n in review.delay_notices] == [
+        (DeadlineKind.DECISION, today_uk() + timedelta(days=21))]
+    assert not deadlines.untold_delay(review, today_uk())
+    page = client.get(f"/cases/{review.reference}")
+    assert delay_row(page) == (f"Told on {uk_date(data['told_on'])}: {DelayCause.PARALLEL_PROCEEDINGS.label}. "
+                               f"Decision expected by {uk_date(data['expected_on'])}")
+    newest = page.select(".moj-timeline__item")[0]
+    assert f"The decision is now expected by {uk_date(data['expected_on'])}" in newest.get_text(" ", strip=True)
+
+    # Once decided, the report is what a delay is about: the decision's notice is history.
+    services.advance(review, "commission", coordinator, review.version, decision_on=today_uk(),
+                     home_office_told_on=today_uk())
+    review = reload(review)
+    assert deadlines.latest_delay_notice(review) is None and not deadlines.untold_delay(review, today_uk())
+    assert delay_row(client.get(f"/cases/{review.reference}")) is None
+
+
+@pytest.mark.parametrize(("changes", "problems"), [
+    ({"cause": "drafting_and_sign_off"}, [("cause", "Choose the main cause of the delay")]),
+    ({"told_on": "before notification"}, [("told_on", "The Home Office cannot have been told of a delay before the "
+                                                      "partnership was notified, on {notified}")]),
+    ({"expected_on": None}, [("expected_on", "Give the date the decision is now expected")]),
+])
+def test_a_decision_delay_that_cannot_be_recorded_is_refused(changes, problems) -> None:
+    review, coordinator = overdue_decision()
+    if changes.get("told_on") == "before notification":
+        changes["told_on"] = review.notified_on - timedelta(days=1)
+    with pytest.raises(services.InvalidChange) as refused:
+        services.record_delay_notice(review, coordinator, review.version, **delay(review, **changes))
+    assert refused.value.problems == [(field, sentence.format(notified=uk_date(review.notified_on)))
+                                      for field, sentence in problems]
+    assert reload(review).delay_notices == []
+
+    declined = factories.review_at("not_commissioned", by=coordinator)
+    with pytest.raises(services.NotAllowedNow, match="while the decision or the report"):
+        services.record_delay_notice(declined, coordinator, declined.version, **delay(declined))
+
+
+def test_the_case_list_and_my_work_find_late_decisions_the_home_office_has_not_been_told_of(act_as) -> None:  # noqa: F811
+    untold, coordinator = overdue_decision()
+    told = factories.notified_review(coordinator, notified_on=today_uk() - timedelta(days=40))
+    services.record_delay_notice(told, coordinator, told.version, **delay(told, cause="other"))
+    lapsed = factories.notified_review(coordinator, notified_on=today_uk() - timedelta(days=90))
+    services.record_delay_notice(lapsed, coordinator, lapsed.version, **delay(
+        lapsed, told_on=today_uk() - timedelta(days=50), expected_on=today_uk() - timedelta(days=1), cause="other"))
+    on_time = factories.notified_review(coordinator, notified_on=today_uk() - timedelta(days=10))
+    # A report notice does not answer for a late decision, nor the other way about.
+    report_told, _ = overdue_report()
+    services.record_delay_notice(report_told, coordinator, report_told.version, **delay(report_told))
+
+    client = act_as(coordinator)
+    page = client.get("/cases?untold=yes")
+    listed = {a.get_text(strip=True) for a in page.select("table a") if "-DHR-" in a.get_text()}
+    assert listed == {untold.reference, lapsed.reference}
+    for review in (untold, told, lapsed, on_time, report_told):
+        assert deadlines.untold_delay(reload(review), today_uk()) is (review.reference in listed)
+    assert client.get("/").find(id="untold-delays").get_text(" ", strip=True) == (
+        "Late decisions or reports the Home Office has not been told of: 2")

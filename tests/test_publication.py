@@ -477,7 +477,7 @@ def test_the_delay_figures_count_late_reports_the_causes_told_and_the_holds_comp
 
     def told(review, cause):
         case_services.record_delay_notice(review, coordinator, review.version, told_on=today, cause=cause,
-                                          explanation="As told.", expected_submission_on=today + timedelta(days=60))
+                                          explanation="As told.", expected_on=today + timedelta(days=60))
 
     untold = factories.review_at("panel", by=coordinator)  # decided 199 days ago: its report is overdue
     agencies = factories.review_at("panel", by=coordinator)
@@ -488,10 +488,15 @@ def test_the_delay_figures_count_late_reports_the_causes_told_and_the_holds_comp
     for trigger in ("pause", "resume"):
         case_services.advance(resumed, trigger, coordinator, resumed.version, **factories.trigger_data(resumed, trigger))
     published = factories.review_at("published", by=coordinator)  # submitted 4 days after the decision
+    # Decisions: these two are overdue (the rest were made the day after notification); one was told.
+    undecided = factories.notified_review(coordinator, notified_on=today - timedelta(days=40))
+    told(undecided, "other")
+    undecided_untold = factories.notified_review(coordinator, notified_on=today - timedelta(days=50))
 
-    figures = statistics.delays([untold, agencies, on_hold, resumed, published], today)
+    figures = statistics.delays([untold, agencies, on_hold, resumed, published, undecided, undecided_untold], today)
     assert figures == statistics.Delays(
-        late_reports=4, told=2, causes=[(DelayCause.PARALLEL_PROCEEDINGS, 1), (DelayCause.AGENCY_INFORMATION, 1)],
+        late_decisions=2, decisions_told=1, late_reports=4, told=2,
+        causes=[(DelayCause.PARALLEL_PROCEEDINGS, 1), (DelayCause.AGENCY_INFORMATION, 1), (DelayCause.OTHER, 1)],
         held=2, holds=2, median_days_on_hold=1, holds_overran=1)
 
     manager = factories.manager()
@@ -499,13 +504,18 @@ def test_the_delay_figures_count_late_reports_the_causes_told_and_the_holds_comp
     assert page.select_one("#late-reports").get_text(" ", strip=True) == (
         "4 reports went past the six-month limit, submitted late or still owed. "
         "The Home Office was told of the delay for 2 of them.")
+    assert page.select_one("#late-decisions").get_text(" ", strip=True) == (
+        "2 decisions whether to hold a review went past the one-month limit, made late or still owed. "
+        "The Home Office was told of the delay for 1 of them.")
     assert [[c.get_text(strip=True) for c in row.find_all(["th", "td"])] for row in page.select("#delay-causes tbody tr")] \
-        == [[DelayCause.PARALLEL_PROCEEDINGS.label, "1"], [DelayCause.AGENCY_INFORMATION.label, "1"]]
+        == [[DelayCause.PARALLEL_PROCEEDINGS.label, "1"], [DelayCause.AGENCY_INFORMATION.label, "1"],
+            [DelayCause.OTHER.label, "1"]]
     assert page.select_one("#holds").get_text(" ", strip=True) == (
         "Reviews put on hold for parallel proceedings: 2, with 2 holds in all. Holds that have ended lasted a "
         "median of 1 day. Holds that went past the end first expected: 1.")
     csv = act_as(manager).client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
     assert "late reports: home office told of the delay,,2,,,4" in csv
+    assert "late decisions: home office told of the delay,,1,,,2" in csv
     assert "holds past their first expected end,,1,,,2" in csv
 
 

@@ -54,7 +54,7 @@ def add_reviews(coordinator, count: int) -> None:
         if late and n % 20 == 13:
             services.record_delay_notice(review, coordinator, review.version, told_on=today, cause="other",
                                          explanation="Waiting for the chair.",
-                                         expected_submission_on=today + timedelta(days=30))
+                                         expected_on=today + timedelta(days=30))
         if n % 20 == 1:  # commissioned just above
             for trigger in ("convene_panel", "submit"):
                 factories.ready_for(review, trigger, coordinator)

@@ -650,7 +650,34 @@ def test_an_overdue_report_reminder_says_whether_the_home_office_knows_when_to_e
         review = db.session.get(Review, review.id)
         case_services.record_delay_notice(review, coordinator, review.version, told_on=due + timedelta(days=9),
                                           cause="agency_information", explanation="IMRs late.",
-                                          expected_submission_on=due + timedelta(days=60))
+                                          expected_on=due + timedelta(days=60))
     assert f"The Home Office was told on {uk_date(due + timedelta(days=9))} to expect the report by " \
            f"{uk_date(due + timedelta(days=60))}." in body_on(due + timedelta(days=14))
     assert "expects to be told" in body_on(due + timedelta(days=63))  # that date passed: tell it again
+
+
+def test_an_overdue_decision_reminder_says_whether_the_home_office_knows_when_to_expect_it(smtp):
+    from ssgp_dhr.cases import services as case_services
+
+    coordinator = factories.coordinator()
+    with at(date(2026, 1, 5)):
+        review = factories.notified_review(coordinator, notified_on=date(2026, 1, 5))
+    due = deadlines.decision_deadline(review).due_on
+
+    def body_on(day: date) -> str:
+        with at(day):
+            run()
+        messages = [m for m in smtp.take() if "Decision whether to hold a review" in m["Subject"]]
+        assert len(messages) == 1, day
+        return " ".join(messages[0].get_content().split())
+
+    assert "expects to be told" not in body_on(due - timedelta(days=7))
+    assert "tell it why and when to expect the decision, then record that on the case page." in \
+        body_on(due + timedelta(days=7))
+    with at(due + timedelta(days=10)):
+        review = db.session.get(Review, review.id)
+        case_services.record_delay_notice(review, coordinator, review.version, told_on=due + timedelta(days=9),
+                                          cause="parallel_proceedings", explanation="Charging decision awaited.",
+                                          expected_on=due + timedelta(days=30))
+    assert f"The Home Office was told on {uk_date(due + timedelta(days=9))} to expect the decision by " \
+           f"{uk_date(due + timedelta(days=30))}." in body_on(due + timedelta(days=14))

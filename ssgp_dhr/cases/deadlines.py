@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
-from ssgp_dhr.cases.models import DelayNotice, Review
+from ssgp_dhr.cases.models import DeadlineKind, DelayNotice, Review
 
 DECISION_MONTHS = 1  # decision whether to hold a review: one month from notification
 REPORT_MONTHS = 6  # report to the Home Office: six months from the decision
@@ -35,6 +35,7 @@ class Deadline:
     due_on: date
     met_on: date | None
     pending: bool
+    kind: DeadlineKind | None = None  # None for a deadline that is not a statutory time limit
 
     def days_left(self, today: date) -> int | None:
         return (self.due_on - today).days if self.pending else None
@@ -60,6 +61,7 @@ def decision_deadline(review: Review) -> Deadline:
         due_on=add_months(review.notified_on, DECISION_MONTHS),
         met_on=review.decision_on,
         pending=review.status in DECISION_PENDING,
+        kind=DeadlineKind.DECISION,
     )
 
 
@@ -72,31 +74,40 @@ def report_deadline(review: Review) -> Deadline | None:
         due_on=add_months(review.decision_on, REPORT_MONTHS),
         met_on=first_round.submitted_on if first_round else None,
         pending=review.status in REPORT_PENDING and first_round is None,
+        kind=DeadlineKind.REPORT,
     )
 
 
-def report_owed(review: Review) -> bool:
-    """The report to the Home Office is still to go: a delay in it can be reported."""
-    report = report_deadline(review)
-    return report is not None and report.pending
+def delay_deadline(review: Review) -> Deadline:
+    """The deadline a delay in the review is reported against: the report's once a review is to be held,
+    the decision's before (and after a decision not to hold one)."""
+    return report_deadline(review) or decision_deadline(review)
+
+
+def delay_owed(review: Review) -> Deadline | None:
+    """The decision or report still to come, whose delay can be reported to the Home Office; None if neither."""
+    deadline = delay_deadline(review)
+    return deadline if deadline.pending else None
 
 
 def untold_delay(review: Review, today: date) -> bool:
-    """The report is overdue, and the Home Office has not been told when to expect it or that date has passed.
+    """The decision or report is overdue, and the Home Office has not been told when to expect it or that
+    date has passed.
 
-    The Home Office expects to be told of a delay, its reasons and when to expect the report
+    The Home Office expects to be told of a delay, its reasons and when to expect the decision or report
     (DelayNotice); the latest notice is what it now expects. views.untold_delay_clause is the same in SQL.
     """
-    report = report_deadline(review)
-    if report is None or not report.is_overdue(today):
+    if not delay_deadline(review).is_overdue(today):
         return False
     latest = latest_delay_notice(review)
-    return latest is None or latest.expected_submission_on < today
+    return latest is None or latest.expected_on < today
 
 
 def latest_delay_notice(review: Review) -> DelayNotice | None:
-    """What the Home Office was last told (Review.delay_notices is in the order they were told)."""
-    return review.delay_notices[-1] if review.delay_notices else None
+    """What the Home Office was last told about the deadline delays are reported against now
+    (Review.delay_notices is in the order they were told)."""
+    kind = delay_deadline(review).kind
+    return next((n for n in reversed(review.delay_notices) if n.deadline is kind), None)
 
 
 def deadlines(review: Review) -> list[Deadline]:
@@ -127,11 +138,13 @@ class Clock:
     pending: sa.ColumnElement[bool]
     runs_from: InstrumentedAttribute[date | None]
     months: int
+    kind: DeadlineKind
 
 
-DECISION_CLOCK = Clock(DECISION, Review.status.in_(DECISION_PENDING), Review.notified_on, DECISION_MONTHS)
+DECISION_CLOCK = Clock(DECISION, Review.status.in_(DECISION_PENDING), Review.notified_on, DECISION_MONTHS,
+                       DeadlineKind.DECISION)
 REPORT_CLOCK = Clock(REPORT, sa.and_(Review.decision_on.is_not(None), Review.status.in_(REPORT_PENDING),
-                                     ~Review.qa_rounds.any()), Review.decision_on, REPORT_MONTHS)
+                                     ~Review.qa_rounds.any()), Review.decision_on, REPORT_MONTHS, DeadlineKind.REPORT)
 CLOCKS = (DECISION_CLOCK, REPORT_CLOCK)
 
 
@@ -150,4 +163,5 @@ def next_deadline_from(clock_index: int | None, runs_from: date | None) -> Deadl
     if clock_index is None or runs_from is None:
         return None
     clock = CLOCKS[clock_index]
-    return Deadline(name=clock.name, due_on=add_months(runs_from, clock.months), met_on=None, pending=True)
+    return Deadline(name=clock.name, due_on=add_months(runs_from, clock.months), met_on=None, pending=True,
+                    kind=clock.kind)

@@ -37,7 +37,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ssgp_dhr.cases import workflow
-from ssgp_dhr.cases.models import DecisionResponseOutcome, DelayCause, HoldReason, JointReviewKind, QAOutcome
+from ssgp_dhr.cases.models import (
+    DeadlineKind,
+    DecisionResponseOutcome,
+    DelayCause,
+    HoldReason,
+    JointReviewKind,
+    QAOutcome,
+)
 from ssgp_dhr.clock import today_uk
 
 PUBLISHED_DOCUMENTS = (
@@ -192,17 +199,22 @@ class HoldEndForm(VersionedForm):
 
 
 class DelayNoticeForm(VersionedForm):
-    """The Home Office told that the report will be late."""
+    """The Home Office told that the decision or the report will be late."""
 
     told_on = _date("Date the Home Office was told", required="Record the date the Home Office was told")
     cause = RadioField("Main cause of the delay", widget=GovRadioInput(),
-                       choices=[SelectChoice(c.value, c.label) for c in DelayCause],
                        validators=[InputRequired("Choose the main cause of the delay")])
     explanation = _area("What the Home Office was told", "Without real names: the pseudonym and roles only",
                         required="Explain the delay as the Home Office was told it")
-    expected_submission_on = _date("Date the report is now expected to go to the Home Office", "For example, 27 3 2027",
-                                   required="Give the date the report is now expected to go to the Home Office")
+    expected_on = _date("Date the report is now expected to go to the Home Office", "For example, 27 3 2027")
     submit = SubmitField("Record the delay", widget=GovSubmitInput())
+
+    def about(self, deadline: DeadlineKind) -> None:
+        """Ask about the decision or the report: its expected date, and the causes that can delay it."""
+        self.cause.choices = [SelectChoice(c.value, c.label) for c in DelayCause.delaying(deadline)]
+        expected = deadline.now_expected
+        self.expected_on.label.text = f"Date {expected}"
+        self.expected_on.required_message = f"Give the date {expected}"
 
 
 class DecisionResponseForm(VersionedForm):

@@ -201,6 +201,8 @@ class ReviewHold(db.Model):
 
 
 class DelayCause(enum.StrEnum):
+    """Why a decision or report is late; drafting, the family and the chair delay only the report."""
+
     PARALLEL_PROCEEDINGS = "parallel_proceedings"
     AGENCY_INFORMATION = "agency_information"
     FAMILY_INVOLVEMENT = "family_involvement"
@@ -219,18 +221,43 @@ class DelayCause(enum.StrEnum):
             "other": "Another reason",
         }[self.value]
 
+    @classmethod
+    def delaying(cls, deadline: DeadlineKind) -> tuple[DelayCause, ...]:
+        if deadline is DeadlineKind.DECISION:
+            return (cls.PARALLEL_PROCEEDINGS, cls.AGENCY_INFORMATION, cls.OTHER)
+        return tuple(cls)
+
+
+class DeadlineKind(enum.StrEnum):
+    """The two statutory time limits: the decision whether to hold a review, and the report."""
+
+    DECISION = "decision"
+    REPORT = "report"
+
+    @property
+    def what(self) -> str:
+        """The thing owed, for a sentence: 'the decision is now expected'."""
+        return {"decision": "the decision", "report": "the report"}[self.value]
+
+    @property
+    def now_expected(self) -> str:
+        """For 'Give the date …' and the form's label."""
+        return {"decision": "the decision is now expected",
+                "report": "the report is now expected to go to the Home Office"}[self.value]
+
 
 class DelayNotice(db.Model):
-    """The Home Office told that the report will be late: why, and when it is now expected."""
+    """The Home Office told that the decision or the report will be late: why, and when it is now expected."""
 
     __tablename__ = "delay_notices"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    deadline: Mapped[DeadlineKind] = mapped_column(db_enum(DeadlineKind, 16), default=DeadlineKind.REPORT)
     told_on: Mapped[date]
     cause: Mapped[DelayCause] = mapped_column(db_enum(DelayCause))
     explanation: Mapped[str] = mapped_column(sa.Text)
-    expected_submission_on: Mapped[date]
+    expected_on: Mapped[date]  # when the Home Office was told to expect the decision or report
     recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

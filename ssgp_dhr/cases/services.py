@@ -20,6 +20,7 @@ from ssgp_dhr.cases import deadlines, workflow
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import (
     CaseEvent,
+    DeadlineKind,
     DecisionResponse,
     DecisionResponseOutcome,
     DelayCause,
@@ -289,51 +290,56 @@ def _hold_end_problems(hold: ReviewHold, expected_end_on: date | None, reason: s
 
 
 def record_delay_notice(review: Review, actor: User | None, expected_version: int, *, told_on: date | None,
-                        cause: str | None, explanation: str | None,
-                        expected_submission_on: date | None) -> DelayNotice:
-    """Record that the Home Office was told the report will be late: why, and when it is now expected.
+                        cause: str | None, explanation: str | None, expected_on: date | None) -> DelayNotice:
+    """Record that the Home Office was told the decision or the report will be late: why, and when to expect it.
 
     The Home Office expects to be told of a delay and its reasons; the case page then shows the
-    overdue report beside when the Home Office was told and the date now expected.
+    overdue decision or report beside when the Home Office was told and the date now expected.
     """
     _check_may_write(review, actor, expected_version)
-    if not deadlines.report_owed(review):
-        raise NotAllowedNow("A delay can only be recorded while the report to the Home Office is still owed")
+    owed = deadlines.delay_owed(review)
+    if owed is None:
+        raise NotAllowedNow("A delay can only be recorded while the decision or the report to the Home Office "
+                            "is still owed")
     explanation = (explanation or "").strip()
-    problems = _delay_notice_problems(review, told_on, cause, explanation, expected_submission_on)
+    problems = _delay_notice_problems(review, owed.kind, told_on, cause, explanation, expected_on)
     if problems:
         raise InvalidChange(problems)
-    notice = DelayNotice(told_on=told_on, cause=DelayCause(cause), explanation=explanation,
-                         expected_submission_on=expected_submission_on, recorded_by_id=actor.id)
+    notice = DelayNotice(deadline=owed.kind, told_on=told_on, cause=DelayCause(cause), explanation=explanation,
+                         expected_on=expected_on, recorded_by_id=actor.id)
     with _one_write(review, expected_version), db.session.no_autoflush:
         review.delay_notices.append(notice)
         append_event(
             review, actor, EventKind.CHANGE, based_on_version=expected_version, field="delay_notice",
             to_value=f"Home Office told on {told_on.isoformat()}: {notice.cause.label}. "
-                     f"The report is now expected by {expected_submission_on.isoformat()}",
-            reason=explanation,
+                     f"{owed.kind.what.capitalize()} is now expected by {expected_on.isoformat()}",
+            reason=explanation, payload={"deadline": owed.kind.value},
         )
     return notice
 
 
-def _delay_notice_problems(review: Review, told_on: date | None, cause: str | None, explanation: str,
-                           expected_submission_on: date | None) -> list[tuple[str, str]]:
+def _delay_notice_problems(review: Review, deadline: DeadlineKind, told_on: date | None, cause: str | None,
+                           explanation: str, expected_on: date | None) -> list[tuple[str, str]]:
     problems = []
     if told_on is None:
         problems.append(("told_on", "Record the date the Home Office was told"))
     elif told_on > today_uk():
         problems.append(("told_on", "The date the Home Office was told cannot be in the future"))
-    elif told_on < review.decision_on:
+    elif deadline is DeadlineKind.REPORT and told_on < review.decision_on:
         problems.append(("told_on", f"The Home Office cannot have been told of a delay before the decision to hold "
                                     f"the review, on {uk_date(review.decision_on)}"))
-    if cause not in set(DelayCause):
+    elif deadline is DeadlineKind.DECISION and told_on < review.notified_on:
+        problems.append(("told_on", f"The Home Office cannot have been told of a delay before the partnership was "
+                                    f"notified, on {uk_date(review.notified_on)}"))
+    if cause not in set(DelayCause.delaying(deadline)):
         problems.append(("cause", "Choose the main cause of the delay"))
     if not explanation:
         problems.append(("explanation", "Explain the delay as the Home Office was told it"))
-    if expected_submission_on is None:
-        problems.append(("expected_submission_on", "Give the date the report is now expected to go to the Home Office"))
-    elif told_on is not None and expected_submission_on <= told_on:
-        problems.append(("expected_submission_on", "The report's expected date must be after the Home Office was told"))
+    expected = deadline.now_expected
+    if expected_on is None:
+        problems.append(("expected_on", f"Give the date {expected}"))
+    elif told_on is not None and expected_on <= told_on:
+        problems.append(("expected_on", f"The date {expected} must be after the Home Office was told"))
     return problems
 
 

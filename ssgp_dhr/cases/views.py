@@ -229,10 +229,14 @@ def overdue_clause(today: date) -> sa.ColumnElement[bool]:
 
 
 def untold_delay_clause(today: date) -> sa.ColumnElement[bool]:
-    """SQL for deadlines.untold_delay: an overdue report with no date given to the Home Office still to come."""
-    last_given = (sa.select(DelayNotice.expected_submission_on).where(DelayNotice.review_id == Review.id)
-                  .order_by(DelayNotice.told_on.desc(), DelayNotice.id.desc()).limit(1).scalar_subquery())
-    return sa.and_(_overdue(deadlines.REPORT_CLOCK, today), sa.or_(last_given.is_(None), last_given < today))
+    """SQL for deadlines.untold_delay: an overdue decision or report with no date given to the Home Office
+    still to come."""
+    def untold(clock: deadlines.Clock) -> sa.ColumnElement[bool]:
+        last_given = (sa.select(DelayNotice.expected_on)
+                      .where(DelayNotice.review_id == Review.id, DelayNotice.deadline == clock.kind)
+                      .order_by(DelayNotice.told_on.desc(), DelayNotice.id.desc()).limit(1).scalar_subquery())
+        return sa.and_(_overdue(clock, today), sa.or_(last_given.is_(None), last_given < today))
+    return sa.or_(*(untold(clock) for clock in deadlines.CLOCKS))
 
 
 def hold_overrun_clause(today: date) -> sa.ColumnElement[bool]:
@@ -480,8 +484,8 @@ def case_page(reference: str):  # noqa: ANN201
         "cases/case.html", review=review, events=history.newest_events(review, limit=HISTORY_SHOWN), today=today,
         now=now, later=later, may_act=can_advance(current_user, review),
         deadlines=deadlines.deadlines(review), days_on_hold=deadlines.days_on_hold(review, today),
-        report_pending=deadlines.report_owed(review),
-        untold_delay=deadlines.untold_delay(review, today), latest_delay_notice=deadlines.latest_delay_notice,
+        delay_owed=deadlines.delay_owed(review), delay_notice=deadlines.latest_delay_notice(review),
+        untold_delay=deadlines.untold_delay(review, today),
         main_path=workflow.MAIN_PATH, **_history_context(review),
     )
 
@@ -654,16 +658,18 @@ def change_hold_end(reference: str):  # noqa: ANN201
 @signed_in
 def record_delay(reference: str):  # noqa: ANN201
     review = _advanceable_review_or_404(reference)
-    if not deadlines.report_owed(review) and request.method == "GET":
-        abort(409)  # the report went to the Home Office since the user saw the link
+    owed = deadlines.delay_owed(review)
+    if owed is None and request.method == "GET":
+        abort(409)  # the decision was made, or the report went to the Home Office, since the user saw the link
     form = forms.DelayNoticeForm()
+    form.about(owed.kind if owed else deadlines.delay_deadline(review).kind)
     return _review_form(
         review, form, template="cases/delay_new.html", first_field="told_on", anchor="deadlines",
         act=lambda version: services.record_delay_notice(
             review, current_user, version, told_on=form.told_on.data, cause=form.cause.data,
-            explanation=form.explanation.data, expected_submission_on=form.expected_submission_on.data),
+            explanation=form.explanation.data, expected_on=form.expected_on.data),
         done=lambda: "Delay recorded: the case page shows when the Home Office was told",
-        context=lambda shown: {"report": deadlines.report_deadline(shown), "today": today_uk(),
+        context=lambda shown: {"deadline": deadlines.delay_deadline(shown), "today": today_uk(),
                                "latest": deadlines.latest_delay_notice(shown)})
 
 

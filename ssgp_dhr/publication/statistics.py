@@ -19,8 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from ssgp_dhr.action_plan.models import Recommendation
-from ssgp_dhr.cases.deadlines import DECISION_MONTHS, REPORT_MONTHS, add_months, report_deadline
+from ssgp_dhr.cases.deadlines import DECISION_MONTHS, REPORT_MONTHS, add_months, decision_deadline, report_deadline
 from ssgp_dhr.cases.models import (
+    DeadlineKind,
     DecisionResponse,
     DecisionResponseOutcome,
     DelayCause,
@@ -49,6 +50,7 @@ class HoldFacts:
 
 @dataclass(frozen=True)
 class NoticeFacts:
+    deadline: DeadlineKind
     cause: DelayCause
 
 
@@ -94,7 +96,7 @@ def review_facts(where: sa.ColumnElement[bool]) -> list[ReviewFacts]:
         (QARound, (QARound.submitted_on, QARound.letter_on, QARound.outcome), QARound.number, RoundFacts, "qa_rounds"),
         (ReviewHold, (ReviewHold.started_on, ReviewHold.ended_on, ReviewHold.first_expected_end_on),
          ReviewHold.started_on, HoldFacts, "holds"),
-        (DelayNotice, (DelayNotice.cause,), DelayNotice.told_on, NoticeFacts, "delay_notices"),
+        (DelayNotice, (DelayNotice.deadline, DelayNotice.cause), DelayNotice.told_on, NoticeFacts, "delay_notices"),
     ):
         rows = db.session.execute(sa.select(related.review_id, *columns).join(Review, Review.id == related.review_id)
                                   .where(where).order_by(related.review_id, order))
@@ -165,10 +167,12 @@ def intervals(reviews: Iterable[Review | ReviewFacts]) -> list[Interval]:
 
 @dataclass(frozen=True)
 class Delays:
-    """Why reviews took longer than the six months, for the annual review and the Home Office."""
+    """Why reviews took longer than the time limits, for the annual review and the Home Office."""
 
+    late_decisions: int  # past the decision deadline: made after it, or still owed after it
+    decisions_told: int  # of those, the reviews whose delay in deciding the Home Office was told of
     late_reports: int  # past the report deadline: submitted after it, or still owed after it
-    told: int  # of those, the reviews whose delay the Home Office was told of at least once
+    told: int  # of those, the reviews whose delay in reporting the Home Office was told of at least once
     causes: list[tuple[DelayCause, int]]  # reviews naming each cause in a delay notice, most first
     held: int  # reviews put on hold at least once
     holds: int
@@ -177,15 +181,22 @@ class Delays:
 
 
 def delays(reviews: Iterable[Review | ReviewFacts], today: date) -> Delays:
-    """Late reports as the case pages count them (deadlines.report_deadline), the causes reported, and holds."""
+    """Late decisions and reports as the case pages count them (deadlines.decision_deadline and
+    report_deadline), whether the Home Office was told of each, the causes reported, and holds."""
     reviews = list(reviews)
-    late = [r for r in reviews if (report := report_deadline(r)) and report.days_overdue(today) > 0]
+
+    def late(deadline_of: Any, kind: DeadlineKind) -> tuple[int, int]:
+        found = [r for r in reviews if (d := deadline_of(r)) and d.days_overdue(today) > 0]
+        return len(found), sum(any(n.deadline is kind for n in r.delay_notices) for r in found)
+
+    late_decisions, decisions_told = late(decision_deadline, DeadlineKind.DECISION)
+    late_reports, told = late(report_deadline, DeadlineKind.REPORT)
     causes = Counter(cause for r in reviews for cause in {n.cause for n in r.delay_notices})
     order = list(DelayCause)
     holds = [h for r in reviews for h in r.holds]
     ended = [(h.ended_on - h.started_on).days for h in holds if h.ended_on]
     return Delays(
-        late_reports=len(late), told=sum(bool(r.delay_notices) for r in late),
+        late_decisions=late_decisions, decisions_told=decisions_told, late_reports=late_reports, told=told,
         causes=sorted(causes.items(), key=lambda item: (-item[1], order.index(item[0]))),
         held=sum(bool(r.holds) for r in reviews), holds=len(holds),
         median_days_on_hold=statistics.median(ended) if ended else None,

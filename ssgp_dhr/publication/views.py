@@ -437,6 +437,8 @@ def statistics_csv() -> Response:
         rows.append([f"median days: {i.name.lower()}", "", "" if i.median_days is None else i.median_days,
                      i.limit or "", i.within_limit if i.limit else "", i.count])
     delays = figures["delays"]
+    rows += [["late decisions whether to hold a review", "", delays.late_decisions, "", "", ""],
+             ["late decisions: home office told of the delay", "", delays.decisions_told, "", "", delays.late_decisions]]
     rows += [["late reports to the home office", "", delays.late_reports, "", "", ""],
              ["late reports: home office told of the delay", "", delays.told, "", "", delays.late_reports]]
     rows += [[f"delay cause: {cause.label}", "", count, "", "", ""] for cause, count in delays.causes]

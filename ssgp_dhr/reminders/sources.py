@@ -164,10 +164,12 @@ def _deadline_items(kind: str, today: date, found: Iterable[tuple[Review, deadli
 def decisions_due(today: date) -> Iterator[DueItem]:
     """Coordinators: the decision whether to hold a review, one month from notification."""
     reviews = db.session.scalars(
-        sa.select(Review).where(deadlines.DECISION_CLOCK.pending).order_by(Review.id)
+        sa.select(Review).where(deadlines.DECISION_CLOCK.pending)
+        .options(selectinload(Review.delay_notices)).order_by(Review.id)
     ).unique().all()
     found = ((review, deadlines.decision_deadline(review)) for review in reviews)
-    yield from _deadline_items("decision_due", today, found, "the decision whether to hold a review", "decision")
+    yield from _deadline_items("decision_due", today, found, "the decision whether to hold a review", "decision",
+                               lambda review: _delay_told(review, today))
 
 
 @reminder_source("report_due")
@@ -184,14 +186,15 @@ def reports_due(today: date) -> Iterator[DueItem]:
 
 
 def _delay_told(review: Review, today: date) -> tuple[str, ...]:
-    """For a late report: whether the Home Office knows when to expect it."""
+    """For a late decision or report: whether the Home Office knows when to expect it."""
+    deadline = deadlines.delay_deadline(review)
     if deadlines.untold_delay(review, today):
-        return ("The Home Office expects to be told of the delay: tell it why and when to expect the report, "
-                "then record that on the case page.",)
+        return (f"The Home Office expects to be told of the delay: tell it why and when to expect "
+                f"{deadline.kind.what}, then record that on the case page.",)
     latest = deadlines.latest_delay_notice(review)
-    if latest and deadlines.report_deadline(review).is_overdue(today):
-        return (f"The Home Office was told on {uk_date(latest.told_on)} to expect the report by "
-                f"{uk_date(latest.expected_submission_on)}.",)
+    if latest and deadline.is_overdue(today):
+        return (f"The Home Office was told on {uk_date(latest.told_on)} to expect {deadline.kind.what} by "
+                f"{uk_date(latest.expected_on)}.",)
     return ()
 
 
