@@ -532,3 +532,31 @@ def test_the_statistics_read_no_restricted_field(act_as):  # noqa: F811
         client.get("/publication/statistics")
         client.client.get("/publication/statistics.csv")
     assert statements and not [s for s in statements for name in RESTRICTED_FIELDS if name in s]
+
+
+def test_recommendations_completed_on_time_are_counted_by_hand(act_as):  # noqa: F811
+    coordinator = factories.coordinator()
+    review = factories.review_at("published", by=coordinator)
+    agency = factories.organisation("Constabulary")
+    today = today_uk()
+    made = {}
+    for reference, target in (("R1", today - timedelta(days=5)), ("R2", today - timedelta(days=30)), ("R3", today)):
+        made[reference] = action_plan.add_recommendation(
+            review, coordinator, review.version, reference=reference, text="Train staff.", level="single_agency",
+            owning_agency_id=agency.id, actions="", target_on=target)
+    action_plan.accept_completion(made["R1"], coordinator, completed_on=today - timedelta(days=6))  # in time
+    action_plan.accept_completion(made["R2"], coordinator, completed_on=today - timedelta(days=1))  # 29 days late
+    other = factories.review_at("published", lead=factories.safer_glos())  # another partnership's: not counted
+    action_plan.add_recommendation(
+        other, factories.coordinator(factories.safer_glos()), other.version, reference="R1", text="Train staff.",
+        level="single_agency", owning_agency_id=agency.id, actions="", target_on=today)
+
+    from ssgp_dhr.cases.models import Review
+
+    assert statistics.recommendation_counts(Review.id == review.id) == statistics.RecommendationCounts(
+        total=3, completed=2, on_time=1)
+    client = act_as(factories.manager())
+    assert client.get("/publication/statistics").select_one("#on-time").get_text(" ", strip=True) == (
+        "1 of 2 completed recommendations were completed by their target date (3 recommendations in all).")
+    csv = client.client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
+    assert "recommendations completed on time,,1,,,2" in csv

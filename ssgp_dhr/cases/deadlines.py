@@ -6,6 +6,7 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ DECISION_PENDING = frozenset({"notified"})
 REPORT_PENDING = frozenset({"commissioned", "panel", "on_hold", "revising"})
 
 
+@lru_cache(maxsize=65536)  # pure; the annual statistics ask it for the same few thousand days again and again
 def add_months(day: date, months: int) -> date:
     """The same day `months` calendar months later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
     month_index = day.month - 1 + months

@@ -400,11 +400,11 @@ def board():  # noqa: ANN201
 
 def _figures() -> dict[str, Any]:
     reviews = statistics.review_facts(_in_partnerships())
-    recommendations = statistics.recommendation_dates(_in_partnerships())
-    on_time, completed = statistics.on_time(recommendations)
+    recommendations = statistics.recommendation_counts(_in_partnerships())
     return {"years": statistics.per_year(reviews), "intervals": statistics.intervals(reviews),
             "delays": statistics.delays(reviews, today_uk()), "declines": statistics.declines(reviews),
-            "on_time": on_time, "completed": completed, "recommendations": len(recommendations)}
+            "on_time": recommendations.on_time, "completed": recommendations.completed,
+            "recommendations": recommendations.total}
 
 
 @publication.get("/publication/statistics")
