@@ -634,3 +634,26 @@ def test_the_history_names_kinds_by_their_labels_and_fields_in_words(act_as, app
         login_user(coordinator)
         lines = [text for text, _when in views._change_lines(review, services.changes_since(review, review.version - 2))]
     assert f"{coordinator.full_name} changed the form of publication from “blank” to “Full report”" in lines
+
+
+def test_the_case_page_lists_its_parts_and_leaves_out_those_that_do_not_apply(act_as):
+    coordinator = factories.coordinator()
+
+    def contents(review, who) -> list[str]:
+        page = act_as(who).get(f"/cases/{review.reference}")
+        links = page.select("nav.app-contents a")
+        for link in links:  # every link leads to a heading on the page
+            assert page.find(id=link["href"][1:]) is not None, link["href"]
+        return [link.get_text(strip=True) for link in links]
+
+    panel = factories.review_at("panel", by=coordinator)
+    assert contents(panel, coordinator) == [
+        "Key facts", "Deadlines", "Documents", "Panel", "Agency requests", "Panel meetings", "Input log",
+        "Family involvement", "Home Office rounds", "Action plan", "History"]
+    declined = factories.review_at("not_commissioned", by=coordinator)
+    shown = contents(declined, coordinator)
+    assert "Home Office rounds" not in shown and "Action plan" not in shown
+    page = act_as(coordinator).get(f"/cases/{declined.reference}")
+    assert page.find(id="home-office-rounds") is None and page.find(id="action-plan") is None
+    published = factories.review_at("published", by=coordinator)
+    assert "Publication" in contents(published, coordinator)
