@@ -161,3 +161,39 @@ def test_readers_pages_and_error_pages(visit):
     assert "Page not found" in you.page.locator("h1").inner_text()
     you.goto(f"/cases/{review.reference}/actions/close")
     assert "You do not have access" in you.page.locator("h1").inner_text()
+
+
+def test_tell_the_home_office_of_a_late_decision_record_its_answer_and_read_the_history(visit):
+    person = coordinator()
+    today = today_uk()
+    late = factories.notified_review(person, pseudonym="Late", notified_on=today - timedelta(days=45))
+    declined = factories.review_at("not_commissioned", by=person)
+    you = visit("coordinator")
+    page = you.page
+    sign_in(page, you.base_url, person)
+
+    you.goto("/cases?untold=yes")
+    assert late.reference in page.locator("main table").inner_text()
+    you.goto(f"/cases/{late.reference}")
+    press(page, "a[href$='/delays/new']")
+    you.check("delay form")
+    press(page, "main form button.govuk-button")  # nothing typed: errors
+    you.check("delay form errors")
+    fill_action(page, {"told_on": today, "cause": "agency_information", "explanation": "Police records awaited.",
+                       "expected_on": today + timedelta(days=14)})
+    press(page, "main form button.govuk-button")
+    you.check("delay recorded")
+    assert "Decision expected by" in page.locator("#deadlines ~ dl").first.inner_text()
+
+    you.goto(f"/cases/{declined.reference}")
+    press(page, "a[href$='/decision/response']")
+    you.check("decision response form")
+    fill_action(page, {"received_on": today, "outcome": "review_advised",
+                       "notes": "The QA Panel advised a review: abuse was indicated in the GP records."})
+    press(page, "main form button.govuk-button")
+    you.check("response recorded")
+    assert "Reopen the review" in page.locator("main").inner_text()
+    you.goto("/cases?declined=review_asked")
+    assert declined.reference in page.locator("main table").inner_text()
+    you.goto(f"/cases/{declined.reference}/history")
+    assert "Home Office response to the decision" in page.locator(".moj-timeline").inner_text()
