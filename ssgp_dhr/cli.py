@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -68,18 +70,20 @@ def _parse_value(value: str) -> object:
         return value
 
 
-@dhr.command("advance", context_settings={"ignore_unknown_options": True})
-@click.argument("reference")
-@click.argument("trigger")
-@click.option("--as", "actor_email", required=True, help="E-mail of the coordinator taking the action.")
-@click.option("--set", "values", multiple=True, metavar="FIELD=VALUE",
-              help="Data the action needs, e.g. --set decision_on=2026-01-05 (dates as YYYY-MM-DD).")
-@with_appcontext
-def advance_command(reference: str, trigger: str, actor_email: str, values: tuple[str, ...]) -> None:
-    """Take the workflow action TRIGGER on review REFERENCE, as the coordinator given by --as."""
+def _parse_values(values: tuple[str, ...]) -> dict[str, object]:
+    """--set FIELD=VALUE pairs as keyword arguments: dates as dates, published documents as a list."""
+    data: dict[str, object] = {}
+    for item in values:
+        field, sep, value = item.partition("=")
+        if not sep:
+            raise click.ClickException(f"Write data as FIELD=VALUE, not {item!r}")
+        data[field] = value.split(",") if field == "published_documents" else _parse_value(value)
+    return data
+
+
+def _review_and_actor(reference: str, actor_email: str) -> tuple[Any, Any]:
     from ssgp_dhr.accounts.models import User
     from ssgp_dhr.cases.models import Review
-    from ssgp_dhr.cases.services import RequirementsNotMet, WorkflowError, advance
 
     review = db.session.scalar(sa.select(Review).where(Review.reference == reference))
     if review is None:
@@ -87,12 +91,24 @@ def advance_command(reference: str, trigger: str, actor_email: str, values: tupl
     actor = db.session.scalar(sa.select(User).where(User.email == actor_email.lower()))
     if actor is None:
         raise click.ClickException(f"There is no account {actor_email}")
-    data: dict[str, object] = {}
-    for item in values:
-        field, sep, value = item.partition("=")
-        if not sep:
-            raise click.ClickException(f"Write data as FIELD=VALUE, not {item!r}")
-        data[field] = value.split(",") if field == "published_documents" else _parse_value(value)
+    return review, actor
+
+
+_SET_HELP = "Data the action needs, e.g. --set decision_on=2026-01-05 (dates as YYYY-MM-DD)."
+
+
+@dhr.command("advance", context_settings={"ignore_unknown_options": True})
+@click.argument("reference")
+@click.argument("trigger")
+@click.option("--as", "actor_email", required=True, help="E-mail of the coordinator taking the action.")
+@click.option("--set", "values", multiple=True, metavar="FIELD=VALUE", help=_SET_HELP)
+@with_appcontext
+def advance_command(reference: str, trigger: str, actor_email: str, values: tuple[str, ...]) -> None:
+    """Take the workflow action TRIGGER on review REFERENCE, as the coordinator given by --as."""
+    from ssgp_dhr.cases.services import RequirementsNotMet, WorkflowError, advance
+
+    review, actor = _review_and_actor(reference, actor_email)
+    data = _parse_values(values)
     try:
         advance(review, trigger, actor, review.version, **data)
     except RequirementsNotMet as refused:
@@ -100,6 +116,48 @@ def advance_command(reference: str, trigger: str, actor_email: str, values: tupl
     except WorkflowError as refused:
         raise click.ClickException(str(refused)) from None
     click.echo(f"{reference} is now {review.status}")
+
+
+def _recordings() -> dict[str, tuple[Callable[..., Any], tuple[str, ...], str]]:
+    """What `dhr record` can record besides a workflow action: the service, the data it takes, and what it did."""
+    from ssgp_dhr.cases import services
+
+    return {
+        "delay": (services.record_delay_notice, ("told_on", "cause", "explanation", "expected_on"),
+                  "the delay the Home Office was told of"),
+        "hold-end": (services.change_hold_end, ("expected_end_on", "reason"), "the hold's new expected end"),
+        "decision-response": (services.record_decision_response, ("received_on", "outcome", "notes"),
+                              "the Home Office's response to the decision"),
+    }
+
+
+@dhr.command("record", context_settings={"ignore_unknown_options": True})
+@click.argument("reference")
+@click.argument("what", type=click.Choice(["delay", "hold-end", "decision-response"]))
+@click.option("--as", "actor_email", required=True, help="E-mail of the coordinator recording it.")
+@click.option("--set", "values", multiple=True, metavar="FIELD=VALUE",
+              help="The data, e.g. --set told_on=2026-11-20 (dates as YYYY-MM-DD).")
+@with_appcontext
+def record_command(reference: str, what: str, actor_email: str, values: tuple[str, ...]) -> None:
+    """Record WHAT on review REFERENCE, as the coordinator given by --as: a delay the Home Office was told
+    of (told_on, cause, explanation, expected_on), a hold's new expected end (expected_end_on, reason), or
+    the Home Office's response to the decision (received_on, outcome, notes)."""
+    from ssgp_dhr.cases.services import InvalidChange, WorkflowError
+
+    review, actor = _review_and_actor(reference, actor_email)
+    service, fields, recorded = _recordings()[what]
+    data = _parse_values(values)
+    unexpected = set(data) - set(fields)
+    if unexpected:
+        raise click.ClickException(f"'{what}' takes {', '.join(fields)}, not {', '.join(sorted(unexpected))}")
+    try:
+        # What is not given goes in empty, so the service says in a sentence what is missing.
+        service(review, actor, review.version, **{field: data.get(field) for field in fields})
+    except InvalidChange as refused:
+        raise click.ClickException("Not done:\n  - " + "\n  - ".join(s for _, s in refused.problems)) from None
+    except WorkflowError as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"{reference}: recorded {recorded}")
 
 
 @dhr.command("demo-code")

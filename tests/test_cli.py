@@ -118,3 +118,53 @@ def test_references_are_sequential_per_lead_partnership_and_year() -> None:
         "SSGP-DHR-2024-003"]
     db.session.expire_all()
     assert db.session.query(Review.reference).distinct().count() == len(made)
+
+
+def test_record_writes_a_delay_a_hold_end_and_a_home_office_answer_through_the_services(app: Flask) -> None:
+    from ssgp_dhr.cases.models import DeadlineKind, DecisionResponseOutcome
+    from ssgp_dhr.clock import today_uk
+
+    coordinator = factories.coordinator()
+    today = today_uk()
+    late = review_at("panel", by=coordinator)  # decided 199 days ago: the report is overdue
+    code, output = _dhr(app, "record", late.reference, "delay", "--as", coordinator.email, *_sets({
+        "told_on": today, "cause": "agency_information", "explanation": "IMRs late.",
+        "expected_on": today + timedelta(days=30)}))
+    assert (code, output) == (0, f"{late.reference}: recorded the delay the Home Office was told of\n")
+    db.session.expire_all()
+    assert [(n.deadline, n.expected_on) for n in db.session.get(Review, late.id).delay_notices] == [
+        (DeadlineKind.REPORT, today + timedelta(days=30))]
+
+    held = review_at("on_hold", by=coordinator)
+    code, output = _dhr(app, "record", held.reference, "hold-end", "--as", coordinator.email, *_sets({
+        "expected_end_on": today + timedelta(days=28), "reason": "The coroner extended the suspension."}))
+    assert code == 0, output
+    db.session.expire_all()
+    assert db.session.get(Review, held.id).current_hold.expected_end_on == today + timedelta(days=28)
+
+    declined = review_at("not_commissioned", by=coordinator)
+    code, output = _dhr(app, "record", declined.reference, "decision-response", "--as", coordinator.email,
+                        *_sets({"received_on": today, "outcome": "agreed"}))
+    assert code == 0, output
+    db.session.expire_all()
+    assert db.session.get(Review, declined.id).decision_response.outcome is DecisionResponseOutcome.AGREED
+
+
+def test_record_explains_what_is_missing_or_wrong_and_changes_nothing(app: Flask) -> None:
+    coordinator = factories.coordinator()
+    review = review_at("not_commissioned", by=coordinator)
+    before = stored_state(review)
+
+    code, output = _dhr(app, "record", review.reference, "decision-response", "--as", coordinator.email,
+                        "--set", "outcome=review_directed")
+    assert code == 1
+    assert "Not done:\n  - Record the date of the Home Office's response\n  - Say what the Home Office asked for, " \
+           "and why" in output
+    code, output = _dhr(app, "record", review.reference, "delay", "--as", coordinator.email, "--set", "colour=red")
+    assert (code, "'delay' takes told_on, cause, explanation, expected_on, not colour" in output) == (1, True)
+    code, output = _dhr(app, "record", review.reference, "hold-end", "--as", coordinator.email,
+                        "--set", "reason=Relisted.", "--set", "expected_end_on=2030-01-01")
+    assert (code, "The expected end can only be changed while the review is on hold" in output) == (1, True)
+    code, output = _dhr(app, "record", review.reference, "delay", "--as", factories.manager().email)
+    assert (code, "Only a coordinator of this review's partnership can do this" in output) == (1, True)
+    assert stored_state(review) == before
