@@ -253,7 +253,7 @@ class DelayNotice(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
-    deadline: Mapped[DeadlineKind] = mapped_column(db_enum(DeadlineKind, 16), default=DeadlineKind.REPORT)
+    deadline: Mapped[DeadlineKind] = mapped_column(db_enum(DeadlineKind, 16))
     told_on: Mapped[date]
     cause: Mapped[DelayCause] = mapped_column(db_enum(DelayCause))
     explanation: Mapped[str] = mapped_column(sa.Text)
@@ -318,6 +318,14 @@ class DecisionResponse(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     review: Mapped[Review] = relationship(back_populates="decision_responses")
+
+
+def answers_current_decision() -> sa.ColumnElement[bool]:
+    """Review.decision_response in SQL: a response to the review's current decision, by its date and kind."""
+    return sa.and_(
+        DecisionResponse.review_id == Review.id, DecisionResponse.decision_on == Review.decision_on,
+        sa.or_(sa.and_(DecisionResponse.review_held.is_(False), Review.status == "not_commissioned"),
+               sa.and_(DecisionResponse.review_held.is_(True), Review.status != "not_commissioned")))
 
 
 class QAOutcome(enum.StrEnum):

@@ -23,7 +23,15 @@ from ssgp_dhr import presentation
 from ssgp_dhr.access import roles_required, signed_in
 from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases import deadlines, diagram, forms, history, services, workflow
-from ssgp_dhr.cases.models import CaseEvent, DecisionResponse, DecisionResponseOutcome, DelayNotice, Review, ReviewHold
+from ssgp_dhr.cases.models import (
+    CaseEvent,
+    DecisionResponse,
+    DecisionResponseOutcome,
+    DelayNotice,
+    Review,
+    ReviewHold,
+    answers_current_decision,
+)
 from ssgp_dhr.cases.policy import (
     can_advance,
     can_see_real_names,
@@ -255,13 +263,11 @@ DECLINE_ANSWERS = {
 def declined_clause(answer: str) -> sa.ColumnElement[bool]:
     """Declined reviews whose current decision the Home Office has not answered ('awaited'), or has
     answered by asking for a review that is not yet reopened ('review_asked'): Review.decision_response in SQL."""
-    current = sa.and_(DecisionResponse.review_id == Review.id, DecisionResponse.decision_on == Review.decision_on,
-                      DecisionResponse.review_held.is_(False))
     if answer == "awaited":
-        return sa.and_(Review.status == "not_commissioned", ~sa.exists().where(current))
+        return sa.and_(Review.status == "not_commissioned", ~sa.exists().where(answers_current_decision()))
     asking = [o.value for o in DecisionResponseOutcome if o.asks_for_review]
     return sa.and_(Review.status == "not_commissioned",
-                   sa.exists().where(current, DecisionResponse.outcome.in_(asking)))
+                   sa.exists().where(answers_current_decision(), DecisionResponse.outcome.in_(asking)))
 
 
 # The list counts its matches only this far (or a few pages past the one shown): an exact count of

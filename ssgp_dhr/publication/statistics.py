@@ -29,6 +29,7 @@ from ssgp_dhr.cases.models import (
     QARound,
     Review,
     ReviewHold,
+    answers_current_decision,
 )
 from ssgp_dhr.extensions import db
 
@@ -73,13 +74,6 @@ class ReviewFacts:
     delay_notices: list[NoticeFacts] = field(default_factory=list)
 
 
-# Review.decision_response in SQL: the answer to the current decision, by its date and kind.
-_ANSWERS_CURRENT_DECISION = sa.and_(
-    DecisionResponse.review_id == Review.id, DecisionResponse.decision_on == Review.decision_on,
-    sa.or_(sa.and_(DecisionResponse.review_held.is_(False), Review.status == "not_commissioned"),
-           sa.and_(DecisionResponse.review_held.is_(True), Review.status != "not_commissioned")))
-
-
 def review_facts(where: sa.ColumnElement[bool]) -> list[ReviewFacts]:
     """The facts of the reviews `where` selects: five statements, whatever their number.
 
@@ -92,7 +86,7 @@ def review_facts(where: sa.ColumnElement[bool]) -> list[ReviewFacts]:
                                                Review.published_on, Review.reopen_reason.is_not(None))
                                      .where(where))}
     answers = run(sa.select(DecisionResponse.review_id, DecisionResponse.outcome)
-                  .join(Review, _ANSWERS_CURRENT_DECISION).where(where))
+                  .join(Review, answers_current_decision()).where(where))
     for review_id, outcome in answers:
         facts[review_id].decision_response = ResponseFacts(outcome)
     for related, columns, order, make, attribute in (
