@@ -68,6 +68,34 @@ def test_a_manager_sees_counts_by_stage_and_publication_status(act_as):  # noqa:
     assert "Realname" not in page.get_text()
 
 
+def test_a_manager_sees_the_delays_to_explain_in_the_partnerships_they_manage(act_as):  # noqa: F811
+    from ssgp_dhr.cases import services
+
+    coordinator = factories.coordinator()
+    today = today_uk()
+    factories.notified_review(coordinator, notified_on=today - timedelta(days=45))  # decision overdue, untold
+    factories.review_at("panel", by=coordinator)  # report overdue (decided 199 days ago), untold
+    factories.review_at("on_hold", by=coordinator)  # report overdue, untold, and the hold past its expected end
+    declined = factories.review_at("not_commissioned", by=coordinator)
+    services.record_decision_response(declined, coordinator, declined.version, received_on=today,
+                                      outcome="review_directed", notes="The Home Secretary directed a review.")
+    factories.notified_review(lead=factories.safer_glos(), notified_on=today - timedelta(days=45))  # not theirs
+
+    page = act_as(factories.manager()).get("/")
+    items = {li["id"]: (li.get_text(" ", strip=True), li.a["href"]) for li in page.select("#managed-delays li")}
+    assert items == {
+        "managed-overdue": ("Decisions or reports overdue: 3", "/cases?overdue=yes"),
+        "managed-overrun-holds": ("On hold past the expected end: 1", "/cases?overrun=yes"),
+        "managed-reviews-asked-for": ("Reviews the Home Office asked to reopen: 1", "/cases?declined=review_asked"),
+        "managed-untold-delays": ("Late decisions or reports the Home Office has not been told of: 3",
+                                  "/cases?untold=yes"),
+    }
+    # The coordinator sees the same delays beside their open reviews.
+    coordinator_page = act_as(coordinator).get("/")
+    assert coordinator_page.find(id="untold-delays").get_text(" ", strip=True).endswith(": 3")
+    assert coordinator_page.find(id="managed-delays") is None
+
+
 def test_a_panel_member_sees_only_the_reviews_they_sit_on(act_as):  # noqa: F811
     member = factories.panel_member()
     mine = factories.review_at("panel", pseudonym="Mine")
