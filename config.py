@@ -49,6 +49,9 @@ class Config:
     DOCUMENT_STORE_PATH = os.environ.get("DOCUMENT_STORE_PATH") or str(INSTANCE_DIR / "documents")
     # Months after publication when the partnership decides whether a report stays online (local practice: 12).
     REMOVAL_REVIEW_MONTHS = _env_int("REMOVAL_REVIEW_MONTHS", 12)
+    # Weeks after the Home Office was told of a decision not to hold a review before coordinators are
+    # reminded to chase its Quality Assurance Panel's answer (then every 4 weeks). Not set by guidance.
+    DECLINE_RESPONSE_CHASE_WEEKS = _env_int("DECLINE_RESPONSE_CHASE_WEEKS", 8)
     # The contact for press enquiries shown on the public reviews page when a case names none.
     PUBLIC_CONTACT = os.environ.get("PUBLIC_CONTACT", "The partnership's communications team")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -681,3 +681,30 @@ def test_an_overdue_decision_reminder_says_whether_the_home_office_knows_when_to
                                           expected_on=due + timedelta(days=30))
     assert f"The Home Office was told on {uk_date(due + timedelta(days=9))} to expect the decision by " \
            f"{uk_date(due + timedelta(days=30))}." in body_on(due + timedelta(days=14))
+
+
+def test_an_unanswered_decline_is_chased_after_the_weeks_configured_then_every_four_weeks(smtp, app):
+    from ssgp_dhr.cases import services as case_services
+
+    coordinator = factories.coordinator()
+    with at(date(2026, 1, 5)):
+        review = factories.review_at("not_commissioned", by=coordinator)
+    told = review.home_office_told_on
+    first = told + timedelta(weeks=app.config["DECLINE_RESPONSE_CHASE_WEEKS"])
+
+    sent = _sent_days(smtp, first - timedelta(days=3), first + timedelta(days=60), "no answer yet")
+    assert sorted(sent) == [first, first + timedelta(days=28), first + timedelta(days=56)]
+    assert sent[first] == [coordinator.email]
+    with at(first):
+        (item,) = sources.declines_unanswered(first)
+    assert item.lines[0] == (f"The Home Office was told on {uk_date(told)} that the partnership decided on "
+                             f"{uk_date(review.decision_on)} not to hold a review for {review.reference} (Scott). "
+                             f"No answer is recorded {(first - told).days} days later.")
+    assert "Criteria not met" not in " ".join(item.lines)  # the reasons stay in the tracker
+
+    # Once the answer is recorded, nothing more.
+    with at(first + timedelta(days=61)):
+        review = db.session.get(Review, review.id)
+        case_services.record_decision_response(review, coordinator, review.version, received_on=first,
+                                               outcome="agreed", notes="")
+    assert _sent_days(smtp, first + timedelta(days=62), first + timedelta(days=120), "no answer yet") == {}

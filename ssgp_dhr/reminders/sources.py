@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from ssgp_dhr.accounts.models import Role, RoleAssignment, User
 from ssgp_dhr.cases import deadlines
-from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review, ReviewHold
+from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review, ReviewHold, answers_current_decision
 from ssgp_dhr.extensions import db
 from ssgp_dhr.presentation import uk_date
 
@@ -238,6 +239,41 @@ def _hold_end_sentence(end: date, today: date) -> str:
     if late == 0:
         return f"The hold is expected to end today, {uk_date(end)}."
     return f"The hold was expected to end on {uk_date(end)}, {_days(late)} ago."
+
+
+CHASE_EVERY_DAYS = 28  # after the first reminder to chase the Home Office's answer to a decline
+
+
+@reminder_source("decline_response_awaited")
+def declines_unanswered(today: date) -> Iterator[DueItem]:
+    """Coordinators: a decision not to hold a review that the Home Office has not answered, DECLINE_RESPONSE_CHASE_WEEKS
+    after it was told, then every four weeks until the answer is recorded or the review is reopened.
+
+    Until its Quality Assurance Panel agrees, the decline is not settled: it may still ask for a review.
+    """
+    wait = timedelta(weeks=current_app.config["DECLINE_RESPONSE_CHASE_WEEKS"])
+    reviews = db.session.scalars(
+        sa.select(Review)
+        .where(Review.status == "not_commissioned", Review.home_office_told_on <= today - wait,
+               ~sa.exists().where(answers_current_decision()))
+        .order_by(Review.id)
+    ).unique().all()
+    owed = [(review, chase_on, occasion) for review in reviews
+            if (occasion := deadline_occasion(chase_on := review.home_office_told_on + wait, today, days_before=0,
+                                              every=CHASE_EVERY_DAYS))]
+    recipients = coordinators_of(review for review, _, _ in owed)
+    for review, chase_on, occasion in owed:
+        yield DueItem(
+            kind="decline_response_awaited", review=review, recipients=recipients[review.id],
+            item=f"review:{review.id}:decline:{review.decision_on.isoformat()}", due_on=chase_on, occasion=occasion,
+            subject=f"{review.reference}: no answer yet from the Home Office to the decision not to hold a review",
+            lines=(f"The Home Office was told on {uk_date(review.home_office_told_on)} that the partnership decided "
+                   f"on {uk_date(review.decision_on)} not to hold a review for {review.reference} "
+                   f"({review.pseudonym}). No answer is recorded {_days((today - review.home_office_told_on).days)} "
+                   "later.",
+                   "Its Quality Assurance Panel may agree or ask for a review: ask for its answer, then record it on "
+                   "the case page."),
+        )
 
 
 WHAT_IS_ASKED = {
