@@ -657,3 +657,42 @@ def test_the_case_page_lists_its_parts_and_leaves_out_those_that_do_not_apply(ac
     assert page.find(id="home-office-rounds") is None and page.find(id="action-plan") is None
     published = factories.review_at("published", by=coordinator)
     assert "Publication" in contents(published, coordinator)
+
+
+def test_the_history_can_be_narrowed_to_one_part_of_the_review(act_as):
+    from ssgp_dhr.cases import history
+
+    coordinator = factories.coordinator()
+    review = factories.review_at("panel", by=coordinator)  # notified, commissioned, convened: 3 stage entries
+    factories.document(review, coordinator, title="Police summary")
+    services.update_details(review, coordinator, review.version, {"press_contact": "BBC Points West"})
+    services.record_delay_notice(review, coordinator, review.version, told_on=today_uk(), cause="other",
+                                 explanation="Late.", expected_on=today_uk() + timedelta(days=30))
+    from ssgp_dhr.cases.models import PanelRole
+    from ssgp_dhr.panel import services as panel_services
+
+    panel_services.add_member(review, coordinator, user_id=factories.panel_member().id,
+                              agency_id=factories.organisation("Constabulary").id,
+                              panel_role=PanelRole.AGENCY_REPRESENTATIVE, started_on=today_uk())
+    client = act_as(coordinator)
+
+    def shown(topic: str) -> tuple[str, list[str]]:
+        page = client.get(f"/cases/{review.reference}/history?topic={topic}")
+        assert page.find("option", selected=True)["value"] == topic
+        titles = [t.get_text(" ", strip=True) for t in page.select(".moj-timeline__title")]
+        return page.find(id="history-count").get_text(" ", strip=True).split(".")[0], titles
+
+    assert shown("stages")[1] == ["Commissioned to Panel", "Notified to Commissioned", "Notification recorded"]
+    assert shown("stages")[0] == "Stage changes: entries 1 to 3 of 3, newest first"
+    assert shown("home_office")[1] == ["Delay reported to the Home Office"]
+    assert "Documents" in shown("documents")[1]
+    assert shown("panel")[1] == ["Panel membership"]
+    assert shown("details")[1] == ["Press contact changed"]
+    # Every entry is under exactly one part.
+    everything = review.event_count
+    assert sum(history.topic_events(review, topic, skip=0, limit=100)[1] for topic in history.HISTORY_TOPICS) \
+        == everything
+    assert shown("publication") == ("Nothing is recorded under “Publication and action plan”", [])
+    # An unknown part shows everything.
+    page = client.get(f"/cases/{review.reference}/history?topic=gossip")
+    assert len(page.select(".moj-timeline__item")) == everything

@@ -85,6 +85,7 @@ def test_the_case_page_runs_the_same_statements_however_long_the_history(act_as)
     url = f"/cases/{review.reference}"
     few = statements_for(client, url)
     few_history = statements_for(client, f"{url}/history")
+    few_details = statements_for(client, f"{url}/history?topic=details")
     for n in range(40):
         services.update_details(review, factories.coordinator() if n % 2 else coordinator, review.version,
                                 {"press_contact": f"Contact {n}"})
@@ -94,6 +95,7 @@ def test_the_case_page_runs_the_same_statements_however_long_the_history(act_as)
     print(f"case page: {few} statements with 3 events, {many} with 45")
     assert many == few
     assert statements_for(client, f"{url}/history") == few_history
+    assert statements_for(client, f"{url}/history?topic=details") == few_details
 
 
 def test_my_work_runs_the_same_statements_for_2_or_40_notifications(act_as):  # noqa: F811

@@ -167,6 +167,44 @@ def append_event(
     return event
 
 
+# The parts of a review the history can be narrowed to, each by the fields its entries record; changes
+# to the review's own facts (anything not listed) are "details".
+HISTORY_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "stages": ("Stage changes", ()),
+    "home_office": ("The Home Office", ("delay_notice", "decision_response", "hold_expected_end_on")),
+    "documents": ("Documents", ("documents", "anonymisation_check")),
+    "panel": ("Panel, agencies and family", ("panel_membership", "agency_request", "panel_meeting", "input_log",
+                                             "family_involvement", "family_contact")),
+    "publication": ("Publication and action plan", (
+        "publication_form", "publication_decided_on", "public_summary", "learning_summary",
+        "sent_to_secretary_of_state_on", "sent_to_commissioner_on", "removal_review_on", "summary_only_reason",
+        "family_agreed_summary_on", "home_office_agreed_summary_on", "recommendation", "recommendation_progress",
+        "recommendation_completed")),
+    "details": ("Case details", ()),
+}
+
+
+def topic_clause(topic: str) -> sa.ColumnElement[bool]:
+    """The review's history entries about `topic` (a key of HISTORY_TOPICS)."""
+    if topic == "stages":
+        return CaseEvent.kind.in_((EventKind.TRANSITION, EventKind.CREATED))
+    if topic == "details":
+        listed = [field for _label, fields in HISTORY_TOPICS.values() for field in fields]
+        return sa.and_(CaseEvent.kind == EventKind.CHANGE, CaseEvent.field.not_in(listed),
+                       ~CaseEvent.field.like("qa_round_%"))
+    clause = CaseEvent.field.in_(HISTORY_TOPICS[topic][1])
+    return sa.or_(clause, CaseEvent.field.like("qa_round_%")) if topic == "home_office" else clause
+
+
+def topic_events(review: Review, topic: str, *, skip: int, limit: int) -> tuple[list[CaseEvent], int]:
+    """A page of the review's entries about `topic`, newest first, and how many there are in all."""
+    where = sa.and_(CaseEvent.review_id == review.id, topic_clause(topic))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent).where(where))
+    events = db.session.scalars(sa.select(CaseEvent).where(where).order_by(CaseEvent.seq.desc())
+                                .offset(skip).limit(limit)).all()
+    return list(events), total
+
+
 def newest_events(review: Review, *, skip: int = 0, limit: int) -> list[CaseEvent]:
     """Up to `limit` of the review's events, newest first, after the newest `skip`.
 

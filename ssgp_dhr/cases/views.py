@@ -521,14 +521,27 @@ HISTORY_FIELD_LABELS = {**forms.ACTION_FIELD_LABELS, "hold_reason": "Waiting for
 def case_history(reference: str):  # noqa: ANN201
     """Every entry of the review's history, a page at a time, newest first: the case page shows the latest."""
     review = visible_review_or_404(reference)
-    pages = max(1, math.ceil(review.event_count / HISTORY_PAGE_SIZE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    events = history.newest_events(review, skip=(page - 1) * HISTORY_PAGE_SIZE, limit=HISTORY_PAGE_SIZE)
+    topic = request.args.get("topic", "") if request.args.get("topic") in history.HISTORY_TOPICS else ""
+    requested = max(1, request.args.get("page", 1, type=int) or 1)
+    if topic:
+        events, total = history.topic_events(review, topic, skip=(requested - 1) * HISTORY_PAGE_SIZE,
+                                             limit=HISTORY_PAGE_SIZE)
+    else:
+        total = review.event_count
+    pages = max(1, math.ceil(total / HISTORY_PAGE_SIZE))
+    page = min(requested, pages)
+    if not topic:
+        events = history.newest_events(review, skip=(page - 1) * HISTORY_PAGE_SIZE, limit=HISTORY_PAGE_SIZE)
+    elif page != requested:  # past the end: the last page
+        events, total = history.topic_events(review, topic, skip=(page - 1) * HISTORY_PAGE_SIZE,
+                                             limit=HISTORY_PAGE_SIZE)
     pagination = presentation.pagination(
-        page, pages, lambda n: url_for("cases.case_history", reference=review.reference, page=n if n > 1 else None),
+        page, pages, lambda n: url_for("cases.case_history", reference=review.reference, topic=topic or None,
+                                       page=n if n > 1 else None),
         label="Pages of the history")
-    return render_template("cases/history.html", review=review, events=events, page=page, pages=pages,
-                           pagination=pagination, first=(page - 1) * HISTORY_PAGE_SIZE + 1, **_history_context(review))
+    return render_template("cases/history.html", review=review, events=events, page=page, pages=pages, total=total,
+                           topic=topic, topics=history.HISTORY_TOPICS, pagination=pagination,
+                           first=(page - 1) * HISTORY_PAGE_SIZE + 1, **_history_context(review))
 
 
 def _field_for_reason(trigger: str, reason: str) -> str:

@@ -196,4 +196,8 @@ def test_tell_the_home_office_of_a_late_decision_record_its_answer_and_read_the_
     you.goto("/cases?declined=review_asked")
     assert declined.reference in page.locator("main table").inner_text()
     you.goto(f"/cases/{declined.reference}/history")
-    assert "Home Office response to the decision" in page.locator(".moj-timeline").inner_text()
+    page.select_option("#topic", "home_office")
+    press(page, "main form button.govuk-button")
+    you.check("history: the Home Office")
+    assert [t.strip() for t in page.locator(".moj-timeline__title").all_inner_texts()] == [
+        "Home Office response to the decision"]
