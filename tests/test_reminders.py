@@ -627,60 +627,45 @@ def test_a_hold_reminds_its_coordinators_of_its_expected_end_until_the_review_re
     assert _sent_days(smtp, date(2026, 5, 20), date(2026, 6, 2), "expected") == {}
 
 
-def test_an_overdue_report_reminder_says_whether_the_home_office_knows_when_to_expect_it(smtp):
+def _one_body_on(smtp: RecordingServer, day: date, subject_words: str) -> str:
+    """Run the reminders on `day`: the body of the one e-mail whose subject has `subject_words`."""
+    with at(day):
+        run()
+    messages = [m for m in smtp.take() if subject_words in m["Subject"]]
+    assert len(messages) == 1, day
+    return " ".join(messages[0].get_content().split())
+
+
+@pytest.mark.parametrize(("owed", "subject", "cause"), [
+    ("report", "Report to the Home Office", "agency_information"),
+    ("decision", "Decision whether to hold a review", "parallel_proceedings"),
+])
+def test_an_overdue_reminder_says_whether_the_home_office_knows_when_to_expect_it(smtp, owed, subject, cause):
     from ssgp_dhr.cases import services as case_services
 
     coordinator = factories.coordinator()
     with at(date(2026, 1, 5)):
-        review = factories.review_at("panel", by=coordinator)
-    due = deadlines.report_deadline(review).due_on
+        if owed == "report":
+            review = factories.review_at("panel", by=coordinator)
+        else:
+            review = factories.notified_review(coordinator, notified_on=date(2026, 1, 5))
+    due = deadlines.delay_deadline(review).due_on
 
     def body_on(day: date) -> str:
-        with at(day):
-            run()
-        messages = [m for m in smtp.take() if "Report to the Home Office" in m["Subject"]]
-        assert len(messages) == 1, day
-        return " ".join(messages[0].get_content().split())
+        return _one_body_on(smtp, day, subject)
 
     before = body_on(due - timedelta(days=7))
     assert "expects to be told" not in before and "was told on" not in before  # not late yet
-    assert "The Home Office expects to be told of the delay: tell it why and when to expect the report, then " \
+    assert f"The Home Office expects to be told of the delay: tell it why and when to expect the {owed}, then " \
            "record that on the case page." in body_on(due + timedelta(days=7))
     with at(due + timedelta(days=10)):
         review = db.session.get(Review, review.id)
         case_services.record_delay_notice(review, coordinator, review.version, told_on=due + timedelta(days=9),
-                                          cause="agency_information", explanation="IMRs late.",
+                                          cause=cause, explanation="Information awaited.",
                                           expected_on=due + timedelta(days=60))
-    assert f"The Home Office was told on {uk_date(due + timedelta(days=9))} to expect the report by " \
+    assert f"The Home Office was told on {uk_date(due + timedelta(days=9))} to expect the {owed} by " \
            f"{uk_date(due + timedelta(days=60))}." in body_on(due + timedelta(days=14))
     assert "expects to be told" in body_on(due + timedelta(days=63))  # that date passed: tell it again
-
-
-def test_an_overdue_decision_reminder_says_whether_the_home_office_knows_when_to_expect_it(smtp):
-    from ssgp_dhr.cases import services as case_services
-
-    coordinator = factories.coordinator()
-    with at(date(2026, 1, 5)):
-        review = factories.notified_review(coordinator, notified_on=date(2026, 1, 5))
-    due = deadlines.decision_deadline(review).due_on
-
-    def body_on(day: date) -> str:
-        with at(day):
-            run()
-        messages = [m for m in smtp.take() if "Decision whether to hold a review" in m["Subject"]]
-        assert len(messages) == 1, day
-        return " ".join(messages[0].get_content().split())
-
-    assert "expects to be told" not in body_on(due - timedelta(days=7))
-    assert "tell it why and when to expect the decision, then record that on the case page." in \
-        body_on(due + timedelta(days=7))
-    with at(due + timedelta(days=10)):
-        review = db.session.get(Review, review.id)
-        case_services.record_delay_notice(review, coordinator, review.version, told_on=due + timedelta(days=9),
-                                          cause="parallel_proceedings", explanation="Charging decision awaited.",
-                                          expected_on=due + timedelta(days=30))
-    assert f"The Home Office was told on {uk_date(due + timedelta(days=9))} to expect the decision by " \
-           f"{uk_date(due + timedelta(days=30))}." in body_on(due + timedelta(days=14))
 
 
 def test_an_unanswered_decline_is_chased_after_the_weeks_configured_then_every_four_weeks(smtp, app):

@@ -307,15 +307,20 @@ def record_delay_notice(review: Review, actor: User | None, expected_version: in
         raise InvalidChange(problems)
     notice = DelayNotice(deadline=owed.kind, told_on=told_on, cause=DelayCause(cause), explanation=explanation,
                          expected_on=expected_on, recorded_by_id=actor.id)
-    with _one_write(review, expected_version), db.session.no_autoflush:
-        review.delay_notices.append(notice)
-        append_event(
-            review, actor, EventKind.CHANGE, based_on_version=expected_version, field="delay_notice",
-            to_value=f"Home Office told on {told_on.isoformat()}: {notice.cause.label}. "
-                     f"{owed.kind.what.capitalize()} is now expected by {expected_on.isoformat()}",
-            reason=explanation, payload={"deadline": owed.kind.value},
-        )
+    _add_with_entry(review, actor, expected_version, review.delay_notices, notice, field="delay_notice",
+                    to_value=f"Home Office told on {told_on.isoformat()}: {notice.cause.label}. "
+                             f"{owed.kind.what.capitalize()} is now expected by {expected_on.isoformat()}",
+                    reason=explanation, payload={"deadline": owed.kind.value})
     return notice
+
+
+def _add_with_entry(review: Review, actor: User, expected_version: int, records: list[Any], record: Any, *,
+                    field: str, to_value: str, reason: str | None, payload: dict[str, Any] | None = None) -> None:
+    """Add `record` to one of the review's lists with its history entry, in one write."""
+    with _one_write(review, expected_version), db.session.no_autoflush:
+        records.append(record)
+        append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field=field,
+                     to_value=to_value, reason=reason, payload=payload)
 
 
 def _delay_notice_problems(review: Review, deadline: DeadlineKind, told_on: date | None, cause: str | None,
@@ -364,14 +369,10 @@ def record_decision_response(review: Review, actor: User | None, expected_versio
     response = DecisionResponse(decision_on=review.decision_on, review_held=review.review_held,
                                 received_on=received_on, outcome=DecisionResponseOutcome(outcome), notes=notes,
                                 recorded_by_id=actor.id)
-    with _one_write(review, expected_version), db.session.no_autoflush:
-        review.decision_responses.append(response)
-        append_event(
-            review, actor, EventKind.CHANGE, based_on_version=expected_version, field="decision_response",
-            to_value=f"Received {received_on.isoformat()}, on the decision of {review.decision_on.isoformat()}: "
-                     f"{response.outcome.label}",
-            reason=notes or None,
-        )
+    _add_with_entry(review, actor, expected_version, review.decision_responses, response, field="decision_response",
+                    to_value=f"Received {received_on.isoformat()}, on the decision of "
+                             f"{review.decision_on.isoformat()}: {response.outcome.label}",
+                    reason=notes or None)
     return response
 
 
