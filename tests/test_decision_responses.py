@@ -165,6 +165,8 @@ def test_a_coordinator_records_that_a_review_was_asked_for_and_the_case_page_say
         "agreed", "review_advised", "review_directed"]
     version = form.find("input", attrs={"name": "version"})["value"]
     data = answer(review, outcome="review_advised", notes=NOTES)
+    before = client.get(f"/cases/{review.reference}").select_one("a.app-action[href$='/actions/reopen']")
+    assert "govuk-button--secondary" in before["class"]  # while the Home Office has not asked for a review
 
     response = client.post(response_url(review), form_data({"version": version, **data}))
     assert response.headers["Location"] == f"/cases/{review.reference}"
@@ -172,6 +174,8 @@ def test_a_coordinator_records_that_a_review_was_asked_for_and_the_case_page_say
     page = client.get(f"/cases/{review.reference}")
     assert response_row(page) == (f"The Quality Assurance Panel advised that a review be held, received "
                                   f"{uk_date(data['received_on'])} Reopen the review")
+    # Reopening is now the next step, not an exception.
+    assert "govuk-button--secondary" not in page.select_one("a.app-action[href$='/actions/reopen']")["class"]
     assert page.find("a", href=response_url(review)) is None
     newest = page.select(".moj-timeline__item")[0]
     assert newest.find(class_="moj-timeline__title").get_text(strip=True) == "Home Office response to the decision"

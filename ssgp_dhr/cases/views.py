@@ -474,6 +474,9 @@ def _next_steps(review: Review, user: User) -> tuple[list[NextStep], list[NextSt
     after = {spec["dest"]: spec["trigger"] for spec in workflow.TRANSITIONS
              if spec["trigger"] in open_now and review.status in _sources(spec)}
     main_next = next((t for dest, t in after.items() if dest in workflow.MAIN_PATH), None)
+    if review.status == "not_commissioned" and not (review.decision_response and
+                                                   review.decision_response.outcome.asks_for_review):
+        main_next = None  # reopening a decline is the exception, until the Home Office asks for a review
     now = [NextStep(workflow.ACTIONS[t], services.explain(review, t, user), primary=t == main_next) for t in open_now]
     later = []
     for trigger in workflow.TRIGGERS:
