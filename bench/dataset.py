@@ -27,6 +27,11 @@ from ssgp_dhr.action_plan.models import Recommendation, RecommendationLevel
 from ssgp_dhr.cases.history import GENESIS_HASH, event_hash
 from ssgp_dhr.cases.models import (
     CaseEvent,
+    DeadlineKind,
+    DecisionResponse,
+    DecisionResponseOutcome,
+    DelayCause,
+    DelayNotice,
     EventKind,
     HoldReason,
     PanelMembership,
@@ -169,6 +174,7 @@ class _Generator:
         self._documents(reviews, users)
         self._panel_work(reviews, agencies)
         self._publication(reviews, agencies)
+        self._home_office(reviews, users)
         self._reminders(reviews, users)
         db.session.commit()
         return self._manifest(partnerships, reviews, users)
@@ -458,6 +464,37 @@ class _Generator:
                     "created_at": _at(n + timedelta(days=300), self.rng)})
         self._insert(PublicationRecord, records)
         self._insert(Recommendation, recommendations)
+
+    def _home_office(self, reviews: list[dict[str, Any]], users: dict[str, Any]) -> None:
+        """What the Home Office was told of late decisions and reports, and its answers to decisions: most
+        late reports explained (some with a date since passed), some late decisions, most declines answered."""
+        notices, answers = [], []
+        for review in reviews:
+            status, n, decided = review["status"], review["notified_on"], review.get("decision_on")
+            recorder = users["coordinators"][review["lead_partnership_id"]][0]
+            owed = (DeadlineKind.DECISION, n) if status == "notified" else (
+                (DeadlineKind.REPORT, decided) if status in ("commissioned", "panel", "on_hold") else None)
+            if owed and (TODAY - owed[1]).days > (31 if owed[0] is DeadlineKind.DECISION else 183) \
+                    and self.rng.random() < 0.6:
+                told = owed[1] + timedelta(days=self.rng.randrange(30, 200))
+                told = min(told, TODAY)
+                cause = self.rng.choice(DelayCause.delaying(owed[0]))
+                notices.append({"review_id": review["id"], "deadline": owed[0], "told_on": told, "cause": cause,
+                                "explanation": "Fictional delay (bench).", "recorded_by_id": recorder,
+                                "expected_on": told + timedelta(days=self.rng.randrange(30, 240)),
+                                "recorded_at": _at(told, self.rng)})
+            if decided and self.rng.random() < (0.8 if status == "not_commissioned" else 0.3):
+                outcome = (DecisionResponseOutcome.ACKNOWLEDGED if status != "not_commissioned" else
+                           self.rng.choice([DecisionResponseOutcome.AGREED] * 4 + [DecisionResponseOutcome.REVIEW_ADVISED]))
+                received = review["home_office_told_on"] + timedelta(days=self.rng.randrange(20, 90))
+                if received > TODAY:
+                    continue
+                answers.append({"review_id": review["id"], "decision_on": decided,
+                                "review_held": status != "not_commissioned", "received_on": received,
+                                "outcome": outcome, "notes": "Fictional answer (bench).", "recorded_by_id": recorder,
+                                "recorded_at": _at(received, self.rng)})
+        self._insert(DelayNotice, notices)
+        self._insert(DecisionResponse, answers)
 
     def _reminders(self, reviews: list[dict[str, Any]], users: dict[str, Any]) -> None:
         """A decision-due notification per undecided review for each lead coordinator, some read."""

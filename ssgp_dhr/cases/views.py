@@ -157,7 +157,7 @@ def dashboard():  # noqa: ANN201
         counts = dict(db.session.execute(
             sa.select(Review.status, sa.func.count()).where(in_partnership).group_by(Review.status)).all())
         context["stage_counts"] = [(stage, counts.get(stage.name, 0)) for stage in workflow.STAGES]
-        context["managed_delays"] = _delay_counts(in_partnership, today)
+        context["managed_delays"] = _delay_counts(in_partnership, today, overdue=True)
         # Those still in progress first, then the latest published: closed reviews and older
         # publications are on the publication board, so the page stays short at any scale.
         in_progress = Review.status.in_(("home_office_review", "revising", "approved"))
@@ -180,11 +180,13 @@ def dashboard():  # noqa: ANN201
     return render_template("cases/dashboard.html", **context)
 
 
-def _delay_counts(in_partnership: sa.ColumnElement[bool], today: date) -> dict[str, int]:
+def _delay_counts(in_partnership: sa.ColumnElement[bool], today: date, *, overdue: bool = False) -> dict[str, int]:
     """How many of the partnerships' reviews have a delay to act on or explain, in one statement; each
-    count is a filter of the case list (its query-string name is the key)."""
-    clauses = {"overdue": overdue_clause(today), "untold": untold_delay_clause(today),
-               "overrun": hold_overrun_clause(today), "declined": declined_clause("review_asked")}
+    count is a filter of the case list (its query-string name is the key). Coordinators see what is
+    overdue in their list of open reviews, so only managers are given that count."""
+    clauses = {"overdue": overdue_clause(today)} if overdue else {}
+    clauses |= {"untold": untold_delay_clause(today), "overrun": hold_overrun_clause(today),
+                "declined": declined_clause("review_asked")}
     counts = db.session.execute(sa.select(
         *(sa.select(sa.func.count()).where(in_partnership, clause).scalar_subquery() for clause in clauses.values())
     )).one()
