@@ -114,7 +114,7 @@ def test_an_answer_that_cannot_be_recorded_is_refused_with_the_reason_and_nothin
     assert review.version == version and review.decision_responses == []
 
 
-def test_only_a_coordinator_records_it_once_per_decision_and_only_after_the_home_office_was_told() -> None:
+def test_only_a_coordinator_records_it_only_after_the_home_office_was_told_and_a_correction_keeps_the_old() -> None:
     review, coordinator = declined()
     for outsider in (factories.manager(), factories.coordinator(factories.safer_glos()), factories.panel_member()):
         with pytest.raises(services.NotPermitted):
@@ -122,10 +122,22 @@ def test_only_a_coordinator_records_it_once_per_decision_and_only_after_the_home
     with pytest.raises(services.StaleReview):
         services.record_decision_response(review, coordinator, review.version - 1, **answer(review))
 
-    services.record_decision_response(review, coordinator, review.version, **answer(review))
-    with pytest.raises(services.NotAllowedNow, match="already recorded: it came on"):
-        services.record_decision_response(review, coordinator, review.version, **answer(review, outcome="review_advised",
-                                                                                        notes=NOTES))
+    first = services.record_decision_response(review, coordinator, review.version, **answer(review))
+    # Recorded wrongly: the same decision's response is corrected, and the history says from what.
+    version = reload(review).version
+    corrected = services.record_decision_response(review, coordinator, version,
+                                                  **answer(review, outcome="review_advised", notes=NOTES))
+    review = reload(review)
+    assert corrected.id == first.id and review.version == version + 1
+    assert [r.outcome for r in review.decision_responses] == [DecisionResponseOutcome.REVIEW_ADVISED]
+    event = newest_event(review)
+    assert (event.field, event.reason) == ("decision_response", NOTES)
+    assert event.from_value.endswith("The Quality Assurance Panel agreed a review is not needed")
+    assert event.to_value.endswith("The Quality Assurance Panel advised that a review be held")
+    # The same answer again changes nothing.
+    services.record_decision_response(review, coordinator, review.version,
+                                      **answer(review, outcome="review_advised", notes=NOTES))
+    assert reload(review).version == version + 1
     notified = factories.notified_review(coordinator)
     with pytest.raises(services.NotAllowedNow, match="once it has been told of the decision"):
         services.record_decision_response(notified, coordinator, notified.version,
@@ -176,7 +188,12 @@ def test_a_coordinator_records_that_a_review_was_asked_for_and_the_case_page_say
                                   f"{uk_date(data['received_on'])} Reopen the review")
     # Reopening is now the next step, not an exception.
     assert "govuk-button--secondary" not in page.select_one("a.app-action[href$='/actions/reopen']")["class"]
-    assert page.find("a", href=response_url(review)) is None
+    change = page.find("a", href=response_url(review))
+    assert change.get_text(" ", strip=True) == "Change the Home Office's response to the decision"
+    form = client.get(response_url(review))
+    assert form.find("h1").get_text(strip=True) == "Correct the Home Office's response to the decision"
+    assert form.find("input", attrs={"name": "outcome", "checked": True})["value"] == "review_advised"
+    assert form.find("textarea", attrs={"name": "notes"}).get_text().strip() == NOTES
     newest = page.select(".moj-timeline__item")[0]
     assert newest.find(class_="moj-timeline__title").get_text(strip=True) == "Home Office response to the decision"
     assert NOTES in newest.find(class_="moj-timeline__description").get_text(" ", strip=True)
@@ -200,7 +217,7 @@ def test_a_decision_to_hold_a_review_is_only_acknowledged_so_the_form_asks_no_ou
     client.post(response_url(review), form_data({"version": version, **answer(review, notes="")}))
     assert response_row(client.get(f"/cases/{review.reference}")) == (
         f"Acknowledged the decision to hold a review, received {uk_date(answer(review)['received_on'])}")
-    client.get(response_url(review), expected_status=409)
+    assert client.get(response_url(review)).find(id="received_on-day")["value"] == str(answer(review)["received_on"].day)
 
 
 def test_a_form_with_mistakes_shows_them_and_keeps_what_was_typed(act_as) -> None:  # noqa: F811

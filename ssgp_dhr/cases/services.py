@@ -350,7 +350,8 @@ def _delay_notice_problems(review: Review, deadline: DeadlineKind, told_on: date
 
 def record_decision_response(review: Review, actor: User | None, expected_version: int, *,
                              received_on: date | None, outcome: str | None, notes: str | None) -> DecisionResponse:
-    """Record the Home Office's answer to the current decision whether to hold a review.
+    """Record the Home Office's answer to the current decision whether to hold a review, or correct the
+    one recorded (a mistyped date or outcome): the history keeps what it said before.
 
     A decision not to hold one is seen by the Quality Assurance Panel, which may agree or ask for a
     review (as may the Home Secretary): until it answers, the decline is not settled, and an answer
@@ -359,21 +360,32 @@ def record_decision_response(review: Review, actor: User | None, expected_versio
     _check_may_write(review, actor, expected_version)
     if review.decision_on is None or review.home_office_told_on is None:
         raise NotAllowedNow("The Home Office's response can be recorded once it has been told of the decision")
-    if review.decision_response is not None:
-        raise NotAllowedNow(f"The Home Office's response to this decision is already recorded: it came on "
-                            f"{uk_date(review.decision_response.received_on)}")
     notes = (notes or "").strip()
     problems = _decision_response_problems(review, received_on, outcome, notes)
     if problems:
         raise InvalidChange(problems)
-    response = DecisionResponse(decision_on=review.decision_on, review_held=review.review_held,
-                                received_on=received_on, outcome=DecisionResponseOutcome(outcome), notes=notes,
-                                recorded_by_id=actor.id)
-    _add_with_entry(review, actor, expected_version, review.decision_responses, response, field="decision_response",
-                    to_value=f"Received {received_on.isoformat()}, on the decision of "
-                             f"{review.decision_on.isoformat()}: {response.outcome.label}",
-                    reason=notes or None)
-    return response
+    recorded = review.decision_response
+    if recorded is None:
+        response = DecisionResponse(decision_on=review.decision_on, review_held=review.review_held,
+                                    received_on=received_on, outcome=DecisionResponseOutcome(outcome), notes=notes,
+                                    recorded_by_id=actor.id)
+        _add_with_entry(review, actor, expected_version, review.decision_responses, response,
+                        field="decision_response", to_value=_response_in_words(review, response),
+                        reason=notes or None)
+        return response
+    before = _response_in_words(review, recorded)
+    if (recorded.received_on, recorded.outcome.value, recorded.notes) == (received_on, outcome, notes):
+        return recorded  # nothing to correct
+    with _one_write(review, expected_version), db.session.no_autoflush:
+        recorded.received_on, recorded.outcome, recorded.notes = received_on, DecisionResponseOutcome(outcome), notes
+        append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="decision_response",
+                     from_value=before, to_value=_response_in_words(review, recorded), reason=notes or None)
+    return recorded
+
+
+def _response_in_words(review: Review, response: DecisionResponse) -> str:
+    return (f"Received {response.received_on.isoformat()}, on the decision of {review.decision_on.isoformat()}: "
+            f"{response.outcome.label}")
 
 
 def _decision_response_problems(review: Review, received_on: date | None, outcome: str | None,

@@ -709,17 +709,20 @@ def record_delay(reference: str):  # noqa: ANN201
 @signed_in
 def record_decision_response(reference: str):  # noqa: ANN201
     review = _advanceable_review_or_404(reference)
-    if (review.home_office_told_on is None or review.decision_response is not None) and request.method == "GET":
-        abort(409)  # no decision told yet, or the response was recorded since the user saw the link
-    form = forms.DecisionResponseForm()
+    if review.home_office_told_on is None and request.method == "GET":
+        abort(409)  # the Home Office has not been told of a decision: there is nothing to answer
+    recorded = review.decision_response
+    form = forms.DecisionResponseForm(obj=recorded if request.method == "GET" else None)
     form.answering(review.review_held)
+    if recorded and request.method == "GET" and "outcome" in form:
+        form.outcome.data = recorded.outcome.value
     return _review_form(
         review, form, template="cases/decision_response.html", first_field="received_on",
         act=lambda version: services.record_decision_response(
             review, current_user, version, received_on=form.received_on.data, notes=form.notes.data,
             outcome=form.outcome.data if "outcome" in form else DecisionResponseOutcome.ACKNOWLEDGED.value),
         done=lambda: "The Home Office's response is recorded",
-        context=lambda shown: {})
+        context=lambda shown: {"recorded": shown.decision_response})
 
 
 def _review_form(review: Review, form: forms.VersionedForm, *, template: str, first_field: str,
