@@ -315,3 +315,18 @@ def test_the_annual_statistics_count_declines_by_the_home_offices_answer(act_as)
         "decisions not to hold a review: home office asked for a review,,1,,,3",
         "decisions not to hold a review: home office response awaited,,1,,,3",
     ]
+
+
+def test_an_acknowledgement_never_recorded_is_not_asked_for_once_the_report_has_gone(act_as) -> None:  # noqa: F811
+    coordinator = factories.coordinator()
+    client = act_as(coordinator)
+    published = factories.review_at("published", by=coordinator)
+    assert response_row(client.get(f"/cases/{published.reference}")) is None
+    acknowledged = factories.review_at("panel", by=coordinator)
+    services.record_decision_response(acknowledged, coordinator, acknowledged.version,
+                                      **answer(acknowledged, outcome="acknowledged"))
+    factories.ready_for(acknowledged, "submit", coordinator)
+    services.advance(reload(acknowledged), "submit", coordinator, reload(acknowledged).version,
+                     **factories.trigger_data(acknowledged, "submit"))
+    assert response_row(client.get(f"/cases/{acknowledged.reference}")).startswith(
+        "Acknowledged the decision to hold a review")  # recorded: still shown
