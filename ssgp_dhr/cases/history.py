@@ -196,13 +196,17 @@ def topic_clause(topic: str) -> sa.ColumnElement[bool]:
     return sa.or_(clause, CaseEvent.field.like("qa_round_%")) if topic == "home_office" else clause
 
 
-def topic_events(review: Review, topic: str, *, skip: int, limit: int) -> tuple[list[CaseEvent], int]:
-    """A page of the review's entries about `topic`, newest first, and how many there are in all."""
-    where = sa.and_(CaseEvent.review_id == review.id, topic_clause(topic))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent).where(where))
-    events = db.session.scalars(sa.select(CaseEvent).where(where).order_by(CaseEvent.seq.desc())
-                                .offset(skip).limit(limit)).all()
-    return list(events), total
+def topic_count(review: Review, topic: str) -> int:
+    """How many of the review's history entries are about `topic`."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent)
+                             .where(CaseEvent.review_id == review.id, topic_clause(topic)))
+
+
+def topic_events(review: Review, topic: str, *, skip: int, limit: int) -> list[CaseEvent]:
+    """A page of the review's entries about `topic`, newest first."""
+    return list(db.session.scalars(
+        sa.select(CaseEvent).where(CaseEvent.review_id == review.id, topic_clause(topic))
+        .order_by(CaseEvent.seq.desc()).offset(skip).limit(limit)))
 
 
 def newest_events(review: Review, *, skip: int = 0, limit: int) -> list[CaseEvent]:

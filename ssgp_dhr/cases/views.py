@@ -527,26 +527,19 @@ def case_history(reference: str):  # noqa: ANN201
     """Every entry of the review's history, a page at a time, newest first: the case page shows the latest."""
     review = visible_review_or_404(reference)
     topic = request.args.get("topic", "") if request.args.get("topic") in history.HISTORY_TOPICS else ""
-    requested = max(1, request.args.get("page", 1, type=int) or 1)
-    if topic:
-        events, total = history.topic_events(review, topic, skip=(requested - 1) * HISTORY_PAGE_SIZE,
-                                             limit=HISTORY_PAGE_SIZE)
-    else:
-        total = review.event_count
+    total = history.topic_count(review, topic) if topic else review.event_count
     pages = max(1, math.ceil(total / HISTORY_PAGE_SIZE))
-    page = min(requested, pages)
-    if not topic:
-        events = history.newest_events(review, skip=(page - 1) * HISTORY_PAGE_SIZE, limit=HISTORY_PAGE_SIZE)
-    elif page != requested:  # past the end: the last page
-        events, total = history.topic_events(review, topic, skip=(page - 1) * HISTORY_PAGE_SIZE,
-                                             limit=HISTORY_PAGE_SIZE)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)  # past the end: the last page
+    skip = (page - 1) * HISTORY_PAGE_SIZE
+    events = (history.topic_events(review, topic, skip=skip, limit=HISTORY_PAGE_SIZE) if topic
+              else history.newest_events(review, skip=skip, limit=HISTORY_PAGE_SIZE))
     pagination = presentation.pagination(
         page, pages, lambda n: url_for("cases.case_history", reference=review.reference, topic=topic or None,
                                        page=n if n > 1 else None),
         label="Pages of the history")
     return render_template("cases/history.html", review=review, events=events, page=page, pages=pages, total=total,
                            topic=topic, topics=history.HISTORY_TOPICS, pagination=pagination,
-                           first=(page - 1) * HISTORY_PAGE_SIZE + 1, **_history_context(review))
+                           first=skip + 1, **_history_context(review))
 
 
 def _field_for_reason(trigger: str, reason: str) -> str:
@@ -711,11 +704,8 @@ def record_decision_response(reference: str):  # noqa: ANN201
     review = _advanceable_review_or_404(reference)
     if review.home_office_told_on is None and request.method == "GET":
         abort(409)  # the Home Office has not been told of a decision: there is nothing to answer
-    recorded = review.decision_response
-    form = forms.DecisionResponseForm(obj=recorded if request.method == "GET" else None)
+    form = forms.DecisionResponseForm(obj=review.decision_response if request.method == "GET" else None)
     form.answering(review.review_held)
-    if recorded and request.method == "GET" and "outcome" in form:
-        form.outcome.data = recorded.outcome.value
     return _review_form(
         review, form, template="cases/decision_response.html", first_field="received_on",
         act=lambda version: services.record_decision_response(
