@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 
 from ssgp_dhr.clock import to_uk
 
@@ -65,6 +67,20 @@ def pagination(page: int, pages: int, href: Callable[[int], str], *, label: str,
     return {"items": items, "landmarkLabel": label,
             "previous": {"href": href(page - 1)} if page > 1 else None,
             "next": {"href": href(page + 1)} if page < pages or more_beyond else None}
+
+
+# A cell starting with one of these would run as a formula in a spreadsheet (OWASP: CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_response(rows: Iterable[list[Any]], filename: str) -> Response:
+    """A CSV download of `rows`, text that a spreadsheet would run as a formula quoted as text."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([f"'{c}" if isinstance(c, str) and c.startswith(_FORMULA_STARTS) else c for c in row])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
 def init_app(app: Flask) -> None:

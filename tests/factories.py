@@ -237,6 +237,16 @@ def seat_on_panel(review: Review, person: User, role: PanelRole = PanelRole.AGEN
     return membership
 
 
+def recommendation(review: Review, by: User, reference: str, *, target_on: date, agency: Organisation | None = None,
+                   level: str = "single_agency", text: str | None = None) -> Any:
+    """A recommendation added to `review`'s action plan through the service, as its coordinator `by` would."""
+    from ssgp_dhr.action_plan import services as action_plan
+
+    return action_plan.add_recommendation(
+        review, by, review.version, reference=reference, text=text or f"Recommendation {reference}.", level=level,
+        owning_agency_id=(agency or organisation("Constabulary")).id, actions="", target_on=target_on)
+
+
 # The workflow as issue 3 states it, written out independently of workflow.TRANSITIONS so the tests
 # check the definition rather than repeat it: (from, trigger) -> destination. `resume` goes back to
 # the stage the review was paused from, given here as None.

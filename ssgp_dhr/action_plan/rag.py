@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from datetime import date, datetime, time, timedelta
 
-from ssgp_dhr.clock import to_uk
+import sqlalchemy as sa
 
-if TYPE_CHECKING:
-    from ssgp_dhr.action_plan.models import Recommendation
+from ssgp_dhr.action_plan.models import ProgressUpdate, Recommendation
+from ssgp_dhr.clock import UK, UTCDateTime, to_uk
 
 DUE_SOON_DAYS = 30
 QUIET_DAYS = 90
@@ -49,6 +48,25 @@ def rag_status(recommendation: Recommendation, today: date) -> Rag:
     if recommendation.target_on <= today + timedelta(days=DUE_SOON_DAYS) or quiet:
         return Rag.AMBER
     return Rag.GREEN
+
+
+def last_activity() -> sa.ColumnElement[datetime]:
+    """SQL: when progress was last posted on the recommendation, or when it was added if never."""
+    latest = sa.select(sa.func.max(ProgressUpdate.posted_at)) \
+        .where(ProgressUpdate.recommendation_id == Recommendation.id).scalar_subquery()
+    return sa.func.coalesce(latest, Recommendation.created_at)
+
+
+def rag_sql(today: date) -> sa.ColumnElement[str]:
+    """SQL for rag_status: the Rag value of each recommendation, so lists filter and count in the database."""
+    # Quiet means last active before the UK day QUIET_DAYS ago began, as rag_status counts it.
+    quiet_before = datetime.combine(today - timedelta(days=QUIET_DAYS), time(), tzinfo=UK)
+    return sa.case(
+        (Recommendation.completed_on.is_not(None), Rag.COMPLETE.value),
+        (Recommendation.target_on < today, Rag.RED.value),
+        (sa.or_(Recommendation.target_on <= today + timedelta(days=DUE_SOON_DAYS),
+                last_activity() < sa.literal(quiet_before, UTCDateTime())), Rag.AMBER.value),
+        else_=Rag.GREEN.value)
 
 
 def is_overdue(recommendation: Recommendation, today: date) -> bool:

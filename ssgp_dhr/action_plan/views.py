@@ -1,23 +1,28 @@
-"""Pages for the action plan: add a recommendation, post progress, accept completion. Thin: services.py writes."""
+"""Pages for the action plan: add a recommendation, post progress, accept completion; and action plan
+monitoring across reviews with its CSV. Thin: services.py writes, monitoring.py reads the lists."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from ssgp_dhr import presentation
 from ssgp_dhr.access import signed_in
-from ssgp_dhr.action_plan import forms, rag, services
-from ssgp_dhr.action_plan.models import Recommendation
+from ssgp_dhr.accounts.models import Role
+from ssgp_dhr.action_plan import forms, monitoring, rag, services
+from ssgp_dhr.action_plan.models import Recommendation, RecommendationLevel
 from ssgp_dhr.cases import forms as case_forms
 from ssgp_dhr.cases.models import Review
-from ssgp_dhr.cases.policy import can_advance
+from ssgp_dhr.cases.policy import can_advance, followed_partnerships
 from ssgp_dhr.cases.services import StaleReview, WorkflowError
 from ssgp_dhr.cases.views import visible_review_or_404
-from ssgp_dhr.clock import today_uk
+from ssgp_dhr.clock import to_uk, today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 
@@ -106,6 +111,59 @@ def complete(reference: str, recommendation_id: int):  # noqa: ANN201
     return _page("action_plan/complete.html", recommendation.review, form, lambda _v: services.accept_completion(
         recommendation, current_user, completed_on=form.completed_on.data), "Recommendation accepted as complete",
         recommendation=recommendation)
+
+
+# --- Action plan monitoring ------------------------------------------------------------------
+
+MONITORING_PAGE_SIZE = 50
+
+
+@action_plan.get("/action-plans")
+@signed_in
+def monitoring_page():  # noqa: ANN201
+    today = today_uk()
+    filters = monitoring.Filters.from_args(request.args)
+    counts = monitoring.rag_counts(current_user, filters, today)
+    # The total follows from the counts: one statement fewer than counting again.
+    total = (sum(counts.values()) if filters.status == "any" else counts[rag.Rag(filters.status)]
+             if filters.status in set(rag.Rag) else sum(n for r, n in counts.items() if r is not rag.Rag.COMPLETE))
+    pages = max(1, math.ceil(total / MONITORING_PAGE_SIZE))
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+
+    def list_url(**changes: Any) -> str:
+        """This page's address with `changes`: the filters stay in the query string, so it can be bookmarked."""
+        params = {**filters.query_args(), "page": page, **changes}
+        params = {k: v for k, v in params.items() if v not in (None, "") and not (k == "page" and v == 1)}
+        return url_for("action_plan.monitoring_page") + ("?" + urlencode(params) if params else "")
+
+    return render_template(
+        "action_plan/monitoring.html", filters=filters, counts=counts, total=total, page=page, pages=pages,
+        recommendations=monitoring.page(current_user, filters, today, page, MONITORING_PAGE_SIZE),
+        pagination=presentation.pagination(page, pages, lambda n: list_url(page=n), label="Pages of recommendations"),
+        list_url=list_url, statuses=monitoring.STATUS_CHOICES, agencies=monitoring.agencies(),
+        partnerships=followed_partnerships(current_user), levels=list(RecommendationLevel),
+        offers_owned=current_user.has_role(Role.PANEL_MEMBER), rule=rag.RULE, today=today,
+        csv_url=url_for("action_plan.monitoring_csv", **filters.query_args()))
+
+
+MONITORING_CSV_COLUMNS = (
+    "review", "pseudonym", "lead partnership", "recommendation", "level", "owning agency", "text", "actions",
+    "target date", "rag status", "last update", "latest progress", "evidence", "completion proposed", "completed")
+
+
+@action_plan.get("/action-plans.csv")
+@signed_in
+def monitoring_csv() -> Response:
+    """Every recommendation the page's filters match (not one page): the partnership's report on its action plans."""
+    today = today_uk()
+    rows: list[list[Any]] = [list(MONITORING_CSV_COLUMNS)]
+    for r in monitoring.every(current_user, monitoring.Filters.from_args(request.args), today):
+        rows.append([r.review_reference, r.pseudonym, r.lead_partnership, r.reference, r.level.label, r.owning_agency,
+                     r.text, r.actions, r.target_on.isoformat(), r.rag.label,
+                     to_uk(r.last_activity).date().isoformat() if r.progress_posted else "", r.latest_progress or "",
+                     r.evidence or "", r.completion_proposed_on.isoformat() if r.completion_proposed_on else "",
+                     r.completed_on.isoformat() if r.completed_on else ""])
+    return presentation.csv_response(rows, f"action-plans-{today.isoformat()}.csv")
 
 
 def init_app(app: Flask) -> None:

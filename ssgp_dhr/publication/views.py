@@ -3,8 +3,6 @@ the managers' publication board, statistics and exports. Thin: services.py does 
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -415,16 +413,6 @@ def statistics_page():  # noqa: ANN201
     return render_template("publication/statistics.html", top=max(top, 1), **figures)
 
 
-def _csv(rows: list[list[Any]], filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        # A cell starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in row])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
-
-
 @publication.get("/publication/statistics.csv")
 @roles_required(Role.MANAGER, Role.COORDINATOR)
 def statistics_csv() -> Response:
@@ -454,7 +442,7 @@ def statistics_csv() -> Response:
         ("home office agreed", declines.agreed), ("home office asked for a review", declines.review_asked),
         ("home office response awaited", declines.awaited))]
     rows.append(["recommendations completed on time", "", figures["on_time"], "", "", figures["completed"]])
-    return _csv(rows, "dhr-statistics.csv")
+    return presentation.csv_response(rows, "dhr-statistics.csv")
 
 
 @publication.get("/publication/home-office-library.csv")
@@ -468,7 +456,7 @@ def library_csv() -> Response:
     for review in reviews:
         row = statistics.library_row(review, is_summary_only(review, records.get(review.id)), review.publication_url)
         rows.append([row[c] for c in statistics.LIBRARY_COLUMNS])
-    return _csv(rows, "dhr-library-metadata.csv")
+    return presentation.csv_response(rows, "dhr-library-metadata.csv")
 
 
 def init_app(app: Flask) -> None:
