@@ -207,3 +207,21 @@ def test_the_page_runs_the_same_statements_for_4_or_40_recommendations(act_as, p
                                          target_on=today_uk() + timedelta(days=n))
         action_plan.post_progress(added, plans["coordinator"], text=f"Update {n}.")
     assert statements_for(client, url) == few
+
+
+def test_my_work_counts_the_recommendations_to_chase_or_accept_and_links_to_them(act_as, plans):  # noqa: F811
+    action_plan.post_progress(plans["red"], plans["police_member"], text="All staff trained.", propose_completion=True)
+    client = act_as(plans["coordinator"])
+    page = client.get("/")
+    overdue, proposed = page.select_one("#recommendations-overdue a"), page.select_one("#recommendations-proposed a")
+    assert (overdue.strong.get_text(), proposed.strong.get_text()) == ("1", "1")  # not Safer Gloucestershire's
+    assert listed(client.get(proposed["href"])) == [f"{plans['a'].reference} / R1"]
+    assert listed(client.get(overdue["href"])) == [f"{plans['a'].reference} / R1"]
+    page = act_as(plans["sg_coordinator"]).get("/")
+    assert page.select_one("#recommendations-overdue strong").get_text() == "1"
+    assert page.select_one("#recommendations-proposed strong").get_text() == "0"
+    page = act_as(plans["manager"]).get("/")
+    assert page.select_one("#managed-recommendations-overdue strong").get_text() == "1"
+    owned = act_as(plans["police_member"]).get("/").select_one("#owned-recommendations a")
+    assert owned.strong.get_text() == "2"
+    assert owned["href"] == "/action-plans?owned=yes"

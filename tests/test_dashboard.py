@@ -89,6 +89,9 @@ def test_a_manager_sees_the_delays_to_explain_in_the_partnerships_they_manage(ac
         "managed-reviews-asked-for": ("Reviews the Home Office asked to reopen: 1", "/cases?declined=review_asked"),
         "managed-untold-delays": ("Late decisions or reports the Home Office has not been told of: 3",
                                   "/cases?untold=yes"),
+        "managed-recommendations-overdue": ("Recommendations past their target date: 0", "/action-plans?status=red"),
+        "managed-recommendations-proposed": ("Recommendations proposed as complete, awaiting acceptance: 0",
+                                             "/action-plans?proposed=yes"),
     }
     # The coordinator sees the same delays beside their open reviews.
     coordinator_page = act_as(coordinator).get("/")

@@ -169,3 +169,20 @@ def agencies() -> list[sa.Row[tuple[int, str]]]:
     owning = sa.select(Recommendation.owning_agency_id).distinct()
     return list(db.session.execute(sa.select(Organisation.id, Organisation.name)
                                    .where(Organisation.id.in_(owning)).order_by(Organisation.name)))
+
+
+def attention_counts(in_partnership: sa.ColumnElement[bool], today: date) -> dict[str, int]:
+    """For My work, in one statement: the partnerships' recommendations past their target date, and
+    those proposed as complete that wait for a coordinator; each key is the monitoring filter that lists them."""
+    def count(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+        return sa.select(sa.func.count()).select_from(Recommendation).join(Review, Review.id == Recommendation.review_id) \
+            .where(in_partnership, Recommendation.completed_on.is_(None), *where).scalar_subquery()
+    overdue, proposed = db.session.execute(sa.select(
+        count(Recommendation.target_on < today), count(Recommendation.completion_proposed_on.is_not(None)))).one()
+    return {"red": overdue, "proposed": proposed}
+
+
+def owned_count(user: User) -> int:
+    """How many recommendations not complete the user may post progress on as the owning agency's panel member."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Recommendation)
+                             .where(Recommendation.completed_on.is_(None), _owned_by(user))) or 0

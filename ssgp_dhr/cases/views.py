@@ -22,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from ssgp_dhr import presentation
 from ssgp_dhr.access import roles_required, signed_in
 from ssgp_dhr.accounts.models import Role, User
+from ssgp_dhr.action_plan import monitoring
 from ssgp_dhr.cases import deadlines, diagram, forms, history, services, workflow
 from ssgp_dhr.cases.models import (
     CaseEvent,
@@ -152,12 +153,14 @@ def dashboard():  # noqa: ANN201
             .group_by(Review.status)).all())
         context["overdue_requests"] = panel_services.overdue_counts(in_partnership, today)
         context["delays"] = _delay_counts(in_partnership, today)
+        context["recommendations"] = monitoring.attention_counts(in_partnership, today)
     if managed:
         in_partnership = sa.or_(Review.lead_partnership_id.in_(managed), Review.joint_partnership_id.in_(managed))
         counts = dict(db.session.execute(
             sa.select(Review.status, sa.func.count()).where(in_partnership).group_by(Review.status)).all())
         context["stage_counts"] = [(stage, counts.get(stage.name, 0)) for stage in workflow.STAGES]
         context["managed_delays"] = _delay_counts(in_partnership, today, overdue=True)
+        context["managed_recommendations"] = monitoring.attention_counts(in_partnership, today)
         # Those still in progress first, then the latest published: closed reviews and older
         # publications are on the publication board, so the page stays short at any scale.
         in_progress = Review.status.in_(("home_office_review", "revising", "approved"))
@@ -177,6 +180,7 @@ def dashboard():  # noqa: ANN201
             .options(selectinload(Review.qa_rounds)).order_by(Review.reference)
         ).unique().all()
         context["my_requests"] = panel_services.open_requests_for(current_user)
+        context["owned_recommendations"] = monitoring.owned_count(current_user)
     return render_template("cases/dashboard.html", **context)
 
 
