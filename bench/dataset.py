@@ -23,7 +23,7 @@ from flask_migrate import upgrade
 from ssgp_dhr import create_app
 from ssgp_dhr.accounts.models import Role, RoleAssignment, User
 from ssgp_dhr.accounts.passwords import hash_password
-from ssgp_dhr.action_plan.models import Recommendation, RecommendationLevel
+from ssgp_dhr.action_plan.models import ProgressUpdate, Recommendation, RecommendationLevel
 from ssgp_dhr.cases.history import GENESIS_HASH, event_hash
 from ssgp_dhr.cases.models import (
     CaseEvent,
@@ -173,7 +173,7 @@ class _Generator:
         self._history(reviews, users)
         self._documents(reviews, users)
         self._panel_work(reviews, agencies)
-        self._publication(reviews, agencies)
+        self._publication(reviews, agencies, users)
         self._home_office(reviews, users)
         self._reminders(reviews, users)
         db.session.commit()
@@ -440,9 +440,10 @@ class _Generator:
                                  "responsible_id": None, "note": None})
         self._insert(AgencyRequest, rows)
 
-    def _publication(self, reviews: list[dict[str, Any]], agencies: list[int]) -> None:
-        """A publication record and a three-recommendation action plan for every approved review onwards."""
-        records, recommendations = [], []
+    def _publication(self, reviews: list[dict[str, Any]], agencies: list[int], users: dict[str, Any]) -> None:
+        """A publication record and a three-recommendation action plan for every approved review onwards, with
+        the progress posted on each (none on some; a few proposed as complete)."""
+        records, recommendations, progress = [], [], []
         for review in reviews:
             path = PATHS[review["status"]]
             if "approve" not in path:
@@ -454,16 +455,30 @@ class _Generator:
                                 "form": PublicationForm.SUMMARY_ONLY if summary_only else PublicationForm.FULL,
                                 "public_summary": "A fictional benchmark review (bench).",
                                 "learning_summary": "Fictional learning (bench)." if summary_only else None})
+            author = users["coordinators"][review["lead_partnership_id"]][0]
             for number in range(1, 4):
                 done = "close" in path or self.rng.random() < 0.4
+                added = n + timedelta(days=300)
+                recommendation_id = len(recommendations) + 1
                 recommendations.append({
-                    "review_id": review["id"], "reference": f"R{number}", "text": f"Recommendation {number} (bench).",
-                    "level": RecommendationLevel.SINGLE_AGENCY, "owning_agency_id": self.rng.choice(agencies),
-                    "actions": "Fictional actions (bench).", "target_on": n + timedelta(days=self.rng.randrange(400, 900)),
+                    "id": recommendation_id, "review_id": review["id"], "reference": f"R{number}",
+                    "text": f"Recommendation {number} (bench).", "level": RecommendationLevel.SINGLE_AGENCY,
+                    "owning_agency_id": self.rng.choice(agencies), "actions": "Fictional actions (bench).",
+                    "target_on": n + timedelta(days=self.rng.randrange(400, 900)),
                     "completed_on": n + timedelta(days=650) if done else None,
-                    "created_at": _at(n + timedelta(days=300), self.rng)})
+                    "completion_proposed_on": None if done or self.rng.random() < 0.9 else TODAY,
+                    "created_at": _at(added, self.rng)})
+                last = min(n + timedelta(days=650) if done else TODAY, TODAY)
+                for _ in range(self.rng.randrange(0 if not done else 1, 4)):
+                    if last <= added:
+                        break
+                    progress.append({"recommendation_id": recommendation_id, "author_id": author,
+                                     "text": "Fictional progress (bench).",
+                                     "posted_at": _at(added + timedelta(days=self.rng.randrange((last - added).days)),
+                                                      self.rng)})
         self._insert(PublicationRecord, records)
         self._insert(Recommendation, recommendations)
+        self._insert(ProgressUpdate, progress)
 
     def _home_office(self, reviews: list[dict[str, Any]], users: dict[str, Any]) -> None:
         """What the Home Office was told of late decisions and reports, and its answers to decisions: most
