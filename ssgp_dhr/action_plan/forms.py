@@ -36,3 +36,18 @@ class ProgressForm(VersionedForm):
 class CompletionForm(VersionedForm):
     completed_on = _date("Date completed", required="Enter the date the recommendation was completed")
     submit = SubmitField("Accept as complete", widget=GovSubmitInput())
+
+
+class RevisionForm(VersionedForm):
+    text = _area("Recommendation", required="Enter the recommendation")
+    level = RadioField("Level", widget=GovRadioInput(), choices=[SelectChoice(lv.value, lv.label) for lv in RecommendationLevel],
+                       validators=[InputRequired("Choose the level")])
+    owning_agency_id = SelectField("Owning agency", widget=GovSelect(), coerce=str,
+                                   validators=[InputRequired("Choose the owning agency")])
+    actions = _area("Actions", "What the agency will do")
+    target_on = _date("Target date", "For example, 27 3 2027. If it moves, the first target agreed is kept and shown "
+                      "beside the new one",
+                      required="Enter the target date")
+    reason = _area("Why it is revised", "For example, agreed by the partnership board on 3 March after the "
+                   "service was restructured", required="Say why the recommendation is revised")
+    submit = SubmitField("Save the revision", widget=GovSubmitInput())

@@ -37,6 +37,8 @@ class Recommendation(db.Model):
     owning_agency_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     actions: Mapped[str] = mapped_column(sa.Text, default="")
     target_on: Mapped[date]
+    # The target first agreed, kept once the target is revised: how far plans slipped is part of the report.
+    original_target_on: Mapped[date | None]
     # Free text for now; a stored document's reference once documents are kept by the tracker.
     evidence: Mapped[str | None] = mapped_column(sa.Text)
     completion_proposed_on: Mapped[date | None]

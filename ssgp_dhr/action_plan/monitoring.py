@@ -115,6 +115,7 @@ class MonitoredRecommendation:
     owning_agency: str
     actions: str
     target_on: date
+    original_target_on: date | None
     evidence: str | None
     last_activity: datetime
     progress_posted: bool
@@ -141,8 +142,8 @@ def _rows(ids_query: sa.Select, today: date) -> list[MonitoredRecommendation]:
         sa.select(Review.reference.label("review_reference"), Review.pseudonym, lead.name.label("lead_partnership"),
                   Recommendation.reference, Recommendation.text, Recommendation.level,
                   agency.name.label("owning_agency"), Recommendation.actions, Recommendation.target_on,
-                  Recommendation.evidence, last_activity().label("last_activity"), posted.label("progress_posted"),
-                  latest.label("latest_progress"), Recommendation.completion_proposed_on,
+                  Recommendation.original_target_on, Recommendation.evidence, last_activity().label("last_activity"),
+                  posted.label("progress_posted"), latest.label("latest_progress"), Recommendation.completion_proposed_on,
                   Recommendation.completed_on, rag_sql(today).label("rag"))
         .join(Review, Review.id == Recommendation.review_id)
         .join(lead, lead.id == Review.lead_partnership_id)

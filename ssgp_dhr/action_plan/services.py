@@ -16,9 +16,18 @@ from ssgp_dhr.cases import workflow
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
 from ssgp_dhr.cases.policy import active_membership, can_advance
-from ssgp_dhr.cases.services import NotPermitted, StaleReview, WorkflowError, changes_since
+from ssgp_dhr.cases.services import (
+    InvalidChange,
+    NotAllowedNow,
+    NotPermitted,
+    StaleReview,
+    WorkflowError,
+    changes_since,
+)
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
+from ssgp_dhr.organisations.models import Organisation, OrganisationKind
+from ssgp_dhr.presentation import uk_date
 
 # Recommendations are made in the report, so they are recorded from drafting on.
 OPEN_FOR_RECOMMENDATIONS = ("panel", "on_hold", "home_office_review", "revising", "approved", "published", "summary_only")
@@ -111,6 +120,80 @@ def accept_completion(recommendation: Recommendation, actor: User, *, completed_
     append_event(review, actor, EventKind.CHANGE, based_on_version=review.version, field="recommendation_completed",
                  to_value=recommendation.reference, payload={"completed_on": completed_on.isoformat()})
     _commit()
+
+
+# What a revision may change, in the order the history lists the changes.
+REVISABLE = ("text", "level", "owning_agency_id", "actions", "target_on")
+
+
+def revise_recommendation(recommendation: Recommendation, actor: User, expected_version: int, *, reason: str | None,
+                          **revised: Any) -> bool:
+    """Change what a recommendation says, who owns it or its target date, and record why.
+
+    Action plans are revised as work goes on (a target is moved, an agency restructured): the
+    history keeps each change with its reason, and the first target agreed stays on the
+    recommendation, so the partnership can report how far its plans slipped. Returns whether
+    anything changed; nothing given different from what is recorded writes nothing.
+    """
+    review = recommendation.review
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can revise a recommendation")
+    if recommendation.completed_on is not None:
+        raise NotAllowedNow("A recommendation accepted as complete cannot be revised")
+    _check_version(review, expected_version)
+    unknown = set(revised) - set(REVISABLE)
+    if unknown:
+        raise ValueError(f"Not revisable: {sorted(unknown)}")
+    reason = (reason or "").strip()
+    problems = _revision_problems(recommendation, revised, reason)
+    if problems:
+        raise InvalidChange(problems)
+    changes = {field: (getattr(recommendation, field), value) for field, value in revised.items()
+               if value != getattr(recommendation, field)}
+    if not changes:
+        return False
+    if "target_on" in changes and recommendation.original_target_on is None:
+        recommendation.original_target_on = recommendation.target_on
+    for field, (_old, new) in changes.items():
+        setattr(recommendation, field, new)
+    append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="recommendation_revised",
+                 to_value=recommendation.reference, reason=reason,
+                 payload={"changes": {field: [_in_words(field, old), _in_words(field, new)]
+                                      for field, (old, new) in changes.items()}})
+    _commit()
+    return True
+
+
+def _revision_problems(recommendation: Recommendation, revised: dict[str, Any], reason: str) -> list[tuple[str, str]]:
+    problems = []
+    if "text" in revised and not (revised["text"] or "").strip():
+        problems.append(("text", "Enter the recommendation"))
+    if "level" in revised and revised["level"] not in set(RecommendationLevel):
+        problems.append(("level", "Choose the level"))
+    if "owning_agency_id" in revised:
+        agency = db.session.get(Organisation, revised["owning_agency_id"] or 0)
+        if agency is None or agency.kind is not OrganisationKind.AGENCY:
+            problems.append(("owning_agency_id", "Choose the owning agency"))
+    if "target_on" in revised:
+        target = revised["target_on"]
+        if target is None:
+            problems.append(("target_on", "Enter the target date"))
+        elif target != recommendation.target_on and target < today_uk():
+            problems.append(("target_on", "A revised target date cannot be in the past"))
+    if not reason:
+        problems.append(("reason", "Say why the recommendation is revised"))
+    return problems
+
+
+def _in_words(field: str, value: Any) -> str:
+    """A revised value as the history shows it: agencies by name, levels and dates as on the page."""
+    if field == "owning_agency_id":
+        return db.session.get(Organisation, value).name
+    if field == "level":
+        return RecommendationLevel(value).label
+    if field == "target_on":
+        return uk_date(value)
+    return value or ""
 
 
 def incomplete_count(review: Review) -> int:

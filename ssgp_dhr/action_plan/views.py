@@ -20,7 +20,7 @@ from ssgp_dhr.action_plan.models import Recommendation, RecommendationLevel
 from ssgp_dhr.cases import forms as case_forms
 from ssgp_dhr.cases.models import Review
 from ssgp_dhr.cases.policy import can_advance, followed_partnerships
-from ssgp_dhr.cases.services import StaleReview, WorkflowError
+from ssgp_dhr.cases.services import InvalidChange, StaleReview, WorkflowError
 from ssgp_dhr.cases.views import visible_review_or_404
 from ssgp_dhr.clock import to_uk, today_uk
 from ssgp_dhr.extensions import db
@@ -46,7 +46,8 @@ def _recommendation_or_404(reference: str, recommendation_id: int) -> Recommenda
     return recommendation
 
 
-def _page(template: str, review: Review, form: case_forms.VersionedForm, save: Any, done: str, **context: Any) -> Any:
+def _page(template: str, review: Review, form: case_forms.VersionedForm, save: Any, done: str | Any,
+          **context: Any) -> Any:
     if request.method == "GET":
         form.version.data = str(review.version)
     errors: list[dict[str, str]] = []
@@ -58,15 +59,23 @@ def _page(template: str, review: Review, form: case_forms.VersionedForm, save: A
             form.version.data = str(stale.review.version)
             errors, status = [{"text": "This case changed while you were working on it: check and save again",
                                "href": "#text"}], 409
+        except InvalidChange as invalid:
+            errors, status = case_forms.place_problems(form, invalid.problems), 400
         except WorkflowError as refused:
             first = next(n for n in form._fields if n not in ("csrf_token", "version"))
             errors, status = [{"text": str(refused), "href": f"#{first}"}], 400
         else:
-            flash(done)
+            flash(done() if callable(done) else done)
             return redirect(url_for("cases.case_page", reference=review.reference, _anchor="action-plan"))
     elif form.errors:
         errors, status = case_forms.error_list(form), 400
     return render_template(template, review=review, form=form, errors=errors, **context), status
+
+
+def _offer_agencies(form: forms.RecommendationForm | forms.RevisionForm) -> None:
+    agencies = db.session.scalars(sa.select(Organisation).where(Organisation.kind == OrganisationKind.AGENCY)
+                                  .order_by(Organisation.name)).all()
+    form.owning_agency_id.choices = [SelectChoice("", "Choose an agency")] + [SelectChoice(str(a.id), a.name) for a in agencies]
 
 
 @action_plan.route("/cases/<reference>/recommendations/new", methods=["GET", "POST"])
@@ -76,9 +85,7 @@ def new_recommendation(reference: str):  # noqa: ANN201
     if not can_advance(current_user, review):
         abort(403)
     form = forms.RecommendationForm()
-    agencies = db.session.scalars(sa.select(Organisation).where(Organisation.kind == OrganisationKind.AGENCY)
-                                  .order_by(Organisation.name)).all()
-    form.owning_agency_id.choices = [SelectChoice("", "Choose an agency")] + [SelectChoice(str(a.id), a.name) for a in agencies]
+    _offer_agencies(form)
 
     def save(version: int) -> None:
         services.add_recommendation(
@@ -99,6 +106,30 @@ def progress(reference: str, recommendation_id: int):  # noqa: ANN201
     return _page("action_plan/progress.html", recommendation.review, form, lambda _v: services.post_progress(
         recommendation, current_user, text=form.text.data.strip(), evidence=(form.evidence.data or "").strip() or None,
         propose_completion=bool(form.propose_completion.data)), "Progress posted", recommendation=recommendation)
+
+
+@action_plan.route("/cases/<reference>/recommendations/<int:recommendation_id>/revise", methods=["GET", "POST"])
+@signed_in
+def revise(reference: str, recommendation_id: int):  # noqa: ANN201
+    recommendation = _recommendation_or_404(reference, recommendation_id)
+    if not can_advance(current_user, recommendation.review):
+        abort(403)
+    if recommendation.completed_on is not None and request.method == "GET":
+        abort(409)  # accepted as complete since the user saw the link
+    form = forms.RevisionForm(obj=recommendation if request.method == "GET" else None)
+    _offer_agencies(form)
+    if request.method == "GET":
+        form.owning_agency_id.data = str(recommendation.owning_agency_id)
+    changed: list[bool] = []
+
+    def save(version: int) -> None:
+        changed.append(services.revise_recommendation(
+            recommendation, current_user, version, reason=form.reason.data, text=form.text.data.strip(),
+            level=form.level.data, owning_agency_id=int(form.owning_agency_id.data),
+            actions=(form.actions.data or "").strip(), target_on=form.target_on.data))
+    return _page("action_plan/revise.html", recommendation.review, form, save,
+                 lambda: f"Recommendation {recommendation.reference} revised" if changed[0] else "Nothing was changed",
+                 recommendation=recommendation)
 
 
 @action_plan.route("/cases/<reference>/recommendations/<int:recommendation_id>/complete", methods=["GET", "POST"])
@@ -148,7 +179,8 @@ def monitoring_page():  # noqa: ANN201
 
 MONITORING_CSV_COLUMNS = (
     "review", "pseudonym", "lead partnership", "recommendation", "level", "owning agency", "text", "actions",
-    "target date", "rag status", "last update", "latest progress", "evidence", "completion proposed", "completed")
+    "target date", "original target date", "rag status", "last update", "latest progress", "evidence",
+    "completion proposed", "completed")
 
 
 @action_plan.get("/action-plans.csv")
@@ -159,7 +191,8 @@ def monitoring_csv() -> Response:
     rows: list[list[Any]] = [list(MONITORING_CSV_COLUMNS)]
     for r in monitoring.every(current_user, monitoring.Filters.from_args(request.args), today):
         rows.append([r.review_reference, r.pseudonym, r.lead_partnership, r.reference, r.level.label, r.owning_agency,
-                     r.text, r.actions, r.target_on.isoformat(), r.rag.label,
+                     r.text, r.actions, r.target_on.isoformat(),
+                     r.original_target_on.isoformat() if r.original_target_on else "", r.rag.label,
                      to_uk(r.last_activity).date().isoformat() if r.progress_posted else "", r.latest_progress or "",
                      r.evidence or "", r.completion_proposed_on.isoformat() if r.completion_proposed_on else "",
                      r.completed_on.isoformat() if r.completed_on else ""])

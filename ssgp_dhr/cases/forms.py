@@ -314,6 +314,13 @@ class NotificationForm(DetailsForm):
             raise ValidationError("The joint partnership must differ from the lead partnership")
 
 
+def place_problems(form: FlaskForm, problems: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    """Put a service's (field, sentence) problems on the form's fields; return the error summary."""
+    for name, sentence in problems:
+        getattr(form, name).errors = [*getattr(form, name).errors, sentence]
+    return error_list(form)
+
+
 def error_list(form: FlaskForm, extra: Iterable[tuple[str, str]] = ()) -> list[dict[str, str]]:
     """The GOV.UK error summary items, each linked to its field (date inputs: to the day box)."""
     items = []

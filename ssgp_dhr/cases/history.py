@@ -39,6 +39,7 @@ EVENT_TITLES = {
     "recommendation": "Recommendation added",
     "recommendation_progress": "Recommendation progress posted",
     "recommendation_completed": "Recommendation accepted as complete",
+    "recommendation_revised": "Recommendation revised",
     "anonymisation_check": "Anonymisation check",
     "delay_notice": "Delay reported to the Home Office",
     "decision_response": "Home Office response to the decision",
@@ -58,6 +59,10 @@ FIELD_NAMES = {
     "sent_to_secretary_of_state_on": "date sent to the Secretary of State",
     "sent_to_commissioner_on": "date sent to the Domestic Abuse Commissioner",
     "removal_review_on": "date to review removing the report",
+    # A recommendation's revised parts.
+    "text": "recommendation",
+    "owning_agency_id": "owning agency",
+    "target_on": "target date",
 }
 _QA_ROUND_FIELD = re.compile(r"qa_round_(\d+)_(panel_meeting_on|letter_on)")
 
@@ -179,7 +184,7 @@ HISTORY_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
         "publication_form", "publication_decided_on", "public_summary", "learning_summary",
         "sent_to_secretary_of_state_on", "sent_to_commissioner_on", "removal_review_on", "summary_only_reason",
         "family_agreed_summary_on", "home_office_agreed_summary_on", "recommendation", "recommendation_progress",
-        "recommendation_completed")),
+        "recommendation_completed", "recommendation_revised")),
     "details": ("Case details", ()),
 }
 

@@ -738,7 +738,7 @@ def _review_form(review: Review, form: forms.VersionedForm, *, template: str, fi
         except services.StaleReview as stale:
             review, changed, status = _shown_again(form, stale)
         except services.InvalidChange as invalid:
-            errors, status = _field_errors(form, invalid), 400
+            errors, status = forms.place_problems(form, invalid.problems), 400
         except services.WorkflowError as refused:
             errors, status = [{"text": str(refused), "href": f"#{_anchor(form, first_field)}"}], 409
         else:
@@ -748,13 +748,6 @@ def _review_form(review: Review, form: forms.VersionedForm, *, template: str, fi
         errors, status = forms.error_list(form), 400
     return render_template(template, review=review, form=form, errors=errors, changed=changed,
                            **context(review)), status
-
-
-def _field_errors(form: forms.VersionedForm, invalid: services.InvalidChange) -> list[dict[str, str]]:
-    """Put the service's sentences on their fields, and return the error summary."""
-    for name, sentence in invalid.problems:
-        getattr(form, name).errors = [*getattr(form, name).errors, sentence]
-    return forms.error_list(form)
 
 
 # --- The workflow -----------------------------------------------------------------------------
