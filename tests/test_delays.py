@@ -336,3 +336,80 @@ def test_the_case_list_and_my_work_find_late_decisions_the_home_office_has_not_b
         assert deadlines.untold_delay(reload(review), today_uk()) is (review.reference in listed)
     assert client.get("/").find(id="untold-delays").get_text(" ", strip=True) == (
         "Late decisions or reports the Home Office has not been told of: 2")
+
+
+# --- Correcting a delay recorded wrongly --------------------------------------------------------------
+
+def test_a_delay_recorded_wrongly_is_corrected_and_the_history_keeps_what_it_said() -> None:
+    review, coordinator = overdue_report()
+    today = today_uk()
+    # Mistyped: the expected date already passed, so the report looks untold.
+    notice = services.record_delay_notice(review, coordinator, review.version,
+                                          **delay(review, expected_on=today - timedelta(days=1),
+                                                  told_on=today - timedelta(days=3)))
+    assert deadlines.untold_delay(reload(review), today)
+    before = factories.stored_state(review)
+    for outsider in (factories.manager(), factories.coordinator(factories.safer_glos()), factories.panel_member()):
+        with pytest.raises(services.NotPermitted):
+            services.correct_delay_notice(reload(review), outsider, reload(review).version, notice, **delay(review))
+    with pytest.raises(services.StaleReview):
+        services.correct_delay_notice(reload(review), coordinator, reload(review).version - 1, notice, **delay(review))
+    with pytest.raises(services.InvalidChange) as refused:
+        services.correct_delay_notice(reload(review), coordinator, reload(review).version, notice,
+                                      **delay(review, expected_on=today - timedelta(days=5)))
+    assert [field for field, _ in refused.value.problems] == ["expected_on"]
+    other, other_coordinator = overdue_report()
+    other_notice = services.record_delay_notice(other, other_coordinator, other.version, **delay(other))
+    with pytest.raises(services.NotAllowedNow):
+        services.correct_delay_notice(reload(review), coordinator, reload(review).version, other_notice,
+                                      **delay(review))
+    assert factories.stored_state(review) == before
+
+    corrected = delay(review, told_on=today - timedelta(days=3), expected_on=today + timedelta(days=60))
+    assert services.correct_delay_notice(reload(review), coordinator, reload(review).version, notice, **corrected)
+    review = reload(review)
+    assert [(n.told_on, n.expected_on) for n in review.delay_notices] == [
+        (corrected["told_on"], corrected["expected_on"])]
+    assert not deadlines.untold_delay(review, today)
+    event = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.review_id == review.id)
+                               .order_by(CaseEvent.seq.desc()).limit(1)).one()
+    assert event.field == "delay_notice_corrected"
+    assert event.from_value.endswith(f"expected by {(today - timedelta(days=1)).isoformat()}")
+    assert event.to_value.endswith(f"expected by {corrected['expected_on'].isoformat()}")
+    # The same again changes nothing.
+    assert not services.correct_delay_notice(review, coordinator, review.version, notice, **corrected)
+    assert reload(review).version == review.version
+
+
+def test_the_case_page_links_the_correction_which_keeps_what_was_typed(act_as) -> None:  # noqa: F811
+    review, coordinator = overdue_report()
+    notice = services.record_delay_notice(review, coordinator, review.version,
+                                          **delay(review, cause="other"))
+    url = f"/cases/{review.reference}/delays/{notice.id}/correct"
+    client = act_as(coordinator)
+    link = client.get(f"/cases/{review.reference}").select_one(f"a[href='{url}']")
+    assert link.get_text(" ", strip=True) == "Correct the delay last reported"
+    form = client.get(url)
+    assert form.find("input", attrs={"name": "cause", "checked": True})["value"] == "other"
+    assert form.find("textarea", attrs={"name": "explanation"}).get_text().strip() == EXPLANATION
+    assert form.select_one("a[href$='/delays/new']")  # something new told is a new notice
+
+    data = form_data({"version": reload(review).version, **delay(review, cause="agency_information",
+                                                                 expected_on=notice.told_on)})
+    page = client.post(url, data, expected_status=400)
+    assert [a["href"] for a in page.select(".govuk-error-summary a")] == ["#expected_on-day"]
+    assert page.find("input", attrs={"name": "cause", "checked": True})["value"] == "agency_information"
+    assert reload(review).delay_notices[0].cause is DelayCause.OTHER
+
+    data = form_data({"version": reload(review).version, **delay(review, cause="agency_information")})
+    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}#deadlines"
+    page = client.get(f"/cases/{review.reference}")
+    assert DelayCause.AGENCY_INFORMATION.label in delay_row(page)
+    assert page.select(".moj-timeline__item")[0].find(class_="moj-timeline__title").get_text(strip=True) == \
+        "Delay report corrected"
+    narrowed = client.get(f"/cases/{review.reference}/history?topic=home_office").select(".moj-timeline__title")
+    assert [t.get_text(strip=True) for t in narrowed] == ["Delay report corrected", "Delay reported to the Home Office"]
+    act_as(factories.manager()).get(url, expected_status=403)
+    other, other_coordinator = overdue_report()
+    act_as(other_coordinator).get(f"/cases/{other.reference}/delays/{notice.id}/correct", expected_status=404)
+    assert act_as(factories.manager()).get(f"/cases/{review.reference}").select_one(f"a[href='{url}']") is None

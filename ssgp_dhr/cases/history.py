@@ -42,6 +42,7 @@ EVENT_TITLES = {
     "recommendation_revised": "Recommendation revised",
     "anonymisation_check": "Anonymisation check",
     "delay_notice": "Delay reported to the Home Office",
+    "delay_notice_corrected": "Delay report corrected",
     "decision_response": "Home Office response to the decision",
 }
 
@@ -176,7 +177,8 @@ def append_event(
 # to the review's own facts (anything not listed) are "details".
 HISTORY_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "stages": ("Stage changes", ()),
-    "home_office": ("The Home Office", ("delay_notice", "decision_response", "hold_expected_end_on")),
+    "home_office": ("The Home Office", ("delay_notice", "delay_notice_corrected", "decision_response",
+                                        "hold_expected_end_on")),
     "documents": ("Documents", ("documents", "anonymisation_check")),
     "panel": ("Panel, agencies and family", ("panel_membership", "agency_request", "panel_meeting", "input_log",
                                              "family_involvement", "family_contact")),

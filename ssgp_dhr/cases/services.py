@@ -308,10 +308,40 @@ def record_delay_notice(review: Review, actor: User | None, expected_version: in
     notice = DelayNotice(deadline=owed.kind, told_on=told_on, cause=DelayCause(cause), explanation=explanation,
                          expected_on=expected_on, recorded_by_id=actor.id)
     _add_with_entry(review, actor, expected_version, review.delay_notices, notice, field="delay_notice",
-                    to_value=f"Home Office told on {told_on.isoformat()}: {notice.cause.label}. "
-                             f"{owed.kind.what.capitalize()} is now expected by {expected_on.isoformat()}",
-                    reason=explanation, payload={"deadline": owed.kind.value})
+                    to_value=_notice_in_words(notice), reason=explanation, payload={"deadline": owed.kind.value})
     return notice
+
+
+def correct_delay_notice(review: Review, actor: User | None, expected_version: int, notice: DelayNotice, *,
+                         told_on: date | None, cause: str | None, explanation: str | None,
+                         expected_on: date | None) -> bool:
+    """Correct a delay recorded wrongly (a mistyped date, the wrong cause): the history keeps what it said.
+
+    What the Home Office was told later is a new notice (record_delay_notice), not a correction: the
+    history then shows each thing it was told. Returns whether anything changed.
+    """
+    _check_may_write(review, actor, expected_version)
+    if notice.review_id != review.id:
+        raise NotAllowedNow("That delay was not recorded on this review")
+    explanation = (explanation or "").strip()
+    problems = _delay_notice_problems(review, notice.deadline, told_on, cause, explanation, expected_on)
+    if problems:
+        raise InvalidChange(problems)
+    corrected = (told_on, DelayCause(cause), explanation, expected_on)
+    if (notice.told_on, notice.cause, notice.explanation, notice.expected_on) == corrected:
+        return False
+    before = _notice_in_words(notice)
+    with _one_write(review, expected_version), db.session.no_autoflush:
+        notice.told_on, notice.cause, notice.explanation, notice.expected_on = corrected
+        append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version,
+                     field="delay_notice_corrected", from_value=before, to_value=_notice_in_words(notice),
+                     reason=explanation, payload={"deadline": notice.deadline.value, "delay_notice_id": notice.id})
+    return True
+
+
+def _notice_in_words(notice: DelayNotice) -> str:
+    return (f"Home Office told on {notice.told_on.isoformat()}: {notice.cause.label}. "
+            f"{notice.deadline.what.capitalize()} is now expected by {notice.expected_on.isoformat()}")
 
 
 def _add_with_entry(review: Review, actor: User, expected_version: int, records: list[Any], record: Any, *,

@@ -702,6 +702,28 @@ def record_delay(reference: str):  # noqa: ANN201
                                "latest": deadlines.latest_delay_notice(shown)})
 
 
+@cases.route("/cases/<reference>/delays/<int:notice_id>/correct", methods=["GET", "POST"])
+@signed_in
+def correct_delay(reference: str, notice_id: int):  # noqa: ANN201
+    review = _advanceable_review_or_404(reference)
+    notice = next((n for n in review.delay_notices if n.id == notice_id), None)
+    if notice is None:
+        abort(404)
+    form = forms.DelayNoticeForm(obj=notice if request.method == "GET" else None)
+    form.about(notice.deadline)
+    form.submit.label.text = "Save the correction"
+    changed: list[bool] = []
+
+    def act(version: int) -> None:
+        changed.append(services.correct_delay_notice(
+            review, current_user, version, notice, told_on=form.told_on.data, cause=form.cause.data,
+            explanation=form.explanation.data, expected_on=form.expected_on.data))
+    return _review_form(
+        review, form, template="cases/delay_correct.html", first_field="told_on", anchor="deadlines", act=act,
+        done=lambda: "Delay corrected: the history keeps what it said before" if changed[0] else "Nothing was changed",
+        context=lambda shown: {"notice": notice, "may_record": deadlines.delay_owed(shown) is not None})
+
+
 @cases.route("/cases/<reference>/decision/response", methods=["GET", "POST"])
 @signed_in
 def record_decision_response(reference: str):  # noqa: ANN201
