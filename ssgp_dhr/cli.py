@@ -128,20 +128,23 @@ def _recordings() -> dict[str, tuple[Callable[..., Any], tuple[str, ...], str]]:
         "hold-end": (services.change_hold_end, ("expected_end_on", "reason"), "the hold's new expected end"),
         "decision-response": (services.record_decision_response, ("received_on", "outcome", "notes"),
                               "the Home Office's response to the decision"),
+        "consideration-panel": (services.record_consideration_panel, ("met_on", "attended_by", "advice", "rationale"),
+                                "the consideration panel and its advice"),
     }
 
 
 @dhr.command("record", context_settings={"ignore_unknown_options": True})
 @click.argument("reference")
-@click.argument("what", type=click.Choice(["delay", "hold-end", "decision-response"]))
+@click.argument("what", type=click.Choice(["delay", "hold-end", "decision-response", "consideration-panel"]))
 @click.option("--as", "actor_email", required=True, help="E-mail of the coordinator recording it.")
 @click.option("--set", "values", multiple=True, metavar="FIELD=VALUE",
               help="The data, e.g. --set told_on=2026-11-20 (dates as YYYY-MM-DD).")
 @with_appcontext
 def record_command(reference: str, what: str, actor_email: str, values: tuple[str, ...]) -> None:
     """Record WHAT on review REFERENCE, as the coordinator given by --as: a delay the Home Office was told
-    of (told_on, cause, explanation, expected_on), a hold's new expected end (expected_end_on, reason), or
-    the Home Office's response to the decision (received_on, outcome, notes)."""
+    of (told_on, cause, explanation, expected_on), a hold's new expected end (expected_end_on, reason),
+    the Home Office's response to the decision (received_on, outcome, notes), or a consideration panel's
+    advice before the decision (met_on, attended_by, advice, rationale)."""
     from ssgp_dhr.cases.services import InvalidChange, WorkflowError
 
     review, actor = _review_and_actor(reference, actor_email)

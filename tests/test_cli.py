@@ -149,6 +149,14 @@ def test_record_writes_a_delay_a_hold_end_and_a_home_office_answer_through_the_s
     db.session.expire_all()
     assert db.session.get(Review, declined.id).decision_response.outcome is DecisionResponseOutcome.AGREED
 
+    notified = factories.notified_review(coordinator, notified_on=today - timedelta(days=5))
+    code, output = _dhr(app, "record", notified.reference, "consideration-panel", "--as", coordinator.email,
+                        *_sets({"met_on": today, "attended_by": "Police, NHS", "advice": "do_not_hold",
+                                "rationale": "No known abuse; the coroner is satisfied."}))
+    assert (code, output) == (0, f"{notified.reference}: recorded the consideration panel and its advice\n")
+    db.session.expire_all()
+    assert [p.advice.value for p in db.session.get(Review, notified.id).consideration_panels] == ["do_not_hold"]
+
 
 def test_record_explains_what_is_missing_or_wrong_and_changes_nothing(app: Flask) -> None:
     coordinator = factories.coordinator()

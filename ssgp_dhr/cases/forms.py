@@ -38,6 +38,7 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 
 from ssgp_dhr.cases import workflow
 from ssgp_dhr.cases.models import (
+    ConsiderationAdvice,
     DeadlineKind,
     DecisionResponseOutcome,
     DelayCause,
@@ -215,6 +216,20 @@ class DelayNoticeForm(VersionedForm):
         expected = deadline.now_expected
         self.expected_on.label.text = f"Date {expected}"
         self.expected_on.required_message = f"Give the date {expected}"
+
+
+class ConsiderationPanelForm(VersionedForm):
+    """A consideration panel's meeting and its advice to the chair."""
+
+    met_on = _date("Date the consideration panel met", required="Record the date the consideration panel met")
+    attended_by = _area("Agencies represented", "For example, police, adult social care and the domestic abuse "
+                        "service", required="Say which agencies were represented")
+    advice = RadioField("What did the consideration panel advise?", widget=GovRadioInput(),
+                        choices=[SelectChoice(a.value, a.label) for a in ConsiderationAdvice],
+                        validators=[InputRequired("Choose what the consideration panel advised")])
+    rationale = _area("The consideration panel's reasons", "Without real names: the pseudonym and roles only",
+                      required="Give the consideration panel's reasons")
+    submit = SubmitField("Record the consideration panel", widget=GovSubmitInput())
 
 
 class DecisionResponseForm(VersionedForm):

@@ -44,6 +44,7 @@ EVENT_TITLES = {
     "delay_notice": "Delay reported to the Home Office",
     "delay_notice_corrected": "Delay report corrected",
     "decision_response": "Home Office response to the decision",
+    "consideration_panel": "Consideration panel",
 }
 
 # A recorded fact whose column name does not read as words: "hold expected end on changed".
@@ -180,8 +181,8 @@ HISTORY_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "home_office": ("The Home Office", ("delay_notice", "delay_notice_corrected", "decision_response",
                                         "hold_expected_end_on")),
     "documents": ("Documents", ("documents", "anonymisation_check")),
-    "panel": ("Panel, agencies and family", ("panel_membership", "agency_request", "panel_meeting", "input_log",
-                                             "family_involvement", "family_contact")),
+    "panel": ("Panel, agencies and family", ("consideration_panel", "panel_membership", "agency_request",
+                                             "panel_meeting", "input_log", "family_involvement", "family_contact")),
     "publication": ("Publication and action plan", (
         "publication_form", "publication_decided_on", "public_summary", "learning_summary",
         "sent_to_secretary_of_state_on", "sent_to_commissioner_on", "removal_review_on", "summary_only_reason",

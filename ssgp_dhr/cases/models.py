@@ -127,6 +127,9 @@ class Review(db.Model):
         back_populates="review", order_by="(DelayNotice.told_on, DelayNotice.id)", cascade="all, delete-orphan")
     decision_responses: Mapped[list[DecisionResponse]] = relationship(
         back_populates="review", order_by="DecisionResponse.id", cascade="all, delete-orphan")
+    consideration_panels: Mapped[list[ConsiderationPanel]] = relationship(
+        back_populates="review", order_by="(ConsiderationPanel.met_on, ConsiderationPanel.id)",
+        cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -262,6 +265,43 @@ class DelayNotice(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     review: Mapped[Review] = relationship(back_populates="delay_notices")
+
+
+class ConsiderationAdvice(enum.StrEnum):
+    """What a consideration panel advised the chair to decide."""
+
+    HOLD = "hold"
+    DO_NOT_HOLD = "do_not_hold"
+    OTHER_REVIEW = "other_review"
+    MORE_INFORMATION = "more_information"
+
+    @property
+    def label(self) -> str:
+        return {
+            "hold": "Hold a review",
+            "do_not_hold": "Do not hold a review",
+            "other_review": "Another kind of review instead (such as a Safeguarding Adults Review)",
+            "more_information": "Meet again when more is known",
+        }[self.value]
+
+
+class ConsiderationPanel(db.Model):
+    """A consideration panel or scoping meeting: agencies meet after the notification and advise the chair
+    whether to hold a review. Some areas screen every notification this way; the decision stays the
+    chair's, and the month to make it runs from the notification all the same."""
+
+    __tablename__ = "consideration_panels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    met_on: Mapped[date]
+    attended_by: Mapped[str] = mapped_column(sa.Text)  # the agencies represented, as the notes of the meeting say
+    advice: Mapped[ConsiderationAdvice] = mapped_column(db_enum(ConsiderationAdvice))
+    rationale: Mapped[str] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    review: Mapped[Review] = relationship(back_populates="consideration_panels")
 
 
 class DecisionResponseOutcome(enum.StrEnum):

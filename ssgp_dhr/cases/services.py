@@ -20,6 +20,8 @@ from ssgp_dhr.cases import deadlines, workflow
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import (
     CaseEvent,
+    ConsiderationAdvice,
+    ConsiderationPanel,
     DeadlineKind,
     DecisionResponse,
     DecisionResponseOutcome,
@@ -375,6 +377,53 @@ def _delay_notice_problems(review: Review, deadline: DeadlineKind, told_on: date
         problems.append(("expected_on", f"Give the date {expected}"))
     elif told_on is not None and expected_on <= told_on:
         problems.append(("expected_on", f"The date {expected} must be after the Home Office was told"))
+    return problems
+
+
+# A consideration panel advises the decision whether to hold a review: the first, or again after a decline.
+CONSIDERED_AT = ("notified", "not_commissioned")
+
+
+def record_consideration_panel(review: Review, actor: User | None, expected_version: int, *, met_on: date | None,
+                               attended_by: str | None, advice: str | None,
+                               rationale: str | None) -> ConsiderationPanel:
+    """Record that a consideration panel (or scoping meeting) met and what it advised the chair.
+
+    Some areas screen every notification this way before the chair decides. The advice is kept
+    beside the decision; the month to decide still runs from the notification.
+    """
+    _check_may_write(review, actor, expected_version)
+    if review.status not in CONSIDERED_AT:
+        raise NotAllowedNow("A consideration panel advises on the decision whether to hold a review: it can be "
+                            "recorded until a review is commissioned")
+    attended_by, rationale = (attended_by or "").strip(), (rationale or "").strip()
+    problems = _consideration_problems(review, met_on, attended_by, advice, rationale)
+    if problems:
+        raise InvalidChange(problems)
+    panel = ConsiderationPanel(met_on=met_on, attended_by=attended_by, advice=ConsiderationAdvice(advice),
+                               rationale=rationale, recorded_by_id=actor.id)
+    _add_with_entry(review, actor, expected_version, review.consideration_panels, panel, field="consideration_panel",
+                    to_value=f"Met on {met_on.isoformat()}, attended by {attended_by}. Advised: {panel.advice.label}",
+                    reason=rationale)
+    return panel
+
+
+def _consideration_problems(review: Review, met_on: date | None, attended_by: str, advice: str | None,
+                            rationale: str) -> list[tuple[str, str]]:
+    problems = []
+    if met_on is None:
+        problems.append(("met_on", "Record the date the consideration panel met"))
+    elif met_on > today_uk():
+        problems.append(("met_on", "The date the consideration panel met cannot be in the future"))
+    elif met_on < review.notified_on:
+        problems.append(("met_on", f"The consideration panel cannot have met before the partnership was notified, "
+                                   f"on {uk_date(review.notified_on)}"))
+    if not attended_by:
+        problems.append(("attended_by", "Say which agencies were represented"))
+    if advice not in set(ConsiderationAdvice):
+        problems.append(("advice", "Choose what the consideration panel advised"))
+    if not rationale:
+        problems.append(("rationale", "Give the consideration panel's reasons"))
     return problems
 
 

@@ -509,7 +509,7 @@ def case_page(reference: str):  # noqa: ANN201
         deadlines=deadlines.deadlines(review), days_on_hold=deadlines.days_on_hold(review, today),
         delay_owed=deadlines.delay_owed(review), delay_notice=deadlines.latest_delay_notice(review),
         untold_delay=deadlines.untold_delay(review, today),
-        main_path=workflow.MAIN_PATH, **_history_context(review),
+        main_path=workflow.MAIN_PATH, considered_at=services.CONSIDERED_AT, **_history_context(review),
     )
 
 
@@ -722,6 +722,21 @@ def correct_delay(reference: str, notice_id: int):  # noqa: ANN201
         review, form, template="cases/delay_correct.html", first_field="told_on", anchor="deadlines", act=act,
         done=lambda: "Delay corrected: the history keeps what it said before" if changed[0] else "Nothing was changed",
         context=lambda shown: {"notice": notice, "may_record": deadlines.delay_owed(shown) is not None})
+
+
+@cases.route("/cases/<reference>/consideration-panels/new", methods=["GET", "POST"])
+@signed_in
+def record_consideration_panel(reference: str):  # noqa: ANN201
+    review = _advanceable_review_or_404(reference)
+    if review.status not in services.CONSIDERED_AT and request.method == "GET":
+        abort(409)  # a review was commissioned since the user saw the link
+    form = forms.ConsiderationPanelForm()
+    return _review_form(
+        review, form, template="cases/consideration_panel.html", first_field="met_on",
+        act=lambda version: services.record_consideration_panel(
+            review, current_user, version, met_on=form.met_on.data, attended_by=form.attended_by.data,
+            advice=form.advice.data, rationale=form.rationale.data),
+        done=lambda: "The consideration panel is recorded", context=lambda shown: {})
 
 
 @cases.route("/cases/<reference>/decision/response", methods=["GET", "POST"])
