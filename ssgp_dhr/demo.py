@@ -191,8 +191,13 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
                              users["health@panel.example"])
     today = today_uk()
 
-    # Notified recently: decision still due.
-    _notify(alex, ssgp, "Robin", "Jane Example", "John Example", 34, died_days_ago=12)
+    # Notified recently: decision still due; agencies have met and advised the chair.
+    robin = _notify(alex, ssgp, "Robin", "Jane Example", "John Example", 34, died_days_ago=12)
+    services.record_consideration_panel(
+        robin, alex, robin.version, met_on=robin.notified_on + timedelta(days=5),
+        attended_by="Gloucestershire Constabulary, adult social care, NHS Gloucestershire, the domestic abuse service",
+        advice="hold", rationale="Police and health services knew of controlling behaviour in the year before "
+                                 "Robin's death. (Fictional demo.)")
 
     # Notified long ago and still undecided: overdue decision.
     _notify(sam, sg, "Morgan", "Ann Sample", "Mark Sample", 61, died_days_ago=60)
@@ -313,13 +318,17 @@ def _recommendations(review: Review, coordinator: User, orgs: dict[str, Organisa
     """Recommendations in each RAG state: complete, red (overdue), amber (due soon), green."""
     for number, (agency, target_days, complete) in enumerate(
             (("Constabulary", -90, True), ("NHS Glos", -20, False), ("Constabulary", 20, False),
-             ("NHS Glos", 200, False)), start=1):
+             ("NHS Glos", 120, False)), start=1):
         recommendation = action_plan.add_recommendation(
             review, coordinator, review.version, reference=f"R{number}", level="single_agency",
             text=f"Fictional recommendation {number}: improve the recording of domestic abuse disclosures.",
             owning_agency_id=orgs[agency].id, actions="Training and an audit of records.",
             target_on=today + timedelta(days=target_days))
         action_plan.post_progress(recommendation, coordinator, text="Training plan agreed. (Fictional demo.)")
+        if number == 4:  # a target moved, as the partnership agreed: the first one stays on record
+            action_plan.revise_recommendation(
+                recommendation, coordinator, review.version, target_on=today + timedelta(days=200),
+                reason="The partnership board agreed more time: the training provider changed. (Fictional demo.)")
         if complete:
             action_plan.accept_completion(recommendation, coordinator, completed_on=today - timedelta(days=100))
 
