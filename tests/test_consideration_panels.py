@@ -103,8 +103,9 @@ def test_the_coordinator_records_it_from_the_case_page_and_the_decision_pages_sh
     client = act_as(coordinator)
     for trigger in ("commission", "decline"):
         advice = client.get(f"/cases/{review.reference}/actions/{trigger}").select_one(".app-consideration-advice")
+        met = uk_date(today_uk() - timedelta(days=1))
         assert advice.get_text(" ", strip=True) == (
-            f"The consideration panel met on {uk_date(today_uk() - timedelta(days=1))}. Advised: Hold a review. {REASONS}")
+            f"The consideration panel met on {met}. Advised: Hold a review. Its reasons: {REASONS}")
     history = client.get(f"/cases/{review.reference}/history?topic=panel")
     assert [t.get_text(strip=True) for t in history.select(".moj-timeline__title")] == ["Consideration panel"]
 

@@ -201,3 +201,48 @@ def test_tell_the_home_office_of_a_late_decision_record_its_answer_and_read_the_
     you.check("history: the Home Office")
     assert [t.strip() for t in page.locator(".moj-timeline__title").all_inner_texts()] == [
         "Home Office response to the decision"]
+
+
+def test_follow_the_action_plans_revise_one_correct_a_delay_and_record_a_consideration_panel(visit):
+    person = coordinator()
+    today = today_uk()
+    published = factories.review_at("published", by=person)
+    overdue = factories.recommendation(published, person, "R1", target_on=today - timedelta(days=3))
+    factories.recommendation(published, person, "R2", target_on=today + timedelta(days=300), level="multi_agency")
+    late = factories.review_at("panel", by=person)
+    notice = services.record_delay_notice(late, person, late.version, told_on=today, cause="other",
+                                          explanation="Chair unwell.", expected_on=today + timedelta(days=30))
+    fresh = factories.notified_review(person, pseudonym="Fresh", notified_on=today - timedelta(days=5))
+    you = visit("coordinator")
+    page = you.page
+    sign_in(page, you.base_url, person)
+
+    you.goto("/action-plans")
+    assert "R2" in page.locator("#recommendations").inner_text()
+    page.select_option("#status", "red")
+    press(page, "main form button.govuk-button")
+    you.check("action plans: red")
+    assert page.locator("#recommendations tbody tr").count() == 1
+
+    you.goto(f"/cases/{published.reference}/recommendations/{overdue.id}/revise")
+    press(page, "main form button.govuk-button")  # no reason given
+    you.check("revision errors")
+    fill_action(page, {"target_on": today + timedelta(days=60), "reason": "Agreed by the board."})
+    press(page, "main form button.govuk-button")
+    you.check("recommendation revised")
+    assert "Revised from" in page.locator("#recommendations").inner_text()
+
+    you.goto(f"/cases/{late.reference}/delays/{notice.id}/correct")
+    fill_action(page, {"cause": "agency_information"})
+    press(page, "main form button.govuk-button")
+    you.check("delay corrected")
+
+    you.goto(f"/cases/{fresh.reference}")
+    press(page, "a[href$='/consideration-panels/new']")
+    you.check("consideration panel form")
+    fill_action(page, {"met_on": today, "attended_by": "Police, NHS", "advice": "hold",
+                       "rationale": "Abuse was known to the GP."})
+    press(page, "main form button.govuk-button")
+    you.check("consideration panel recorded")
+    you.goto(f"/cases/{fresh.reference}/actions/commission")
+    assert "Advised: Hold a review" in page.locator(".app-consideration-advice").inner_text()
