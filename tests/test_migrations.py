@@ -43,6 +43,12 @@ def test_there_is_exactly_one_head():
     assert len(script.get_heads()) == 1
 
 
+def test_every_revision_id_fits_the_version_table():
+    """alembic_version.version_num is VARCHAR(32): PostgreSQL refuses a longer id, SQLite would not notice."""
+    script = ScriptDirectory(str(PROJECT_DIR / "migrations"))
+    assert [r.revision for r in script.walk_revisions() if len(r.revision) > 32] == []
+
+
 def test_upgrade_from_empty_matches_the_models_and_downgrades_to_base(empty_database_url):
     app = create_app("test", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():

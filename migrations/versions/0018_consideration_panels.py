@@ -1,7 +1,7 @@
 """Consideration panels: agencies meet after a notification and advise the chair whether to hold a review.
 
 Revision ID: 0018_consideration_panels
-Revises: 0017_recommendation_original_target
+Revises: 0017_original_target_dates
 Create Date: 2026-11-27 02:23:12
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0018_consideration_panels'
-down_revision = '0017_recommendation_original_target'
+down_revision = '0017_original_target_dates'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """A recommendation keeps the target date first agreed once its target is revised (none revised so far).
 
-Revision ID: 0017_recommendation_original_target
+Revision ID: 0017_original_target_dates
 Revises: 0016_delay_notices_for_decisions
 Create Date: 2026-11-27 02:17:26
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0017_recommendation_original_target'
+revision = '0017_original_target_dates'
 down_revision = '0016_delay_notices_for_decisions'
 branch_labels = None
 depends_on = None
