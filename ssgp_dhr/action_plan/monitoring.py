@@ -97,9 +97,13 @@ def rag_counts(user: User, filters: Filters, today: date) -> dict[Rag, int]:
     return {rag: counts.get(rag.value, 0) for rag in (Rag.RED, Rag.AMBER, Rag.GREEN, Rag.COMPLETE)}
 
 
-def total(user: User, filters: Filters, today: date) -> int:
-    matching = _matching(user, filters, today).subquery()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(matching)) or 0
+def matching_count(counts: dict[Rag, int], status: str) -> int:
+    """How many recommendations the status filter leaves, from rag_counts: no second count in the database."""
+    if status == "any":
+        return sum(counts.values())
+    if status in set(Rag):
+        return counts[Rag(status)]
+    return sum(n for rag, n in counts.items() if rag is not Rag.COMPLETE)
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,8 @@ def revise_recommendation(recommendation: Recommendation, actor: User, expected_
     problems = _revision_problems(recommendation, revised, reason)
     if problems:
         raise InvalidChange(problems)
+    if "level" in revised:
+        revised["level"] = RecommendationLevel(revised["level"])
     changes = {field: (getattr(recommendation, field), value) for field, value in revised.items()
                if value != getattr(recommendation, field)}
     if not changes:

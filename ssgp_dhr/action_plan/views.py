@@ -155,9 +155,7 @@ def monitoring_page():  # noqa: ANN201
     today = today_uk()
     filters = monitoring.Filters.from_args(request.args)
     counts = monitoring.rag_counts(current_user, filters, today)
-    # The total follows from the counts: one statement fewer than counting again.
-    total = (sum(counts.values()) if filters.status == "any" else counts[rag.Rag(filters.status)]
-             if filters.status in set(rag.Rag) else sum(n for r, n in counts.items() if r is not rag.Rag.COMPLETE))
+    total = monitoring.matching_count(counts, filters.status)
     pages = max(1, math.ceil(total / MONITORING_PAGE_SIZE))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
 
