@@ -160,3 +160,34 @@ def test_only_the_reviews_coordinators_open_the_form(act_as, plan):  # noqa: F81
     act_as(member).get(url, expected_status=403)
     action_plan.accept_completion(recommendation, plan["coordinator"], completed_on=today_uk())
     act_as(plan["coordinator"]).get(url, expected_status=409)
+
+
+# --- A proposal of completion returned to the owner ---------------------------------------------------
+
+def test_a_coordinator_returns_a_proposal_with_what_is_still_needed(act_as, plan):  # noqa: F811
+    coordinator, review, recommendation = plan["coordinator"], plan["review"], plan["recommendation"]
+    owner = factories.panel_member()
+    factories.seat_on_panel(review, owner, agency=plan["police"])
+    url = f"/cases/{review.reference}/recommendations/{recommendation.id}/return"
+    client = act_as(coordinator)
+    client.get(url, expected_status=409)  # nothing proposed yet
+    with pytest.raises(services.NotAllowedNow):
+        action_plan.return_to_owner(recommendation, coordinator, reason="Too soon.")
+    action_plan.post_progress(recommendation, owner, text="All handlers trained.", propose_completion=True)
+    assert client.get(f"/cases/{review.reference}").select_one(f"#recommendations a[href='{url}']")
+    with pytest.raises(services.NotPermitted):
+        action_plan.return_to_owner(fresh(recommendation), owner, reason="Mine.")
+
+    page = client.post(url, data={"version": review.version, "reason": " "}, expected_status=400)
+    assert page.select_one(".govuk-error-summary a[href='#reason']")
+    assert fresh(recommendation).completion_proposed_on == today_uk()
+    client.post(url, data={"version": review.version, "reason": "The audit of records is not attached."},
+                expected_status=302)
+    recommendation = fresh(recommendation)
+    assert recommendation.completion_proposed_on is None and recommendation.completed_on is None
+    assert recommendation.progress[-1].text == "Not yet complete: The audit of records is not attached."
+    assert newest_event(review).field == "recommendation_returned"
+    case = client.get(f"/cases/{review.reference}")
+    assert "Recommendation R1 returned to its owner" in case.select_one(".govuk-notification-banner").get_text()
+    assert not case.select_one(f"#recommendations a[href='{url}']")
+    act_as(factories.manager()).get(url, expected_status=403)

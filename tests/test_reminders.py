@@ -693,3 +693,25 @@ def test_an_unanswered_decline_is_chased_after_the_weeks_configured_then_every_f
         case_services.record_decision_response(review, coordinator, review.version, received_on=first,
                                                outcome="agreed", notes="")
     assert _sent_days(smtp, first + timedelta(days=62), first + timedelta(days=120), "no answer yet") == {}
+
+
+def test_a_proposed_completion_reminds_the_coordinators_until_they_accept_or_return_it(smtp):
+    from ssgp_dhr.action_plan import services as action_plan
+
+    coordinator = factories.coordinator()
+    with at(date(2026, 1, 5)):
+        review = factories.review_at("published", by=coordinator)
+        owner = factories.panel_member()
+        factories.seat_on_panel(review, owner, agency=factories.organisation("Probation"), started_on=date(2026, 1, 5))
+        recommendation = factories.recommendation(review, coordinator, "R1", target_on=date(2026, 12, 31),
+                                                  agency=factories.organisation("Probation"))
+    with at(date(2026, 3, 2)):
+        action_plan.post_progress(recommendation, owner, text="Done.", propose_completion=True)
+
+    sent = _sent_days(smtp, date(2026, 3, 1), date(2026, 3, 17), "proposed as complete")
+    assert sorted(sent) == [date(2026, 3, 2), date(2026, 3, 9), date(2026, 3, 16)]
+    assert all(people == [coordinator.email] for people in sent.values())
+
+    with at(date(2026, 3, 18)):
+        action_plan.return_to_owner(recommendation, coordinator, reason="The evidence is missing.")
+    assert _sent_days(smtp, date(2026, 3, 18), date(2026, 3, 31), "proposed as complete") == {}

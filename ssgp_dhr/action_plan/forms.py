@@ -51,3 +51,9 @@ class RevisionForm(VersionedForm):
     reason = _area("Why it is revised", "For example, agreed by the partnership board on 3 March after the "
                    "service was restructured", required="Say why the recommendation is revised")
     submit = SubmitField("Save the revision", widget=GovSubmitInput())
+
+
+class ReturnForm(VersionedForm):
+    reason = _area("What is still needed", "The owner reads this with the recommendation's progress",
+                   required="Say what is still needed before it is complete")
+    submit = SubmitField("Return it to the owner", widget=GovSubmitInput())

@@ -122,6 +122,28 @@ def accept_completion(recommendation: Recommendation, actor: User, *, completed_
     _commit()
 
 
+def return_to_owner(recommendation: Recommendation, actor: User, *, reason: str | None) -> ProgressUpdate:
+    """Decline a proposal that the recommendation is complete: say what is still needed, and the owner works on.
+
+    The reason is posted as progress, so the owner reads it where they post theirs.
+    """
+    review = recommendation.review
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can return a recommendation to its owner")
+    if recommendation.completed_on is not None or recommendation.completion_proposed_on is None:
+        raise NotAllowedNow("Only a recommendation proposed as complete, and not yet accepted, can be returned")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidChange([("reason", "Say what is still needed before it is complete")])
+    update = ProgressUpdate(recommendation=recommendation, author_id=actor.id, text=f"Not yet complete: {reason}")
+    db.session.add(update)
+    recommendation.completion_proposed_on = None
+    append_event(review, actor, EventKind.CHANGE, based_on_version=review.version,
+                 field="recommendation_returned", to_value=recommendation.reference, reason=reason)
+    _commit()
+    return update
+
+
 # What a revision may change, in the order the history lists the changes.
 REVISABLE = ("text", "level", "owning_agency_id", "actions", "target_on")
 

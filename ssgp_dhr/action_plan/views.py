@@ -144,6 +144,20 @@ def complete(reference: str, recommendation_id: int):  # noqa: ANN201
         recommendation=recommendation)
 
 
+@action_plan.route("/cases/<reference>/recommendations/<int:recommendation_id>/return", methods=["GET", "POST"])
+@signed_in
+def return_to_owner(reference: str, recommendation_id: int):  # noqa: ANN201
+    recommendation = _recommendation_or_404(reference, recommendation_id)
+    if not can_advance(current_user, recommendation.review):
+        abort(403)
+    if recommendation.completion_proposed_on is None and request.method == "GET":
+        abort(409)  # accepted, or returned by someone else, since the user saw the link
+    form = forms.ReturnForm()
+    return _page("action_plan/return.html", recommendation.review, form, lambda _v: services.return_to_owner(
+        recommendation, current_user, reason=form.reason.data), f"Recommendation {recommendation.reference} returned "
+        "to its owner", recommendation=recommendation)
+
+
 # --- Action plan monitoring ------------------------------------------------------------------
 
 MONITORING_PAGE_SIZE = 50

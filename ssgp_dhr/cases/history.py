@@ -40,6 +40,7 @@ EVENT_TITLES = {
     "recommendation_progress": "Recommendation progress posted",
     "recommendation_completed": "Recommendation accepted as complete",
     "recommendation_revised": "Recommendation revised",
+    "recommendation_returned": "Recommendation returned to its owner",
     "anonymisation_check": "Anonymisation check",
     "delay_notice": "Delay reported to the Home Office",
     "delay_notice_corrected": "Delay report corrected",
@@ -187,7 +188,7 @@ HISTORY_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
         "publication_form", "publication_decided_on", "public_summary", "learning_summary",
         "sent_to_secretary_of_state_on", "sent_to_commissioner_on", "removal_review_on", "summary_only_reason",
         "family_agreed_summary_on", "home_office_agreed_summary_on", "recommendation", "recommendation_progress",
-        "recommendation_completed", "recommendation_revised")),
+        "recommendation_completed", "recommendation_revised", "recommendation_returned")),
     "details": ("Case details", ()),
 }
 

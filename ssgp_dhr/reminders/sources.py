@@ -403,6 +403,34 @@ def recommendations_due(today: date) -> Iterator[DueItem]:
         )
 
 
+@reminder_source("recommendation_completion_proposed")
+def completions_proposed(today: date) -> Iterator[DueItem]:
+    """Coordinators: a recommendation its owner proposed as complete, on the day, then weekly until they accept
+    it or return it to the owner."""
+    from ssgp_dhr.action_plan.models import Recommendation
+
+    recommendations = db.session.scalars(
+        sa.select(Recommendation)
+        .where(Recommendation.completed_on.is_(None), Recommendation.completion_proposed_on.is_not(None))
+        .options(selectinload(Recommendation.review)).order_by(Recommendation.id)
+    ).unique().all()
+    owed = [(recommendation, occasion) for recommendation in recommendations
+            if (occasion := deadline_occasion(recommendation.completion_proposed_on, today, days_before=0))]
+    recipients = coordinators_of({r.review.id: r.review for r, _ in owed}.values())
+    for recommendation, occasion in owed:
+        review, proposed_on = recommendation.review, recommendation.completion_proposed_on
+        yield DueItem(
+            kind="recommendation_completion_proposed", review=review, recipients=recipients[review.id],
+            item=f"recommendation:{recommendation.id}:proposed", due_on=proposed_on, occasion=occasion,
+            subject=f"{review.reference}: recommendation {recommendation.reference} proposed as complete",
+            lines=(f"For review {review.reference} ({review.pseudonym}), {recommendation.owning_agency.name} proposed "
+                   f"recommendation {recommendation.reference} as complete on {uk_date(proposed_on)}.",
+                   "Check the evidence, then accept it as complete or return it to the owner with what is still "
+                   "needed."),
+            link_path=f"/cases/{review.reference}#action-plan",
+        )
+
+
 @reminder_source("removal_review_due")
 def removal_reviews_due(today: date) -> Iterator[DueItem]:
     """Coordinators: deciding whether a published report stays online, 7 days before, on the day, then weekly."""
