@@ -113,11 +113,26 @@ def reset_database(url: str) -> None:
         for suffix in ("-wal", "-shm"):
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
         return
+    _create_postgres_database(url)
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.execute(sa.text("DROP SCHEMA public CASCADE"))
         connection.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+def _create_postgres_database(url: str) -> None:
+    """Create the database `url` names if the server has none by that name (a fresh machine has only its defaults)."""
+    target = sa.make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                   {"name": target.database})
+        if not exists:
+            # An identifier cannot be a bound parameter: quote it as PostgreSQL's own rules say.
+            quoted = connection.dialect.identifier_preparer.quote(target.database)
+            connection.execute(sa.text(f"CREATE DATABASE {quoted}"))
+    admin.dispose()
 
 
 def build(url: str, seed: int = 2026, sizes: Sizes | None = None) -> Manifest:

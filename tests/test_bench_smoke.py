@@ -19,6 +19,7 @@ SMALL = Sizes(reviews=100, events=6_000, users=60, partnerships=3, agencies=5, d
 
 
 def _scratch_url(tmp_path) -> str:
+    """A database that does not exist yet, as on a fresh machine: the benchmark creates it."""
     if not on_postgres():
         return f"sqlite:///{tmp_path / 'bench.sqlite3'}"
     url = sa.make_url(database_url())
@@ -26,7 +27,6 @@ def _scratch_url(tmp_path) -> str:
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
-        connection.execute(sa.text(f"CREATE DATABASE {scratch}"))
     admin.dispose()
     return url.set(database=scratch).render_as_string(hide_password=False)
 

@@ -554,9 +554,33 @@ def test_recommendations_completed_on_time_are_counted_by_hand(act_as):  # noqa:
     from ssgp_dhr.cases.models import Review
 
     assert statistics.recommendation_counts(Review.id == review.id) == statistics.RecommendationCounts(
-        total=3, completed=2, on_time=1)
+        total=3, completed=2, on_time=1, on_first_target=1, revised=0)
     client = act_as(factories.manager())
     assert client.get("/publication/statistics").select_one("#on-time").get_text(" ", strip=True) == (
         "1 of 2 completed recommendations were completed by their target date (3 recommendations in all).")
     csv = client.client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
     assert "recommendations completed on time,,1,,,2" in csv
+
+
+def test_a_moved_target_is_counted_and_completion_is_also_judged_against_the_first(act_as):  # noqa: F811
+    """R1 was due 30 days ago; its target moved to today and it was done yesterday: on time against the
+    revised target, late against the first one agreed."""
+    coordinator = factories.coordinator()
+    review = factories.review_at("published", by=coordinator)
+    today = today_uk()
+    r1 = factories.recommendation(review, coordinator, "R1", target_on=today - timedelta(days=30))
+    factories.recommendation(review, coordinator, "R2", target_on=today + timedelta(days=30))
+    action_plan.revise_recommendation(r1, coordinator, review.version, reason="Board agreed.", target_on=today)
+    action_plan.accept_completion(r1, coordinator, completed_on=today - timedelta(days=1))
+
+    from ssgp_dhr.cases.models import Review
+
+    assert statistics.recommendation_counts(Review.id == review.id) == statistics.RecommendationCounts(
+        total=2, completed=1, on_time=1, on_first_target=0, revised=1)
+    client = act_as(factories.manager())
+    assert client.get("/publication/statistics").select_one("#revised-targets").get_text(" ", strip=True) == (
+        "1 recommendation has had its target date moved. Against the dates first agreed, 0 of 1 completed "
+        "recommendations were completed in time.")
+    csv = client.client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
+    assert "recommendations completed by the target first agreed,,0,,,1" in csv
+    assert "recommendations with a target date moved,,1,,,2" in csv

@@ -54,9 +54,12 @@ class Recommendation(db.Model):
 
 class ProgressUpdate(db.Model):
     __tablename__ = "recommendation_progress"
+    # A recommendation's updates, and its latest one read from the index alone: the RAG status of every
+    # recommendation a list counts asks when each was last updated.
+    __table_args__ = (sa.Index("ix_recommendation_progress_latest", "recommendation_id", "posted_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    recommendation_id: Mapped[int] = mapped_column(sa.ForeignKey("recommendations.id", ondelete="CASCADE"), index=True)
+    recommendation_id: Mapped[int] = mapped_column(sa.ForeignKey("recommendations.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     text: Mapped[str] = mapped_column(sa.Text)

@@ -402,7 +402,8 @@ def _figures() -> dict[str, Any]:
     return {"years": statistics.per_year(reviews), "intervals": statistics.intervals(reviews),
             "delays": statistics.delays(reviews, today_uk()), "declines": statistics.declines(reviews),
             "on_time": recommendations.on_time, "completed": recommendations.completed,
-            "recommendations": recommendations.total}
+            "recommendations": recommendations.total, "on_first_target": recommendations.on_first_target,
+            "revised_targets": recommendations.revised}
 
 
 @publication.get("/publication/statistics")
@@ -442,6 +443,10 @@ def statistics_csv() -> Response:
         ("home office agreed", declines.agreed), ("home office asked for a review", declines.review_asked),
         ("home office response awaited", declines.awaited))]
     rows.append(["recommendations completed on time", "", figures["on_time"], "", "", figures["completed"]])
+    rows.append(["recommendations completed by the target first agreed", "", figures["on_first_target"], "", "",
+                 figures["completed"]])
+    rows.append(["recommendations with a target date moved", "", figures["revised_targets"], "", "",
+                 figures["recommendations"]])
     return presentation.csv_response(rows, "dhr-statistics.csv")
 
 
