@@ -116,7 +116,10 @@ def test_the_coordinator_records_it_from_the_case_page_and_the_decision_pages_sh
 
     act_as(factories.manager()).get(url, expected_status=403)
     act_as(factories.coordinator(factories.safer_glos())).get(url, expected_status=404)
+    declined = factories.review_at("not_commissioned", by=coordinator)  # reconsidered after a decline
     client = act_as(coordinator)
+    assert client.get(f"/cases/{declined.reference}").select_one(
+        f"a[href='/cases/{declined.reference}/consideration-panels/new']")
     services.advance(reload(review), "commission", coordinator, reload(review).version,
                      **factories.trigger_data(reload(review), "commission"))
     client.get(url, expected_status=409)
