@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from ssgp_dhr.accounts.views import accounts
     from ssgp_dhr.action_plan import views as action_plan_views
     from ssgp_dhr.cases.views import cases
+    from ssgp_dhr.costs import views as costs_views
     from ssgp_dhr.documents.views import documents
     from ssgp_dhr.health import health
     from ssgp_dhr.panel import requirements  # noqa: F401 - registers the panel's workflow requirements
@@ -117,8 +118,9 @@ def _register_blueprints(app: Flask) -> None:
     from ssgp_dhr.reminders.views import reminders
 
     for blueprint in (health, accounts, admin, cases, reminders, documents, panel, publication_views.publication,
-                      action_plan_views.action_plan):
+                      action_plan_views.action_plan, costs_views.costs):
         app.register_blueprint(blueprint)
     publication_views.init_app(app)
     action_plan_views.init_app(app)
+    costs_views.init_app(app)
     app.cli.add_command(cli.dhr)

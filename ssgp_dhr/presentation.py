@@ -69,6 +69,11 @@ def pagination(page: int, pages: int, href: Callable[[int], str], *, label: str,
             "next": {"href": href(page + 1)} if page < pages or more_beyond else None}
 
 
+def pounds(pence: int) -> str:
+    """Whole pence as money: 125050 -> '£1,250.50'."""
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
 # A cell starting with one of these would run as a formula in a spreadsheet (OWASP: CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -87,6 +92,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(uk_date, "uk_date")
     app.add_template_filter(recorded_value, "recorded_value")
     app.add_template_filter(uk_datetime, "uk_datetime")
+    app.add_template_filter(pounds, "pounds")
 
     @app.context_processor
     def service_wording() -> dict:

@@ -649,7 +649,7 @@ def test_the_case_page_lists_its_parts_and_leaves_out_those_that_do_not_apply(ac
     panel = factories.review_at("panel", by=coordinator)
     assert contents(panel, coordinator) == [
         "Key facts", "Deadlines", "Documents", "Panel", "Agency requests", "Panel meetings", "Input log",
-        "Family involvement", "Home Office rounds", "Action plan", "History"]
+        "Family involvement", "Home Office rounds", "Action plan", "Costs", "History"]
     declined = factories.review_at("not_commissioned", by=coordinator)
     shown = contents(declined, coordinator)
     assert "Home Office rounds" not in shown and "Action plan" not in shown

@@ -1,0 +1,1 @@
+"""What a review costs (the independent chair, administration, family advocacy) and who pays each part."""

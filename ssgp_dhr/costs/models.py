@@ -1,0 +1,59 @@
+"""The costs of a review, each with the organisation paying it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ssgp_dhr.cases.models import Review
+from ssgp_dhr.clock import UTCDateTime, utcnow
+from ssgp_dhr.extensions import db, db_enum
+from ssgp_dhr.organisations.models import Organisation
+
+
+class CostKind(enum.StrEnum):
+    CHAIR = "chair"
+    AUTHOR = "author"
+    ADMINISTRATION = "administration"
+    FAMILY_ADVOCACY = "family_advocacy"
+    LEGAL = "legal"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "chair": "Independent chair",
+            "author": "Report author",
+            "administration": "Administration",
+            "family_advocacy": "Family advocacy",
+            "legal": "Legal advice",
+            "other": "Other",
+        }[self.value]
+
+
+class ReviewCost(db.Model):
+    """One cost of a review: what it was for, when, how much, and who pays it.
+
+    The partnerships share a review's costs with others (the Police and Crime Commissioner's office,
+    the NHS), so each cost names the organisation paying it and the review's page totals by payer.
+    Amounts are whole pence, never floating point.
+    """
+
+    __tablename__ = "review_costs"
+    __table_args__ = (sa.CheckConstraint("amount_pence > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    incurred_on: Mapped[date]
+    kind: Mapped[CostKind] = mapped_column(db_enum(CostKind, 20))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    amount_pence: Mapped[int]
+    funder_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    review: Mapped[Review] = relationship()
+    funder: Mapped[Organisation] = relationship(lazy="joined")
