@@ -21,6 +21,7 @@ from ssgp_dhr.action_plan import services as action_plan
 from ssgp_dhr.cases import services
 from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review
 from ssgp_dhr.clock import today_uk, utcnow
+from ssgp_dhr.costs import services as costs
 from ssgp_dhr.documents import services as document_services
 from ssgp_dhr.documents.models import DocumentType
 from ssgp_dhr.extensions import db
@@ -278,6 +279,7 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
 
     _recommendations(scott, alex, orgs, today)
     _recommendations(rowan, sam, orgs, today)
+    _costs(scott, alex, orgs)
 
     # Decided not to hold a review.
     _declined = _notify(sam, sg, "Harper", "Em Fakename", "Gus Fakename", 70, died_days_ago=150)
@@ -312,6 +314,18 @@ def _prepare_publication(review: Review, coordinator: User, form: str | None, de
     check = publication.run_check(review, coordinator, kinds)
     if not check.passed:  # demo documents hold no real names: a finding here is a bug in the demo
         raise RuntimeError(f"the demo documents of {review.reference} failed the anonymisation check")
+
+
+def _costs(review: Review, coordinator: User, orgs: dict[str, Organisation]) -> None:
+    """The chair's fees, administration and family advocacy, shared with the PCC's office and the NHS."""
+    n = review.notified_on
+    for days, kind, pence, payer, note in (
+            (60, "chair", 350_000, "SSGP", "Invoice CH-101: panel meetings 1 to 3. (Fictional demo.)"),
+            (200, "chair", 275_000, "NHS Glos", "Invoice CH-117: drafting and sign-off. (Fictional demo.)"),
+            (90, "administration", 48_000, "SSGP", "Minute-taking. (Fictional demo.)"),
+            (120, "family_advocacy", 90_000, "OPCC", "Specialist advocate. (Fictional demo.)")):
+        costs.record_cost(review, coordinator, review.version, incurred_on=n + timedelta(days=days), kind=kind,
+                          amount_pence=pence, funder_id=orgs[payer].id, description=note)
 
 
 def _recommendations(review: Review, coordinator: User, orgs: dict[str, Organisation], today: date) -> None:

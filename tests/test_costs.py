@@ -160,3 +160,25 @@ def test_the_remove_page_removes_a_cost_with_a_reason(act_as, review_and_people)
     kept = cost(review, people["coordinator"])
     other = factories.review_at("panel", by=people["coordinator"])
     client.get(f"/cases/{other.reference}/costs/{kept.id}/remove", expected_status=404)  # not that review's
+
+
+def test_the_statistics_sum_the_costs_of_the_readers_partnerships_by_payer_and_purpose(act_as, review_and_people):  # noqa: F811
+    review, people = review_and_people
+    cost(review, people["coordinator"])  # £1,250.50 chair, the partnership
+    cost(review, people["coordinator"], kind="family_advocacy", amount_pence=40_000, funder_id=people["pcc"].id)
+    elsewhere = factories.review_at("panel", lead=factories.safer_glos())  # another partnership's: not counted
+    cost(elsewhere, factories.coordinator(factories.safer_glos()), amount_pence=999_999,
+         funder_id=elsewhere.lead_partnership_id)
+    client = act_as(people["manager"])
+    page = client.get("/publication/statistics")
+    assert page.select_one("#costs-total").get_text(strip=True) == "£1,650.50 recorded against these reviews."
+    assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in page.select("#costs-by-funder tbody tr")] \
+        == [[review.lead_partnership.name, "£1,250.50"], [people["pcc"].name, "£400.00"]]
+    assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in page.select("#costs-by-kind tbody tr")] \
+        == [["Independent chair", "£1,250.50"], ["Family advocacy", "£400.00"]]
+    rows = client.client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
+    assert "costs in pounds: total,,1650.50,,," in rows
+    assert f"costs in pounds: paid by {people['pcc'].name},,400.00,,,1650.50" in rows
+    assert "costs in pounds: family advocacy,,400.00,,,1650.50" in rows
+    assert act_as(factories.manager(factories.safer_glos())).get("/publication/statistics") \
+        .select_one("#costs-total").get_text(strip=True) == "£9,999.99 recorded against these reviews."

@@ -7,6 +7,7 @@ partnerships' coordinators and managers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -44,13 +45,26 @@ class CostTotals:
 
 
 def totals(costs: list[ReviewCost]) -> CostTotals:
+    return _summed((cost.funder.name, cost.kind, cost.amount_pence) for cost in costs)
+
+
+def _summed(amounts: Iterable[tuple[str, CostKind | str, int]]) -> CostTotals:
+    """(payer, purpose, pence) amounts summed by payer, largest first, and by purpose, in CostKind's order."""
     by_funder: dict[str, int] = {}
     by_kind: dict[CostKind, int] = {}
-    for cost in costs:
-        by_funder[cost.funder.name] = by_funder.get(cost.funder.name, 0) + cost.amount_pence
-        by_kind[cost.kind] = by_kind.get(cost.kind, 0) + cost.amount_pence
+    for name, kind, pence in amounts:
+        by_funder[name] = by_funder.get(name, 0) + pence
+        by_kind[CostKind(kind)] = by_kind.get(CostKind(kind), 0) + pence
     return CostTotals(sum(by_funder.values()), sorted(by_funder.items(), key=lambda item: (-item[1], item[0])),
                       [(kind, by_kind[kind]) for kind in CostKind if kind in by_kind])
+
+
+def spend(where: sa.ColumnElement[bool]) -> CostTotals:
+    """The costs of the reviews `where` selects, summed in the database by payer and purpose: one row each."""
+    return _summed(db.session.execute(
+        sa.select(Organisation.name, ReviewCost.kind, sa.func.sum(ReviewCost.amount_pence))
+        .join(Review, Review.id == ReviewCost.review_id).join(Organisation, Organisation.id == ReviewCost.funder_id)
+        .where(where).group_by(Organisation.name, ReviewCost.kind)).all())
 
 
 def _check(review: Review, actor: User, expected_version: int) -> None:

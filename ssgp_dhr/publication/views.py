@@ -23,6 +23,7 @@ from ssgp_dhr.cases.policy import can_advance, can_see_real_names
 from ssgp_dhr.cases.services import StaleReview, WorkflowError
 from ssgp_dhr.cases.views import visible_review_or_404
 from ssgp_dhr.clock import today_uk
+from ssgp_dhr.costs import services as cost_services
 from ssgp_dhr.documents.models import Document
 from ssgp_dhr.documents.views import send_version
 from ssgp_dhr.extensions import db
@@ -403,7 +404,7 @@ def _figures() -> dict[str, Any]:
             "delays": statistics.delays(reviews, today_uk()), "declines": statistics.declines(reviews),
             "on_time": recommendations.on_time, "completed": recommendations.completed,
             "recommendations": recommendations.total, "on_first_target": recommendations.on_first_target,
-            "revised_targets": recommendations.revised}
+            "revised_targets": recommendations.revised, "spend": cost_services.spend(_in_partnerships())}
 
 
 @publication.get("/publication/statistics")
@@ -412,6 +413,11 @@ def statistics_page():  # noqa: ANN201
     figures = _figures()
     top = max((max(y.notified, y.commissioned, y.published) for y in figures["years"]), default=0)
     return render_template("publication/statistics.html", top=max(top, 1), **figures)
+
+
+def _pounds(pence: int) -> str:
+    """Money for a spreadsheet: pounds with two decimals and no symbol or separators, '1250.50'."""
+    return f"{pence // 100}.{pence % 100:02d}"
 
 
 @publication.get("/publication/statistics.csv")
@@ -447,6 +453,12 @@ def statistics_csv() -> Response:
                  figures["completed"]])
     rows.append(["recommendations with a target date moved", "", figures["revised_targets"], "", "",
                  figures["recommendations"]])
+    spend = figures["spend"]
+    rows.append(["costs in pounds: total", "", _pounds(spend.total_pence), "", "", ""])
+    rows += [[f"costs in pounds: paid by {name}", "", _pounds(pence), "", "", _pounds(spend.total_pence)]
+             for name, pence in spend.by_funder]
+    rows += [[f"costs in pounds: {kind.label.lower()}", "", _pounds(pence), "", "", _pounds(spend.total_pence)]
+             for kind, pence in spend.by_kind]
     return presentation.csv_response(rows, "dhr-statistics.csv")
 
 

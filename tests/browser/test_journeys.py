@@ -246,3 +246,21 @@ def test_follow_the_action_plans_revise_one_correct_a_delay_and_record_a_conside
     you.check("consideration panel recorded")
     you.goto(f"/cases/{fresh.reference}/actions/commission")
     assert "Advised: Hold a review" in page.locator(".app-consideration-advice").inner_text()
+
+
+def test_record_a_cost_and_read_the_statistics(visit):
+    person = coordinator()
+    review = factories.review_at("panel", by=person)
+    you = visit("coordinator")
+    page = you.page
+    sign_in(page, you.base_url, person)
+    you.goto(f"/cases/{review.reference}")
+    press(page, "a[href$='/costs/new']")
+    you.check("cost form")
+    fill_action(page, {"incurred_on": today_uk(), "kind": "chair", "amount": "1,250.50"})
+    page.select_option("#funder_id", str(review.lead_partnership_id))
+    press(page, "main form button.govuk-button")
+    you.check("cost recorded")
+    assert "£1,250.50" in page.locator("#cost-lines").inner_text()
+    you.goto("/publication/statistics")
+    assert "£1,250.50" in page.locator("#costs-by-funder").inner_text()
