@@ -23,6 +23,7 @@ from ssgp_dhr.cases.services import (
     StaleReview,
     WorkflowError,
     changes_since,
+    commit_once,
 )
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
@@ -56,14 +57,6 @@ def _check_version(review: Review, expected_version: int) -> None:
         raise StaleReview(review, changes_since(review, expected_version))
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-
-
 def add_recommendation(review: Review, actor: User, expected_version: int, *, reference: str, text: str,
                        level: str, owning_agency_id: int, actions: str, target_on: date,
                        evidence: str | None = None) -> Recommendation:
@@ -82,7 +75,7 @@ def add_recommendation(review: Review, actor: User, expected_version: int, *, re
     db.session.add(recommendation)
     append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="recommendation",
                  to_value=reference, payload={"level": level, "target_on": target_on.isoformat()})
-    _commit()
+    commit_once()
     return recommendation
 
 
@@ -103,7 +96,7 @@ def post_progress(recommendation: Recommendation, actor: User, *, text: str, evi
     append_event(review, actor, EventKind.CHANGE, based_on_version=review.version,
                  field="recommendation_progress", to_value=recommendation.reference,
                  payload={"proposes_completion": propose_completion})
-    _commit()
+    commit_once()
     return update
 
 
@@ -119,7 +112,7 @@ def accept_completion(recommendation: Recommendation, actor: User, *, completed_
     recommendation.completion_accepted_by_id = actor.id
     append_event(review, actor, EventKind.CHANGE, based_on_version=review.version, field="recommendation_completed",
                  to_value=recommendation.reference, payload={"completed_on": completed_on.isoformat()})
-    _commit()
+    commit_once()
 
 
 def return_to_owner(recommendation: Recommendation, actor: User, *, reason: str | None) -> ProgressUpdate:
@@ -140,7 +133,7 @@ def return_to_owner(recommendation: Recommendation, actor: User, *, reason: str 
     recommendation.completion_proposed_on = None
     append_event(review, actor, EventKind.CHANGE, based_on_version=review.version,
                  field="recommendation_returned", to_value=recommendation.reference, reason=reason)
-    _commit()
+    commit_once()
     return update
 
 
@@ -184,7 +177,7 @@ def revise_recommendation(recommendation: Recommendation, actor: User, expected_
                  to_value=recommendation.reference, reason=reason,
                  payload={"changes": {field: [_in_words(field, old), _in_words(field, new)]
                                       for field, (old, new) in changes.items()}})
-    _commit()
+    commit_once()
     return True
 
 

@@ -100,12 +100,24 @@ def changes_since(review: Review, version: int) -> list[CaseEvent]:
     ))
 
 
-def _check_may_write(review: Review, actor: User | None, expected_version: int) -> None:
-    """A coordinator of the review, writing over the version they saw: else NotPermitted or StaleReview."""
+def check_may_write(review: Review, actor: User | None, expected_version: int, *,
+                    refusal: str = "Only a coordinator of this review's partnership can do this") -> None:
+    """A coordinator of the review, writing over the version they saw: else NotPermitted (saying `refusal`)
+    or StaleReview. Every action on a review, in every area, checks this first."""
     if not can_advance(actor, review):
-        raise NotPermitted("Only a coordinator of this review's partnership can do this")
+        raise NotPermitted(refusal)
     if review.version != expected_version:
         raise StaleReview(review, changes_since(review, expected_version))
+
+
+
+def commit_once() -> None:
+    """Commit the request's one write, or roll it all back and re-raise: never half of it."""
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 @contextmanager
@@ -214,7 +226,7 @@ def advance(review: Review, trigger: str, actor: User | None, expected_version: 
     """
     if trigger not in workflow.ACTIONS:
         raise UnknownAction(f"There is no action called '{trigger}'")
-    _check_may_write(review, actor, expected_version)
+    check_may_write(review, actor, expected_version)
     if trigger not in workflow.available_triggers(review.status):
         raise NotAllowedNow(_not_now_message(review, trigger))
     unexpected = set(data) - set(workflow.ACTIONS[trigger].fields)
@@ -255,7 +267,7 @@ def change_hold_end(review: Review, actor: User | None, expected_version: int, *
     Parallel proceedings overrun (an inquest suspended for 28 days is extended): the hold goes on,
     and the history keeps each expected end with its reason so the delay can be explained.
     """
-    _check_may_write(review, actor, expected_version)
+    check_may_write(review, actor, expected_version)
     hold = review.current_hold
     if review.status != "on_hold" or hold is None:
         raise NotAllowedNow("The expected end can only be changed while the review is on hold")
@@ -298,7 +310,7 @@ def record_delay_notice(review: Review, actor: User | None, expected_version: in
     The Home Office expects to be told of a delay and its reasons; the case page then shows the
     overdue decision or report beside when the Home Office was told and the date now expected.
     """
-    _check_may_write(review, actor, expected_version)
+    check_may_write(review, actor, expected_version)
     owed = deadlines.delay_owed(review)
     if owed is None:
         raise NotAllowedNow("A delay can only be recorded while the decision or the report to the Home Office "
@@ -322,7 +334,7 @@ def correct_delay_notice(review: Review, actor: User | None, expected_version: i
     What the Home Office was told later is a new notice (record_delay_notice), not a correction: the
     history then shows each thing it was told. Returns whether anything changed.
     """
-    _check_may_write(review, actor, expected_version)
+    check_may_write(review, actor, expected_version)
     if notice.review_id != review.id:
         raise NotAllowedNow("That delay was not recorded on this review")
     explanation = (explanation or "").strip()
@@ -392,7 +404,7 @@ def record_consideration_panel(review: Review, actor: User | None, expected_vers
     Some areas screen every notification this way before the chair decides. The advice is kept
     beside the decision; the month to decide still runs from the notification.
     """
-    _check_may_write(review, actor, expected_version)
+    check_may_write(review, actor, expected_version)
     if review.status not in CONSIDERED_AT:
         raise NotAllowedNow("A consideration panel advises on the decision whether to hold a review: it can be "
                             "recorded until a review is commissioned")
@@ -436,7 +448,7 @@ def record_decision_response(review: Review, actor: User | None, expected_versio
     review (as may the Home Secretary): until it answers, the decline is not settled, and an answer
     asking for a review means the review is to be reopened.
     """
-    _check_may_write(review, actor, expected_version)
+    check_may_write(review, actor, expected_version)
     if review.decision_on is None or review.home_office_told_on is None:
         raise NotAllowedNow("The Home Office's response can be recorded once it has been told of the decision")
     notes = (notes or "").strip()
@@ -531,7 +543,7 @@ def record_notification(actor: User, *, lead_partnership_id: int, review_type: s
 
 def update_details(review: Review, actor: User, expected_version: int, changes: Mapping[str, Any]) -> list[CaseEvent]:
     """Edit a review's recorded facts; each changed field becomes a history event."""
-    _check_may_write(review, actor, expected_version)
+    check_may_write(review, actor, expected_version)
     unexpected = set(changes) - set(EDITABLE_FIELDS)
     if unexpected:
         raise WorkflowError(f"These details cannot be edited here: {', '.join(sorted(unexpected))}")

@@ -662,7 +662,7 @@ def edit_details(reference: str):  # noqa: ANN201
         # The fields are left out of the form entirely, so they are neither shown nor required.
         for name in ("victim_name", "perpetrator_name", "victim_date_of_birth", "victim_address"):
             delattr(form, name)
-    return _review_form(
+    return review_form(
         review, form, template="cases/edit.html", first_field="pseudonym",
         act=lambda version: services.update_details(review, current_user, version, form.details(real_names)),
         done=lambda: "Case details saved", context=lambda shown: {"real_names": real_names})
@@ -675,7 +675,7 @@ def change_hold_end(reference: str):  # noqa: ANN201
     if review.current_hold is None and request.method == "GET":
         abort(409)  # the review was resumed since the user saw the link
     form = forms.HoldEndForm()
-    return _review_form(
+    return review_form(
         review, form, template="cases/hold_end.html", first_field="expected_end_on",
         act=lambda version: services.change_hold_end(
             review, current_user, version, expected_end_on=form.expected_end_on.data, reason=form.reason.data),
@@ -692,7 +692,7 @@ def record_delay(reference: str):  # noqa: ANN201
         abort(409)  # the decision was made, or the report went to the Home Office, since the user saw the link
     form = forms.DelayNoticeForm()
     form.about(owed.kind if owed else deadlines.delay_deadline(review).kind)
-    return _review_form(
+    return review_form(
         review, form, template="cases/delay_new.html", first_field="told_on", anchor="deadlines",
         act=lambda version: services.record_delay_notice(
             review, current_user, version, told_on=form.told_on.data, cause=form.cause.data,
@@ -718,7 +718,7 @@ def correct_delay(reference: str, notice_id: int):  # noqa: ANN201
         changed.append(services.correct_delay_notice(
             review, current_user, version, notice, told_on=form.told_on.data, cause=form.cause.data,
             explanation=form.explanation.data, expected_on=form.expected_on.data))
-    return _review_form(
+    return review_form(
         review, form, template="cases/delay_correct.html", first_field="told_on", anchor="deadlines", act=act,
         done=lambda: "Delay corrected: the history keeps what it said before" if changed[0] else "Nothing was changed",
         context=lambda shown: {"notice": notice, "may_record": deadlines.delay_owed(shown) is not None})
@@ -731,7 +731,7 @@ def record_consideration_panel(reference: str):  # noqa: ANN201
     if review.status not in services.CONSIDERED_AT and request.method == "GET":
         abort(409)  # a review was commissioned since the user saw the link
     form = forms.ConsiderationPanelForm()
-    return _review_form(
+    return review_form(
         review, form, template="cases/consideration_panel.html", first_field="met_on",
         act=lambda version: services.record_consideration_panel(
             review, current_user, version, met_on=form.met_on.data, attended_by=form.attended_by.data,
@@ -747,7 +747,7 @@ def record_decision_response(reference: str):  # noqa: ANN201
         abort(409)  # the Home Office has not been told of a decision: there is nothing to answer
     form = forms.DecisionResponseForm(obj=review.decision_response if request.method == "GET" else None)
     form.answering(review.review_held)
-    return _review_form(
+    return review_form(
         review, form, template="cases/decision_response.html", first_field="received_on",
         act=lambda version: services.record_decision_response(
             review, current_user, version, received_on=form.received_on.data, notes=form.notes.data,
@@ -756,7 +756,7 @@ def record_decision_response(reference: str):  # noqa: ANN201
         context=lambda shown: {"recorded": shown.decision_response})
 
 
-def _review_form(review: Review, form: forms.VersionedForm, *, template: str, first_field: str,
+def review_form(review: Review, form: forms.VersionedForm, *, template: str, first_field: str,
                  act: Callable[[int], Any], done: Callable[[], str], context: Callable[[Review], dict[str, Any]],
                  anchor: str | None = None) -> Any:
     """Show `form` about `review`; on a valid submit, `act(version)` (a service call) and back to the case.

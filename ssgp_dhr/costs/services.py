@@ -16,8 +16,7 @@ import sqlalchemy as sa
 from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
-from ssgp_dhr.cases.policy import can_advance
-from ssgp_dhr.cases.services import InvalidChange, NotPermitted, StaleReview, changes_since
+from ssgp_dhr.cases.services import InvalidChange, check_may_write, commit_once
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.costs.models import CostKind, ReviewCost
 from ssgp_dhr.extensions import db
@@ -67,24 +66,10 @@ def spend(where: sa.ColumnElement[bool]) -> CostTotals:
         .where(where).group_by(Organisation.name, ReviewCost.kind)).all())
 
 
-def _check(review: Review, actor: User, expected_version: int) -> None:
-    if not can_advance(actor, review):
-        raise NotPermitted("Only a coordinator of this review's partnership can record its costs")
-    if review.version != expected_version:
-        raise StaleReview(review, changes_since(review, expected_version))
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-
-
 def record_cost(review: Review, actor: User, expected_version: int, *, incurred_on: date | None, kind: str | None,
                 amount_pence: int | None, funder_id: int | None, description: str | None) -> ReviewCost:
-    _check(review, actor, expected_version)
+    check_may_write(review, actor, expected_version,
+                    refusal="Only a coordinator of this review's partnership can record its costs")
     description = (description or "").strip()
     problems = _cost_problems(review, incurred_on, kind, amount_pence, funder_id)
     if problems:
@@ -94,7 +79,7 @@ def record_cost(review: Review, actor: User, expected_version: int, *, incurred_
     db.session.add(cost)
     append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="cost",
                  to_value=f"{cost.kind.label}, {uk_date(incurred_on)}")
-    _commit()
+    commit_once()
     return cost
 
 
@@ -122,11 +107,12 @@ def _cost_problems(review: Review, incurred_on: date | None, kind: str | None, a
 def remove_cost(cost: ReviewCost, actor: User, expected_version: int, *, reason: str | None) -> None:
     """Remove a cost recorded in error; the history keeps that it was there, and why it went."""
     review = cost.review
-    _check(review, actor, expected_version)
+    check_may_write(review, actor, expected_version,
+                    refusal="Only a coordinator of this review's partnership can remove its costs")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidChange([("reason", "Say why the cost is removed")])
     append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="cost_removed",
                  to_value=f"{cost.kind.label}, {uk_date(cost.incurred_on)}", reason=reason)
     db.session.delete(cost)
-    _commit()
+    commit_once()

@@ -6,16 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ssgp_dhr.access import signed_in
-from ssgp_dhr.cases import forms as case_forms
 from ssgp_dhr.cases.models import Review
 from ssgp_dhr.cases.policy import can_advance
-from ssgp_dhr.cases.services import InvalidChange, StaleReview
-from ssgp_dhr.cases.views import visible_review_or_404
+from ssgp_dhr.cases.views import review_form, visible_review_or_404
 from ssgp_dhr.costs import forms, services
 from ssgp_dhr.costs.models import ReviewCost
 from ssgp_dhr.extensions import db
@@ -39,29 +37,6 @@ def _coordinated_review_or_404(reference: str) -> Review:
     return review
 
 
-def _form_page(template: str, review: Review, form: case_forms.VersionedForm, save: Any, done: str, *,
-               first_field: str, **context: Any) -> Any:
-    if request.method == "GET":
-        form.version.data = str(review.version)
-    errors: list[dict[str, str]] = []
-    status = 200
-    if form.validate_on_submit():
-        try:
-            save(int(form.version.data or 0))
-        except StaleReview as stale:
-            form.version.data = str(stale.review.version)
-            errors, status = [{"text": "This case changed while you were working on it: check and save again",
-                               "href": f"#{first_field}"}], 409
-        except InvalidChange as invalid:
-            errors, status = case_forms.place_problems(form, invalid.problems), 400
-        else:
-            flash(done)
-            return redirect(url_for("cases.case_page", reference=review.reference, _anchor="costs"))
-    elif form.errors:
-        errors, status = case_forms.error_list(form), 400
-    return render_template(template, review=review, form=form, errors=errors, **context), status
-
-
 def _funders(review: Review) -> list[SelectChoice]:
     """The review's partnerships first (they usually pay), then every other organisation by name."""
     others = db.session.execute(sa.select(Organisation.id, Organisation.name)
@@ -78,10 +53,12 @@ def record_cost(reference: str):  # noqa: ANN201
     review = _coordinated_review_or_404(reference)
     form = forms.CostForm()
     form.funder_id.choices = _funders(review)
-    return _form_page("costs/new.html", review, form, lambda version: services.record_cost(
-        review, current_user, version, incurred_on=form.incurred_on.data, kind=form.kind.data,
-        amount_pence=form.amount.pence, funder_id=int(form.funder_id.data),
-        description=form.description.data), "Cost recorded", first_field="incurred_on-day")
+    return review_form(
+        review, form, template="costs/new.html", first_field="incurred_on", anchor="costs",
+        act=lambda version: services.record_cost(
+            review, current_user, version, incurred_on=form.incurred_on.data, kind=form.kind.data,
+            amount_pence=form.amount.pence, funder_id=int(form.funder_id.data), description=form.description.data),
+        done=lambda: "Cost recorded", context=lambda shown: {})
 
 
 @costs.route("/cases/<reference>/costs/<int:cost_id>/remove", methods=["GET", "POST"])
@@ -92,8 +69,10 @@ def remove_cost(reference: str, cost_id: int):  # noqa: ANN201
     if cost is None or cost.review_id != review.id:
         abort(404)
     form = forms.RemoveCostForm()
-    return _form_page("costs/remove.html", review, form, lambda version: services.remove_cost(
-        cost, current_user, version, reason=form.reason.data), "Cost removed", first_field="reason", cost=cost)
+    return review_form(
+        review, form, template="costs/remove.html", first_field="reason", anchor="costs",
+        act=lambda version: services.remove_cost(cost, current_user, version, reason=form.reason.data),
+        done=lambda: "Cost removed", context=lambda shown: {"cost": cost})
 
 
 def init_app(app: Flask) -> None:

@@ -25,7 +25,13 @@ from ssgp_dhr.cases.deadlines import add_months
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
 from ssgp_dhr.cases.policy import can_advance
-from ssgp_dhr.cases.services import NotPermitted, StaleReview, WorkflowError, after_transition, changes_since
+from ssgp_dhr.cases.services import (
+    NotPermitted,
+    WorkflowError,
+    after_transition,
+    check_may_write,
+    commit_once,
+)
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.documents import services as document_services
 from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion, ProtectiveMarking
@@ -54,21 +60,6 @@ FULL_REPORT_KINDS = ("overview_report", "executive_summary", "action_plan", "hom
 SUMMARY_KINDS = ("learning_summary",)
 
 
-def _check_may_act(review: Review, actor: User, expected_version: int) -> None:
-    if not can_advance(actor, review):
-        raise NotPermitted("Only a coordinator of this review's partnership can do this")
-    if review.version != expected_version:
-        raise StaleReview(review, changes_since(review, expected_version))
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-
-
 def _change(review: Review, actor: User, expected_version: int, target: object, field: str, value: Any,
             history_field: str | None = None) -> bool:
     old = getattr(target, field)
@@ -88,7 +79,7 @@ def record_qa_dates(review: Review, actor: User, expected_version: int, *, panel
 
     The outcome is recorded by the workflow's actions (request revisions, approve), which move the review.
     """
-    _check_may_act(review, actor, expected_version)
+    check_may_write(review, actor, expected_version)
     current = review.current_qa_round
     if current is None:
         raise WorkflowError("The review has not been submitted to the Home Office")
@@ -102,7 +93,7 @@ def record_qa_dates(review: Review, actor: User, expected_version: int, *, panel
                _change(review, actor, expected_version, current, "letter_on", letter_on,
                        f"qa_round_{current.number}_letter_on")]
     if any(changed):
-        _commit()
+        commit_once()
 
 
 # --- The publication decision and record ------------------------------------------------------
@@ -123,7 +114,7 @@ def record_decision(review: Review, actor: User, expected_version: int, *, form:
                     summary_only_reason: str | None = None, family_agreed_summary_on: date | None = None,
                     home_office_agreed_summary_on: date | None = None) -> PublicationRecord:
     """Full report or learning summary only; the latter with its reason and both agreements."""
-    _check_may_act(review, actor, expected_version)
+    check_may_write(review, actor, expected_version)
     if review.status != "approved":
         raise WorkflowError("The form of publication is decided once the Home Office has approved the report")
     chosen = PublicationForm(form)
@@ -143,7 +134,7 @@ def record_decision(review: Review, actor: User, expected_version: int, *, form:
         _change(review, actor, expected_version, review, "summary_only_reason", summary_only_reason)
         _change(review, actor, expected_version, review, "family_agreed_summary_on", family_agreed_summary_on)
         _change(review, actor, expected_version, review, "home_office_agreed_summary_on", home_office_agreed_summary_on)
-    _commit()
+    commit_once()
     return record
 
 
@@ -153,14 +144,14 @@ DETAIL_FIELDS = ("public_summary", "learning_summary", "sent_to_secretary_of_sta
 
 def record_details(review: Review, actor: User, expected_version: int, changes: Mapping[str, Any]) -> PublicationRecord:
     """The public summary, the learning summary, copies sent, and an overriding removal review date."""
-    _check_may_act(review, actor, expected_version)
+    check_may_write(review, actor, expected_version)
     unexpected = set(changes) - set(DETAIL_FIELDS)
     if unexpected:
         raise WorkflowError(f"These details cannot be recorded here: {', '.join(sorted(unexpected))}")
     record = _record_for(review)
     for field, value in changes.items():
         _change(review, actor, expected_version, record, field, value or None)
-    _commit()
+    commit_once()
     return record
 
 
@@ -299,7 +290,7 @@ def run_check(review: Review, actor: User, kinds: Iterable[str] | None = None) -
                  to_value="passed" if check.passed else "failed",
                  payload={"documents": [d.label for d in documents],
                           "versions": [d.document_ref for d in documents], "findings": len(findings)})
-    _commit()
+    commit_once()
     return check
 
 
