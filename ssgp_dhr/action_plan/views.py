@@ -184,7 +184,8 @@ def monitoring_page():  # noqa: ANN201
         recommendations=monitoring.page(current_user, filters, today, page, MONITORING_PAGE_SIZE),
         pagination=presentation.pagination(page, pages, lambda n: list_url(page=n), label="Pages of recommendations"),
         list_url=list_url, statuses=monitoring.STATUS_CHOICES, agencies=monitoring.agencies(),
-        partnerships=followed_partnerships(current_user), levels=list(RecommendationLevel),
+        partnerships=followed_partnerships(current_user),
+        levels=[(level.value, level.label) for level in RecommendationLevel],
         offers_owned=current_user.has_role(Role.PANEL_MEMBER), rule=rag.RULE, today=today,
         csv_url=url_for("action_plan.monitoring_csv", **filters.query_args()))
 

@@ -288,6 +288,7 @@ def declined_clause(answer: str) -> sa.ColumnElement[bool]:
 # 10,000 visible reviews was the slowest statement left on the page, and nobody pages through them.
 COUNT_UP_TO = 1_000
 ANY_OPEN_STAGE = "open"  # the status filter's value for every stage but declined and closed (My work links to it)
+STATUS_OPTIONS = [(ANY_OPEN_STAGE, "Any open stage"), *((stage.name, stage.label) for stage in workflow.STAGES)]
 PAGINATION_AHEAD = 3
 
 
@@ -400,7 +401,7 @@ def case_list():  # noqa: ANN201
     first_year, last_year = db.session.execute(sa.select(
         sa.select(sa.func.min(Review.ref_year)).scalar_subquery(),
         sa.select(sa.func.max(Review.ref_year)).scalar_subquery())).one()
-    years = list(range(last_year, first_year - 1, -1)) if first_year is not None else []
+    years = [(y, y) for y in range(last_year, first_year - 1, -1)] if first_year is not None else []
 
     filters = {k: v for k, v in {"status": status, "partnership": partnership, "year": year,
                                  "overdue": "yes" if overdue else "", "untold": "yes" if untold else "",
@@ -420,8 +421,8 @@ def case_list():  # noqa: ANN201
         today=today, filters=filters, status=status, partnership=partnership, year=year, search=search,
         overdue=overdue, untold=untold, overrun=overrun, declined=declined, decline_answers=DECLINE_ANSWERS,
         sort=sort, order=order, sorts=SORTS, list_url=list_url, partnerships=partnerships, years=years,
-        stages=workflow.STAGES, stage_by_name=workflow.STAGE_BY_NAME, next_deadline=deadlines.next_deadline,
-        any_open_stage=ANY_OPEN_STAGE,
+        stage_by_name=workflow.STAGE_BY_NAME, next_deadline=deadlines.next_deadline,
+        status_options=STATUS_OPTIONS,
         page_size=PAGE_SIZE,
     )
 
