@@ -176,9 +176,32 @@ def test_the_statistics_sum_the_costs_of_the_readers_partnerships_by_payer_and_p
         == [[review.lead_partnership.name, "£1,250.50"], [people["pcc"].name, "£400.00"]]
     assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in page.select("#costs-by-kind tbody tr")] \
         == [["Independent chair", "£1,250.50"], ["Family advocacy", "£400.00"]]
+    year = costs.financial_year(today_uk().year if today_uk().month >= 4 else today_uk().year - 1)
+    assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in page.select("#costs-by-year tbody tr")] \
+        == [[year, "£1,650.50"]]
     rows = client.client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
+    assert f"costs in pounds: financial year,{year},1650.50,,,1650.50" in rows
     assert "costs in pounds: total,,1650.50,,," in rows
     assert f"costs in pounds: paid by {people['pcc'].name},,400.00,,,1650.50" in rows
     assert "costs in pounds: family advocacy,,400.00,,,1650.50" in rows
     assert act_as(factories.manager(factories.safer_glos())).get("/publication/statistics") \
         .select_one("#costs-total").get_text(strip=True) == "£9,999.99 recorded against these reviews."
+
+
+def test_costs_fall_in_the_financial_year_that_runs_april_to_march():
+    from datetime import date
+
+    import time_machine
+
+    from ssgp_dhr.cases.models import Review
+
+    coordinator = factories.coordinator()
+    with time_machine.travel(date(2026, 3, 1), tick=False):
+        review = factories.review_at("panel", by=coordinator)  # notified 200 days before
+    with time_machine.travel(date(2027, 6, 1), tick=False):
+        for day, pence in ((date(2026, 3, 31), 100), (date(2026, 4, 1), 200), (date(2027, 3, 31), 400),
+                           (date(2027, 4, 1), 800)):
+            cost(review, coordinator, incurred_on=day, amount_pence=pence)
+    assert costs.spend(Review.id == review.id).by_financial_year == [("2025–26", 100), ("2026–27", 600),
+                                                                     ("2027–28", 800)]
+    assert costs.financial_year(2099) == "2099–00"

@@ -41,6 +41,7 @@ class CostTotals:
     total_pence: int
     by_funder: list[tuple[str, int]]  # largest first
     by_kind: list[tuple[CostKind, int]]
+    by_financial_year: list[tuple[str, int]]  # "2025–26", oldest first: public budgets run April to March
 
 
 def totals(costs: list[ReviewCost]) -> CostTotals:
@@ -55,15 +56,28 @@ def _summed(amounts: Iterable[tuple[str, CostKind | str, int]]) -> CostTotals:
         by_funder[name] = by_funder.get(name, 0) + pence
         by_kind[CostKind(kind)] = by_kind.get(CostKind(kind), 0) + pence
     return CostTotals(sum(by_funder.values()), sorted(by_funder.items(), key=lambda item: (-item[1], item[0])),
-                      [(kind, by_kind[kind]) for kind in CostKind if kind in by_kind])
+                      [(kind, by_kind[kind]) for kind in CostKind if kind in by_kind], [])
 
 
 def spend(where: sa.ColumnElement[bool]) -> CostTotals:
-    """The costs of the reviews `where` selects, summed in the database by payer and purpose: one row each."""
-    return _summed(db.session.execute(
+    """The costs of the reviews `where` selects, summed in the database by payer and purpose, and by
+    financial year: one row each."""
+    summed = _summed(db.session.execute(
         sa.select(Organisation.name, ReviewCost.kind, sa.func.sum(ReviewCost.amount_pence))
         .join(Review, Review.id == ReviewCost.review_id).join(Organisation, Organisation.id == ReviewCost.funder_id)
         .where(where).group_by(Organisation.name, ReviewCost.kind)).all())
+    year = sa.extract("year", ReviewCost.incurred_on)
+    starting = sa.case((sa.extract("month", ReviewCost.incurred_on) >= 4, year), else_=year - 1).label("starting")
+    years = db.session.execute(
+        sa.select(starting, sa.func.sum(ReviewCost.amount_pence)).join(Review, Review.id == ReviewCost.review_id)
+        .where(where).group_by(starting).order_by(starting)).all()
+    return CostTotals(summed.total_pence, summed.by_funder, summed.by_kind,
+                      [(financial_year(int(start)), pence) for start, pence in years])
+
+
+def financial_year(starting: int) -> str:
+    """The UK public sector's financial year starting in April of `starting`: 2025 -> '2025–26'."""
+    return f"{starting}–{(starting + 1) % 100:02d}"
 
 
 def record_cost(review: Review, actor: User, expected_version: int, *, incurred_on: date | None, kind: str | None,

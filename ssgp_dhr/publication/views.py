@@ -459,6 +459,8 @@ def statistics_csv() -> Response:
              for name, pence in spend.by_funder]
     rows += [[f"costs in pounds: {kind.label.lower()}", "", _pounds(pence), "", "", _pounds(spend.total_pence)]
              for kind, pence in spend.by_kind]
+    rows += [["costs in pounds: financial year", year, _pounds(pence), "", "", _pounds(spend.total_pence)]
+             for year, pence in spend.by_financial_year]
     return presentation.csv_response(rows, "dhr-statistics.csv")
 
 
