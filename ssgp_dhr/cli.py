@@ -130,12 +130,26 @@ def _recordings() -> dict[str, tuple[Callable[..., Any], tuple[str, ...], str]]:
                               "the Home Office's response to the decision"),
         "consideration-panel": (services.record_consideration_panel, ("met_on", "attended_by", "advice", "rationale"),
                                 "the consideration panel and its advice"),
+        "cost": (_record_cost, ("incurred_on", "kind", "amount", "funder", "description"), "the cost"),
     }
+
+
+def _record_cost(review: Any, actor: Any, version: int, *, incurred_on: Any, kind: Any, amount: Any, funder: Any,
+                 description: Any) -> Any:
+    """A cost as typed on the command line: the amount in pounds, the payer by its short name (SSGP, OPCC)."""
+    from ssgp_dhr.costs import services as costs
+    from ssgp_dhr.costs.forms import parse_pounds
+    from ssgp_dhr.organisations.models import Organisation
+
+    payer = db.session.scalar(sa.select(Organisation.id).where(Organisation.short_name == funder)) if funder else None
+    return costs.record_cost(review, actor, version, incurred_on=incurred_on, kind=kind,
+                             amount_pence=parse_pounds(amount if isinstance(amount, str) else None),
+                             funder_id=payer, description=description)
 
 
 @dhr.command("record", context_settings={"ignore_unknown_options": True})
 @click.argument("reference")
-@click.argument("what", type=click.Choice(["delay", "hold-end", "decision-response", "consideration-panel"]))
+@click.argument("what", type=click.Choice(["delay", "hold-end", "decision-response", "consideration-panel", "cost"]))
 @click.option("--as", "actor_email", required=True, help="E-mail of the coordinator recording it.")
 @click.option("--set", "values", multiple=True, metavar="FIELD=VALUE",
               help="The data, e.g. --set told_on=2026-11-20 (dates as YYYY-MM-DD).")
@@ -143,8 +157,9 @@ def _recordings() -> dict[str, tuple[Callable[..., Any], tuple[str, ...], str]]:
 def record_command(reference: str, what: str, actor_email: str, values: tuple[str, ...]) -> None:
     """Record WHAT on review REFERENCE, as the coordinator given by --as: a delay the Home Office was told
     of (told_on, cause, explanation, expected_on), a hold's new expected end (expected_end_on, reason),
-    the Home Office's response to the decision (received_on, outcome, notes), or a consideration panel's
-    advice before the decision (met_on, attended_by, advice, rationale)."""
+    the Home Office's response to the decision (received_on, outcome, notes), a consideration panel's
+    advice before the decision (met_on, attended_by, advice, rationale), or a cost (incurred_on, kind,
+    amount in pounds, funder by short name, description)."""
     from ssgp_dhr.cases.services import InvalidChange, WorkflowError
 
     review, actor = _review_and_actor(reference, actor_email)

@@ -157,6 +157,19 @@ def test_record_writes_a_delay_a_hold_end_and_a_home_office_answer_through_the_s
     db.session.expire_all()
     assert [p.advice.value for p in db.session.get(Review, notified.id).consideration_panels] == ["do_not_hold"]
 
+    code, output = _dhr(app, "record", late.reference, "cost", "--as", coordinator.email,
+                        *_sets({"incurred_on": today, "kind": "chair", "amount": "1,250.50",
+                                "funder": late.lead_partnership.short_name, "description": "Invoice 7"}))
+    assert (code, output) == (0, f"{late.reference}: recorded the cost\n")
+    from ssgp_dhr.costs import services as costs
+
+    assert [(c.amount_pence, c.funder_id) for c in costs.costs_of(late)] == [(125_050, late.lead_partnership_id)]
+    code, output = _dhr(app, "record", late.reference, "cost", "--as", coordinator.email,
+                        *_sets({"incurred_on": today, "kind": "chair", "amount": "lots", "funder": "NOBODY"}))
+    assert code == 1
+    assert "Enter the amount in pounds, like 1250 or 1,250.50" in output and "Choose who pays it" in output
+    assert len(costs.costs_of(late)) == 1
+
 
 def test_record_explains_what_is_missing_or_wrong_and_changes_nothing(app: Flask) -> None:
     coordinator = factories.coordinator()

@@ -17,6 +17,17 @@ from ssgp_dhr.costs.models import CostKind
 _POUNDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{1,2})?$|^\d+(\.\d{1,2})?$")
 
 
+def parse_pounds(text: str | None) -> int | None:
+    """An amount typed in pounds ("1,250.50", "£80") as whole pence; None if it is not one."""
+    text = (text or "").strip().removeprefix("£").strip()
+    if not _POUNDS.match(text):
+        return None
+    try:
+        return int(Decimal(text.replace(",", "")) * 100)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        return None
+
+
 class PoundsField(StringField):
     """An amount typed in pounds ("1,250.50", "£80"), kept as whole pence in `pence`; the text as typed
     stays in `data`, so a mistake comes back as it was entered."""
@@ -26,13 +37,7 @@ class PoundsField(StringField):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         super().process_formdata(valuelist)
-        self.pence = None
-        text = (self.data or "").strip().removeprefix("£").strip()
-        if _POUNDS.match(text):
-            try:
-                self.pence = int(Decimal(text.replace(",", "")) * 100)
-            except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-                self.pence = None
+        self.pence = parse_pounds(self.data)
 
     def pre_validate(self, form: Any) -> None:
         if (self.data or "").strip() and self.pence is None:
