@@ -205,3 +205,19 @@ def test_costs_fall_in_the_financial_year_that_runs_april_to_march():
     assert costs.spend(Review.id == review.id).by_financial_year == [("2025–26", 100), ("2026–27", 600),
                                                                      ("2027–28", 800)]
     assert costs.financial_year(2099) == "2099–00"
+
+
+def test_the_history_says_a_cost_was_recorded_and_only_the_partnerships_read_what_for(act_as, review_and_people):  # noqa: F811
+    review, people = review_and_people
+    recorded = cost(review, people["coordinator"], kind="legal")
+    costs.remove_cost(recorded, people["coordinator"], reload(review).version, reason="Recorded on the wrong review.")
+
+    def entries(who) -> list[str]:
+        page = act_as(people[who]).get(f"/cases/{review.reference}/history?topic=costs")
+        return [item.get_text(" ", strip=True) for item in page.select(".moj-timeline__item")]
+    for who in ("member", "chair"):
+        shown = " ".join(entries(who))
+        assert "Cost recorded" in shown and "Cost removed" in shown
+        assert "Legal advice" not in shown and "wrong review" not in shown, who
+    shown = " ".join(entries("manager"))
+    assert "Legal advice" in shown and "Recorded on the wrong review." in shown

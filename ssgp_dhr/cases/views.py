@@ -514,9 +514,16 @@ def case_page(reference: str):  # noqa: ANN201
     )
 
 
+# History entries about costs, which only the partnerships' coordinators and managers may read.
+COST_FIELDS = ("cost", "cost_removed")
+
+
 def _history_context(review: Review) -> dict[str, Any]:
     """What cases/_history.html needs besides the events."""
+    from ssgp_dhr.costs.services import may_see_costs
+
     return {"show_real_names": can_see_real_names(current_user, review), "stages": workflow.STAGE_BY_NAME,
+            "show_costs": may_see_costs(current_user, review), "cost_fields": COST_FIELDS,
             "field_labels": HISTORY_FIELD_LABELS, "event_titles": history.EVENT_TITLES,
             "field_name": history.field_name, "value_in_words": history.value_in_words}
 
