@@ -219,5 +219,9 @@ def test_the_history_says_a_cost_was_recorded_and_only_the_partnerships_read_wha
         shown = " ".join(entries(who))
         assert "Cost recorded" in shown and "Cost removed" in shown
         assert "Legal advice" not in shown and "wrong review" not in shown, who
+    member_page = act_as(people["member"]).get(f"/cases/{review.reference}/history")
+    assert "costs" not in [o["value"] for o in member_page.select("#topic option")]
+    assert "costs" in [o["value"] for o in act_as(people["manager"]).get(
+        f"/cases/{review.reference}/history").select("#topic option")]
     shown = " ".join(entries("manager"))
     assert "Legal advice" in shown and "Recorded on the wrong review." in shown
