@@ -367,19 +367,27 @@ def _add_with_entry(review: Review, actor: User, expected_version: int, records:
                      to_value=to_value, reason=reason, payload=payload)
 
 
+def past_date_problems(field: str, value: date | None, *, missing: str, future: str, earliest: date,
+                       too_early: str) -> list[tuple[str, str]]:
+    """The problem with a date that must be given, not in the future and not before `earliest`, if any:
+    `too_early` is completed with the earliest date, e.g. "… before the partnership was notified, on"."""
+    if value is None:
+        return [(field, missing)]
+    if value > today_uk():
+        return [(field, future)]
+    if value < earliest:
+        return [(field, f"{too_early} {uk_date(earliest)}")]
+    return []
+
+
 def _delay_notice_problems(review: Review, deadline: DeadlineKind, told_on: date | None, cause: str | None,
                            explanation: str, expected_on: date | None) -> list[tuple[str, str]]:
-    problems = []
-    if told_on is None:
-        problems.append(("told_on", "Record the date the Home Office was told"))
-    elif told_on > today_uk():
-        problems.append(("told_on", "The date the Home Office was told cannot be in the future"))
-    elif deadline is DeadlineKind.REPORT and told_on < review.decision_on:
-        problems.append(("told_on", f"The Home Office cannot have been told of a delay before the decision to hold "
-                                    f"the review, on {uk_date(review.decision_on)}"))
-    elif deadline is DeadlineKind.DECISION and told_on < review.notified_on:
-        problems.append(("told_on", f"The Home Office cannot have been told of a delay before the partnership was "
-                                    f"notified, on {uk_date(review.notified_on)}"))
+    since, event = ((review.decision_on, "the decision to hold the review") if deadline is DeadlineKind.REPORT
+                    else (review.notified_on, "the partnership was notified"))
+    problems = past_date_problems(
+        "told_on", told_on, missing="Record the date the Home Office was told",
+        future="The date the Home Office was told cannot be in the future", earliest=since,
+        too_early=f"The Home Office cannot have been told of a delay before {event}, on")
     if cause not in set(DelayCause.delaying(deadline)):
         problems.append(("cause", "Choose the main cause of the delay"))
     if not explanation:
@@ -422,14 +430,10 @@ def record_consideration_panel(review: Review, actor: User | None, expected_vers
 
 def _consideration_problems(review: Review, met_on: date | None, attended_by: str, advice: str | None,
                             rationale: str) -> list[tuple[str, str]]:
-    problems = []
-    if met_on is None:
-        problems.append(("met_on", "Record the date the consideration panel met"))
-    elif met_on > today_uk():
-        problems.append(("met_on", "The date the consideration panel met cannot be in the future"))
-    elif met_on < review.notified_on:
-        problems.append(("met_on", f"The consideration panel cannot have met before the partnership was notified, "
-                                   f"on {uk_date(review.notified_on)}"))
+    problems = past_date_problems(
+        "met_on", met_on, missing="Record the date the consideration panel met",
+        future="The date the consideration panel met cannot be in the future", earliest=review.notified_on,
+        too_early="The consideration panel cannot have met before the partnership was notified, on")
     if not attended_by:
         problems.append(("attended_by", "Say which agencies were represented"))
     if advice not in set(ConsiderationAdvice):
@@ -481,14 +485,10 @@ def _response_in_words(review: Review, response: DecisionResponse) -> str:
 
 def _decision_response_problems(review: Review, received_on: date | None, outcome: str | None,
                                 notes: str) -> list[tuple[str, str]]:
-    problems = []
-    if received_on is None:
-        problems.append(("received_on", "Record the date of the Home Office's response"))
-    elif received_on > today_uk():
-        problems.append(("received_on", "The date of the response cannot be in the future"))
-    elif received_on < review.home_office_told_on:
-        problems.append(("received_on", f"The response cannot be before the Home Office was told of the decision, on "
-                                        f"{uk_date(review.home_office_told_on)}"))
+    problems = past_date_problems(
+        "received_on", received_on, missing="Record the date of the Home Office's response",
+        future="The date of the response cannot be in the future", earliest=review.home_office_told_on,
+        too_early="The response cannot be before the Home Office was told of the decision, on")
     allowed = {o.value for o in DecisionResponseOutcome.answering(review.review_held)}
     if outcome not in allowed:
         problems.append(("outcome", "Choose the Home Office's response"))

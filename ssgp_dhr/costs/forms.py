@@ -53,7 +53,7 @@ class CostForm(VersionedForm):
     amount = PoundsField("Amount", description="In pounds, for example 1,250.50",
                          validators=[InputRequired("Enter the amount in pounds, like 1250 or 1,250.50")])
     funder_id = SelectField("Paid by", widget=GovSelect(), coerce=str, validators=[InputRequired("Choose who pays it")])
-    description = _area("Details", "Optional: the invoice number, or what the cost covered")
+    description = _area("Details", "Optional: the invoice number, or what the cost covered, without real names")
     submit = SubmitField("Record the cost", widget=GovSubmitInput())
 
 

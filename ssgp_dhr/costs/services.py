@@ -16,8 +16,7 @@ import sqlalchemy as sa
 from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
-from ssgp_dhr.cases.services import InvalidChange, check_may_write, commit_once
-from ssgp_dhr.clock import today_uk
+from ssgp_dhr.cases.services import InvalidChange, check_may_write, commit_once, past_date_problems
 from ssgp_dhr.costs.models import CostKind, ReviewCost
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
@@ -99,14 +98,10 @@ def record_cost(review: Review, actor: User, expected_version: int, *, incurred_
 
 def _cost_problems(review: Review, incurred_on: date | None, kind: str | None, amount_pence: int | None,
                    funder_id: int | None) -> list[tuple[str, str]]:
-    problems = []
-    if incurred_on is None:
-        problems.append(("incurred_on", "Enter the date of the cost"))
-    elif incurred_on > today_uk():
-        problems.append(("incurred_on", "The date of the cost cannot be in the future"))
-    elif incurred_on < review.notified_on:
-        problems.append(("incurred_on", f"The date of the cost cannot be before the notification, on "
-                                        f"{uk_date(review.notified_on)}"))
+    problems = past_date_problems(
+        "incurred_on", incurred_on, missing="Enter the date of the cost",
+        future="The date of the cost cannot be in the future", earliest=review.notified_on,
+        too_early="The date of the cost cannot be before the notification, on")
     if kind not in set(CostKind):
         problems.append(("kind", "Choose what the cost was for"))
     if amount_pence is None or amount_pence <= 0:
