@@ -46,6 +46,15 @@ def _recommendation_or_404(reference: str, recommendation_id: int) -> Recommenda
     return recommendation
 
 
+def _coordinated_recommendation_or_404(reference: str, recommendation_id: int) -> Recommendation:
+    """The recommendation, for a coordinator of its review: 404 if the review is not theirs to see, 403 if they
+    may only read it."""
+    recommendation = _recommendation_or_404(reference, recommendation_id)
+    if not can_advance(current_user, recommendation.review):
+        abort(403)
+    return recommendation
+
+
 def _page(template: str, review: Review, form: case_forms.VersionedForm, save: Any, done: str | Any,
           **context: Any) -> Any:
     if request.method == "GET":
@@ -111,9 +120,7 @@ def progress(reference: str, recommendation_id: int):  # noqa: ANN201
 @action_plan.route("/cases/<reference>/recommendations/<int:recommendation_id>/revise", methods=["GET", "POST"])
 @signed_in
 def revise(reference: str, recommendation_id: int):  # noqa: ANN201
-    recommendation = _recommendation_or_404(reference, recommendation_id)
-    if not can_advance(current_user, recommendation.review):
-        abort(403)
+    recommendation = _coordinated_recommendation_or_404(reference, recommendation_id)
     if recommendation.completed_on is not None and request.method == "GET":
         abort(409)  # accepted as complete since the user saw the link
     form = forms.RevisionForm(obj=recommendation if request.method == "GET" else None)
@@ -135,9 +142,7 @@ def revise(reference: str, recommendation_id: int):  # noqa: ANN201
 @action_plan.route("/cases/<reference>/recommendations/<int:recommendation_id>/complete", methods=["GET", "POST"])
 @signed_in
 def complete(reference: str, recommendation_id: int):  # noqa: ANN201
-    recommendation = _recommendation_or_404(reference, recommendation_id)
-    if not can_advance(current_user, recommendation.review):
-        abort(403)
+    recommendation = _coordinated_recommendation_or_404(reference, recommendation_id)
     form = forms.CompletionForm()
     return _page("action_plan/complete.html", recommendation.review, form, lambda _v: services.accept_completion(
         recommendation, current_user, completed_on=form.completed_on.data), "Recommendation accepted as complete",
@@ -147,9 +152,7 @@ def complete(reference: str, recommendation_id: int):  # noqa: ANN201
 @action_plan.route("/cases/<reference>/recommendations/<int:recommendation_id>/return", methods=["GET", "POST"])
 @signed_in
 def return_to_owner(reference: str, recommendation_id: int):  # noqa: ANN201
-    recommendation = _recommendation_or_404(reference, recommendation_id)
-    if not can_advance(current_user, recommendation.review):
-        abort(403)
+    recommendation = _coordinated_recommendation_or_404(reference, recommendation_id)
     if recommendation.completion_proposed_on is None and request.method == "GET":
         abort(409)  # accepted, or returned by someone else, since the user saw the link
     form = forms.ReturnForm()
