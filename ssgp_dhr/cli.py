@@ -118,6 +118,10 @@ def advance_command(reference: str, trigger: str, actor_email: str, values: tupl
     click.echo(f"{reference} is now {review.status}")
 
 
+# What `dhr record` records; _recordings() gives each its service (imported only when the command runs).
+RECORDABLE = ("delay", "hold-end", "decision-response", "consideration-panel", "cost")
+
+
 def _recordings() -> dict[str, tuple[Callable[..., Any], tuple[str, ...], str]]:
     """What `dhr record` can record besides a workflow action: the service, the data it takes, and what it did."""
     from ssgp_dhr.cases import services
@@ -149,7 +153,7 @@ def _record_cost(review: Any, actor: Any, version: int, *, incurred_on: Any, kin
 
 @dhr.command("record", context_settings={"ignore_unknown_options": True})
 @click.argument("reference")
-@click.argument("what", type=click.Choice(["delay", "hold-end", "decision-response", "consideration-panel", "cost"]))
+@click.argument("what", type=click.Choice(RECORDABLE))
 @click.option("--as", "actor_email", required=True, help="E-mail of the coordinator recording it.")
 @click.option("--set", "values", multiple=True, metavar="FIELD=VALUE",
               help="The data, e.g. --set told_on=2026-11-20 (dates as YYYY-MM-DD).")

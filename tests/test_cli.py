@@ -189,3 +189,10 @@ def test_record_explains_what_is_missing_or_wrong_and_changes_nothing(app: Flask
     code, output = _dhr(app, "record", review.reference, "delay", "--as", factories.manager().email)
     assert (code, "Only a coordinator of this review's partnership can do this" in output) == (1, True)
     assert stored_state(review) == before
+
+
+def test_every_recordable_kind_has_its_service(app: Flask) -> None:
+    from ssgp_dhr import cli
+
+    with app.app_context():
+        assert tuple(cli._recordings()) == cli.RECORDABLE

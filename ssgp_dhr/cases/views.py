@@ -41,6 +41,7 @@ from ssgp_dhr.cases.policy import (
     visible_reviews_clause,
 )
 from ssgp_dhr.clock import today_uk
+from ssgp_dhr.costs.services import may_see_costs
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 from ssgp_dhr.panel import services as panel_services
@@ -520,8 +521,6 @@ COST_FIELDS = ("cost", "cost_removed")
 
 def _history_context(review: Review) -> dict[str, Any]:
     """What cases/_history.html needs besides the events."""
-    from ssgp_dhr.costs.services import may_see_costs
-
     return {"show_real_names": can_see_real_names(current_user, review), "stages": workflow.STAGE_BY_NAME,
             "show_costs": may_see_costs(current_user, review), "cost_fields": COST_FIELDS,
             "field_labels": HISTORY_FIELD_LABELS, "event_titles": history.EVENT_TITLES,
