@@ -190,7 +190,7 @@ def test_the_qa_loop_revise_twice_then_approve(act_as):  # noqa: F811
     assert [r.outcome.value for r in review.qa_rounds] == ["revise", "revise", "publish"]
     assert review.qa_rounds[-1].panel_meeting_on == meeting
     page = act_as(coordinator).get(f"/cases/{review.reference}")
-    rows = page.select("#home-office-rounds + table tbody tr")
+    rows = page.select("#home-office-rounds + .app-table-scroll table tbody tr")
     assert len(rows) == 3 and "Revise and resubmit" in rows[0].get_text()
 
 
@@ -457,9 +457,10 @@ def test_the_board_lists_the_most_pressing_of_each_column_and_counts_them_all(ac
 def column_of(page, heading: str) -> tuple[str, list[str], str]:
     """A board column's heading, the references it lists, and what it says about those it leaves out."""
     title = next(h for h in page.select("h2") if h.get_text(strip=True).startswith(heading))
-    table = title.find_next_sibling("table")
+    region = title.find_next_sibling("div", class_="app-table-scroll")
+    table = region.find("table") if region is not None else None
     cut = title.find_next_sibling("p")
-    if cut is not None and table is not None and cut.sourceline > table.sourceline:
+    if cut is not None and region is not None and cut.sourceline > region.sourceline:
         cut = None  # that paragraph belongs to the next column
     references = [a.get_text(strip=True) for a in table.select("tbody a")] if table else []
     return title.get_text(" ", strip=True), references, cut.get_text(strip=True) if cut else ""
