@@ -119,7 +119,7 @@ def advance_command(reference: str, trigger: str, actor_email: str, values: tupl
 
 
 # What `dhr record` records; _recordings() gives each its service (imported only when the command runs).
-RECORDABLE = ("delay", "hold-end", "decision-response", "consideration-panel", "cost")
+RECORDABLE = ("delay", "hold-end", "decision-response", "consideration-panel", "cost", "cost-sharing")
 
 
 def _recordings() -> dict[str, tuple[Callable[..., Any], tuple[str, ...], str]]:
@@ -135,6 +135,7 @@ def _recordings() -> dict[str, tuple[Callable[..., Any], tuple[str, ...], str]]:
         "consideration-panel": (services.record_consideration_panel, ("met_on", "attended_by", "advice", "rationale"),
                                 "the consideration panel and its advice"),
         "cost": (_record_cost, ("incurred_on", "kind", "amount", "funder", "description"), "the cost"),
+        "cost-sharing": (_agree_cost_sharing, ("agreed_on", "shares", "note"), "the agreed shares of the costs"),
     }
 
 
@@ -151,6 +152,22 @@ def _record_cost(review: Any, actor: Any, version: int, *, incurred_on: Any, kin
                              funder_id=payer, description=description)
 
 
+def _agree_cost_sharing(review: Any, actor: Any, version: int, *, agreed_on: Any, shares: Any, note: Any) -> Any:
+    """Shares as the history writes them: "SSGP 40%, NHS Glos 30%, OPCC 30%" (organisations by short name)."""
+    from ssgp_dhr.costs import services as costs
+    from ssgp_dhr.costs.forms import parse_percent
+    from ssgp_dhr.organisations.models import Organisation
+
+    rows = []
+    for item in str(shares or "").split(","):
+        name, _, percent = item.strip().rpartition(" ")
+        if not name and not percent:
+            continue
+        organisation = db.session.scalar(sa.select(Organisation.id).where(Organisation.short_name == name))
+        rows.append((organisation, parse_percent(percent)))
+    return costs.agree_cost_sharing(review, actor, version, agreed_on=agreed_on, shares=rows, note=note)
+
+
 @dhr.command("record", context_settings={"ignore_unknown_options": True})
 @click.argument("reference")
 @click.argument("what", type=click.Choice(RECORDABLE))
@@ -162,8 +179,9 @@ def record_command(reference: str, what: str, actor_email: str, values: tuple[st
     """Record WHAT on review REFERENCE, as the coordinator given by --as: a delay the Home Office was told
     of (told_on, cause, explanation, expected_on), a hold's new expected end (expected_end_on, reason),
     the Home Office's response to the decision (received_on, outcome, notes), a consideration panel's
-    advice before the decision (met_on, attended_by, advice, rationale), or a cost (incurred_on, kind,
-    amount in pounds, funder by short name, description)."""
+    advice before the decision (met_on, attended_by, advice, rationale), a cost (incurred_on, kind,
+    amount in pounds, funder by short name, description), or the agreed shares of the costs (agreed_on,
+    shares as "SSGP 40%, NHS Glos 30%, OPCC 30%", note)."""
     from ssgp_dhr.cases.services import InvalidChange, WorkflowError
 
     review, actor = _review_and_actor(reference, actor_email)

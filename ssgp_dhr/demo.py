@@ -317,7 +317,8 @@ def _prepare_publication(review: Review, coordinator: User, form: str | None, de
 
 
 def _costs(review: Review, coordinator: User, orgs: dict[str, Organisation]) -> None:
-    """The chair's fees, administration and family advocacy, shared with the PCC's office and the NHS."""
+    """The chair's fees, administration and family advocacy, paid by the partnership, the PCC's office and
+    the NHS, and the shares they agreed: the partnership is owed back what it paid over its share."""
     n = review.notified_on
     for days, kind, pence, payer, note in (
             (60, "chair", 350_000, "SSGP", "Invoice CH-101: panel meetings 1 to 3. (Fictional demo.)"),
@@ -326,6 +327,9 @@ def _costs(review: Review, coordinator: User, orgs: dict[str, Organisation]) -> 
             (120, "family_advocacy", 90_000, "OPCC", "Specialist advocate. (Fictional demo.)")):
         costs.record_cost(review, coordinator, review.version, incurred_on=n + timedelta(days=days), kind=kind,
                           amount_pence=pence, funder_id=orgs[payer].id, description=note)
+    costs.agree_cost_sharing(review, coordinator, review.version, agreed_on=n + timedelta(days=50),
+                             shares=[(orgs["SSGP"].id, 4000), (orgs["OPCC"].id, 3000), (orgs["NHS Glos"].id, 3000)],
+                             note="Agreed at the partnership board. (Fictional demo.)")
 
 
 def _recommendations(review: Review, coordinator: User, orgs: dict[str, Organisation], today: date) -> None:

@@ -13,8 +13,8 @@ from ssgp_dhr.cases import history, services
 from ssgp_dhr.cases.models import PanelRole
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.costs import services as costs
-from ssgp_dhr.costs.forms import CostForm
-from ssgp_dhr.costs.models import CostKind, ReviewCost
+from ssgp_dhr.costs.forms import CostForm, parse_percent
+from ssgp_dhr.costs.models import CostKind, CostShare, ReviewCost
 from ssgp_dhr.extensions import db
 from tests import factories
 from tests.test_case_pages import act_as, form_data, reload  # noqa: F401 - act_as is a fixture
@@ -225,3 +225,181 @@ def test_the_history_says_a_cost_was_recorded_and_only_the_partnerships_read_wha
         f"/cases/{review.reference}/history").select("#topic option")]
     shown = " ".join(entries("manager"))
     assert "Legal advice" in shown and "Recorded on the wrong review." in shown
+
+
+# --- The agreed shares of a review's costs ----------------------------------------------------
+
+def share(review, who, shares, **changes):
+    data = {"agreed_on": today_uk() - timedelta(days=5), "shares": shares, "note": "Agreed at the board.", **changes}
+    return costs.agree_cost_sharing(reload(review), who, reload(review).version, **data)
+
+
+@pytest.mark.parametrize(("total", "points", "due"), [
+    (100_000, [4000, 3000, 3000], [40_000, 30_000, 30_000]),
+    (100, [3334, 3333, 3333], [34, 33, 33]),
+    (1, [3334, 3333, 3333], [1, 0, 0]),
+    (2, [5000, 5000], [1, 1]),
+    (763_000, [4000, 3000, 3000], [305_200, 228_900, 228_900]),
+    (1_001, [2500, 2500, 2500, 2500], [251, 250, 250, 250]),  # the left-over penny to the first of equals
+    (999, [1, 9999], [0, 999]),
+    (0, [10_000], [0]),
+])
+def test_costs_are_split_by_the_agreed_shares_into_pence_that_add_up_exactly(total, points, due):
+    assert costs.split_pence(total, points) == due
+    assert sum(due) == total
+
+
+@pytest.mark.parametrize(("points", "words"), [(4000, "40%"), (3333, "33.33%"), (1250, "12.5%"), (10_000, "100%"),
+                                               (1, "0.01%")])
+def test_shares_read_as_percentages(points, words):
+    assert costs.share_in_words(points) == words
+
+
+def test_the_agreed_shares_give_what_each_funder_owes_or_is_owed(review_and_people):
+    review, people = review_and_people
+    partnership, pcc, nhs = review.lead_partnership, people["pcc"], factories.organisation("NHS Glos", "NHS Glos ICB")
+    fire = factories.organisation("GFRS", "Fire and Rescue")
+    cost(review, people["coordinator"], amount_pence=600_000)  # the partnership pays the chair
+    cost(review, people["coordinator"], kind="family_advocacy", amount_pence=100_000, funder_id=pcc.id)
+    cost(review, people["coordinator"], kind="legal", amount_pence=1_001, funder_id=fire.id)  # outside the agreement
+    sharing = share(review, people["coordinator"], [(partnership.id, 5000), (None, None), (pcc.id, 2500),
+                                                     (nhs.id, 2500)])
+    assert [(s.organisation_id, s.basis_points) for s in sharing.shares] == [
+        (partnership.id, 5000), (pcc.id, 2500), (nhs.id, 2500)]
+    rows = costs.balances(sharing, costs.costs_of(review))
+    assert [(r.name, r.basis_points, r.due_pence, r.paid_pence, r.owed_pence) for r in rows] == [
+        (partnership.name, 5000, 350_501, 600_000, -249_499),
+        (pcc.name, 2500, 175_250, 100_000, 75_250),
+        (nhs.name, 2500, 175_250, 0, 175_250),
+        (fire.name, 0, 0, 1_001, -1_001)]
+    assert sum(r.owed_pence for r in rows) == 0  # what is owed is what is owed back, to the penny
+    entry = history.newest_events(reload(review), limit=1)[0]
+    assert (entry.field, entry.from_value, entry.reason) == ("cost_sharing", "", "Agreed at the board.")
+    assert entry.to_value.startswith(f"{partnership.short_name} 50%, OPCC 25%, NHS Glos 25%, agreed ")
+
+
+def test_new_shares_replace_the_old_and_the_history_keeps_both(review_and_people):
+    review, people = review_and_people
+    partnership, pcc = review.lead_partnership, people["pcc"]
+    share(review, people["coordinator"], [(partnership.id, 6000), (pcc.id, 4000)])
+    version = reload(review).version
+    share(review, people["coordinator"], [(partnership.id, 6000), (pcc.id, 4000)])  # the same again
+    assert reload(review).version == version
+    share(review, people["coordinator"], [(pcc.id, 5000), (partnership.id, 5000)], note="Renegotiated.")
+    shares = db.session.scalars(sa.select(CostShare)).all()
+    assert sorted((s.organisation_id, s.basis_points) for s in shares) == sorted(
+        [(partnership.id, 5000), (pcc.id, 5000)])
+    entry = history.newest_events(reload(review), limit=1)[0]
+    assert entry.from_value.startswith(f"{partnership.short_name} 60%, OPCC 40%")
+    assert entry.to_value.startswith(f"{partnership.short_name} 50%, OPCC 50%") or \
+        entry.to_value.startswith(f"OPCC 50%, {partnership.short_name} 50%")
+    assert entry.reason == "Renegotiated."
+
+
+@pytest.mark.parametrize(("shares", "changes", "fields"), [
+    ([], {}, ["organisation_1"]),
+    ([("lead", 6000), ("pcc", 3000)], {}, ["share_1"]),  # 90%
+    ([("lead", 6000), ("pcc", 5000)], {}, ["share_1"]),  # 110%
+    ([("lead", 5000), ("lead", 5000)], {}, ["organisation_2"]),
+    ([("lead", 10_000), (None, None), (None, 0)], {}, ["organisation_3", "share_3"]),
+    ([("lead", None)], {"agreed_on": None}, ["agreed_on", "share_1"]),
+    ([("lead", 10_001)], {"agreed_on": today_uk() + timedelta(days=1)}, ["agreed_on", "share_1"]),
+    ([(-1, 10_000)], {"agreed_on": today_uk() - timedelta(days=400)}, ["agreed_on", "organisation_1"]),
+])
+def test_shares_that_cannot_be_agreed_are_refused_by_row_and_nothing_changes(review_and_people, shares, changes,
+                                                                            fields):
+    review, people = review_and_people
+    ids = {"lead": review.lead_partnership_id, "pcc": people["pcc"].id}
+    rows = [(ids.get(org, org), points) for org, points in shares]
+    before = factories.stored_state(review)
+    with pytest.raises(services.InvalidChange) as refused:
+        share(review, people["coordinator"], rows, **changes)
+    assert [field for field, _ in refused.value.problems] == fields
+    for outsider in (people["manager"], people["member"], people["chair"]):
+        with pytest.raises(services.NotPermitted):
+            share(review, outsider, [(review.lead_partnership_id, 10_000)])
+    assert factories.stored_state(review) == before
+    assert costs.cost_sharing_of(review) is None
+
+
+def test_the_database_refuses_a_share_outside_0_to_100_percent(review_and_people):
+    review, people = review_and_people
+    sharing = share(review, people["coordinator"], [(review.lead_partnership_id, 10_000)])
+    db.session.add(CostShare(sharing_id=sharing.id, organisation_id=people["pcc"].id, basis_points=0))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+@pytest.mark.parametrize(("typed", "points"), [
+    ("40", 4000), ("33.33", 3333), ("25%", 2500), (" 12.5 % ", 1250), ("100", 10_000), ("33.333", None),
+    ("forty", None), ("-5", None), ("1,5", None),
+])
+def test_shares_are_read_as_percentages(typed, points):
+    assert parse_percent(typed) == points
+
+
+def test_coordinators_agree_the_shares_on_a_form_and_the_case_page_shows_the_balances(act_as, review_and_people):  # noqa: F811
+    review, people = review_and_people
+    url = f"/cases/{review.reference}/costs/sharing"
+    nhs = factories.organisation("NHS Glos", "NHS Glos ICB")
+    cost(review, people["coordinator"], amount_pence=300_000)
+    client = act_as(people["coordinator"])
+    assert client.get(f"/cases/{review.reference}").select_one(f"#costs ~ ul a[href='{url}']").get_text(
+        strip=True) == "Agree how the costs are shared"
+
+    form = client.get(url)
+    assert form.select_one("h1").get_text(strip=True) == "Agree how the costs are shared"
+    assert form.select_one("#organisation_1 option[selected]")["value"] == str(review.lead_partnership_id)
+    assert len(form.select("select[name^=organisation_]")) == costs.MOST_FUNDERS
+    assert form.select_one("#share_1 + .govuk-input__suffix, #share_1 ~ .govuk-input__suffix").get_text() == "%"
+
+    data = form_data({"version": reload(review).version, "agreed_on": today_uk() - timedelta(days=1),
+                      "organisation_1": str(review.lead_partnership_id), "share_1": "50",
+                      "organisation_2": str(people["pcc"].id), "share_2": "thirty",
+                      "organisation_3": str(nhs.id), "share_3": "25", "note": "By e-mail."})
+    page = client.post(url, data, expected_status=400)
+    assert [a.get_text() for a in page.select(".govuk-error-summary a")] == [
+        "Enter share 2 as a percentage between 0.01 and 100, like 40 or 33.33"]
+    assert page.select_one("#share_2")["value"] == "thirty" and page.select_one("#note").get_text() == "By e-mail."
+
+    data["share_2"] = "30"
+    page = client.post(url, data, expected_status=400)
+    assert page.select_one(".govuk-error-summary a[href='#share_1']").get_text() == (
+        "The shares add up to 105%: they must add up to 100%")
+    assert costs.cost_sharing_of(review) is None
+
+    data["share_2"] = "25"
+    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}#costs"
+    page = client.get(f"/cases/{review.reference}")
+    assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in page.select("#cost-shares tbody tr")] == [
+        [review.lead_partnership.name, "50%", "£1,500.00", "£3,000.00", "Is owed £1,500.00"],
+        [people["pcc"].name, "25%", "£750.00", "£0.00", "Owes £750.00"],
+        [nhs.name, "25%", "£750.00", "£0.00", "Owes £750.00"]]
+    assert page.select_one("#cost-funders") is None  # the shares table replaces the plain "who pays"
+    assert "By e-mail." in page.select_one("#cost-shares caption").get_text()
+
+    form = client.get(url)  # changing them starts from what was agreed
+    assert form.select_one("h1").get_text(strip=True) == "Change the agreed shares of the costs"
+    assert [form.select_one(f"#share_{row}")["value"] for row in (1, 2, 3)] == ["50", "25", "25"]
+    assert form.select_one("#organisation_3 option[selected]")["value"] == str(nhs.id)
+
+    manager = act_as(people["manager"])
+    assert manager.get(f"/cases/{review.reference}").select_one("#cost-shares")
+    manager.get(url, expected_status=403)
+    for who in ("member", "chair"):
+        assert act_as(people[who]).get(f"/cases/{review.reference}").select_one("#cost-shares") is None
+        act_as(people[who]).get(url, expected_status=403)
+    act_as(factories.coordinator(factories.safer_glos())).get(url, expected_status=404)
+
+
+def test_the_history_hides_the_agreed_shares_from_the_panel(act_as, review_and_people):  # noqa: F811
+    review, people = review_and_people
+    share(review, people["coordinator"], [(review.lead_partnership_id, 10_000)], note="Board minute 12.")
+
+    def shown(who) -> str:
+        page = act_as(people[who]).get(f"/cases/{review.reference}/history?topic=costs")
+        return " ".join(item.get_text(" ", strip=True) for item in page.select(".moj-timeline__item"))
+    assert "Agreed shares of the costs" in shown("member") and "100%" not in shown("member")
+    assert "Board minute 12." not in shown("chair")
+    assert "100%" in shown("manager") and "Board minute 12." in shown("manager")

@@ -516,7 +516,7 @@ def case_page(reference: str):  # noqa: ANN201
 
 
 # History entries about costs, which only the partnerships' coordinators and managers may read.
-COST_FIELDS = ("cost", "cost_removed")
+COST_FIELDS = history.HISTORY_TOPICS["costs"][1]
 
 
 def _history_context(review: Review) -> dict[str, Any]:

@@ -9,12 +9,14 @@ from typing import Any
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from ssgp_dhr.cases.forms import VersionedForm, _area, _date
 from ssgp_dhr.costs.models import CostKind
+from ssgp_dhr.costs.services import MOST_FUNDERS
 
 _POUNDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{1,2})?$|^\d+(\.\d{1,2})?$")
+_PERCENT = re.compile(r"^\d{1,3}(\.\d{1,2})?$")
 
 
 def parse_pounds(text: str | None) -> int | None:
@@ -61,3 +63,55 @@ class RemoveCostForm(VersionedForm):
     reason = _area("Why is it removed?", "For example, recorded twice, or the wrong amount",
                    required="Say why the cost is removed")
     submit = SubmitField("Remove the cost", widget=GovSubmitInput())
+
+
+def parse_percent(text: str | None) -> int | None:
+    """A share typed as a percentage ("40", "33.33", "25%") in basis points; None if it is not one."""
+    text = (text or "").strip().removesuffix("%").strip()
+    return int(Decimal(text) * 100) if _PERCENT.match(text) else None
+
+
+class PercentField(StringField):
+    """A share typed as a percentage, kept in basis points in `points`; the text as typed stays in `data`."""
+
+    widget = GovTextInput()
+    points: int | None = None
+
+    def __init__(self, label: str, *, not_a_percentage: str, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.not_a_percentage = not_a_percentage
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        self.points = parse_percent(self.data)
+
+    def pre_validate(self, form: Any) -> None:
+        if (self.data or "").strip() and self.points is None:
+            raise ValidationError(self.not_a_percentage)
+
+
+class CostSharingForm(VersionedForm):
+    """The agreed shares: a row (organisation, percentage) per funder, up to MOST_FUNDERS; empty rows
+    are left out."""
+
+    agreed_on = _date("Date the shares were agreed", "For example, 27 3 2026",
+                      required="Enter the date the shares were agreed")
+    note = _area("Where or how was it agreed?",
+                 "Optional: for example, at the partnership board of 3 March, or by e-mail between the funders")
+    submit = SubmitField("Save the agreed shares", widget=GovSubmitInput())
+
+    def rows(self) -> list[tuple[Any, Any]]:
+        return [(self[f"organisation_{row}"], self[f"share_{row}"]) for row in range(1, MOST_FUNDERS + 1)]
+
+    def shares(self) -> list[tuple[int | None, int | None]]:
+        """(organisation id, basis points) per row, None where a row leaves it blank."""
+        return [(int(org.data) if org.data else None, share.points if (share.data or "").strip() else None)
+                for org, share in self.rows()]
+
+
+for _row in range(1, MOST_FUNDERS + 1):
+    setattr(CostSharingForm, f"organisation_{_row}",
+            SelectField("Organisation", widget=GovSelect(), coerce=str, validators=[Optional()]))
+    setattr(CostSharingForm, f"share_{_row}", PercentField(
+        "Share of the costs", validators=[Optional()],
+        not_a_percentage=f"Enter share {_row} as a percentage between 0.01 and 100, like 40 or 33.33"))

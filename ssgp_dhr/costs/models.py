@@ -57,3 +57,41 @@ class ReviewCost(db.Model):
 
     review: Mapped[Review] = relationship()
     funder: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class CostSharing(db.Model):
+    """The shares of a review's costs its funders agreed to bear, whoever pays each invoice.
+
+    One organisation (usually the lead partnership) often pays the invoices and recharges the others
+    by these shares; the case page shows what each owes or is owed. Replaced whole when the funders
+    agree new shares: the history keeps the earlier ones.
+    """
+
+    __tablename__ = "cost_sharings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), unique=True)
+    agreed_on: Mapped[date]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    shares: Mapped[list[CostShare]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="(CostShare.basis_points.desc(), CostShare.id)")
+
+
+class CostShare(db.Model):
+    """One funder's agreed share of a review's costs, in basis points (hundredths of a percent), so that
+    thirds can be agreed as 33.34, 33.33 and 33.33 and still add up exactly."""
+
+    __tablename__ = "cost_shares"
+    __table_args__ = (sa.CheckConstraint("basis_points > 0 AND basis_points <= 10000", name="basis_points_in_range"),
+                      sa.UniqueConstraint("sharing_id", "organisation_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed by the unique constraint it leads.
+    sharing_id: Mapped[int] = mapped_column(sa.ForeignKey("cost_sharings.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    basis_points: Mapped[int]
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")

@@ -1,4 +1,5 @@
-"""Actions on a review's costs: record one, remove one recorded in error. Each checks who may act,
+"""Actions on a review's costs: record one, remove one recorded in error, agree how they are shared.
+Each checks who may act,
 writes the change and its history entry, and commits once, or changes nothing.
 
 Amounts stay out of the history: it is read by everyone on the panel, the costs only by the
@@ -17,7 +18,7 @@ from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
 from ssgp_dhr.cases.services import InvalidChange, check_may_write, commit_once, past_date_problems
-from ssgp_dhr.costs.models import CostKind, ReviewCost
+from ssgp_dhr.costs.models import CostKind, CostShare, CostSharing, ReviewCost
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.presentation import uk_date
@@ -125,3 +126,119 @@ def remove_cost(cost: ReviewCost, actor: User, expected_version: int, *, reason:
                  to_value=f"{cost.kind.label}, {uk_date(cost.incurred_on)}", reason=reason)
     db.session.delete(cost)
     commit_once()
+
+
+WHOLE = 10_000  # basis points in 100%
+MOST_FUNDERS = 6  # rows on the sharing form; more funders than this for one review has not been seen
+
+
+def cost_sharing_of(review: Review) -> CostSharing | None:
+    return db.session.scalar(sa.select(CostSharing).where(CostSharing.review_id == review.id))
+
+
+def share_in_words(basis_points: int) -> str:
+    """Basis points as a percentage, without needless decimals: 4000 -> '40%', 3333 -> '33.33%'."""
+    whole, part = divmod(basis_points, 100)
+    return f"{whole}%" if not part else f"{whole}.{part:02d}".rstrip("0") + "%"
+
+
+def split_pence(total_pence: int, basis_points: list[int]) -> list[int]:
+    """`total_pence` divided by shares adding up to 100%, in whole pence that add up to the total exactly:
+    each share rounded down, and the pennies left over given to the largest remainders (the largest
+    share first on a tie), so no penny is invoiced twice or lost."""
+    exact = [total_pence * points for points in basis_points]
+    due = [part // WHOLE for part in exact]
+    by_remainder = sorted(range(len(due)), key=lambda i: (-(exact[i] % WHOLE), -basis_points[i], i))
+    for i in by_remainder[:total_pence - sum(due)]:
+        due[i] += 1
+    return due
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What one organisation should bear of a review's costs under the agreed shares, and what it paid."""
+
+    name: str
+    basis_points: int  # 0 for a payer outside the agreement
+    due_pence: int
+    paid_pence: int
+
+    @property
+    def owed_pence(self) -> int:
+        """What it still owes (positive) or is owed back (negative)."""
+        return self.due_pence - self.paid_pence
+
+
+def balances(sharing: CostSharing, costs: list[ReviewCost]) -> list[Balance]:
+    """Each funder's share of the costs against what it paid: the agreement's funders by share, then any
+    organisation that paid without being in it (everything it paid is owed back)."""
+    paid: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for cost in costs:
+        paid[cost.funder_id] = paid.get(cost.funder_id, 0) + cost.amount_pence
+        names[cost.funder_id] = cost.funder.name
+    due = split_pence(sum(paid.values()), [share.basis_points for share in sharing.shares])
+    rows = [Balance(share.organisation.name, share.basis_points, owed, paid.pop(share.organisation_id, 0))
+            for share, owed in zip(sharing.shares, due, strict=True)]
+    return rows + [Balance(names[org], 0, 0, pence) for org, pence in sorted(paid.items(), key=lambda i: names[i[0]])]
+
+
+def agree_cost_sharing(review: Review, actor: User, expected_version: int, *, agreed_on: date | None,
+                       shares: list[tuple[int | None, int | None]], note: str | None) -> CostSharing:
+    """Record the shares the funders agreed (rows of organisation id and basis points; empty rows are
+    skipped, and a problem names its row: `organisation_2`, `share_2`), replacing any agreed before.
+    The same agreement again writes nothing."""
+    check_may_write(review, actor, expected_version,
+                    refusal="Only a coordinator of this review's partnership can record how its costs are shared")
+    note = (note or "").strip()
+    given = [(row, org, points) for row, (org, points) in enumerate(shares, start=1)
+             if org is not None or points is not None]
+    problems = _sharing_problems(review, agreed_on, given)
+    if problems:
+        raise InvalidChange(problems)
+    sharing = cost_sharing_of(review)
+    before = _in_words(sharing) if sharing else ""
+    if sharing is None:
+        sharing = CostSharing(review_id=review.id)
+        db.session.add(sharing)
+    elif (sharing.agreed_on, sharing.note, {s.organisation_id: s.basis_points for s in sharing.shares}) == (
+            agreed_on, note, {org: points for _, org, points in given}):
+        return sharing
+    sharing.agreed_on, sharing.note, sharing.recorded_by_id = agreed_on, note, actor.id
+    sharing.shares.clear()
+    db.session.flush()  # the old shares are deleted before new ones may take their organisations
+    sharing.shares.extend(CostShare(organisation_id=org, basis_points=points)
+                          for _, org, points in sorted(given, key=lambda g: -(g[2] or 0)))
+    append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="cost_sharing",
+                 from_value=before, to_value=_in_words(sharing), reason=note or None)
+    commit_once()
+    return sharing
+
+
+def _in_words(sharing: CostSharing) -> str:
+    return ", ".join(f"{db.session.get(Organisation, s.organisation_id).short_name} {share_in_words(s.basis_points)}"
+                     for s in sharing.shares) + f", agreed {uk_date(sharing.agreed_on)}"
+
+
+def _sharing_problems(review: Review, agreed_on: date | None,
+                      given: list[tuple[int, int | None, int | None]]) -> list[tuple[str, str]]:
+    problems = past_date_problems(
+        "agreed_on", agreed_on, missing="Enter the date the shares were agreed",
+        future="The date the shares were agreed cannot be in the future", earliest=review.notified_on,
+        too_early="The shares cannot have been agreed before the notification, on")
+    if not given:
+        return [*problems, ("organisation_1", "Enter at least one organisation and its share")]
+    seen: set[int] = set()
+    for row, org, points in given:
+        if org is None or db.session.get(Organisation, org) is None:
+            problems.append((f"organisation_{row}", f"Choose the organisation for share {row}"))
+        elif org in seen:
+            problems.append((f"organisation_{row}", f"Share {row} names an organisation already given a share"))
+        else:
+            seen.add(org)
+        if points is None or not 0 < points <= WHOLE:
+            problems.append((f"share_{row}", f"Enter share {row} as a percentage between 0.01 and 100, like 40 or 33.33"))
+    if not problems and (total := sum(points for _, _, points in given)) != WHOLE:
+        problems.append((f"share_{given[0][0]}",
+                         f"The shares add up to {share_in_words(total)}: they must add up to 100%"))
+    return problems

@@ -1,4 +1,5 @@
-"""Pages for a review's costs: record one, remove one recorded in error; the case page's costs part.
+"""Pages for a review's costs: record one, remove one recorded in error, agree how they are shared; the
+case page's costs part.
 Thin: services.py writes."""
 
 from __future__ import annotations
@@ -6,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, abort
+from flask import Blueprint, Flask, abort, request
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -15,7 +16,7 @@ from ssgp_dhr.cases.models import Review
 from ssgp_dhr.cases.policy import can_advance
 from ssgp_dhr.cases.views import review_form, visible_review_or_404
 from ssgp_dhr.costs import forms, services
-from ssgp_dhr.costs.models import ReviewCost
+from ssgp_dhr.costs.models import CostSharing, ReviewCost
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 
@@ -27,7 +28,9 @@ def case_costs(review: Review) -> dict[str, Any] | None:
     if not services.may_see_costs(current_user, review):
         return None
     recorded = services.costs_of(review)
-    return {"costs": recorded, "totals": services.totals(recorded), "may_record": can_advance(current_user, review)}
+    sharing = services.cost_sharing_of(review)
+    return {"costs": recorded, "totals": services.totals(recorded), "may_record": can_advance(current_user, review),
+            "sharing": sharing, "balances": services.balances(sharing, recorded) if sharing else None}
 
 
 def _coordinated_review_or_404(reference: str) -> Review:
@@ -37,13 +40,13 @@ def _coordinated_review_or_404(reference: str) -> Review:
     return review
 
 
-def _funders(review: Review) -> list[SelectChoice]:
+def _funders(review: Review, blank: str = "Choose who pays it") -> list[SelectChoice]:
     """The review's partnerships first (they usually pay), then every other organisation by name."""
     others = db.session.execute(sa.select(Organisation.id, Organisation.name)
                                 .where(Organisation.id.not_in(review.partnership_ids))
                                 .order_by(Organisation.kind != OrganisationKind.AGENCY, Organisation.name)).all()
     own = [review.lead_partnership] + ([review.joint_partnership] if review.joint_partnership else [])
-    return [SelectChoice("", "Choose who pays it")] + [SelectChoice(str(o.id), o.name) for o in own] + \
+    return [SelectChoice("", blank)] + [SelectChoice(str(o.id), o.name) for o in own] + \
         [SelectChoice(str(o.id), o.name) for o in others]
 
 
@@ -75,5 +78,35 @@ def remove_cost(reference: str, cost_id: int):  # noqa: ANN201
         done=lambda: "Cost removed", context=lambda shown: {"cost": cost})
 
 
+@costs.route("/cases/<reference>/costs/sharing", methods=["GET", "POST"])
+@signed_in
+def agree_cost_sharing(reference: str):  # noqa: ANN201
+    review = _coordinated_review_or_404(reference)
+    form = forms.CostSharingForm()
+    for organisation, _ in form.rows():
+        organisation.choices = _funders(review, blank="None")
+    sharing = services.cost_sharing_of(review)
+    if request.method == "GET":
+        _fill_in(form, review, sharing)
+    return review_form(
+        review, form, template="costs/sharing.html", first_field="agreed_on", anchor="costs",
+        act=lambda version: services.agree_cost_sharing(review, current_user, version, agreed_on=form.agreed_on.data,
+                                                        shares=form.shares(), note=form.note.data),
+        done=lambda: "Agreed shares saved", context=lambda shown: {"sharing": sharing})
+
+
+def _fill_in(form: forms.CostSharingForm, review: Review, sharing: CostSharing | None) -> None:
+    """The shares agreed so far; with none, the review's partnerships, whose shares are to be entered."""
+    if sharing is None:
+        partnerships = [review.lead_partnership_id, review.joint_partnership_id]
+        for (organisation, _), partnership_id in zip(form.rows(), filter(None, partnerships), strict=False):
+            organisation.data = str(partnership_id)
+        return
+    form.agreed_on.data, form.note.data = sharing.agreed_on, sharing.note
+    for (organisation, share), agreed in zip(form.rows(), sharing.shares, strict=False):
+        organisation.data, share.data = str(agreed.organisation_id), services.share_in_words(agreed.basis_points)[:-1]
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["case_costs"] = case_costs
+    app.add_template_filter(services.share_in_words, "share")
