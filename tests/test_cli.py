@@ -170,6 +170,19 @@ def test_record_writes_a_delay_a_hold_end_and_a_home_office_answer_through_the_s
     assert "Enter the amount in pounds, like 1250 or 1,250.50" in output and "Choose who pays it" in output
     assert len(costs.costs_of(late)) == 1
 
+    opcc = factories.organisation("OPCC", "Office of the Police and Crime Commissioner")
+    shares = f"{late.lead_partnership.short_name} 66.67%, OPCC 33.33%"
+    code, output = _dhr(app, "record", late.reference, "cost-sharing", "--as", coordinator.email,
+                        *_sets({"agreed_on": today, "shares": shares, "note": "Board minute 4."}))
+    assert (code, output) == (0, f"{late.reference}: recorded the agreed shares of the costs\n")
+    db.session.expire_all()
+    assert [(s.organisation_id, s.basis_points) for s in costs.cost_sharing_of(late).shares] == [
+        (late.lead_partnership_id, 6667), (opcc.id, 3333)]
+    code, output = _dhr(app, "record", late.reference, "cost-sharing", "--as", coordinator.email,
+                        *_sets({"agreed_on": today, "shares": "NOBODY 50%, OPCC half"}))
+    assert code == 1
+    assert "Choose the organisation for share 1" in output and "Enter share 2 as a percentage" in output
+
 
 def test_record_explains_what_is_missing_or_wrong_and_changes_nothing(app: Flask) -> None:
     coordinator = factories.coordinator()
