@@ -119,7 +119,7 @@ def advance_command(reference: str, trigger: str, actor_email: str, values: tupl
 
 
 # What `dhr record` records; _recordings() gives each its service (imported only when the command runs).
-RECORDABLE = ("delay", "hold-end", "decision-response", "consideration-panel", "cost", "cost-sharing")
+RECORDABLE = ("delay", "hold-end", "decision-response", "consideration-panel", "cost", "cost-sharing", "recharge")
 
 
 def _recordings() -> dict[str, tuple[Callable[..., Any], tuple[str, ...], str]]:
@@ -136,7 +136,15 @@ def _recordings() -> dict[str, tuple[Callable[..., Any], tuple[str, ...], str]]:
                                 "the consideration panel and its advice"),
         "cost": (_record_cost, ("incurred_on", "kind", "amount", "funder", "description"), "the cost"),
         "cost-sharing": (_agree_cost_sharing, ("agreed_on", "shares", "note"), "the agreed shares of the costs"),
+        "recharge": (_record_recharge, ("paid_on", "payer", "payee", "amount", "reference"), "the recharge"),
     }
+
+
+def _organisation_id(short_name: Any) -> int | None:
+    from ssgp_dhr.organisations.models import Organisation
+
+    return db.session.scalar(sa.select(Organisation.id).where(Organisation.short_name == short_name)) \
+        if short_name else None
 
 
 def _record_cost(review: Any, actor: Any, version: int, *, incurred_on: Any, kind: Any, amount: Any, funder: Any,
@@ -144,27 +152,34 @@ def _record_cost(review: Any, actor: Any, version: int, *, incurred_on: Any, kin
     """A cost as typed on the command line: the amount in pounds, the payer by its short name (SSGP, OPCC)."""
     from ssgp_dhr.costs import services as costs
     from ssgp_dhr.costs.forms import parse_pounds
-    from ssgp_dhr.organisations.models import Organisation
 
-    payer = db.session.scalar(sa.select(Organisation.id).where(Organisation.short_name == funder)) if funder else None
     return costs.record_cost(review, actor, version, incurred_on=incurred_on, kind=kind,
                              amount_pence=parse_pounds(amount if isinstance(amount, str) else None),
-                             funder_id=payer, description=description)
+                             funder_id=_organisation_id(funder), description=description)
+
+
+def _record_recharge(review: Any, actor: Any, version: int, *, paid_on: Any, payer: Any, payee: Any, amount: Any,
+                     reference: Any) -> Any:
+    """A recharge as typed on the command line: the amount in pounds, payer and payee by short name."""
+    from ssgp_dhr.costs import services as costs
+    from ssgp_dhr.costs.forms import parse_pounds
+
+    return costs.record_recharge(review, actor, version, paid_on=paid_on, payer_id=_organisation_id(payer),
+                                 payee_id=_organisation_id(payee),
+                                 amount_pence=parse_pounds(amount if isinstance(amount, str) else None),
+                                 reference=reference)
 
 
 def _agree_cost_sharing(review: Any, actor: Any, version: int, *, agreed_on: Any, shares: Any, note: Any) -> Any:
     """Shares as the history writes them: "SSGP 40%, NHS Glos 30%, OPCC 30%" (organisations by short name)."""
     from ssgp_dhr.costs import services as costs
     from ssgp_dhr.costs.forms import parse_percent
-    from ssgp_dhr.organisations.models import Organisation
 
     rows = []
     for item in str(shares or "").split(","):
         name, _, percent = item.strip().rpartition(" ")
-        if not name and not percent:
-            continue
-        organisation = db.session.scalar(sa.select(Organisation.id).where(Organisation.short_name == name))
-        rows.append((organisation, parse_percent(percent)))
+        if name or percent:
+            rows.append((_organisation_id(name), parse_percent(percent)))
     return costs.agree_cost_sharing(review, actor, version, agreed_on=agreed_on, shares=rows, note=note)
 
 
@@ -180,8 +195,9 @@ def record_command(reference: str, what: str, actor_email: str, values: tuple[st
     of (told_on, cause, explanation, expected_on), a hold's new expected end (expected_end_on, reason),
     the Home Office's response to the decision (received_on, outcome, notes), a consideration panel's
     advice before the decision (met_on, attended_by, advice, rationale), a cost (incurred_on, kind,
-    amount in pounds, funder by short name, description), or the agreed shares of the costs (agreed_on,
-    shares as "SSGP 40%, NHS Glos 30%, OPCC 30%", note)."""
+    amount in pounds, funder by short name, description), the agreed shares of the costs (agreed_on,
+    shares as "SSGP 40%, NHS Glos 30%, OPCC 30%", note), or a recharge between funders settling them
+    (paid_on, payer and payee by short name, amount in pounds, reference)."""
     from ssgp_dhr.cases.services import InvalidChange, WorkflowError
 
     review, actor = _review_and_actor(reference, actor_email)

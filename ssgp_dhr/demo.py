@@ -318,7 +318,8 @@ def _prepare_publication(review: Review, coordinator: User, form: str | None, de
 
 def _costs(review: Review, coordinator: User, orgs: dict[str, Organisation]) -> None:
     """The chair's fees, administration and family advocacy, paid by the partnership, the PCC's office and
-    the NHS, and the shares they agreed: the partnership is owed back what it paid over its share."""
+    the NHS, the shares they agreed, and the PCC's office's recharge settling the partnership's overpayment:
+    the NHS is still owed what the PCC's office still owes."""
     n = review.notified_on
     for days, kind, pence, payer, note in (
             (60, "chair", 350_000, "SSGP", "Invoice CH-101: panel meetings 1 to 3. (Fictional demo.)"),
@@ -330,6 +331,9 @@ def _costs(review: Review, coordinator: User, orgs: dict[str, Organisation]) -> 
     costs.agree_cost_sharing(review, coordinator, review.version, agreed_on=n + timedelta(days=50),
                              shares=[(orgs["SSGP"].id, 4000), (orgs["OPCC"].id, 3000), (orgs["NHS Glos"].id, 3000)],
                              note="Agreed at the partnership board. (Fictional demo.)")
+    costs.record_recharge(review, coordinator, review.version, paid_on=n + timedelta(days=230),
+                          payer_id=orgs["OPCC"].id, payee_id=orgs["SSGP"].id, amount_pence=92_800,
+                          reference="Recharge RI-12: the partnership's overpayment. (Fictional demo.)")
 
 
 def _recommendations(review: Review, coordinator: User, orgs: dict[str, Organisation], today: date) -> None:

@@ -26,8 +26,8 @@ __all__ = [
 
 # Later features' models, imported at the end so each only adds a line here.
 from ssgp_dhr.action_plan.models import ProgressUpdate, Recommendation
-from ssgp_dhr.costs.models import CostShare, CostSharing, ReviewCost
+from ssgp_dhr.costs.models import CostRecharge, CostShare, CostSharing, ReviewCost
 from ssgp_dhr.publication.models import AnonymisationCheck, PublicationRecord
 
-__all__ += ["AnonymisationCheck", "CostShare", "CostSharing", "ProgressUpdate", "PublicationRecord", "Recommendation",
-            "ReviewCost"]
+__all__ += ["AnonymisationCheck", "CostRecharge", "CostShare", "CostSharing", "ProgressUpdate", "PublicationRecord",
+            "Recommendation", "ReviewCost"]

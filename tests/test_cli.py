@@ -183,6 +183,13 @@ def test_record_writes_a_delay_a_hold_end_and_a_home_office_answer_through_the_s
     assert code == 1
     assert "Choose the organisation for share 1" in output and "Enter share 2 as a percentage" in output
 
+    code, output = _dhr(app, "record", late.reference, "recharge", "--as", coordinator.email,
+                        *_sets({"paid_on": today, "payer": "OPCC", "payee": late.lead_partnership.short_name,
+                                "amount": "£416.83", "reference": "RI-2"}))
+    assert (code, output) == (0, f"{late.reference}: recorded the recharge\n")
+    assert [(r.payer_id, r.payee_id, r.amount_pence) for r in costs.recharges_of(late)] == [
+        (opcc.id, late.lead_partnership_id, 41_683)]
+
 
 def test_record_explains_what_is_missing_or_wrong_and_changes_nothing(app: Flask) -> None:
     coordinator = factories.coordinator()

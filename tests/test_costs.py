@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from ssgp_dhr.cases import history, services
-from ssgp_dhr.cases.models import PanelRole
+from ssgp_dhr.cases.models import PanelRole, Review
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.costs import services as costs
 from ssgp_dhr.costs.forms import CostForm, parse_percent
@@ -192,8 +192,6 @@ def test_costs_fall_in_the_financial_year_that_runs_april_to_march():
     from datetime import date
 
     import time_machine
-
-    from ssgp_dhr.cases.models import Review
 
     coordinator = factories.coordinator()
     with time_machine.travel(date(2026, 3, 1), tick=False):
@@ -403,3 +401,132 @@ def test_the_history_hides_the_agreed_shares_from_the_panel(act_as, review_and_p
     assert "Agreed shares of the costs" in shown("member") and "100%" not in shown("member")
     assert "Board minute 12." not in shown("chair")
     assert "100%" in shown("manager") and "Board minute 12." in shown("manager")
+
+
+def test_the_statistics_sum_what_each_organisation_owes_under_the_agreed_shares(act_as, review_and_people):  # noqa: F811
+    review, people = review_and_people
+    coordinator, partnership, pcc = people["coordinator"], review.lead_partnership, people["pcc"]
+    client = act_as(people["manager"])
+    cost(review, coordinator, amount_pence=100_000)  # the partnership pays £1,000, half each agreed
+    assert client.get("/publication/statistics").select_one("#shared-balances").get_text(strip=True).startswith(
+        "No review has agreed shares of its costs yet.")
+    share(review, coordinator, [(partnership.id, 5000), (pcc.id, 5000)])
+    second = factories.review_at("panel", by=coordinator)
+    cost(second, coordinator, amount_pence=30_001, funder_id=pcc.id)  # the PCC pays £300.01, a third each
+    nhs = factories.organisation("NHS Glos", "NHS Glos ICB")
+    share(second, coordinator, [(pcc.id, 3334), (partnership.id, 3333), (nhs.id, 3333)])
+    unshared = factories.review_at("panel", by=coordinator)  # no agreement: not in the balances
+    cost(unshared, coordinator, amount_pence=77_700)
+    elsewhere = factories.review_at("panel", lead=factories.safer_glos())  # another partnership's
+    cost(elsewhere, factories.coordinator(factories.safer_glos()), amount_pence=50_000, funder_id=pcc.id)
+    share(elsewhere, factories.coordinator(factories.safer_glos()), [(nhs.id, 10_000)])
+
+    # The first review: the PCC owes £500.00, the partnership is owed it. The second: £300.01 in thirds is
+    # £100.03 (the left-over penny to the largest share), £99.99 and £99.99, so the PCC is owed £199.98 back,
+    # the partnership owes £99.99 and the NHS £99.99. Net, to the penny: the PCC owes £300.02, the NHS
+    # £99.99, and the partnership is owed £400.01.
+    assert costs.balances_across(sa.true()).reviews == 3
+    page = client.get("/publication/statistics")
+    assert "2 reviews with agreed shares" in page.select_one("#shared-balances").get_text()
+    assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in page.select("#costs-balances tbody tr")] \
+        == [[pcc.name, "Owes £300.02"], [nhs.name, "Owes £99.99"], [partnership.name, "Is owed £400.01"]]
+    rows = client.client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
+    assert "reviews with agreed shares of their costs,,2,,," in rows
+    assert f"costs in pounds: owed by {pcc.name} under the agreed shares,,300.02,,," in rows
+    assert f"costs in pounds: owed back to {partnership.name} under the agreed shares,,400.01,,," in rows
+
+    recharge(review, coordinator, payer_id=pcc.id, payee_id=partnership.id, amount_pence=30_002)  # settling up
+    recharge(second, coordinator, payer_id=nhs.id, payee_id=partnership.id, amount_pence=9_999)
+    assert costs.balances_across(Review.id.in_([review.id, second.id])).owed == []
+    assert client.get("/publication/statistics").select_one("#shared-balances").get_text(strip=True).startswith(
+        "Every organisation has paid its agreed share of the 2 reviews")
+
+
+
+# --- Recharges: payments between funders settling their shares -------------------------------
+
+def recharge(review, who, **changes):
+    data = {"paid_on": today_uk() - timedelta(days=1), "payer_id": None, "payee_id": review.lead_partnership_id,
+            "amount_pence": 10_000, "reference": "Recharge invoice RI-9", **changes}
+    return costs.record_recharge(reload(review), who, reload(review).version, **data)
+
+
+def test_a_recharge_settles_balances_without_changing_what_the_review_cost(review_and_people):
+    review, people = review_and_people
+    partnership, pcc = review.lead_partnership, people["pcc"]
+    cost(review, people["coordinator"], amount_pence=100_000)
+    with pytest.raises(services.NotAllowedNow):  # nothing to settle before the shares are agreed
+        recharge(review, people["coordinator"], payer_id=pcc.id)
+    sharing = share(review, people["coordinator"], [(partnership.id, 6000), (pcc.id, 4000)])
+    recharge(review, people["coordinator"], payer_id=pcc.id, amount_pence=25_000)
+    rows = costs.balances(sharing, costs.costs_of(review), costs.recharges_of(review))
+    assert [(r.name, r.due_pence, r.paid_pence, r.recharged_pence, r.owed_pence) for r in rows] == [
+        (partnership.name, 60_000, 100_000, -25_000, -15_000), (pcc.name, 40_000, 0, 25_000, 15_000)]
+    assert costs.totals(costs.costs_of(review)).total_pence == 100_000
+    entry = history.newest_events(reload(review), limit=1)[0]
+    assert entry.field == "cost_recharge" and "250" not in entry.to_value
+    assert entry.to_value.startswith(f"OPCC to {partnership.short_name}, ")
+
+
+@pytest.mark.parametrize(("changes", "fields"), [
+    ({"paid_on": None, "payer_id": None}, ["paid_on", "payer_id"]),
+    ({"paid_on": today_uk() + timedelta(days=1), "payee_id": -1}, ["paid_on", "payee_id"]),
+    ({"payer_id": "lead"}, ["payee_id"]),  # to itself
+    ({"amount_pence": 0}, ["amount"]),
+    ({"amount_pence": 100_000_001}, ["amount"]),
+])
+def test_a_recharge_that_cannot_be_recorded_is_refused_by_field(review_and_people, changes, fields):
+    review, people = review_and_people
+    share(review, people["coordinator"], [(review.lead_partnership_id, 10_000)])
+    changes = {"payer_id": people["pcc"].id, **changes}
+    if changes["payer_id"] == "lead":
+        changes["payer_id"] = review.lead_partnership_id
+    before = factories.stored_state(review)
+    with pytest.raises(services.InvalidChange) as refused:
+        recharge(review, people["coordinator"], **changes)
+    assert [field for field, _ in refused.value.problems] == fields
+    for outsider in (people["manager"], people["member"]):
+        with pytest.raises(services.NotPermitted):
+            recharge(review, outsider, payer_id=people["pcc"].id)
+    assert factories.stored_state(review) == before and costs.recharges_of(review) == []
+
+
+def test_recharges_are_recorded_and_removed_on_their_pages(act_as, review_and_people):  # noqa: F811
+    review, people = review_and_people
+    pcc = people["pcc"]
+    cost(review, people["coordinator"], amount_pence=100_000)
+    share(review, people["coordinator"], [(review.lead_partnership_id, 5000), (pcc.id, 5000)])
+    url = f"/cases/{review.reference}/costs/recharges/new"
+    client = act_as(people["coordinator"])
+    assert client.get(f"/cases/{review.reference}").select_one(f"#costs ~ ul a[href='{url}']")
+    data = form_data({"version": reload(review).version, "paid_on": today_uk(), "payer_id": str(pcc.id),
+                      "payee_id": str(pcc.id), "amount": "500", "reference": "RI-9"})
+    page = client.post(url, data, expected_status=400)
+    assert page.select_one(".govuk-error-summary a[href='#payee_id']").get_text() == (
+        "Choose an organisation other than the one that paid")
+    assert page.select_one("input[name=amount]")["value"] == "500"
+    data["payee_id"] = str(review.lead_partnership_id)
+    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}#costs"
+
+    page = client.get(f"/cases/{review.reference}")
+    assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in page.select("#cost-shares tbody tr")] == [
+        [review.lead_partnership.name, "50%", "£500.00", "£1,000.00", "Received £500.00", "Settled"],
+        [pcc.name, "50%", "£500.00", "£0.00", "Sent £500.00", "Settled"]]
+    assert [c.get_text(strip=True) for c in page.select("#cost-recharges tbody td")][1:4] == [
+        pcc.name, f"{review.lead_partnership.name}RI-9", "£500.00"]
+    act_as(people["manager"]).get(url, expected_status=403)
+    act_as(people["member"]).get(url, expected_status=403)
+
+    client = act_as(people["coordinator"])
+    removal = page.select_one("#cost-recharges a[href*='/remove']")["href"]
+    assert "£500.00 from " in client.get(removal).select_one("main").get_text()
+    client.post(removal, {"version": reload(review).version, "reason": ""}, expected_status=400)
+    assert len(costs.recharges_of(review)) == 1
+    client.post(removal, {"version": reload(review).version, "reason": "Paid on another review."},
+                expected_status=302)
+    assert costs.recharges_of(review) == []
+    entry = history.newest_events(reload(review), limit=1)[0]
+    assert (entry.field, entry.reason) == ("cost_recharge_removed", "Paid on another review.")
+    other = factories.review_at("panel", by=people["coordinator"])
+    kept = recharge(review, people["coordinator"], payer_id=pcc.id)
+    client.get(f"/cases/{other.reference}/costs/recharges/{kept.id}/remove", expected_status=404)

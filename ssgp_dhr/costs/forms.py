@@ -59,6 +59,17 @@ class CostForm(VersionedForm):
     submit = SubmitField("Record the cost", widget=GovSubmitInput())
 
 
+class RechargeForm(VersionedForm):
+    paid_on = _date("Date of the payment", "For example, 27 3 2026", required="Enter the date of the payment")
+    payer_id = SelectField("Paid by", widget=GovSelect(), coerce=str, validators=[InputRequired("Choose who paid")])
+    payee_id = SelectField("Paid to", widget=GovSelect(), coerce=str,
+                           validators=[InputRequired("Choose who was paid")])
+    amount = PoundsField("Amount", description="In pounds, for example 1,250.50",
+                         validators=[InputRequired("Enter the amount in pounds, like 1250 or 1,250.50")])
+    reference = _area("Reference", "Optional: the invoice or payment reference")
+    submit = SubmitField("Record the recharge", widget=GovSubmitInput())
+
+
 class RemoveCostForm(VersionedForm):
     reason = _area("Why is it removed?", "For example, recorded twice, or the wrong amount",
                    required="Say why the cost is removed")
@@ -115,3 +126,9 @@ for _row in range(1, MOST_FUNDERS + 1):
     setattr(CostSharingForm, f"share_{_row}", PercentField(
         "Share of the costs", validators=[Optional()],
         not_a_percentage=f"Enter share {_row} as a percentage between 0.01 and 100, like 40 or 33.33"))
+
+
+class RemoveRechargeForm(VersionedForm):
+    reason = _area("Why is it removed?", "For example, recorded twice, or the wrong amount",
+                   required="Say why the recharge is removed")
+    submit = SubmitField("Remove the recharge", widget=GovSubmitInput())

@@ -95,3 +95,26 @@ class CostShare(db.Model):
     basis_points: Mapped[int]
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class CostRecharge(db.Model):
+    """A payment from one funder to another to settle their agreed shares of a review's costs (a
+    recharge): it moves money between them and adds nothing to what the review cost."""
+
+    __tablename__ = "cost_recharges"
+    __table_args__ = (sa.CheckConstraint("amount_pence > 0", name="amount_positive"),
+                      sa.CheckConstraint("payer_id <> payee_id", name="between_two"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    paid_on: Mapped[date]
+    payer_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    payee_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    amount_pence: Mapped[int]
+    reference: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    review: Mapped[Review] = relationship()
+    payer: Mapped[Organisation] = relationship(lazy="joined", foreign_keys=[payer_id])
+    payee: Mapped[Organisation] = relationship(lazy="joined", foreign_keys=[payee_id])

@@ -1,4 +1,5 @@
-"""Actions on a review's costs: record one, remove one recorded in error, agree how they are shared.
+"""Actions on a review's costs: record one, remove one recorded in error, agree how they are shared,
+record (or remove) a recharge between funders settling their shares.
 Each checks who may act,
 writes the change and its history entry, and commits once, or changes nothing.
 
@@ -13,12 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
-from ssgp_dhr.cases.services import InvalidChange, check_may_write, commit_once, past_date_problems
-from ssgp_dhr.costs.models import CostKind, CostShare, CostSharing, ReviewCost
+from ssgp_dhr.cases.services import InvalidChange, NotAllowedNow, check_may_write, commit_once, past_date_problems
+from ssgp_dhr.costs.models import CostKind, CostRecharge, CostShare, CostSharing, ReviewCost
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.presentation import uk_date
@@ -156,31 +158,92 @@ def split_pence(total_pence: int, basis_points: list[int]) -> list[int]:
 
 @dataclass(frozen=True)
 class Balance:
-    """What one organisation should bear of a review's costs under the agreed shares, and what it paid."""
+    """What one organisation should bear of a review's costs under the agreed shares, what it paid of the
+    invoices, and what it sent (positive) or received (negative) in recharges."""
 
     name: str
     basis_points: int  # 0 for a payer outside the agreement
     due_pence: int
     paid_pence: int
+    recharged_pence: int = 0
 
     @property
     def owed_pence(self) -> int:
         """What it still owes (positive) or is owed back (negative)."""
-        return self.due_pence - self.paid_pence
+        return self.due_pence - self.paid_pence - self.recharged_pence
 
 
-def balances(sharing: CostSharing, costs: list[ReviewCost]) -> list[Balance]:
-    """Each funder's share of the costs against what it paid: the agreement's funders by share, then any
-    organisation that paid without being in it (everything it paid is owed back)."""
+def recharges_of(review: Review) -> list[CostRecharge]:
+    return list(db.session.scalars(sa.select(CostRecharge).where(CostRecharge.review_id == review.id)
+                                   .order_by(CostRecharge.paid_on, CostRecharge.id)))
+
+
+def balances(sharing: CostSharing, costs: list[ReviewCost], recharges: Iterable[CostRecharge] = ()) -> list[Balance]:
+    """Each funder's share of the costs against what it paid and recharged: the agreement's funders by
+    share, then any other organisation that paid or recharged (everything it put in is owed back)."""
     paid: dict[int, int] = {}
+    recharged: dict[int, int] = {}
     names: dict[int, str] = {}
     for cost in costs:
         paid[cost.funder_id] = paid.get(cost.funder_id, 0) + cost.amount_pence
         names[cost.funder_id] = cost.funder.name
+    for recharge in recharges:
+        recharged[recharge.payer_id] = recharged.get(recharge.payer_id, 0) + recharge.amount_pence
+        recharged[recharge.payee_id] = recharged.get(recharge.payee_id, 0) - recharge.amount_pence
+        names[recharge.payer_id], names[recharge.payee_id] = recharge.payer.name, recharge.payee.name
     due = split_pence(sum(paid.values()), [share.basis_points for share in sharing.shares])
-    rows = [Balance(share.organisation.name, share.basis_points, owed, paid.pop(share.organisation_id, 0))
-            for share, owed in zip(sharing.shares, due, strict=True)]
-    return rows + [Balance(names[org], 0, 0, pence) for org, pence in sorted(paid.items(), key=lambda i: names[i[0]])]
+    rows = [Balance(share.organisation.name, share.basis_points, owed, paid.pop(share.organisation_id, 0),
+                    recharged.pop(share.organisation_id, 0)) for share, owed in zip(sharing.shares, due, strict=True)]
+    others = sorted(set(paid) | set(recharged), key=lambda org: names[org])
+    return rows + [Balance(names[org], 0, 0, paid.get(org, 0), recharged.get(org, 0)) for org in others]
+
+
+@dataclass(frozen=True)
+class SharedBalances:
+    """Over the reviews with agreed shares: how many, and what each organisation still owes (positive) or
+    is owed back (negative), largest owed first, settled organisations left out."""
+
+    reviews: int
+    owed: list[tuple[str, int]]
+
+
+def balances_across(where: sa.ColumnElement[bool]) -> SharedBalances:
+    """The balances of every review `where` selects that has agreed shares, summed by organisation: two
+    statements (and one for the shares) however many reviews, each review's split worked out as on its page;
+    recharges settle between organisations and change no review's costs."""
+    paid: dict[int, dict[int, int]] = {}
+    names: dict[int, str] = {}
+    for review_id, org_id, name, pence in db.session.execute(
+            sa.select(ReviewCost.review_id, ReviewCost.funder_id, Organisation.name, sa.func.sum(ReviewCost.amount_pence))
+            .join(Review, Review.id == ReviewCost.review_id)
+            .join(CostSharing, CostSharing.review_id == ReviewCost.review_id)
+            .join(Organisation, Organisation.id == ReviewCost.funder_id)
+            .where(where).group_by(ReviewCost.review_id, ReviewCost.funder_id, Organisation.name)):
+        paid.setdefault(review_id, {})[org_id] = pence
+        names[org_id] = name
+    owed: dict[int, int] = {}
+    payer, payee = aliased(Organisation), aliased(Organisation)
+    for payer_id, payer_name, payee_id, payee_name, pence in db.session.execute(
+            sa.select(CostRecharge.payer_id, payer.name, CostRecharge.payee_id, payee.name, CostRecharge.amount_pence)
+            .join(Review, Review.id == CostRecharge.review_id)
+            .join(CostSharing, CostSharing.review_id == CostRecharge.review_id)
+            .join(payer, payer.id == CostRecharge.payer_id).join(payee, payee.id == CostRecharge.payee_id)
+            .where(where)):
+        owed[payer_id] = owed.get(payer_id, 0) - pence
+        owed[payee_id] = owed.get(payee_id, 0) + pence
+        names[payer_id], names[payee_id] = payer_name, payee_name
+    sharings = db.session.scalars(sa.select(CostSharing).join(Review, Review.id == CostSharing.review_id)
+                                  .where(where)).all()
+    for sharing in sharings:
+        review_paid = paid.get(sharing.review_id, {})
+        due = split_pence(sum(review_paid.values()), [share.basis_points for share in sharing.shares])
+        for share, pence in zip(sharing.shares, due, strict=True):
+            owed[share.organisation_id] = owed.get(share.organisation_id, 0) + pence
+            names[share.organisation_id] = share.organisation.name
+        for org_id, pence in review_paid.items():
+            owed[org_id] = owed.get(org_id, 0) - pence
+    return SharedBalances(len(sharings), sorted(((names[org], pence) for org, pence in owed.items() if pence),
+                                                key=lambda item: (-item[1], item[0])))
 
 
 def agree_cost_sharing(review: Review, actor: User, expected_version: int, *, agreed_on: date | None,
@@ -242,3 +305,54 @@ def _sharing_problems(review: Review, agreed_on: date | None,
         problems.append((f"share_{given[0][0]}",
                          f"The shares add up to {share_in_words(total)}: they must add up to 100%"))
     return problems
+
+
+def record_recharge(review: Review, actor: User, expected_version: int, *, paid_on: date | None,
+                    payer_id: int | None, payee_id: int | None, amount_pence: int | None,
+                    reference: str | None) -> CostRecharge:
+    """Record a payment from one funder to another settling their shares of the review's costs."""
+    check_may_write(review, actor, expected_version,
+                    refusal="Only a coordinator of this review's partnership can record its recharges")
+    if cost_sharing_of(review) is None:
+        raise NotAllowedNow("Record how the costs are shared before a recharge: it settles the agreed shares")
+    problems = past_date_problems(
+        "paid_on", paid_on, missing="Enter the date of the payment",
+        future="The date of the payment cannot be in the future", earliest=review.notified_on,
+        too_early="The date of the payment cannot be before the notification, on")
+    for field, org, missing in (("payer_id", payer_id, "Choose who paid"), ("payee_id", payee_id, "Choose who was paid")):
+        if org is None or db.session.get(Organisation, org) is None:
+            problems.append((field, missing))
+    if payer_id is not None and payer_id == payee_id:
+        problems.append(("payee_id", "Choose an organisation other than the one that paid"))
+    if amount_pence is None or amount_pence <= 0:
+        problems.append(("amount", "Enter the amount in pounds, like 1250 or 1,250.50"))
+    elif amount_pence > LARGEST_PENCE:
+        problems.append(("amount", "The amount must be £1,000,000 or less"))
+    if problems:
+        raise InvalidChange(problems)
+    recharge = CostRecharge(review_id=review.id, paid_on=paid_on, payer_id=payer_id, payee_id=payee_id,
+                            amount_pence=amount_pence, reference=(reference or "").strip(), recorded_by_id=actor.id)
+    db.session.add(recharge)
+    append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="cost_recharge",
+                 to_value=_recharge_in_words(recharge))
+    commit_once()
+    return recharge
+
+
+def remove_recharge(recharge: CostRecharge, actor: User, expected_version: int, *, reason: str | None) -> None:
+    """Remove a recharge recorded in error; the history keeps that it was there, and why it went."""
+    review = recharge.review
+    check_may_write(review, actor, expected_version,
+                    refusal="Only a coordinator of this review's partnership can remove its recharges")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidChange([("reason", "Say why the recharge is removed")])
+    append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="cost_recharge_removed",
+                 to_value=_recharge_in_words(recharge), reason=reason)
+    db.session.delete(recharge)
+    commit_once()
+
+
+def _recharge_in_words(recharge: CostRecharge) -> str:
+    payer, payee = (db.session.get(Organisation, org) for org in (recharge.payer_id, recharge.payee_id))
+    return f"{payer.short_name} to {payee.short_name}, {uk_date(recharge.paid_on)}"

@@ -16,7 +16,7 @@ from ssgp_dhr.cases.models import Review
 from ssgp_dhr.cases.policy import can_advance
 from ssgp_dhr.cases.views import review_form, visible_review_or_404
 from ssgp_dhr.costs import forms, services
-from ssgp_dhr.costs.models import CostSharing, ReviewCost
+from ssgp_dhr.costs.models import CostRecharge, CostSharing, ReviewCost
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 
@@ -29,8 +29,10 @@ def case_costs(review: Review) -> dict[str, Any] | None:
         return None
     recorded = services.costs_of(review)
     sharing = services.cost_sharing_of(review)
+    recharges = services.recharges_of(review)
     return {"costs": recorded, "totals": services.totals(recorded), "may_record": can_advance(current_user, review),
-            "sharing": sharing, "balances": services.balances(sharing, recorded) if sharing else None}
+            "sharing": sharing, "recharges": recharges,
+            "balances": services.balances(sharing, recorded, recharges) if sharing else None}
 
 
 def _coordinated_review_or_404(reference: str) -> Review:
@@ -105,6 +107,35 @@ def _fill_in(form: forms.CostSharingForm, review: Review, sharing: CostSharing |
     form.agreed_on.data, form.note.data = sharing.agreed_on, sharing.note
     for (organisation, share), agreed in zip(form.rows(), sharing.shares, strict=False):
         organisation.data, share.data = str(agreed.organisation_id), services.share_in_words(agreed.basis_points)[:-1]
+
+
+@costs.route("/cases/<reference>/costs/recharges/new", methods=["GET", "POST"])
+@signed_in
+def record_recharge(reference: str):  # noqa: ANN201
+    review = _coordinated_review_or_404(reference)
+    form = forms.RechargeForm()
+    form.payer_id.choices = _funders(review, blank="Choose who paid")
+    form.payee_id.choices = _funders(review, blank="Choose who was paid")
+    return review_form(
+        review, form, template="costs/recharge.html", first_field="paid_on", anchor="costs",
+        act=lambda version: services.record_recharge(
+            review, current_user, version, paid_on=form.paid_on.data, payer_id=int(form.payer_id.data),
+            payee_id=int(form.payee_id.data), amount_pence=form.amount.pence, reference=form.reference.data),
+        done=lambda: "Recharge recorded", context=lambda shown: {})
+
+
+@costs.route("/cases/<reference>/costs/recharges/<int:recharge_id>/remove", methods=["GET", "POST"])
+@signed_in
+def remove_recharge(reference: str, recharge_id: int):  # noqa: ANN201
+    review = _coordinated_review_or_404(reference)
+    recharge = db.session.get(CostRecharge, recharge_id)
+    if recharge is None or recharge.review_id != review.id:
+        abort(404)
+    form = forms.RemoveRechargeForm()
+    return review_form(
+        review, form, template="costs/remove_recharge.html", first_field="reason", anchor="costs",
+        act=lambda version: services.remove_recharge(recharge, current_user, version, reason=form.reason.data),
+        done=lambda: "Recharge removed", context=lambda shown: {"recharge": recharge})
 
 
 def init_app(app: Flask) -> None:

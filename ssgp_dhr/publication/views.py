@@ -404,7 +404,8 @@ def _figures() -> dict[str, Any]:
             "delays": statistics.delays(reviews, today_uk()), "declines": statistics.declines(reviews),
             "on_time": recommendations.on_time, "completed": recommendations.completed,
             "recommendations": recommendations.total, "on_first_target": recommendations.on_first_target,
-            "revised_targets": recommendations.revised, "spend": cost_services.spend(_in_partnerships())}
+            "revised_targets": recommendations.revised, "spend": cost_services.spend(_in_partnerships()),
+            "shared": cost_services.balances_across(_in_partnerships())}
 
 
 @publication.get("/publication/statistics")
@@ -461,6 +462,10 @@ def statistics_csv() -> Response:
              for kind, pence in spend.by_kind]
     rows += [["costs in pounds: financial year", year, _pounds(pence), "", "", _pounds(spend.total_pence)]
              for year, pence in spend.by_financial_year]
+    shared = figures["shared"]
+    rows.append(["reviews with agreed shares of their costs", "", shared.reviews, "", "", ""])
+    rows += [[f"costs in pounds: {'owed by' if pence > 0 else 'owed back to'} {name} under the agreed shares", "",
+              _pounds(abs(pence)), "", "", ""] for name, pence in shared.owed]
     return presentation.csv_response(rows, "dhr-statistics.csv")
 
 
