@@ -505,6 +505,8 @@ def test_recharges_are_recorded_and_removed_on_their_pages(act_as, review_and_pe
     assert page.select_one(".govuk-error-summary a[href='#payee_id']").get_text() == (
         "Choose an organisation other than the one that paid")
     assert page.select_one("input[name=amount]")["value"] == "500"
+    assert [li.get_text(strip=True) for li in page.select("#balances-now li")] == [
+        f"{review.lead_partnership.name} is owed £500.00", f"{pcc.name} owes £500.00"]
     data["payee_id"] = str(review.lead_partnership_id)
     assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}#costs"
 

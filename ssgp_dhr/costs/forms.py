@@ -11,7 +11,7 @@ from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from ssgp_dhr.cases.forms import VersionedForm, _area, _date
+from ssgp_dhr.cases.forms import VersionedForm, _area, _date, _text
 from ssgp_dhr.costs.models import CostKind
 from ssgp_dhr.costs.services import MOST_FUNDERS
 
@@ -66,7 +66,7 @@ class RechargeForm(VersionedForm):
                            validators=[InputRequired("Choose who was paid")])
     amount = PoundsField("Amount", description="In pounds, for example 1,250.50",
                          validators=[InputRequired("Enter the amount in pounds, like 1250 or 1,250.50")])
-    reference = _area("Reference", "Optional: the invoice or payment reference")
+    reference = _text("Reference", "Optional: the invoice or payment reference")
     submit = SubmitField("Record the recharge", widget=GovSubmitInput())
 
 

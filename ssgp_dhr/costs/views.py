@@ -121,7 +121,7 @@ def record_recharge(reference: str):  # noqa: ANN201
         act=lambda version: services.record_recharge(
             review, current_user, version, paid_on=form.paid_on.data, payer_id=int(form.payer_id.data),
             payee_id=int(form.payee_id.data), amount_pence=form.amount.pence, reference=form.reference.data),
-        done=lambda: "Recharge recorded", context=lambda shown: {})
+        done=lambda: "Recharge recorded", context=lambda shown: {"money": case_costs(shown)})
 
 
 @costs.route("/cases/<reference>/costs/recharges/<int:recharge_id>/remove", methods=["GET", "POST"])
