@@ -107,27 +107,39 @@ def _cost_problems(review: Review, incurred_on: date | None, kind: str | None, a
         too_early="The date of the cost cannot be before the notification, on")
     if kind not in set(CostKind):
         problems.append(("kind", "Choose what the cost was for"))
-    if amount_pence is None or amount_pence <= 0:
-        problems.append(("amount", "Enter the amount in pounds, like 1250 or 1,250.50"))
-    elif amount_pence > LARGEST_PENCE:
-        problems.append(("amount", "The amount must be £1,000,000 or less"))
+    problems += _amount_problems(amount_pence)
     if funder_id is None or db.session.get(Organisation, funder_id) is None:
         problems.append(("funder_id", "Choose who pays it"))
     return problems
 
 
 def remove_cost(cost: ReviewCost, actor: User, expected_version: int, *, reason: str | None) -> None:
-    """Remove a cost recorded in error; the history keeps that it was there, and why it went."""
-    review = cost.review
+    """Remove a cost recorded in error, saying why."""
+    _remove_recorded(cost, actor, expected_version, reason=reason, what="cost", field="cost_removed",
+                     in_words=f"{cost.kind.label}, {uk_date(cost.incurred_on)}")
+
+
+def _remove_recorded(entry: ReviewCost | CostRecharge, actor: User, expected_version: int, *, reason: str | None,
+                     what: str, field: str, in_words: str) -> None:
+    """Remove a cost or recharge recorded in error; the history keeps that it was there, and why it went."""
+    review = entry.review
     check_may_write(review, actor, expected_version,
-                    refusal="Only a coordinator of this review's partnership can remove its costs")
+                    refusal=f"Only a coordinator of this review's partnership can remove its {what}s")
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidChange([("reason", "Say why the cost is removed")])
-    append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="cost_removed",
-                 to_value=f"{cost.kind.label}, {uk_date(cost.incurred_on)}", reason=reason)
-    db.session.delete(cost)
+        raise InvalidChange([("reason", f"Say why the {what} is removed")])
+    append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field=field,
+                 to_value=in_words, reason=reason)
+    db.session.delete(entry)
     commit_once()
+
+
+def _amount_problems(amount_pence: int | None) -> list[tuple[str, str]]:
+    if amount_pence is None or amount_pence <= 0:
+        return [("amount", "Enter the amount in pounds, like 1250 or 1,250.50")]
+    if amount_pence > LARGEST_PENCE:
+        return [("amount", "The amount must be £1,000,000 or less")]
+    return []
 
 
 WHOLE = 10_000  # basis points in 100%
@@ -324,10 +336,7 @@ def record_recharge(review: Review, actor: User, expected_version: int, *, paid_
             problems.append((field, missing))
     if payer_id is not None and payer_id == payee_id:
         problems.append(("payee_id", "Choose an organisation other than the one that paid"))
-    if amount_pence is None or amount_pence <= 0:
-        problems.append(("amount", "Enter the amount in pounds, like 1250 or 1,250.50"))
-    elif amount_pence > LARGEST_PENCE:
-        problems.append(("amount", "The amount must be £1,000,000 or less"))
+    problems += _amount_problems(amount_pence)
     if problems:
         raise InvalidChange(problems)
     recharge = CostRecharge(review_id=review.id, paid_on=paid_on, payer_id=payer_id, payee_id=payee_id,
@@ -340,17 +349,9 @@ def record_recharge(review: Review, actor: User, expected_version: int, *, paid_
 
 
 def remove_recharge(recharge: CostRecharge, actor: User, expected_version: int, *, reason: str | None) -> None:
-    """Remove a recharge recorded in error; the history keeps that it was there, and why it went."""
-    review = recharge.review
-    check_may_write(review, actor, expected_version,
-                    refusal="Only a coordinator of this review's partnership can remove its recharges")
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidChange([("reason", "Say why the recharge is removed")])
-    append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="cost_recharge_removed",
-                 to_value=_recharge_in_words(recharge), reason=reason)
-    db.session.delete(recharge)
-    commit_once()
+    """Remove a recharge recorded in error, saying why."""
+    _remove_recorded(recharge, actor, expected_version, reason=reason, what="recharge", field="cost_recharge_removed",
+                     in_words=_recharge_in_words(recharge))
 
 
 def _recharge_in_words(recharge: CostRecharge) -> str:

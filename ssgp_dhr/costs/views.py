@@ -4,6 +4,7 @@ Thin: services.py writes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -69,15 +70,22 @@ def record_cost(reference: str):  # noqa: ANN201
 @costs.route("/cases/<reference>/costs/<int:cost_id>/remove", methods=["GET", "POST"])
 @signed_in
 def remove_cost(reference: str, cost_id: int):  # noqa: ANN201
+    return _removal_page(reference, ReviewCost, cost_id, forms.RemoveCostForm(), services.remove_cost,
+                         template="costs/remove.html", shown_as="cost", done="Cost removed")
+
+
+def _removal_page(reference: str, model: type[ReviewCost | CostRecharge], entry_id: int,
+                  form: forms.VersionedForm, remove: Callable[..., None], *, template: str, shown_as: str,
+                  done: str) -> Any:
+    """The page removing one of the review's costs or recharges recorded in error, with a reason."""
     review = _coordinated_review_or_404(reference)
-    cost = db.session.get(ReviewCost, cost_id)
-    if cost is None or cost.review_id != review.id:
+    entry = db.session.get(model, entry_id)
+    if entry is None or entry.review_id != review.id:
         abort(404)
-    form = forms.RemoveCostForm()
     return review_form(
-        review, form, template="costs/remove.html", first_field="reason", anchor="costs",
-        act=lambda version: services.remove_cost(cost, current_user, version, reason=form.reason.data),
-        done=lambda: "Cost removed", context=lambda shown: {"cost": cost})
+        review, form, template=template, first_field="reason", anchor="costs",
+        act=lambda version: remove(entry, current_user, version, reason=form.reason.data),
+        done=lambda: done, context=lambda shown: {shown_as: entry})
 
 
 @costs.route("/cases/<reference>/costs/sharing", methods=["GET", "POST"])
@@ -127,15 +135,8 @@ def record_recharge(reference: str):  # noqa: ANN201
 @costs.route("/cases/<reference>/costs/recharges/<int:recharge_id>/remove", methods=["GET", "POST"])
 @signed_in
 def remove_recharge(reference: str, recharge_id: int):  # noqa: ANN201
-    review = _coordinated_review_or_404(reference)
-    recharge = db.session.get(CostRecharge, recharge_id)
-    if recharge is None or recharge.review_id != review.id:
-        abort(404)
-    form = forms.RemoveRechargeForm()
-    return review_form(
-        review, form, template="costs/remove_recharge.html", first_field="reason", anchor="costs",
-        act=lambda version: services.remove_recharge(recharge, current_user, version, reason=form.reason.data),
-        done=lambda: "Recharge removed", context=lambda shown: {"recharge": recharge})
+    return _removal_page(reference, CostRecharge, recharge_id, forms.RemoveRechargeForm(), services.remove_recharge,
+                         template="costs/remove_recharge.html", shown_as="recharge", done="Recharge removed")
 
 
 def init_app(app: Flask) -> None:
