@@ -303,6 +303,7 @@ def test_new_shares_replace_the_old_and_the_history_keeps_both(review_and_people
     ([("lead", None)], {"agreed_on": None}, ["agreed_on", "share_1"]),
     ([("lead", 10_001)], {"agreed_on": today_uk() + timedelta(days=1)}, ["agreed_on", "share_1"]),
     ([(-1, 10_000)], {"agreed_on": today_uk() - timedelta(days=400)}, ["agreed_on", "organisation_1"]),
+    ([("lead", 1000)] * 7, {}, ["organisation_1"]),  # more than the form can show
 ])
 def test_shares_that_cannot_be_agreed_are_refused_by_row_and_nothing_changes(review_and_people, shares, changes,
                                                                             fields):

@@ -1,7 +1,6 @@
 """Actions on a review's costs: record one, remove one recorded in error, agree how they are shared,
-record (or remove) a recharge between funders settling their shares.
-Each checks who may act,
-writes the change and its history entry, and commits once, or changes nothing.
+record (or remove) a recharge between funders settling their shares. Each checks who may act, writes
+the change and its history entry, and commits once, or changes nothing.
 
 Amounts stay out of the history: it is read by everyone on the panel, the costs only by the
 partnerships' coordinators and managers.
@@ -220,9 +219,9 @@ class SharedBalances:
 
 
 def balances_across(where: sa.ColumnElement[bool]) -> SharedBalances:
-    """The balances of every review `where` selects that has agreed shares, summed by organisation: two
-    statements (and one for the shares) however many reviews, each review's split worked out as on its page;
-    recharges settle between organisations and change no review's costs."""
+    """The balances of every review `where` selects that has agreed shares, summed by organisation, each
+    review's split worked out as on its page; recharges settle between organisations and change no
+    review's costs. Four statements however many reviews."""
     paid: dict[int, dict[int, int]] = {}
     names: dict[int, str] = {}
     for review_id, org_id, name, pence in db.session.execute(
@@ -303,6 +302,8 @@ def _sharing_problems(review: Review, agreed_on: date | None,
         too_early="The shares cannot have been agreed before the notification, on")
     if not given:
         return [*problems, ("organisation_1", "Enter at least one organisation and its share")]
+    if len(given) > MOST_FUNDERS:  # the form has this many rows: more could not be shown or changed there
+        return [*problems, ("organisation_1", f"Agree shares for {MOST_FUNDERS} organisations or fewer")]
     seen: set[int] = set()
     for row, org, points in given:
         if org is None or db.session.get(Organisation, org) is None:

@@ -1,6 +1,5 @@
-"""Pages for a review's costs: record one, remove one recorded in error, agree how they are shared; the
-case page's costs part.
-Thin: services.py writes."""
+"""Pages for a review's costs: record one, remove one recorded in error, agree how they are shared,
+record or remove a recharge between funders; the case page's costs part. Thin: services.py writes."""
 
 from __future__ import annotations
 
