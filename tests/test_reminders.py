@@ -715,3 +715,54 @@ def test_a_proposed_completion_reminds_the_coordinators_until_they_accept_or_ret
     with at(date(2026, 3, 18)):
         action_plan.return_to_owner(recommendation, coordinator, reason="The evidence is missing.")
     assert _sent_days(smtp, date(2026, 3, 18), date(2026, 3, 31), "proposed as complete") == {}
+
+
+def test_a_returned_proposal_tells_the_owning_agencys_panel_members_once(smtp):
+    from ssgp_dhr.action_plan import services as action_plan
+
+    coordinator = factories.coordinator()
+    probation = factories.organisation("Probation")
+    with at(date(2026, 1, 5)):
+        review = factories.review_at("published", by=coordinator)
+        owner, colleague, other = factories.panel_member(), factories.panel_member(), factories.panel_member()
+        for person in (owner, colleague):
+            factories.seat_on_panel(review, person, agency=probation, started_on=date(2026, 1, 5))
+        factories.seat_on_panel(review, other, agency=factories.organisation("Housing"), started_on=date(2026, 1, 5))
+        recommendation = factories.recommendation(review, coordinator, "R1", target_on=date(2026, 12, 31),
+                                                  agency=probation)
+    with at(date(2026, 6, 1)):
+        action_plan.post_progress(recommendation, owner, text="Done.", propose_completion=True)
+    with at(date(2026, 6, 1), hour=23):  # 23:00 UTC is 00:00 on 2 June in the UK (summer time)
+        action_plan.return_to_owner(recommendation, coordinator, reason="The audit report is missing.")
+
+    with at(date(2026, 6, 2)):
+        run()
+    told = [m for m in smtp.take() if "returned as not yet complete" in m["Subject"]]
+    assert sorted(m["To"] for m in told) == sorted([owner.email, colleague.email])
+    body = told[0].get_body(("plain",)).get_content()
+    assert "on 2 June 2026" in body and "missing" not in body  # the UK date; what is missing stays in the tracker
+    assert _sent_days(smtp, date(2026, 6, 3), date(2026, 6, 20), "returned as not yet complete") == {}
+
+    with at(date(2026, 6, 21)):  # proposed and returned again: told again
+        action_plan.post_progress(recommendation, owner, text="Audit attached.", propose_completion=True)
+        action_plan.return_to_owner(recommendation, coordinator, reason="Signed copy needed.")
+    assert list(_sent_days(smtp, date(2026, 6, 21), date(2026, 6, 23), "returned as not yet complete")) == [
+        date(2026, 6, 21)]
+
+
+def test_a_return_missed_by_the_daily_run_is_still_told_within_a_week(smtp):
+    from ssgp_dhr.action_plan import services as action_plan
+
+    coordinator = factories.coordinator()
+    probation = factories.organisation("Probation")
+    with at(date(2026, 1, 5)):
+        review = factories.review_at("published", by=coordinator)
+        owner = factories.panel_member()
+        factories.seat_on_panel(review, owner, agency=probation, started_on=date(2026, 1, 5))
+        recommendation = factories.recommendation(review, coordinator, "R1", target_on=date(2026, 12, 31),
+                                                  agency=probation)
+        action_plan.post_progress(recommendation, owner, text="Done.", propose_completion=True)
+        action_plan.return_to_owner(recommendation, coordinator, reason="Not yet.")
+    assert _sent_days(smtp, date(2026, 1, 13), date(2026, 1, 14), "returned as not yet complete") == {}
+    assert sorted(_sent_days(smtp, date(2026, 1, 12), date(2026, 1, 12), "returned as not yet complete")) == [
+        date(2026, 1, 12)]

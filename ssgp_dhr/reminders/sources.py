@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -28,13 +28,22 @@ from sqlalchemy.orm import selectinload
 
 from ssgp_dhr.accounts.models import Role, RoleAssignment, User
 from ssgp_dhr.cases import deadlines
-from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review, ReviewHold, answers_current_decision
+from ssgp_dhr.cases.models import (
+    CaseEvent,
+    PanelMembership,
+    PanelRole,
+    Review,
+    ReviewHold,
+    answers_current_decision,
+)
+from ssgp_dhr.clock import UK, UTCDateTime, to_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.presentation import uk_date
 
 DAYS_BEFORE = 7  # the first reminder of a deadline: a week before it
 OVERDUE_EVERY_DAYS = 7  # then on the day, then weekly while it is overdue
 WELCOME_WITHIN_DAYS = 14  # a panel seat that started longer ago than this is not "new"
+RETURNED_WITHIN_DAYS = 7  # a proposal returned this long ago is still told of, if a daily run was missed
 
 
 @dataclass(frozen=True)
@@ -427,6 +436,39 @@ def completions_proposed(today: date) -> Iterator[DueItem]:
                    f"recommendation {recommendation.reference} as complete on {uk_date(proposed_on)}.",
                    "Check the evidence, then accept it as complete or return it to the owner with what is still "
                    "needed."),
+            link_path=f"/cases/{review.reference}#action-plan",
+        )
+
+
+@reminder_source("recommendation_returned")
+def completions_returned(today: date) -> Iterator[DueItem]:
+    """Panel members of the owning agency, once: a coordinator returned their proposal that a recommendation
+    is complete, so more is asked of them. What is still needed stays in the tracker, not the e-mail."""
+    from ssgp_dhr.action_plan.models import Recommendation
+
+    since = datetime.combine(today - timedelta(days=RETURNED_WITHIN_DAYS), time(), tzinfo=UK)
+    returns = db.session.execute(
+        sa.select(CaseEvent.id, CaseEvent.occurred_at, Recommendation)
+        .join(Recommendation, sa.and_(Recommendation.review_id == CaseEvent.review_id,
+                                      Recommendation.reference == CaseEvent.to_value))
+        .where(CaseEvent.field == "recommendation_returned", CaseEvent.occurred_at >= sa.literal(since, UTCDateTime()),
+               Recommendation.completed_on.is_(None))
+        .options(selectinload(Recommendation.review)).order_by(CaseEvent.id)
+    ).all()
+    returned = [(event_id, to_uk(at).date(), recommendation) for event_id, at, recommendation in returns
+                if to_uk(at).date() <= today]
+    members = _active_agency_members({r.review_id for _, _, r in returned}, today)
+    for event_id, returned_on, recommendation in returned:
+        review = recommendation.review
+        yield DueItem(
+            kind="recommendation_returned", review=review,
+            recipients=members.get((review.id, recommendation.owning_agency_id), []),
+            item=f"recommendation:{recommendation.id}:returned:{event_id}", due_on=returned_on, occasion="returned",
+            subject=f"{review.reference}: recommendation {recommendation.reference} returned as not yet complete",
+            lines=(f"For review {review.reference} ({review.pseudonym}), the coordinator returned recommendation "
+                   f"{recommendation.reference}, owned by {recommendation.owning_agency.name}, on "
+                   f"{uk_date(returned_on)}: it is not yet accepted as complete.",
+                   "Sign in to read what is still needed, then post your progress or propose it complete again."),
             link_path=f"/cases/{review.reference}#action-plan",
         )
 
