@@ -533,3 +533,35 @@ def test_recharges_are_recorded_and_removed_on_their_pages(act_as, review_and_pe
     other = factories.review_at("panel", by=people["coordinator"])
     kept = recharge(review, people["coordinator"], payer_id=pcc.id)
     client.get(f"/cases/{other.reference}/costs/recharges/{kept.id}/remove", expected_status=404)
+
+
+def test_every_cost_and_recharge_of_the_readers_partnerships_downloads_as_a_ledger(act_as, review_and_people):  # noqa: F811
+    import csv
+    import io
+
+    review, people = review_and_people
+    coordinator, pcc = people["coordinator"], people["pcc"]
+    day = today_uk() - timedelta(days=3)
+    cost(review, coordinator, incurred_on=day, amount_pence=125_050, description="=HYPERLINK(\"http://x\")")
+    cost(review, coordinator, incurred_on=day - timedelta(days=1), kind="legal", amount_pence=9_900,
+         funder_id=pcc.id, description="Counsel")
+    share(review, coordinator, [(review.lead_partnership_id, 5000), (pcc.id, 5000)])
+    recharge(review, coordinator, paid_on=day, payer_id=pcc.id, amount_pence=57_575, reference="RI-3")
+    elsewhere = factories.review_at("panel", lead=factories.safer_glos())
+    cost(elsewhere, factories.coordinator(factories.safer_glos()), amount_pence=1, funder_id=elsewhere.lead_partnership_id)
+
+    response = act_as(people["manager"]).client.get("/publication/costs.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    def year(of):
+        return costs.financial_year(of.year if of.month >= 4 else of.year - 1)
+    partnership, before = review.lead_partnership.name, day - timedelta(days=1)
+    assert rows[0] == ["review", "date", "financial_year", "entry", "for", "paid_by", "paid_to", "amount", "details"]
+    assert rows[1:] == [
+        [review.reference, before.isoformat(), year(before), "cost", "Legal advice", pcc.name, "", "99.00", "Counsel"],
+        [review.reference, day.isoformat(), year(day), "cost", "Independent chair", partnership, "", "1250.50",
+         "'=HYPERLINK(\"http://x\")"],  # a formula is written as text
+        [review.reference, day.isoformat(), year(day), "recharge", "", pcc.name, partnership, "575.75", "RI-3"]]
+    assert act_as(people["member"]).client.get("/publication/costs.csv").status_code == 403
+    page = act_as(people["manager"]).get("/publication/statistics")
+    assert page.select_one("a[href='/publication/costs.csv']")

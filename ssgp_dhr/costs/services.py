@@ -76,6 +76,33 @@ def spend(where: sa.ColumnElement[bool]) -> CostTotals:
                       [(financial_year(int(start)), pence) for start, pence in years])
 
 
+LEDGER_COLUMNS = ("review", "date", "financial_year", "entry", "for", "paid_by", "paid_to", "amount_pence",
+                  "details")
+
+
+def ledger(where: sa.ColumnElement[bool]) -> list[dict[str, object]]:
+    """Every cost and recharge of the reviews `where` selects, by review and date: the partnerships'
+    finance officers reconcile these against their own accounts. Two statements however many."""
+    payer, payee = aliased(Organisation), aliased(Organisation)
+    costs = db.session.execute(
+        sa.select(Review.reference, ReviewCost.incurred_on, ReviewCost.kind, payer.name, ReviewCost.amount_pence,
+                  ReviewCost.description)
+        .join(Review, Review.id == ReviewCost.review_id).join(payer, payer.id == ReviewCost.funder_id).where(where)).all()
+    recharges = db.session.execute(
+        sa.select(Review.reference, CostRecharge.paid_on, payer.name, payee.name, CostRecharge.amount_pence,
+                  CostRecharge.reference)
+        .join(Review, Review.id == CostRecharge.review_id).join(payer, payer.id == CostRecharge.payer_id)
+        .join(payee, payee.id == CostRecharge.payee_id).where(where)).all()
+    rows = [{"review": ref, "date": on, "entry": "cost", "for": CostKind(kind).label, "paid_by": by, "paid_to": "",
+             "amount_pence": pence, "details": details} for ref, on, kind, by, pence, details in costs]
+    rows += [{"review": ref, "date": on, "entry": "recharge", "for": "", "paid_by": by, "paid_to": to,
+              "amount_pence": pence, "details": details} for ref, on, by, to, pence, details in recharges]
+    for row in rows:
+        on = row["date"]
+        row["financial_year"] = financial_year(on.year if on.month >= 4 else on.year - 1)
+    return sorted(rows, key=lambda row: (row["review"], row["date"], row["entry"]))
+
+
 def financial_year(starting: int) -> str:
     """The UK public sector's financial year starting in April of `starting`: 2025 -> '2025–26'."""
     return f"{starting}–{(starting + 1) % 100:02d}"

@@ -469,6 +469,16 @@ def statistics_csv() -> Response:
     return presentation.csv_response(rows, "dhr-statistics.csv")
 
 
+@publication.get("/publication/costs.csv")
+@roles_required(Role.MANAGER, Role.COORDINATOR)
+def costs_csv() -> Response:
+    """Every cost and recharge of the reviews the statistics count, a line each, amounts in pounds."""
+    rows: list[list[Any]] = [[c if c != "amount_pence" else "amount" for c in cost_services.LEDGER_COLUMNS]]
+    for line in cost_services.ledger(_in_partnerships()):
+        rows.append([_pounds(line[c]) if c == "amount_pence" else line[c] for c in cost_services.LEDGER_COLUMNS])
+    return presentation.csv_response(rows, "dhr-costs.csv")
+
+
 @publication.get("/publication/home-office-library.csv")
 @roles_required(Role.MANAGER, Role.COORDINATOR)
 def library_csv() -> Response:
