@@ -248,7 +248,7 @@ def test_follow_the_action_plans_revise_one_correct_a_delay_and_record_a_conside
     assert "Advised: Hold a review" in page.locator(".app-consideration-advice").inner_text()
 
 
-def test_record_a_cost_and_read_the_statistics(visit):
+def test_record_a_cost_share_it_settle_it_and_read_the_statistics(visit):
     person = coordinator()
     review = factories.review_at("panel", by=person)
     you = visit("coordinator")
@@ -262,5 +262,26 @@ def test_record_a_cost_and_read_the_statistics(visit):
     press(page, "main form button.govuk-button")
     you.check("cost recorded")
     assert "£1,250.50" in page.locator("#cost-lines").inner_text()
+
+    opcc = factories.organisation("OPCC", "Office of the Police and Crime Commissioner")
+    press(page, "a[href$='/costs/sharing']")  # the funders agree to share it 60/40
+    you.check("sharing form")
+    fill_action(page, {"agreed_on": today_uk()})
+    page.fill("#share_1", "60")
+    page.select_option("#organisation_2", str(opcc.id))
+    page.fill("#share_2", "40")
+    press(page, "main form button.govuk-button")
+    you.check("shares agreed")
+    assert "Owes £500.20" in page.locator("#cost-shares").inner_text()
+
+    press(page, "a[href$='/costs/recharges/new']")  # and the PCC's office pays its share
+    you.check("recharge form")
+    fill_action(page, {"paid_on": today_uk(), "amount": "500.20"})
+    page.select_option("#payer_id", str(opcc.id))
+    page.select_option("#payee_id", str(review.lead_partnership_id))
+    press(page, "main form button.govuk-button")
+    you.check("recharge recorded")
+    assert page.locator("#cost-shares").inner_text().count("Settled") == 2
     you.goto("/publication/statistics")
     assert "£1,250.50" in page.locator("#costs-by-funder").inner_text()
+    assert "Every organisation has paid its agreed share" in page.locator("#shared-balances").inner_text()
