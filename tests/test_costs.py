@@ -16,6 +16,7 @@ from ssgp_dhr.costs import services as costs
 from ssgp_dhr.costs.forms import CostForm, parse_percent
 from ssgp_dhr.costs.models import CostKind, CostShare, ReviewCost
 from ssgp_dhr.extensions import db
+from ssgp_dhr.presentation import uk_date
 from tests import factories
 from tests.test_case_pages import act_as, form_data, reload  # noqa: F401 - act_as is a fixture
 
@@ -565,3 +566,43 @@ def test_every_cost_and_recharge_of_the_readers_partnerships_downloads_as_a_ledg
     assert act_as(people["member"]).client.get("/publication/costs.csv").status_code == 403
     page = act_as(people["manager"]).get("/publication/statistics")
     assert page.select_one("a[href='/publication/costs.csv']")
+
+
+def test_a_cost_recorded_wrongly_is_corrected_with_a_reason_and_the_history_names_what_changed(act_as, review_and_people):  # noqa: F811
+    review, people = review_and_people
+    recorded = cost(review, people["coordinator"])  # £1,250.50, chair, paid by the partnership
+    url = f"/cases/{review.reference}/costs/{recorded.id}/correct"
+    client = act_as(people["coordinator"])
+    assert client.get(f"/cases/{review.reference}").select_one(f"#cost-lines a[href='{url}']")
+    form = client.get(url)
+    assert form.select_one("#amount")["value"] == "1250.50"
+    assert form.select_one("#funder_id option[selected]")["value"] == str(review.lead_partnership_id)
+
+    data = form_data({"version": reload(review).version, "incurred_on": recorded.incurred_on, "kind": "chair",
+                      "amount": "1,205.50", "funder_id": str(people["pcc"].id), "description": "Invoice 1042",
+                      "reason": ""})
+    page = client.post(url, data, expected_status=400)
+    assert page.select_one(".govuk-error-summary a[href='#reason']").get_text() == "Say why the cost is corrected"
+    assert page.select_one("#amount")["value"] == "1,205.50"
+    data["reason"] = "The amount was mistyped and the PCC's office paid it."
+    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}#costs"
+    db.session.expire_all()
+    corrected = db.session.get(ReviewCost, recorded.id)
+    assert (corrected.amount_pence, corrected.funder_id) == (120_550, people["pcc"].id)
+    entry = history.newest_events(reload(review), limit=1)[0]
+    assert (entry.field, entry.to_value) == ("cost_corrected", f"Independent chair, {uk_date(recorded.incurred_on)}: "
+                                                               "amount, who pays corrected")
+    assert "1,205" not in entry.to_value and entry.reason.startswith("The amount was mistyped")
+
+    version = reload(review).version  # the same details again: nothing written
+    assert costs.correct_cost(corrected, people["coordinator"], version, reason="Again.",
+                              incurred_on=corrected.incurred_on, kind="chair", amount_pence=120_550,
+                              funder_id=people["pcc"].id, description="Invoice 1042") is False
+    assert reload(review).version == version
+    with pytest.raises(services.NotPermitted):
+        costs.correct_cost(corrected, people["manager"], version, reason="x", incurred_on=corrected.incurred_on,
+                           kind="chair", amount_pence=1, funder_id=people["pcc"].id, description="")
+    act_as(people["manager"]).get(url, expected_status=403)
+    act_as(people["member"]).get(url, expected_status=403)
+    member_history = act_as(people["member"]).get(f"/cases/{review.reference}/history?topic=costs")
+    assert "mistyped" not in member_history.get_text() and "Cost corrected" in member_history.get_text()

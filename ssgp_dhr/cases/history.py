@@ -48,6 +48,7 @@ EVENT_TITLES = {
     "consideration_panel": "Consideration panel",
     "cost": "Cost recorded",
     "cost_removed": "Cost removed",
+    "cost_corrected": "Cost corrected",
     "cost_sharing": "Agreed shares of the costs",
     "cost_recharge": "Recharge recorded",
     "cost_recharge_removed": "Recharge removed",
@@ -194,7 +195,8 @@ HISTORY_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
         "sent_to_secretary_of_state_on", "sent_to_commissioner_on", "removal_review_on", "summary_only_reason",
         "family_agreed_summary_on", "home_office_agreed_summary_on", "recommendation", "recommendation_progress",
         "recommendation_completed", "recommendation_revised", "recommendation_returned")),
-    "costs": ("Costs", ("cost", "cost_removed", "cost_sharing", "cost_recharge", "cost_recharge_removed")),
+    "costs": ("Costs", ("cost", "cost_corrected", "cost_removed", "cost_sharing", "cost_recharge",
+                        "cost_recharge_removed")),
     "details": ("Case details", ()),
 }
 

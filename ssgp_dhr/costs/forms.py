@@ -59,6 +59,12 @@ class CostForm(VersionedForm):
     submit = SubmitField("Record the cost", widget=GovSubmitInput())
 
 
+class CorrectCostForm(CostForm):
+    reason = _area("Why is it corrected?", "For example, the amount was mistyped, or another organisation paid it",
+                   required="Say why the cost is corrected")
+    submit = SubmitField("Correct the cost", widget=GovSubmitInput())
+
+
 class RechargeForm(VersionedForm):
     paid_on = _date("Date of the payment", "For example, 27 3 2026", required="Enter the date of the payment")
     payer_id = SelectField("Paid by", widget=GovSelect(), coerce=str, validators=[InputRequired("Choose who paid")])

@@ -139,6 +139,40 @@ def _cost_problems(review: Review, incurred_on: date | None, kind: str | None, a
     return problems
 
 
+# What a correction may change, as the history names a changed part.
+CORRECTABLE = {"incurred_on": "date", "kind": "what it was for", "amount_pence": "amount", "funder_id": "who pays",
+               "description": "details"}
+
+
+def correct_cost(cost: ReviewCost, actor: User, expected_version: int, *, reason: str | None,
+                 incurred_on: date | None, kind: str | None, amount_pence: int | None, funder_id: int | None,
+                 description: str | None) -> bool:
+    """Correct a cost recorded wrongly (a mistyped amount, the wrong payer), saying why. The history names
+    the parts corrected, not their amounts. Returns whether anything changed; the same details again
+    write nothing."""
+    review = cost.review
+    check_may_write(review, actor, expected_version,
+                    refusal="Only a coordinator of this review's partnership can correct its costs")
+    reason = (reason or "").strip()
+    problems = _cost_problems(review, incurred_on, kind, amount_pence, funder_id)
+    if not reason:
+        problems.append(("reason", "Say why the cost is corrected"))
+    if problems:
+        raise InvalidChange(problems)
+    corrected = {"incurred_on": incurred_on, "kind": CostKind(kind), "amount_pence": amount_pence,
+                 "funder_id": funder_id, "description": (description or "").strip()}
+    changed = [part for part, value in corrected.items() if getattr(cost, part) != value]
+    if not changed:
+        return False
+    for part in changed:
+        setattr(cost, part, corrected[part])
+    append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="cost_corrected",
+                 to_value=f"{cost.kind.label}, {uk_date(cost.incurred_on)}: "
+                          f"{', '.join(CORRECTABLE[part] for part in changed)} corrected", reason=reason)
+    commit_once()
+    return True
+
+
 def remove_cost(cost: ReviewCost, actor: User, expected_version: int, *, reason: str | None) -> None:
     """Remove a cost recorded in error, saying why."""
     _remove_recorded(cost, actor, expected_version, reason=reason, what="cost", field="cost_removed",

@@ -1,4 +1,4 @@
-"""Pages for a review's costs: record one, remove one recorded in error, agree how they are shared,
+"""Pages for a review's costs: record one, correct or remove one recorded wrongly, agree how they are shared,
 record or remove a recharge between funders; the case page's costs part. Thin: services.py writes."""
 
 from __future__ import annotations
@@ -66,6 +66,33 @@ def record_cost(reference: str):  # noqa: ANN201
         done=lambda: "Cost recorded", context=lambda shown: {})
 
 
+@costs.route("/cases/<reference>/costs/<int:cost_id>/correct", methods=["GET", "POST"])
+@signed_in
+def correct_cost(reference: str, cost_id: int):  # noqa: ANN201
+    review = _coordinated_review_or_404(reference)
+    cost = _entry_or_404(review, ReviewCost, cost_id)
+    form = forms.CorrectCostForm()
+    form.funder_id.choices = _funders(review)
+    if request.method == "GET":
+        form.incurred_on.data, form.kind.data, form.funder_id.data = cost.incurred_on, cost.kind.value, str(cost.funder_id)
+        form.amount.data = f"{cost.amount_pence // 100}.{cost.amount_pence % 100:02d}"
+        form.description.data = cost.description
+    return review_form(
+        review, form, template="costs/correct.html", first_field="incurred_on", anchor="costs",
+        act=lambda version: services.correct_cost(
+            cost, current_user, version, reason=form.reason.data, incurred_on=form.incurred_on.data,
+            kind=form.kind.data, amount_pence=form.amount.pence, funder_id=int(form.funder_id.data),
+            description=form.description.data),
+        done=lambda: "Cost corrected", context=lambda shown: {"cost": cost})
+
+
+def _entry_or_404(review: Review, model: type[ReviewCost | CostRecharge], entry_id: int) -> Any:
+    entry = db.session.get(model, entry_id)
+    if entry is None or entry.review_id != review.id:
+        abort(404)
+    return entry
+
+
 @costs.route("/cases/<reference>/costs/<int:cost_id>/remove", methods=["GET", "POST"])
 @signed_in
 def remove_cost(reference: str, cost_id: int):  # noqa: ANN201
@@ -78,9 +105,7 @@ def _removal_page(reference: str, model: type[ReviewCost | CostRecharge], entry_
                   done: str) -> Any:
     """The page removing one of the review's costs or recharges recorded in error, with a reason."""
     review = _coordinated_review_or_404(reference)
-    entry = db.session.get(model, entry_id)
-    if entry is None or entry.review_id != review.id:
-        abort(404)
+    entry = _entry_or_404(review, model, entry_id)
     return review_form(
         review, form, template=template, first_field="reason", anchor="costs",
         act=lambda version: remove(entry, current_user, version, reason=form.reason.data),
