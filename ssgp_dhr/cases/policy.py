@@ -32,8 +32,21 @@ def coordinates(user: User, review: Review) -> bool:
     return bool(_partnerships(user, Role.COORDINATOR) & review.partnership_ids)
 
 
+def coordinates_or_manages(user: User, review: Review) -> bool:
+    """A coordinator or manager of one of the review's partnerships: they follow the whole case, its
+    costs included, where the panel sees only its own part."""
+    return bool(_partnerships(user, Role.COORDINATOR, Role.MANAGER) & review.partnership_ids)
+
+
+def coordinated_or_managed_reviews(user: User) -> sa.ColumnElement[bool]:
+    """The reviews of every partnership `user` coordinates or manages: coordinates_or_manages as a WHERE
+    clause, for the statistics, the publication board and the costs CSV."""
+    partnerships = sorted(_partnerships(user, Role.COORDINATOR, Role.MANAGER))
+    return sa.or_(Review.lead_partnership_id.in_(partnerships), Review.joint_partnership_id.in_(partnerships))
+
+
 def can_view_review(user: User, review: Review) -> bool:
-    if _partnerships(user, Role.COORDINATOR, Role.MANAGER) & review.partnership_ids:
+    if coordinates_or_manages(user, review):
         return True
     return user.has_role(Role.PANEL_MEMBER) and active_membership(user, review) is not None
 

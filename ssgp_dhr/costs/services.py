@@ -15,9 +15,10 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from ssgp_dhr.accounts.models import Role, User
+from ssgp_dhr.accounts.models import User
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
+from ssgp_dhr.cases.policy import coordinates_or_manages
 from ssgp_dhr.cases.services import InvalidChange, NotAllowedNow, check_may_write, commit_once, past_date_problems
 from ssgp_dhr.costs.models import CostKind, CostRecharge, CostShare, CostSharing, ReviewCost
 from ssgp_dhr.extensions import db
@@ -29,7 +30,7 @@ LARGEST_PENCE = 100_000_000  # £1,000,000: anything larger is a typing slip
 
 def may_see_costs(user: User, review: Review) -> bool:
     """The coordinators and managers of the review's partnerships: not its panel, nor its chair."""
-    return bool({p for role, p in user.grants if role in (Role.COORDINATOR, Role.MANAGER)} & review.partnership_ids)
+    return coordinates_or_manages(user, review)
 
 
 def costs_of(review: Review) -> list[ReviewCost]:

@@ -19,7 +19,7 @@ from ssgp_dhr.accounts.models import Role
 from ssgp_dhr.cases import forms as case_forms
 from ssgp_dhr.cases import workflow
 from ssgp_dhr.cases.models import QARound, Review
-from ssgp_dhr.cases.policy import can_advance, can_see_real_names
+from ssgp_dhr.cases.policy import can_advance, can_see_real_names, coordinated_or_managed_reviews
 from ssgp_dhr.cases.services import StaleReview, WorkflowError
 from ssgp_dhr.cases.views import visible_review_or_404
 from ssgp_dhr.clock import today_uk
@@ -314,8 +314,7 @@ def public_feed() -> Response:
 
 def _in_partnerships() -> sa.ColumnElement[bool]:
     """The reviews of the partnerships the user manages or coordinates."""
-    partnerships = current_user.partnerships_for(Role.MANAGER) | current_user.partnerships_for(Role.COORDINATOR)
-    return sa.or_(Review.lead_partnership_id.in_(partnerships), Review.joint_partnership_id.in_(partnerships))
+    return coordinated_or_managed_reviews(current_user)
 
 
 BOARD_SHOWN = 25  # reviews listed in each column of the publication board
@@ -391,9 +390,7 @@ def _records(reviews: list[Review]) -> dict[int, PublicationRecord]:
 @publication.get("/publication")
 @roles_required(Role.MANAGER, Role.COORDINATOR)
 def board():  # noqa: ANN201
-    partnerships = current_user.partnerships_for(Role.MANAGER) | current_user.partnerships_for(Role.COORDINATOR)
-    in_partnership = sa.or_(Review.lead_partnership_id.in_(partnerships), Review.joint_partnership_id.in_(partnerships))
-    return render_template("publication/board.html", columns=board_columns(in_partnership), today=today_uk(),
+    return render_template("publication/board.html", columns=board_columns(_in_partnerships()), today=today_uk(),
                            stages=workflow.STAGE_BY_NAME, shown=BOARD_SHOWN)
 
 
