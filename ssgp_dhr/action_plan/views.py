@@ -21,7 +21,7 @@ from ssgp_dhr.cases import forms as case_forms
 from ssgp_dhr.cases.models import Review
 from ssgp_dhr.cases.policy import can_advance, followed_partnerships
 from ssgp_dhr.cases.services import InvalidChange, StaleReview, WorkflowError
-from ssgp_dhr.cases.views import visible_review_or_404
+from ssgp_dhr.cases.views import part_of_review_or_404, visible_review_or_404
 from ssgp_dhr.clock import to_uk, today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
@@ -39,11 +39,7 @@ def case_action_plan(review: Review) -> dict[str, Any]:
 
 
 def _recommendation_or_404(reference: str, recommendation_id: int) -> Recommendation:
-    review = visible_review_or_404(reference)
-    recommendation = db.session.get(Recommendation, recommendation_id)
-    if recommendation is None or recommendation.review_id != review.id:
-        abort(404)
-    return recommendation
+    return part_of_review_or_404(visible_review_or_404(reference), Recommendation, recommendation_id)
 
 
 def _coordinated_recommendation_or_404(reference: str, recommendation_id: int) -> Recommendation:

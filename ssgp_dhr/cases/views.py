@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -52,6 +52,7 @@ cases = Blueprint("cases", __name__, template_folder="templates")
 PAGE_SIZE = 25
 HISTORY_SHOWN = 20  # the newest history entries on the case page; the rest are on its history pages
 HISTORY_PAGE_SIZE = 50
+PartOfReview = TypeVar("PartOfReview")
 
 
 def visible_review_or_404(reference: str) -> Review:
@@ -63,6 +64,15 @@ def visible_review_or_404(reference: str) -> Review:
     if review is None or not can_view_review(current_user, review):
         abort(404)
     return review
+
+
+def part_of_review_or_404(review: Review, model: type[PartOfReview], part_id: int) -> PartOfReview:
+    """One of `review`'s own records (a document, meeting, cost...) by id; 404 for one of another review's,
+    so an id taken from elsewhere reveals nothing."""
+    part = db.session.get(model, part_id)
+    if part is None or part.review_id != review.id:
+        abort(404)
+    return part
 
 
 def _advanceable_review_or_404(reference: str) -> Review:

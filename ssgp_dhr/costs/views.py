@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from ssgp_dhr.access import signed_in
 from ssgp_dhr.cases.models import Review
 from ssgp_dhr.cases.policy import can_advance
-from ssgp_dhr.cases.views import review_form, visible_review_or_404
+from ssgp_dhr.cases.views import part_of_review_or_404, review_form, visible_review_or_404
 from ssgp_dhr.costs import forms, services
 from ssgp_dhr.costs.models import CostRecharge, CostSharing, ReviewCost
 from ssgp_dhr.extensions import db
@@ -70,7 +70,7 @@ def record_cost(reference: str):  # noqa: ANN201
 @signed_in
 def correct_cost(reference: str, cost_id: int):  # noqa: ANN201
     review = _coordinated_review_or_404(reference)
-    cost = _entry_or_404(review, ReviewCost, cost_id)
+    cost = part_of_review_or_404(review, ReviewCost, cost_id)
     form = forms.CorrectCostForm()
     form.funder_id.choices = _funders(review)
     if request.method == "GET":
@@ -86,13 +86,6 @@ def correct_cost(reference: str, cost_id: int):  # noqa: ANN201
         done=lambda: "Cost corrected", context=lambda shown: {"cost": cost})
 
 
-def _entry_or_404(review: Review, model: type[ReviewCost | CostRecharge], entry_id: int) -> Any:
-    entry = db.session.get(model, entry_id)
-    if entry is None or entry.review_id != review.id:
-        abort(404)
-    return entry
-
-
 @costs.route("/cases/<reference>/costs/<int:cost_id>/remove", methods=["GET", "POST"])
 @signed_in
 def remove_cost(reference: str, cost_id: int):  # noqa: ANN201
@@ -105,7 +98,7 @@ def _removal_page(reference: str, model: type[ReviewCost | CostRecharge], entry_
                   done: str) -> Any:
     """The page removing one of the review's costs or recharges recorded in error, with a reason."""
     review = _coordinated_review_or_404(reference)
-    entry = _entry_or_404(review, model, entry_id)
+    entry = part_of_review_or_404(review, model, entry_id)
     return review_form(
         review, form, template=template, first_field="reason", anchor="costs",
         act=lambda version: remove(entry, current_user, version, reason=form.reason.data),

@@ -19,6 +19,7 @@ from ssgp_dhr import errors
 from ssgp_dhr.access import _session_expired, signed_in
 from ssgp_dhr.cases.forms import error_list
 from ssgp_dhr.cases.models import Review
+from ssgp_dhr.cases.views import part_of_review_or_404
 from ssgp_dhr.documents import forms, policy, services, storage
 from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion
 from ssgp_dhr.extensions import db
@@ -34,13 +35,6 @@ def _review_or_404(reference: str) -> Review:
     if review is None or not policy.can_list_documents(current_user, review):
         abort(404)
     return review
-
-
-def _document_or_404(review: Review, document_id: int) -> Document:
-    document = db.session.get(Document, document_id)
-    if document is None or document.review_id != review.id:
-        abort(404)
-    return document
 
 
 @dataclass
@@ -77,7 +71,7 @@ def file_size(size: int) -> str:
 @signed_in
 def document_page(reference: str, document_id: int):  # noqa: ANN201
     review = _review_or_404(reference)
-    document = _document_or_404(review, document_id)
+    document = part_of_review_or_404(review, Document, document_id)
     return render_template("documents/document.html", review=review, document=document,
                            may_download=policy.can_download(current_user, document),
                            downloadable={v.number for v in document.versions
@@ -126,7 +120,7 @@ def upload(reference: str):  # noqa: ANN201
 @signed_in
 def upload_version(reference: str, document_id: int):  # noqa: ANN201
     review = _review_or_404(reference)
-    document = _document_or_404(review, document_id)
+    document = part_of_review_or_404(review, Document, document_id)
     if not policy.can_upload(current_user, review):
         abort(403)
     form = forms.VersionForm()
@@ -164,7 +158,7 @@ def upload_too_large(error: RequestEntityTooLarge):  # noqa: ANN201
         return errors.render_error(404)
     if not policy.can_upload(current_user, review):
         return errors.render_error(403)
-    document = _document_or_404(review, args["document_id"]) if "document_id" in args else None
+    document = part_of_review_or_404(review, Document, args["document_id"]) if "document_id" in args else None
     form = forms.VersionForm(formdata=None) if document else forms.UploadForm(formdata=None)
     _refuse_on_file(form, storage.too_large_message() + ". Nothing was uploaded: choose a smaller file")
     return _render_upload(review, form, document, 413)
@@ -174,7 +168,7 @@ def upload_too_large(error: RequestEntityTooLarge):  # noqa: ANN201
 @signed_in
 def download(reference: str, document_id: int, number: int) -> Response:
     review = _review_or_404(reference)
-    document = _document_or_404(review, document_id)
+    document = part_of_review_or_404(review, Document, document_id)
     if not policy.can_download(current_user, document):
         abort(403)  # managers: the list, not the contents, of unpublished documents
     version = document.version(number)

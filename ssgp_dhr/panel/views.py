@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from ssgp_dhr.access import signed_in
 from ssgp_dhr.cases.forms import error_list
 from ssgp_dhr.cases.models import PanelRole, Review
-from ssgp_dhr.cases.views import visible_review_or_404
+from ssgp_dhr.cases.views import part_of_review_or_404, visible_review_or_404
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
@@ -134,9 +134,7 @@ def new_request(reference: str):  # noqa: ANN201
 @signed_in
 def edit_request(reference: str, request_id: int):  # noqa: ANN201
     review = _review_for(policy.can_manage_panel, reference)
-    agency_request = db.session.get(AgencyRequest, request_id)
-    if agency_request is None or agency_request.review_id != review.id:
-        abort(404)
+    agency_request = part_of_review_or_404(review, AgencyRequest, request_id)
     form = forms.RequestUpdateForm(obj=agency_request)
     if not form.is_submitted():
         form.status.data = agency_request.status.value
@@ -176,18 +174,11 @@ def new_meeting(reference: str):  # noqa: ANN201
             attendee_ids=form.attendee_ids.data or [], apology_ids=form.apology_ids.data or []))
 
 
-def _meeting_or_404(review: Review, meeting_id: int) -> PanelMeeting:
-    meeting = db.session.get(PanelMeeting, meeting_id)
-    if meeting is None or meeting.review_id != review.id:
-        abort(404)
-    return meeting
-
-
 @panel.route("/cases/<reference>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 @signed_in
 def edit_meeting(reference: str, meeting_id: int):  # noqa: ANN201
     review = _review_for(policy.can_manage_panel, reference)
-    meeting = _meeting_or_404(review, meeting_id)
+    meeting = part_of_review_or_404(review, PanelMeeting, meeting_id)
     form = _meeting_form(review, meeting)
     return _form_page(
         review, form, title="Change the panel meeting", section="panel-meetings", done="Meeting saved",
@@ -201,7 +192,7 @@ def edit_meeting(reference: str, meeting_id: int):  # noqa: ANN201
 @signed_in
 def new_meeting_action(reference: str, meeting_id: int):  # noqa: ANN201
     review = _review_for(policy.can_manage_panel, reference)
-    meeting = _meeting_or_404(review, meeting_id)
+    meeting = part_of_review_or_404(review, PanelMeeting, meeting_id)
     form = forms.MeetingActionForm()
     form.owner_id.choices = forms.member_choices([m for m in review.panel if m.is_active_on(today_uk())],
                                                  "Choose a panel member")
@@ -225,18 +216,11 @@ def new_input(reference: str):  # noqa: ANN201
         act=lambda: services.post_input(review, current_user, kind=InputKind(form.kind.data), text=form.text.data))
 
 
-def _entry_or_404(review: Review, entry_id: int) -> InputEntry:
-    entry = db.session.get(InputEntry, entry_id)
-    if entry is None or entry.review_id != review.id:
-        abort(404)
-    return entry
-
-
 @panel.route("/cases/<reference>/input/<int:entry_id>/edit", methods=["GET", "POST"])
 @signed_in
 def edit_input(reference: str, entry_id: int):  # noqa: ANN201
     review = _review_for(policy.can_see_panel_work, reference)
-    entry = _entry_or_404(review, entry_id)
+    entry = part_of_review_or_404(review, InputEntry, entry_id)
     if not policy.can_edit_input(current_user, review, entry.author_id) or entry.is_retracted:
         abort(403)
     form = forms.EditInputForm(obj=entry)
@@ -249,7 +233,7 @@ def edit_input(reference: str, entry_id: int):  # noqa: ANN201
 @signed_in
 def retract_input(reference: str, entry_id: int):  # noqa: ANN201
     review = _review_for(policy.can_see_panel_work, reference)
-    entry = _entry_or_404(review, entry_id)
+    entry = part_of_review_or_404(review, InputEntry, entry_id)
     if not policy.can_retract_input(current_user, review, entry.author_id) or entry.is_retracted:
         abort(403)
     form = forms.RetractForm()
@@ -262,7 +246,7 @@ def retract_input(reference: str, entry_id: int):  # noqa: ANN201
 @signed_in
 def input_history(reference: str, entry_id: int):  # noqa: ANN201
     review = _review_for(policy.can_see_panel_work, reference)
-    entry = _entry_or_404(review, entry_id)
+    entry = part_of_review_or_404(review, InputEntry, entry_id)
     return render_template("panel/input_history.html", review=review, entry=entry)
 
 

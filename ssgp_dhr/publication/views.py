@@ -21,7 +21,7 @@ from ssgp_dhr.cases import workflow
 from ssgp_dhr.cases.models import QARound, Review
 from ssgp_dhr.cases.policy import can_advance, can_see_real_names, coordinated_or_managed_reviews
 from ssgp_dhr.cases.services import StaleReview, WorkflowError
-from ssgp_dhr.cases.views import visible_review_or_404
+from ssgp_dhr.cases.views import part_of_review_or_404, visible_review_or_404
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.costs import services as cost_services
 from ssgp_dhr.documents.models import Document
@@ -223,10 +223,7 @@ def _published_review_or_404(reference: str) -> Review:
 def public_document(reference: str, document_id: int, which: str) -> Response:
     """A published document of a published review, for anyone: the version marked published ("current"
     or its number) and nothing else. Every other request is 404, revealing nothing about what exists."""
-    review = _published_review_or_404(reference)
-    document = db.session.get(Document, document_id)
-    if document is None or document.review_id != review.id:
-        abort(404)
+    document = part_of_review_or_404(_published_review_or_404(reference), Document, document_id)
     version = document.public_version
     if version is None or which not in ("current", str(version.number)):
         abort(404)
