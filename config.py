@@ -54,6 +54,12 @@ class Config:
     DECLINE_RESPONSE_CHASE_WEEKS = _env_int("DECLINE_RESPONSE_CHASE_WEEKS", 8)
     # The contact for press enquiries shown on the public reviews page when a case names none.
     PUBLIC_CONTACT = os.environ.get("PUBLIC_CONTACT", "The partnership's communications team")
+    # The pages about the service (/accessibility, /privacy, /cookies): where people ask about it or
+    # report an accessibility problem, who is responsible for the personal information in it, and that
+    # organisation's full privacy notice (the lawful basis, how long things are kept, people's rights).
+    SERVICE_CONTACT_EMAIL = os.environ.get("SERVICE_CONTACT_EMAIL", "")
+    DATA_CONTROLLER = os.environ.get("DATA_CONTROLLER", "Gloucester City Council")
+    PRIVACY_NOTICE_URL = os.environ.get("PRIVACY_NOTICE_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     # How many reverse proxies stand in front: their X-Forwarded-For/-Proto give the client's address
@@ -126,6 +132,12 @@ class ProductionConfig(Config):
             found.append("MAIL_SENDER is not set: `dhr send-reminders` will refuse to send e-mail reminders")
         if not (settings.get("BASE_URL") or settings.get("SERVER_NAME")):
             found.append("BASE_URL is not set: e-mail reminders need the service's address for their links")
+        if not settings.get("SERVICE_CONTACT_EMAIL"):
+            found.append("SERVICE_CONTACT_EMAIL is not set: the accessibility statement and the privacy page "
+                         "give no address to write to")
+        if not settings.get("PRIVACY_NOTICE_URL"):
+            found.append("PRIVACY_NOTICE_URL is not set: the privacy page cannot link to the data controller's "
+                         "privacy notice")
         return found
 
 

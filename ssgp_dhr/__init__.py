@@ -105,6 +105,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN00
 
 def _register_blueprints(app: Flask) -> None:
     from ssgp_dhr import cli
+    from ssgp_dhr.about.views import about
     from ssgp_dhr.accounts.admin import admin
     from ssgp_dhr.accounts.views import accounts
     from ssgp_dhr.action_plan import views as action_plan_views
@@ -117,7 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from ssgp_dhr.publication import views as publication_views
     from ssgp_dhr.reminders.views import reminders
 
-    for blueprint in (health, accounts, admin, cases, reminders, documents, panel, publication_views.publication,
+    for blueprint in (health, about, accounts, admin, cases, reminders, documents, panel, publication_views.publication,
                       action_plan_views.action_plan, costs_views.costs):
         app.register_blueprint(blueprint)
     publication_views.init_app(app)

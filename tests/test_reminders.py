@@ -394,7 +394,8 @@ def test_production_without_smtp_refuses_to_send_and_says_why(app):
     assert "SMTP_HOST is not set" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Reminder)) == 0
     assert any("SMTP_HOST" in w for w in ProductionConfig.warnings({"BASE_URL": "https://x.example"}))
-    assert ProductionConfig.warnings({"SMTP_HOST": "mail", "MAIL_SENDER": "a@b.example", "BASE_URL": "https://x"}) == []
+    assert not [w for w in ProductionConfig.warnings({"SMTP_HOST": "mail", "MAIL_SENDER": "a@b.example",
+                                                      "BASE_URL": "https://x"}) if "e-mail" in w]
 
 
 @pytest.mark.parametrize(("settings", "complaint"), [

@@ -63,10 +63,10 @@ class Visit:
     """One browser context: every request must go to the test server, and every page it lands on
     is checked (title pattern, axe-core) and photographed."""
 
-    def __init__(self, browser, base_url: str, name: str):
+    def __init__(self, browser, base_url: str, name: str, width: int = 1100):
         self.base_url = base_url
         self.name = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-        self.context = browser.new_context(viewport={"width": 1100, "height": 900})
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
         self.page = self.context.new_page()
         self.outside_requests: list[str] = []
         self.shots = 0
@@ -109,8 +109,9 @@ def visit(chromium, live_server, request) -> Iterator:
     """visit() opens a new browser context (a separate person); all are closed and checked at the end."""
     opened: list[Visit] = []
 
-    def open_context(who: str = "browser") -> Visit:
-        context = Visit(chromium, live_server, f"{request.node.name}-{who}")
+    def open_context(who: str = "browser", width: int = 1100) -> Visit:
+        """`width`: the viewport's, in CSS pixels (320 is a 1280-pixel screen zoomed to 400%)."""
+        context = Visit(chromium, live_server, f"{request.node.name}-{who}", width)
         opened.append(context)
         return context
 

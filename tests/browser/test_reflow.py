@@ -1,0 +1,45 @@
+"""Reflow (WCAG 2.2, 1.4.10): at 320 CSS pixels wide, the width of a 1280-pixel screen zoomed to 400%,
+no page needs scrolling sideways. Wide tables scroll inside their own region, which the criterion
+allows. Each page is also checked with axe at that width, as every visit is."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from ssgp_dhr.accounts.models import User
+from ssgp_dhr.demo import DEMO_PASSWORD, load_demo_data
+from ssgp_dhr.extensions import db
+from tests.browser.signing_in import sign_in
+
+pytestmark = pytest.mark.browser
+
+NARROW = 320
+PUBLIC_PAGES = ["/sign-in", "/reviews", "/reviews/SSGP-DHR-2024-001", "/accessibility", "/privacy", "/cookies"]
+COORDINATOR_PAGES = [
+    "/", "/cases", "/cases?status=open&sort=deadline", "/cases/SSGP-DHR-2024-001",
+    "/cases/SSGP-DHR-2024-001/history", "/cases/SSGP-DHR-2024-001/costs/new", "/action-plans",
+    "/publication", "/publication/statistics", "/workflow", "/account", "/cases/new",
+]
+
+
+def sideways_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the window (0: no sideways scrolling)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def test_the_main_pages_reflow_at_320_pixels(visit):
+    load_demo_data()
+    reader = visit("public", width=NARROW)
+    too_wide = {}
+    for path in PUBLIC_PAGES:
+        reader.goto(path)
+        too_wide[path] = sideways_overflow(reader.page)
+
+    coordinator = db.session.scalar(sa.select(User).where(User.email == "coordinator@ssgp.example"))
+    you = visit("coordinator", width=NARROW)
+    sign_in(you.page, you.base_url, coordinator, password=DEMO_PASSWORD)
+    for path in COORDINATOR_PAGES:
+        you.goto(path)
+        too_wide[path] = sideways_overflow(you.page)
+    assert {path: px for path, px in too_wide.items() if px > 0} == {}
