@@ -22,6 +22,8 @@ test: setup $(VENV)/.bench-installed
 bench: setup $(VENV)/.bench-installed
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.run --database sqlite --database postgresql $(BENCH_ARGS)
 
+assets: ssgp_dhr/static/.built
+
 lint: setup
 	$(BIN)/ruff check .
 

@@ -22,7 +22,9 @@ writeFileSync(join(out, "application.css"), css.css);
 
 const govuk = join(root, "node_modules", "govuk-frontend", "dist", "govuk");
 copyFileSync(join(govuk, "govuk-frontend.min.js"), join(out, "js", "govuk-frontend.min.js"));
-copyFileSync(join(root, "assets", "js", "application.mjs"), join(out, "js", "application.mjs"));
+for (const script of ["application.mjs", "session-timeout.mjs"]) {
+  copyFileSync(join(root, "assets", "js", script), join(out, "js", script));
+}
 copyFileSync(join(root, "assets", "favicon.svg"), join(out, "favicon.svg"));
 // Icons the GOV.UK and MoJ styles refer to (no fonts: the tracker uses the system font stack).
 cpSync(join(govuk, "assets", "images"), join(out, "images"), {

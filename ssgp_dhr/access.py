@@ -31,7 +31,14 @@ REAUTHENTICATED_AT = "reauthenticated_at"
 PENDING = "pending_sign_in"  # {"user": get_id(), "at": time, "next": path} between password and code
 PENDING_SECONDS = 10 * 60
 # What someone who must change a temporary password may still use.
-OPEN_BEFORE_PASSWORD_CHANGE = {"accounts.change_password", "accounts.sign_out", "accounts.confirm_password"}
+OPEN_BEFORE_PASSWORD_CHANGE = {"accounts.change_password", "accounts.sign_out", "accounts.confirm_password",
+                               "accounts.session_status", "accounts.keep_session_alive"}
+# Requests that are not the person using the service: the page's own check of how long the session has
+# left must not keep it alive, or a computer left on a page would never be signed out.
+NOT_ACTIVITY = {"accounts.session_status"}
+# How long before the session ends the page warns, and offers to keep it going (WCAG 2.2.1 asks for at
+# least 20 seconds to respond).
+SESSION_WARNING_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -105,14 +112,27 @@ def pending_sign_in() -> dict | None:
     return pending
 
 
-def _session_expired() -> bool:
+@dataclass(frozen=True)
+class SessionTimeLeft:
+    """How long the signed-in session has before it ends, and whether using the service would extend it
+    (it would not when the limit after signing in comes first)."""
+
+    seconds: int
+    extendable: bool
+
+
+def session_time_left() -> SessionTimeLeft:
     now = now_seconds()
-    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    absolute = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
     signed_in_at, last_seen = session.get(SIGNED_IN_AT), session.get(LAST_SEEN)
     if not isinstance(signed_in_at, int) or not isinstance(last_seen, int):
-        return True  # a session without its clocks was not made by signing in
-    return now - last_seen > idle or now - signed_in_at > absolute
+        return SessionTimeLeft(-1, extendable=False)  # a session without its clocks was not made by signing in
+    idle_left = current_app.config["SESSION_IDLE_MINUTES"] * 60 - (now - last_seen)
+    absolute_left = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600 - (now - signed_in_at)
+    return SessionTimeLeft(min(idle_left, absolute_left), extendable=idle_left < absolute_left)
+
+
+def _session_expired() -> bool:
+    return session_time_left().seconds < 0
 
 
 def _end_expired_session() -> Response:
@@ -130,13 +150,17 @@ def _check_signed_in_session() -> Response | None:
         return None
     if _session_expired():
         return _end_expired_session()
-    session[LAST_SEEN] = now_seconds()
+    if request.endpoint not in NOT_ACTIVITY:
+        session[LAST_SEEN] = now_seconds()
     return None
 
 
 def init_app(app: Flask) -> None:
     # The static files are public: the sign-in page needs its styles.
     app.view_functions["static"].access_rule = AccessRule(public=True)  # type: ignore[attr-defined]
+
+    # The layout's warning before the session ends reads these.
+    app.jinja_env.globals.update(session_time_left=session_time_left, session_warning_seconds=SESSION_WARNING_SECONDS)
 
     @app.before_request
     def enforce_access_rule():  # noqa: ANN202

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ssgp_dhr import access
@@ -212,6 +212,27 @@ def sign_out():  # noqa: ANN201
     session.clear()
     flash("You have signed out")
     return redirect(url_for("accounts.sign_in"))
+
+
+# --- The session's time limits, for the warning shown before they end ------------------------------
+
+def _time_left_json() -> Response:
+    left = access.session_time_left()
+    return jsonify(signed_out_in=left.seconds, extendable=left.extendable)
+
+
+@accounts.get("/session")
+@signed_in
+def session_status():  # noqa: ANN201
+    """How long this session has left. Asking does not count as using the service (access.NOT_ACTIVITY)."""
+    return _time_left_json()
+
+
+@accounts.post("/session/keep-alive")
+@signed_in
+def keep_session_alive():  # noqa: ANN201
+    """'Stay signed in': the request itself restarts the idle clock, as any request does."""
+    return _time_left_json()
 
 
 # --- Your account ---------------------------------------------------------------------------------
