@@ -21,11 +21,16 @@ COORDINATOR_PAGES = [
     "/cases/SSGP-DHR-2024-001/history", "/cases/SSGP-DHR-2024-001/costs/new", "/action-plans",
     "/publication", "/publication/statistics", "/workflow", "/account", "/cases/new",
 ]
+ADMIN_PAGES = ["/admin/users", "/admin/users/new", "/admin/access-log", "/outbox"]
 
 
 def sideways_overflow(page) -> int:
     """How many CSS pixels the page is wider than the window (0: no sideways scrolling)."""
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def demo_account(email: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.email == email))
 
 
 def test_the_main_pages_reflow_at_320_pixels(visit):
@@ -36,10 +41,16 @@ def test_the_main_pages_reflow_at_320_pixels(visit):
         reader.goto(path)
         too_wide[path] = sideways_overflow(reader.page)
 
-    coordinator = db.session.scalar(sa.select(User).where(User.email == "coordinator@ssgp.example"))
+    coordinator = demo_account("coordinator@ssgp.example")
     you = visit("coordinator", width=NARROW)
     sign_in(you.page, you.base_url, coordinator, password=DEMO_PASSWORD)
     for path in COORDINATOR_PAGES:
         you.goto(path)
         too_wide[path] = sideways_overflow(you.page)
+
+    admin = visit("admin", width=NARROW)
+    sign_in(admin.page, admin.base_url, demo_account("admin@ssgp.example"), password=DEMO_PASSWORD)
+    for path in [*ADMIN_PAGES, f"/admin/users/{coordinator.id}"]:
+        admin.goto(path)
+        too_wide[path] = sideways_overflow(admin.page)
     assert {path: px for path, px in too_wide.items() if px > 0} == {}
