@@ -64,7 +64,8 @@ class NewPasswordField(PasswordField):
     """A password being set: 12 to 128 characters and not a common one; no other rules."""
 
     def pre_validate(self, form: FlaskForm) -> None:
-        problem = password_problem(self.data or "", getattr(getattr(form, "email", None), "data", None))
+        email = getattr(form, "account_email", None) or getattr(getattr(form, "email", None), "data", None)
+        problem = password_problem(self.data or "", email)
         if self.data and problem:
             raise ValidationError(problem)
 
@@ -88,6 +89,39 @@ class ChangePasswordForm(FlaskForm):
                     EqualTo("new_password", "Enter the same new password twice")],
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class ForgottenPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        description="The address you sign in with",
+        validators=[InputRequired("Enter your email address"), Length(max=254, message="Enter a shorter email address"),
+                    Email("Enter an email address in the correct format, like name@example.org")],
+    )
+    submit = SubmitField("Send me a link", widget=GovSubmitInput())
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password chosen through a link from a 'forgotten password' e-mail."""
+
+    new_password = NewPasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description="At least 12 characters. A few unrelated words together make a good password.",
+        validators=[InputRequired("Enter a new password")],
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[InputRequired("Confirm your new password"),
+                    EqualTo("new_password", "Enter the same new password twice")],
+    )
+    submit = SubmitField("Set the new password", widget=GovSubmitInput())
+
+    def __init__(self, account_email: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.account_email = account_email  # a password must not contain the address it signs in with
 
 
 class NewAccountForm(FlaskForm):

@@ -178,6 +178,8 @@ class AccessEvent(enum.StrEnum):
     ACCOUNT_ENABLED = "account_enabled"
     SECOND_FACTOR_RESET = "second_factor_reset"
     SESSIONS_ENDED = "sessions_ended"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 - an event name, not a password
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name, not a password
 
     @property
     def label(self) -> str:

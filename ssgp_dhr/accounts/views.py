@@ -10,11 +10,13 @@ from flask_login import current_user, login_user, logout_user
 
 from ssgp_dhr import access
 from ssgp_dhr.access import reauthentication_required, second_factor_pending, signed_in
-from ssgp_dhr.accounts import lockout, second_factor
+from ssgp_dhr.accounts import lockout, password_reset, second_factor
 from ssgp_dhr.accounts.access_log import record
 from ssgp_dhr.accounts.forms import (
     ChangePasswordForm,
     ConfirmPasswordForm,
+    ForgottenPasswordForm,
+    NewPasswordForm,
     RecoveryCodeForm,
     SecurityCodeForm,
     SignInForm,
@@ -31,6 +33,8 @@ login_manager.session_protection = "strong"
 
 # Per address, on top of the per-account lockout: generous enough for an office behind one address.
 SIGN_IN_LIMIT = "30 per minute;300 per hour"
+# Per address; each account is also sent at most password_reset.LINKS_PER_HOUR links an hour.
+FORGOTTEN_PASSWORD_LIMIT = "10 per minute;60 per hour"  # noqa: S105 - a rate, not a password
 WRONG_DETAILS = "Enter a correct email address and password. After 10 wrong attempts an account is locked for 15 minutes"
 WRONG_CODE = "Enter a correct security code. After 10 wrong attempts an account is locked for 15 minutes"
 ENROL_SECRET = "enrol_secret"  # noqa: S105 - a session key; the secret being set up, until a code from it proves the app holds it
@@ -113,6 +117,35 @@ def sign_in():  # noqa: ANN201
             return redirect(url_for("accounts.set_up_authenticator"))
         form.email.errors.append(WRONG_DETAILS)
     return render_template("accounts/sign_in.html", form=form)
+
+
+@accounts.route("/sign-in/forgotten-password", methods=["GET", "POST"])
+@limiter.limit(FORGOTTEN_PASSWORD_LIMIT, methods=["POST"])
+@access.public
+def forgotten_password():  # noqa: ANN201
+    if not password_reset.can_send_links():
+        return render_template("accounts/forgotten_password.html", form=None)
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        password_reset.send_link(form.email.data)
+        return render_template("accounts/forgotten_password_sent.html", email=form.email.data.strip(),
+                               hours=int(password_reset.LINK_VALID_FOR.total_seconds() // 3600))
+    return render_template("accounts/forgotten_password.html", form=form), 400 if form.errors else 200
+
+
+@accounts.route("/sign-in/new-password/<token>", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN_LIMIT, methods=["POST"])
+@access.public
+def new_password(token: str):  # noqa: ANN201
+    user = password_reset.user_for_link(token)
+    if user is None:
+        return render_template("accounts/new_password_expired.html"), 404
+    form = NewPasswordForm(account_email=user.email)
+    if form.validate_on_submit():
+        password_reset.set_new_password(user, form.new_password.data)
+        flash("Your password has been changed. Sign in with it and your security code.")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/new_password.html", form=form), 400 if form.errors else 200
 
 
 @accounts.route("/sign-in/security-code", methods=["GET", "POST"])

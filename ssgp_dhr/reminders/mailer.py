@@ -40,8 +40,9 @@ class Interrupted(Exception):
 class Mailer(Protocol):
     description: str
 
-    def send(self, reminder: Reminder, message: EmailMessage) -> None:
-        """Deliver `message` or raise Refused / Interrupted (or MailNotConfigured when connecting)."""
+    def send(self, reminder: Reminder | None, message: EmailMessage) -> None:
+        """Deliver `message` (a reminder's, or with None an e-mail about the person's own account) or raise
+        Refused / Interrupted (or MailNotConfigured when connecting)."""
 
     def close(self) -> None: ...
 
@@ -89,7 +90,7 @@ class SmtpMailer:
             raise CannotConnect(f"could not connect to {self.host}:{self.port} ({type(error).__name__})") from error
         return connection
 
-    def send(self, reminder: Reminder, message: EmailMessage) -> None:
+    def send(self, reminder: Reminder | None, message: EmailMessage) -> None:
         if self._connection is None:
             self._connection = self._connect()
         try:
@@ -122,9 +123,9 @@ class OutboxMailer:
 
     description = "the local outbox (no SMTP_HOST configured)"
 
-    def send(self, reminder: Reminder, message: EmailMessage) -> None:
+    def send(self, reminder: Reminder | None, message: EmailMessage) -> None:
         db.session.add(OutboxMessage(
-            reminder_id=reminder.id, recipient_email=message["To"], sender=message["From"],
+            reminder_id=reminder.id if reminder else None, recipient_email=message["To"], sender=message["From"],
             subject=message["Subject"], body=message.get_content(),
         ))
 
@@ -153,20 +154,30 @@ def sender(config: Mapping[str, Any]) -> str:
     return config.get("MAIL_SENDER") or "dhr-tracker@localhost"
 
 
-def compose(reminder: Reminder, config: Mapping[str, Any]) -> EmailMessage:
-    """The e-mail for `reminder`: plain text, one recipient, from its stored subject and body."""
+def _plain_message(to: str, subject: str, content: str, config: Mapping[str, Any], idstring: str) -> EmailMessage:
+    """Plain text, one recipient, marked automatic: no out-of-office replies, please (RFC 3834)."""
     message = EmailMessage()
     message["From"] = sender(config)
-    message["To"] = reminder.recipient.email
-    message["Subject"] = reminder.subject
+    message["To"] = to
+    message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(idstring=f"reminder-{reminder.id}", domain=sender(config).rpartition("@")[2] or None)
-    # Automatic: no out-of-office replies, please (RFC 3834).
+    message["Message-ID"] = make_msgid(idstring=idstring, domain=sender(config).rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"
+    message.set_content(content)
+    return message
+
+
+def compose(reminder: Reminder, config: Mapping[str, Any]) -> EmailMessage:
+    """The e-mail for `reminder`, from its stored subject and body."""
     service = config.get("SERVICE_NAME", "Domestic Homicide Review tracker")
-    message.set_content(
+    return _plain_message(
+        reminder.recipient.email, reminder.subject,
         f"{reminder.body}\n\n"
         f"Open it in the {service}:\n{base_url(config)}{reminder.link_path}\n\n"
-        "You are sent this because of your role on the review. This e-mail holds no case details: sign in to see them.\n"
-    )
-    return message
+        "You are sent this because of your role on the review. This e-mail holds no case details: sign in to see them.\n",
+        config, f"reminder-{reminder.id}")
+
+
+def compose_account_email(to: str, subject: str, body: str, config: Mapping[str, Any]) -> EmailMessage:
+    """An e-mail about the person's own account (`body` holds any link, whole)."""
+    return _plain_message(to, subject, body, config, "account")

@@ -77,11 +77,12 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reminder_id: Mapped[int] = mapped_column(sa.ForeignKey("reminders.id", ondelete="CASCADE"), index=True)
+    # None for an e-mail about the person's own account (a link to set a new password), not a reminder.
+    reminder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reminders.id", ondelete="CASCADE"), index=True)
     recipient_email: Mapped[str] = mapped_column(sa.String(254))
     sender: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
-    reminder: Mapped[Reminder] = relationship(lazy="joined")
+    reminder: Mapped[Reminder | None] = relationship(lazy="joined")

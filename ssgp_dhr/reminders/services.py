@@ -247,8 +247,10 @@ def _outbox_scope(user: User) -> sa.ColumnElement[bool]:
 
 
 def outbox_for(user: User, limit: int = 100) -> list[OutboxMessage]:
+    """The messages kept in the development outbox that `user` may read: e-mails about a person's own
+    account (a link to set a new password) only for admins, who can set a temporary password anyway."""
     return list(db.session.scalars(
-        sa.select(OutboxMessage).join(Reminder, Reminder.id == OutboxMessage.reminder_id).where(_outbox_scope(user))
+        sa.select(OutboxMessage).outerjoin(Reminder, Reminder.id == OutboxMessage.reminder_id).where(_outbox_scope(user))
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(limit)
     ).unique())
 
