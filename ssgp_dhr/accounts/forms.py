@@ -70,24 +70,26 @@ class NewPasswordField(PasswordField):
             raise ValidationError(problem)
 
 
+def new_password_fields() -> tuple[NewPasswordField, PasswordField]:
+    """A new password and the same again. Made in the form's class body, so they keep their place among
+    its fields (the error summary lists problems in field order)."""
+    return (
+        NewPasswordField("New password", widget=GovPasswordInput(),
+                         description="At least 12 characters. A few unrelated words together make a good password.",
+                         validators=[InputRequired("Enter a new password")]),
+        PasswordField("Confirm new password", widget=GovPasswordInput(),
+                      validators=[InputRequired("Confirm your new password"),
+                                  EqualTo("new_password", "Enter the same new password twice")]),
+    )
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password",
         widget=GovPasswordInput(),
         validators=[InputRequired("Enter your current password"), Length(max=MAX_LENGTH, message="Enter your current password")],
     )
-    new_password = NewPasswordField(
-        "New password",
-        widget=GovPasswordInput(),
-        description="At least 12 characters. A few unrelated words together make a good password.",
-        validators=[InputRequired("Enter a new password")],
-    )
-    confirm_password = PasswordField(
-        "Confirm new password",
-        widget=GovPasswordInput(),
-        validators=[InputRequired("Confirm your new password"),
-                    EqualTo("new_password", "Enter the same new password twice")],
-    )
+    new_password, confirm_password = new_password_fields()
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
@@ -105,18 +107,7 @@ class ForgottenPasswordForm(FlaskForm):
 class NewPasswordForm(FlaskForm):
     """A new password chosen through a link from a 'forgotten password' e-mail."""
 
-    new_password = NewPasswordField(
-        "New password",
-        widget=GovPasswordInput(),
-        description="At least 12 characters. A few unrelated words together make a good password.",
-        validators=[InputRequired("Enter a new password")],
-    )
-    confirm_password = PasswordField(
-        "Confirm new password",
-        widget=GovPasswordInput(),
-        validators=[InputRequired("Confirm your new password"),
-                    EqualTo("new_password", "Enter the same new password twice")],
-    )
+    new_password, confirm_password = new_password_fields()
     submit = SubmitField("Set the new password", widget=GovSubmitInput())
 
     def __init__(self, account_email: str, **kwargs: object) -> None:

@@ -23,7 +23,8 @@ from ssgp_dhr.clock import utcnow
 from ssgp_dhr.extensions import db
 from ssgp_dhr.reminders import mailer
 
-LINK_VALID_FOR = timedelta(hours=1)
+LINK_VALID_HOURS = 1
+LINK_VALID_FOR = timedelta(hours=LINK_VALID_HOURS)
 LINKS_PER_HOUR = 3
 _SALT = "set-a-new-password"
 
@@ -88,7 +89,7 @@ def send_link(email: str) -> None:
     service = config["SERVICE_NAME"]
     message = mailer.compose_account_email(user.email, f"Set a new password for the {service}", (
         f"Someone asked to set a new password for your account on the {service} ({user.email}).\n\n"
-        f"If it was you, open this link within {int(LINK_VALID_FOR.total_seconds() // 3600)} hour to choose a "
+        f"If it was you, open this link within {LINK_VALID_HOURS} hour{'s' if LINK_VALID_HOURS != 1 else ''} to choose a "
         f"new password. It works once.\n\n{link}\n\n"
         "If it was not you, you can ignore this e-mail: your password has not changed. Signing in still needs "
         "the security code from your authenticator app.\n"), config)

@@ -129,7 +129,7 @@ def forgotten_password():  # noqa: ANN201
     if form.validate_on_submit():
         password_reset.send_link(form.email.data)
         return render_template("accounts/forgotten_password_sent.html", email=form.email.data.strip(),
-                               hours=int(password_reset.LINK_VALID_FOR.total_seconds() // 3600))
+                               hours=password_reset.LINK_VALID_HOURS)
     return render_template("accounts/forgotten_password.html", form=form), 400 if form.errors else 200
 
 
