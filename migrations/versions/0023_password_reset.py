@@ -1,6 +1,7 @@
-"""Forgotten passwords: the access log records a request for a link to set a new password, and the
-password set with one; the local outbox keeps e-mails about a person's own account, which belong to no
-reminder.
+"""Forgotten passwords and account security: the access log records a request for a link to set a new
+password, and the password set with one; the local outbox keeps e-mails about a person's own account,
+which belong to no reminder; and the log is indexed by person and time, for the recent activity on
+Your account (by the person, and by whom the entry is about).
 
 Revision ID: 0023_password_reset
 Revises: 0022_cost_recharges
@@ -34,11 +35,20 @@ def _events_allowed(events):
 
 def upgrade():
     _events_allowed(EVENTS + NEW_EVENTS)
+    with op.batch_alter_table('access_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_log_user_id'))
+        batch_op.create_index('ix_access_log_user_id_occurred_at', ['user_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_access_log_subject_user_id_occurred_at', ['subject_user_id', 'occurred_at'],
+                              unique=False)
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.alter_column('reminder_id', existing_type=sa.Integer(), nullable=True)
 
 
 def downgrade():
+    with op.batch_alter_table('access_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_access_log_subject_user_id_occurred_at')
+        batch_op.drop_index('ix_access_log_user_id_occurred_at')
+        batch_op.create_index(batch_op.f('ix_access_log_user_id'), ['user_id'], unique=False)
     op.execute("DELETE FROM outbox_messages WHERE reminder_id IS NULL")
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.alter_column('reminder_id', existing_type=sa.Integer(), nullable=False)

@@ -6,6 +6,7 @@ which rolls back the request's work, is still recorded.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
 
@@ -37,3 +38,26 @@ def record(event: AccessEvent, *, user: User | None = None, review: object | Non
     db.session.add(entry)
     db.session.commit()
     return entry
+
+
+# What the person would want to check was them: signing in, and every change to the account's security.
+# Case views, downloads and refusals are work, not account security, and stay in the full log.
+ACCOUNT_SECURITY_EVENTS = (
+    AccessEvent.SIGNED_IN, AccessEvent.SIGN_IN_FAILED, AccessEvent.SECOND_FACTOR_FAILED,
+    AccessEvent.RECOVERY_CODE_USED, AccessEvent.LOCKED_OUT, AccessEvent.PASSWORD_CHANGED,
+    AccessEvent.PASSWORD_RESET_REQUESTED, AccessEvent.PASSWORD_RESET, AccessEvent.SECOND_FACTOR_ENROLLED,
+    AccessEvent.SECOND_FACTOR_RESET, AccessEvent.SESSIONS_ENDED, AccessEvent.ACCOUNT_CREATED,
+    AccessEvent.ROLES_CHANGED, AccessEvent.ACCOUNT_ENABLED,
+)
+
+
+def recent_account_activity(user: User, limit: int = 10) -> list[AccessLogEntry]:
+    """The newest entries about `user`'s account: their own sign-ins and changes, failures against it,
+    and what administrators did to it. Two index range scans, however long the log."""
+    newest = [sa.select(AccessLogEntry.id).where(column == user.id, AccessLogEntry.event.in_(ACCOUNT_SECURITY_EVENTS))
+              .order_by(AccessLogEntry.occurred_at.desc()).limit(limit).subquery()
+              for column in (AccessLogEntry.user_id, AccessLogEntry.subject_user_id)]
+    ids = sa.union(*(sa.select(found.c.id) for found in newest))
+    return list(db.session.scalars(
+        sa.select(AccessLogEntry).where(AccessLogEntry.id.in_(ids))
+        .order_by(AccessLogEntry.occurred_at.desc(), AccessLogEntry.id.desc()).limit(limit)))

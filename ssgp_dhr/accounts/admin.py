@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ssgp_dhr.access import reauthentication_required, roles_required
-from ssgp_dhr.accounts import second_factor
+from ssgp_dhr.accounts import account_email, second_factor
 from ssgp_dhr.accounts.access_log import record
 from ssgp_dhr.accounts.forms import ActionForm, NewAccountForm, RolesForm
 from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry, Role, RoleAssignment, User, new_session_token
@@ -166,6 +166,8 @@ def account_action(user_id: int, change: str):  # noqa: ANN201
     person = _account_action(user_id, change)
     event, message = ACTION_EVENTS[change]
     record(event, subject=person)
+    if change == "reset_second_factor":
+        account_email.notify(person, account_email.Notice.AUTHENTICATOR_RESET)
     flash(message)
     return redirect(url_for("admin.user_page", user_id=person.id))
 
@@ -179,6 +181,7 @@ def temporary_password(user_id: int):  # noqa: ANN201
     person.password_hash = hash_password(password)
     db.session.commit()
     record(AccessEvent.SESSIONS_ENDED, subject=person)
+    account_email.notify(person, account_email.Notice.TEMPORARY_PASSWORD)
     return render_template("accounts/admin_temporary_password.html", person=person, password=password)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ssgp_dhr.accounts import account_email
 from ssgp_dhr.accounts.access_log import record
 from ssgp_dhr.accounts.models import AccessEvent, User
 from ssgp_dhr.clock import utcnow
@@ -31,6 +32,7 @@ def record_failure(user: User, event: AccessEvent = AccessEvent.SIGN_IN_FAILED) 
         user.failures_since, user.failed_sign_ins = None, 0
         record(event, user=user)
         record(AccessEvent.LOCKED_OUT, user=user)
+        account_email.notify(user, account_email.Notice.LOCKED_OUT)
         return
     record(event, user=user)
 

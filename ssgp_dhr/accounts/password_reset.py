@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from ssgp_dhr.accounts import lockout
+from ssgp_dhr.accounts import account_email, lockout
 from ssgp_dhr.accounts.access_log import record
 from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry, User, new_session_token
 from ssgp_dhr.accounts.passwords import hash_password
@@ -87,22 +87,12 @@ def send_link(email: str) -> None:
     config = current_app.config
     link = mailer.base_url(config) + url_for("accounts.new_password", token=link_token(user))
     service = config["SERVICE_NAME"]
-    message = mailer.compose_account_email(user.email, f"Set a new password for the {service}", (
+    hours = f"{LINK_VALID_HOURS} hour{'s' if LINK_VALID_HOURS != 1 else ''}"
+    account_email.send(user, f"Set a new password for the {service}", (
         f"Someone asked to set a new password for your account on the {service} ({user.email}).\n\n"
-        f"If it was you, open this link within {LINK_VALID_HOURS} hour{'s' if LINK_VALID_HOURS != 1 else ''} to choose a "
-        f"new password. It works once.\n\n{link}\n\n"
-        "If it was not you, you can ignore this e-mail: your password has not changed. Signing in still needs "
-        "the security code from your authenticator app.\n"), config)
-    outgoing = mailer.mailer_for(config)
-    try:
-        outgoing.send(None, message)
-        db.session.commit()
-    except (mailer.Refused, mailer.Interrupted):
-        # Said nowhere on the page (that would tell whether the address has an account); logged by id.
-        db.session.rollback()
-        current_app.logger.warning("The link to set a new password for user %s could not be e-mailed", user.id)
-    finally:
-        outgoing.close()
+        f"If it was you, open this link within {hours} to choose a new password. It works once.\n\n{link}\n\n"
+        "If it was not you, you can ignore this email: your password has not changed. Signing in still needs "
+        "the security code from your authenticator app.\n"))
     record(AccessEvent.PASSWORD_RESET_REQUESTED, user=user)
 
 
@@ -114,3 +104,4 @@ def set_new_password(user: User, password: str) -> None:
     lockout.clear_failures(user)
     db.session.commit()
     record(AccessEvent.PASSWORD_RESET, user=user)
+    account_email.notify(user, account_email.Notice.PASSWORD_SET_FROM_LINK)

@@ -10,8 +10,8 @@ from flask_login import current_user, login_user, logout_user
 
 from ssgp_dhr import access
 from ssgp_dhr.access import reauthentication_required, second_factor_pending, signed_in
-from ssgp_dhr.accounts import lockout, password_reset, second_factor
-from ssgp_dhr.accounts.access_log import record
+from ssgp_dhr.accounts import account_email, lockout, password_reset, second_factor
+from ssgp_dhr.accounts.access_log import recent_account_activity, record
 from ssgp_dhr.accounts.forms import (
     ChangePasswordForm,
     ConfirmPasswordForm,
@@ -274,7 +274,8 @@ def keep_session_alive():  # noqa: ANN201
 @signed_in
 def your_account():  # noqa: ANN201
     return render_template("accounts/your_account.html",
-                           recovery_codes_left=second_factor.unused_recovery_codes(current_user))
+                           recovery_codes_left=second_factor.unused_recovery_codes(current_user),
+                           activity=recent_account_activity(current_user))
 
 
 @accounts.route("/account/confirm-password", methods=["GET", "POST"])
@@ -314,6 +315,7 @@ def change_password():  # noqa: ANN201
                 user.must_change_password = False
                 _rotate_session(user)
                 record(AccessEvent.PASSWORD_CHANGED, user=user)
+                account_email.notify(user, account_email.Notice.PASSWORD_CHANGED)
                 flash("Your password has been changed. Other sessions of yours have been signed out.")
                 return redirect(url_for("accounts.your_account"))
         else:
@@ -332,6 +334,7 @@ def change_authenticator():  # noqa: ANN201
         codes = _enrol(user, form.code.data)
         if codes is not None:
             _rotate_session(user)
+            account_email.notify(user, account_email.Notice.AUTHENTICATOR_CHANGED)
             return render_template("accounts/recovery_codes.html", codes=codes,
                                    continue_to=url_for("accounts.your_account"))
         db.session.rollback()

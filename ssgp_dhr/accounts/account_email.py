@@ -1,0 +1,72 @@
+"""E-mails about a person's own account, sent at once rather than by the daily reminders run: the link
+to choose a new password, and notices of changes to the account's security.
+
+A notice tells someone of a change they may not have made (a new password or authenticator, a
+temporary password, a lockout), so that they can tell their administrator before harm is done. None
+holds a case detail, and none is sent again if it fails: the change itself stands, and the failure is
+logged by the account's id, never its address.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from flask import current_app
+
+from ssgp_dhr.accounts.models import User
+from ssgp_dhr.clock import utcnow
+from ssgp_dhr.extensions import db
+from ssgp_dhr.presentation import uk_datetime
+from ssgp_dhr.reminders import mailer
+
+IF_NOT_YOU = ("If this was not you, tell your account administrator straight away: someone else may know your "
+              "password or hold your authenticator app.")
+
+
+class Notice(enum.Enum):
+    """(subject, what happened): what happened is completed with the time, in UK time."""
+
+    PASSWORD_CHANGED = ("Your password was changed", "The password for your account was changed")
+    PASSWORD_SET_FROM_LINK = ("Your password was changed",
+                              "The password for your account was changed, using a link e-mailed to you,")
+    TEMPORARY_PASSWORD = ("An administrator set you a temporary password",
+                          "An account administrator set a temporary password for your account, and signed it "
+                          "out everywhere,")
+    AUTHENTICATOR_CHANGED = ("Your authenticator app was changed",
+                             "Your account was moved to a different authenticator app, and given new recovery codes,")
+    AUTHENTICATOR_RESET = ("Your authenticator app was reset",
+                           "An account administrator reset the authenticator app for your account: you will set "
+                           "one up again the next time you sign in. This was done")
+    LOCKED_OUT = ("Your account was locked for 15 minutes",
+                  "Your account was locked after 10 attempts to sign in with a wrong password or security code. "
+                  "It unlocks itself after 15 minutes. This happened")
+
+
+def send(user: User, subject: str, body: str) -> bool:
+    """E-mail `user` now; False (and a warning in the log) if it could not be sent."""
+    config = current_app.config
+    try:
+        outgoing = mailer.mailer_for(config)
+    except mailer.MailNotConfigured:
+        current_app.logger.warning("No e-mail to user %s about their account: e-mail is not set up", user.id)
+        return False
+    message = mailer.compose_account_email(user.email, subject, body, config)
+    try:
+        outgoing.send(None, message)
+        db.session.commit()
+    except (mailer.Refused, mailer.Interrupted, mailer.MailNotConfigured):
+        db.session.rollback()
+        current_app.logger.warning("The e-mail to user %s about their account could not be sent", user.id)
+        return False
+    finally:
+        outgoing.close()
+    return True
+
+
+def notify(user: User, notice: Notice) -> bool:
+    """Tell `user` of a change to their account's security, now."""
+    subject, what = notice.value
+    service = current_app.config["SERVICE_NAME"]
+    body = (f"{what} on {uk_datetime(utcnow())} (UK time).\n\n"
+            f"This is about your account on the {service} ({user.email}).\n\n{IF_NOT_YOU}\n")
+    return send(user, f"{subject}: {service}", body)
