@@ -65,7 +65,7 @@ def test_a_password_chosen_from_an_emailed_link_is_told_too(client_request):
     person = factories.coordinator()
     choose(client_request, emailed_link(client_request, person))
     assert subjects_sent_to(person)[-1] == "Your password was changed: Domestic Homicide Review tracker"
-    assert "using a link e-mailed to you" in last_body_sent_to(person)
+    assert "using a link emailed to you" in last_body_sent_to(person)
 
 
 def test_an_administrators_temporary_password_and_authenticator_reset_are_told(admin):

@@ -28,7 +28,7 @@ class Notice(enum.Enum):
 
     PASSWORD_CHANGED = ("Your password was changed", "The password for your account was changed")
     PASSWORD_SET_FROM_LINK = ("Your password was changed",
-                              "The password for your account was changed, using a link e-mailed to you,")
+                              "The password for your account was changed, using a link emailed to you,")
     TEMPORARY_PASSWORD = ("An administrator set you a temporary password",
                           "An account administrator set a temporary password for your account, and signed it "
                           "out everywhere,")
