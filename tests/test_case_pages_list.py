@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -206,3 +208,49 @@ def test_the_list_never_reads_real_names(setting):
     with counting_statements() as statements:
         assert references(client.get("/cases"))
     assert not [s for s in statements for field in RESTRICTED_FIELDS if field in s]
+
+
+def csv_rows(client, url: str) -> list[dict[str, str]]:
+    response = client.get(url)
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=reviews-")
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_list_downloads_as_a_csv_of_every_match_in_its_order(setting):
+    client, reviews = setting
+    page = client.get("/cases?status=notified&sort=pseudonym&order=desc")
+    link = page.select_one("main a[download]")
+    assert link.get_text(strip=True).startswith("Download every review listed as a spreadsheet (CSV)")
+    rows = csv_rows(client, link["href"])
+    assert [row["reference"] for row in rows] == [reviews[k].reference for k in ("sg", "fresh", "late")]
+    late = rows[2]
+    due = deadlines.next_deadline(reviews["late"], today_uk())
+    assert late == {
+        "reference": reviews["late"].reference, "pseudonym": "Ellis", "stage": "Notified",
+        "lead partnership": "Stronger Safer Gloucester Partnership", "joint partnership": "",
+        "notified": reviews["late"].notified_on.isoformat(), "next deadline": due.name,
+        "due": due.due_on.isoformat(), "days overdue": str(due.days_overdue(today_uk())),
+    }
+    assert rows[0]["days overdue"] == ""  # not overdue
+
+
+def test_the_csv_holds_every_match_not_one_page_and_nothing_hidden(act_as):  # noqa: F811
+    coordinator = factories.coordinator()
+    for n in range(27):
+        factories.notified_review(coordinator, pseudonym=f"P{n:02d}")
+    factories.notified_review(lead=factories.organisation("OTHER", "Other Partnership"), pseudonym="Hidden")
+    client = act_as(coordinator)
+    rows = csv_rows(client, "/cases.csv?sort=pseudonym&order=asc")
+    assert [row["pseudonym"] for row in rows] == [f"P{n:02d}" for n in range(27)]
+    with counting_statements() as statements:
+        csv_rows(client, "/cases.csv")
+    assert not [s for s in statements for field in RESTRICTED_FIELDS if field in s]
+
+
+def test_a_panel_member_downloads_only_the_reviews_they_sit_on(act_as):  # noqa: F811
+    member = factories.panel_member()
+    seated = factories.review_at("panel", pseudonym="Seated")
+    factories.seat_on_panel(seated, member)
+    factories.review_at("panel", pseudonym="Elsewhere")
+    assert [row["pseudonym"] for row in csv_rows(act_as(member), "/cases.csv")] == ["Seated"]

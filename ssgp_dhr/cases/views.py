@@ -345,64 +345,87 @@ def listed_reviews(ids: list[int]) -> list[ListedReview]:
     return [by_id[review_id] for review_id in ids]
 
 
+@dataclass(frozen=True)
+class ListFilters:
+    """The case list's filters and order, as the query string gives them (unknown values are ignored):
+    shared by the page and its CSV, so the download holds exactly what the page lists."""
+
+    status: str = ""
+    partnership: str = ""
+    year: str = ""
+    overdue: bool = False
+    untold: bool = False
+    overrun: bool = False
+    declined: str = ""
+    search: str = ""
+    sort: str = "reference"
+    order: str = "desc"
+
+    @classmethod
+    def from_args(cls, args: Any) -> ListFilters:
+        status = args.get("status", "")
+        sort = args.get("sort", "reference") if args.get("sort") in SORTS else "reference"
+        order = args.get("order") if args.get("order") in ("asc", "desc") else ("desc" if sort == "reference" else "asc")
+        return cls(
+            status=status if status in workflow.STAGE_BY_NAME or status == ANY_OPEN_STAGE else "",
+            partnership=args.get("partnership", ""), year=args.get("year", ""),
+            overdue=args.get("overdue") == "yes", untold=args.get("untold") == "yes",
+            overrun=args.get("overrun") == "yes",
+            declined=args.get("declined", "") if args.get("declined") in DECLINE_ANSWERS else "",
+            search=args.get("q", "").strip(), sort=sort, order=order)
+
+    def query_args(self) -> dict[str, str]:
+        """The filters in force, as query-string arguments (not the order or the page)."""
+        return {k: v for k, v in {
+            "status": self.status, "partnership": self.partnership, "year": self.year,
+            "overdue": "yes" if self.overdue else "", "untold": "yes" if self.untold else "",
+            "overrun": "yes" if self.overrun else "", "declined": self.declined, "q": self.search}.items() if v}
+
+    def matching(self, user: User, today: date) -> sa.Select:
+        """The reviews `user` may see that the filters match."""
+        query = sa.select(Review).where(visible_reviews_clause(user))
+        if self.status in workflow.STAGE_BY_NAME:
+            query = query.where(Review.status == self.status)
+        elif self.status == ANY_OPEN_STAGE:
+            query = query.where(Review.status.in_(workflow.OPEN_STATES))
+        if self.partnership.isdigit():
+            query = query.where(sa.or_(Review.lead_partnership_id == int(self.partnership),
+                                       Review.joint_partnership_id == int(self.partnership)))
+        if self.year.isdigit():
+            query = query.where(Review.ref_year == int(self.year))
+        for wanted, clause in ((self.overdue, overdue_clause), (self.untold, untold_delay_clause),
+                               (self.overrun, hold_overrun_clause)):
+            if wanted:
+                query = query.where(clause(today))
+        if self.declined:
+            query = query.where(declined_clause(self.declined))
+        if self.search:
+            pattern = f"%{self.search.lower()}%"
+            query = query.where(sa.or_(sa.func.lower(Review.reference).like(pattern),
+                                       sa.func.lower(Review.pseudonym).like(pattern)))
+        return query
+
+    def ordered_ids(self, matching: sa.Select) -> sa.Select:
+        """The matching reviews' ids in the list's order. Sorting only the sort keys, then reading the rows
+        shown by id: sorting the full rows of all visible reviews was most of the page's time at 10,000
+        reviews, and grew with the offset."""
+        ordered = matching.join(PARTNERSHIP_POSITION, PARTNERSHIP_POSITION.c.id == Review.lead_partnership_id) \
+            if self.sort == "partnership" else matching
+        return ordered.with_only_columns(Review.id).order_by(
+            *(c.desc() if self.order == "desc" else c.asc() for c in SORTS[self.sort][1]))
+
+
 @cases.get("/cases")
 @signed_in
 def case_list():  # noqa: ANN201
     today = today_uk()
-    args = request.args
-    status = args.get("status", "")
-    partnership = args.get("partnership", "")
-    year = args.get("year", "")
-    overdue = args.get("overdue") == "yes"
-    untold = args.get("untold") == "yes"
-    overrun = args.get("overrun") == "yes"
-    declined = args.get("declined", "") if args.get("declined") in DECLINE_ANSWERS else ""
-    search = args.get("q", "").strip()
-    sort = args.get("sort", "reference") if args.get("sort") in SORTS else "reference"
-    order = "asc" if args.get("order") == "asc" else "desc" if args.get("order") == "desc" else (
-        "desc" if sort == "reference" else "asc")
-
-    visible = visible_reviews_clause(current_user)
-    query = sa.select(Review).where(visible)
-    if status in workflow.STAGE_BY_NAME:
-        query = query.where(Review.status == status)
-    elif status == ANY_OPEN_STAGE:
-        query = query.where(Review.status.in_(workflow.OPEN_STATES))
-    else:
-        status = ""
-    if partnership.isdigit():
-        query = query.where(sa.or_(Review.lead_partnership_id == int(partnership),
-                                   Review.joint_partnership_id == int(partnership)))
-    if year.isdigit():
-        query = query.where(Review.ref_year == int(year))
-    if overdue:
-        query = query.where(overdue_clause(today))
-    if untold:
-        query = query.where(untold_delay_clause(today))
-    if overrun:
-        query = query.where(hold_overrun_clause(today))
-    if declined:
-        query = query.where(declined_clause(declined))
-    if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(Review.reference).like(pattern),
-                                   sa.func.lower(Review.pseudonym).like(pattern)))
-
-    requested = max(1, args.get("page", 1, type=int) or 1)
+    chosen = ListFilters.from_args(request.args)
+    query = chosen.matching(current_user, today)
+    requested = max(1, request.args.get("page", 1, type=int) or 1)
     total, exact = _count_up_to(query, max(COUNT_UP_TO, (requested + PAGINATION_AHEAD) * PAGE_SIZE))
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(requested, pages)
-    columns = SORTS[sort][1]
-    ordered = query.join(PARTNERSHIP_POSITION, PARTNERSHIP_POSITION.c.id == Review.lead_partnership_id) \
-        if sort == "partnership" else query
-    # The page's ids first, sorting only the sort keys, then the 25 whole reviews by id: sorting the
-    # full rows (every column and both joined partnerships) of all visible reviews was most of the
-    # page's time at 10,000 reviews, and grew with the offset.
-    page_ids = db.session.scalars(
-        ordered.with_only_columns(Review.id)
-        .order_by(*(c.desc() if order == "desc" else c.asc() for c in columns))
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+    page_ids = db.session.scalars(chosen.ordered_ids(query).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     reviews = listed_reviews(page_ids)
 
     # The partnerships offered are the user's own (and those of their panels'), from the roles already
@@ -413,14 +436,11 @@ def case_list():  # noqa: ANN201
         sa.select(sa.func.min(Review.ref_year)).scalar_subquery(),
         sa.select(sa.func.max(Review.ref_year)).scalar_subquery())).one()
     years = [(y, y) for y in range(last_year, first_year - 1, -1)] if first_year is not None else []
-
-    filters = {k: v for k, v in {"status": status, "partnership": partnership, "year": year,
-                                 "overdue": "yes" if overdue else "", "untold": "yes" if untold else "",
-                                 "overrun": "yes" if overrun else "", "declined": declined, "q": search}.items() if v}
+    filters = chosen.query_args()
 
     def list_url(**changes: Any) -> str:
         """This list's address with `changes`: the filters stay in the query string, so it can be bookmarked."""
-        params = {**filters, "sort": sort, "order": order, "page": page, **changes}
+        params = {**filters, "sort": chosen.sort, "order": chosen.order, "page": page, **changes}
         params = {k: v for k, v in params.items() if v not in (None, "") and not (k == "page" and v == 1)}
         return url_for("cases.case_list") + "?" + urlencode(params)
 
@@ -429,13 +449,37 @@ def case_list():  # noqa: ANN201
 
     return render_template(
         "cases/list.html", pagination=pagination, reviews=reviews, total=total, exact=exact, page=page, pages=pages,
-        today=today, filters=filters, status=status, partnership=partnership, year=year, search=search,
-        overdue=overdue, untold=untold, overrun=overrun, declined=declined, decline_answers=DECLINE_ANSWERS,
-        sort=sort, order=order, sorts=SORTS, list_url=list_url, partnerships=partnerships, years=years,
+        today=today, filters=filters, status=chosen.status, partnership=chosen.partnership, year=chosen.year,
+        search=chosen.search, overdue=chosen.overdue, untold=chosen.untold, overrun=chosen.overrun,
+        declined=chosen.declined, decline_answers=DECLINE_ANSWERS,
+        sort=chosen.sort, order=chosen.order, sorts=SORTS, list_url=list_url, partnerships=partnerships, years=years,
         stage_by_name=workflow.STAGE_BY_NAME, next_deadline=deadlines.next_deadline,
         status_options=STATUS_OPTIONS,
         page_size=PAGE_SIZE,
+        csv_url=url_for("cases.case_list_csv", **filters, sort=chosen.sort, order=chosen.order),
     )
+
+
+CASE_LIST_CSV_COLUMNS = ("reference", "pseudonym", "stage", "lead partnership", "joint partnership", "notified",
+                         "next deadline", "due", "days overdue")
+
+
+@cases.get("/cases.csv")
+@signed_in
+def case_list_csv() -> Response:
+    """Every review the list's filters match (not one page), in its order: for a partnership's report on
+    its reviews. Never a real name: the same columns as the list, and the next deadline."""
+    today = today_uk()
+    chosen = ListFilters.from_args(request.args)
+    ids = db.session.scalars(chosen.ordered_ids(chosen.matching(current_user, today))).all()
+    rows: list[list[Any]] = [list(CASE_LIST_CSV_COLUMNS)]
+    for review in listed_reviews(ids):
+        due = review.next_deadline
+        rows.append([review.reference, review.pseudonym, workflow.STAGE_BY_NAME[review.status].label,
+                     review.lead_partnership, review.joint_partnership or "", review.notified_on.isoformat(),
+                     due.name if due else "", due.due_on.isoformat() if due else "",
+                     due.days_overdue(today) if due and due.is_overdue(today) else ""])
+    return presentation.csv_response(rows, f"reviews-{today.isoformat()}.csv")
 
 
 # --- A new notification -----------------------------------------------------------------------
