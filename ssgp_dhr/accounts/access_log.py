@@ -64,11 +64,12 @@ def _newest_about_a_person(limit: int) -> sa.Select:
             .order_by(AccessLogEntry.occurred_at.desc(), AccessLogEntry.id.desc()).limit(limit))
 
 
+RECENT_ACTIVITY_SHOWN = 10
 # Built once: the statement is the same for everyone, and building it took as long as running it.
-_RECENT_ACCOUNT_ACTIVITY = _newest_about_a_person(10)
+_RECENT_ACCOUNT_ACTIVITY = _newest_about_a_person(RECENT_ACTIVITY_SHOWN)
 
 
 def recent_account_activity(user: User) -> list[sa.Row]:
-    """The newest 10 entries about `user`'s account: their own sign-ins and changes, failures against
+    """The newest RECENT_ACTIVITY_SHOWN entries about `user`'s account: their own sign-ins and changes, failures against
     it, and what administrators did to it. Two index range scans, however long the log."""
     return list(db.session.execute(_RECENT_ACCOUNT_ACTIVITY, {"person": user.id}).all())
