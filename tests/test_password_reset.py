@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 import time_machine
+from flask.testing import FlaskClient
 
 from ssgp_dhr.accounts import password_reset
 from ssgp_dhr.accounts.models import AccessEvent, Role, User
@@ -20,6 +21,7 @@ from ssgp_dhr.reminders import mailer
 from ssgp_dhr.reminders.models import OutboxMessage
 from tests import factories
 from tests.conftest import sign_in
+from tests.pages import check_page
 from tests.test_sign_in import enrolled, events, give_password
 
 NEW_PASSWORD = "lantern orchard velvet quarry"
@@ -212,3 +214,19 @@ def test_in_development_the_outbox_shows_the_e_mail_to_admins_only(client_reques
     assert person.email in admin_outbox
     coordinators = signed_in_as(factories.coordinator()).get("/outbox")
     assert person.email not in coordinators.select_one("main").get_text()
+
+
+def test_the_link_is_sent_after_the_page_has_gone(app):
+    """The mail server's time is not the page's, so how long the page takes does not tell whether the
+    address has an account."""
+    person = factories.coordinator()
+    browser = FlaskClient(app)  # a client that leaves closing the response to the test
+    form = check_page(browser.get("/sign-in/forgotten-password"))
+    token = form.find("input", attrs={"name": "csrf_token"})["value"]
+    page = browser.post("/sign-in/forgotten-password", data={"email": person.email, "csrf_token": token})
+    assert page.status_code == 200
+    db.session.rollback()
+    assert sent_to(person.email) == []
+    page.close()
+    db.session.rollback()
+    assert len(sent_to(person.email)) == 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 
-from flask import current_app
+from flask import Response, current_app
 
 from ssgp_dhr.accounts.models import User
 from ssgp_dhr.clock import utcnow
@@ -44,19 +44,36 @@ class Notice(enum.Enum):
 
 def send(user: User, subject: str, body: str) -> bool:
     """E-mail `user` now; False (and a warning in the log) if it could not be sent."""
+    return _deliver(user.id, user.email, subject, body)
+
+
+def send_after_response(response: Response, user: User, subject: str, body: str) -> None:
+    """E-mail `user` once `response` has gone to the browser: how long the mail server takes then says
+    nothing about whether the address has an account (the forgotten password page)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    user_id, address = user.id, user.email
+
+    def deliver() -> None:
+        with app.app_context():
+            _deliver(user_id, address, subject, body)
+
+    response.call_on_close(deliver)
+
+
+def _deliver(user_id: int, address: str, subject: str, body: str) -> bool:
     config = current_app.config
     try:
         outgoing = mailer.mailer_for(config)
     except mailer.MailNotConfigured:
-        current_app.logger.warning("No e-mail to user %s about their account: e-mail is not set up", user.id)
+        current_app.logger.warning("No e-mail to user %s about their account: e-mail is not set up", user_id)
         return False
-    message = mailer.compose_account_email(user.email, subject, body, config)
+    message = mailer.compose_account_email(address, subject, body, config)
     try:
         outgoing.send(None, message)
         db.session.commit()
     except (mailer.Refused, mailer.Interrupted, mailer.MailNotConfigured):
         db.session.rollback()
-        current_app.logger.warning("The e-mail to user %s about their account could not be sent", user.id)
+        current_app.logger.warning("The e-mail to user %s about their account could not be sent", user_id)
         return False
     finally:
         outgoing.close()

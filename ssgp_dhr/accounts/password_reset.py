@@ -12,7 +12,7 @@ import hmac
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import Response, current_app, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ssgp_dhr.accounts import account_email, lockout
@@ -74,8 +74,9 @@ def _links_sent_lately(user: User) -> int:
         AccessLogEntry.occurred_at > utcnow() - timedelta(hours=1)))
 
 
-def send_link(email: str) -> None:
-    """E-mail a link to the enabled account with this address, if there is one; nothing says which."""
+def send_link(email: str, response: Response) -> None:
+    """E-mail a link to the enabled account with this address, if there is one, once `response` (the
+    same page either way) has gone: nothing, not even the time it takes, says which."""
     address = email.strip().lower()
     user = db.session.scalar(sa.select(User).where(User.email == address))
     if user is None or not user.is_enabled:
@@ -88,7 +89,7 @@ def send_link(email: str) -> None:
     link = mailer.base_url(config) + url_for("accounts.new_password", token=link_token(user))
     service = config["SERVICE_NAME"]
     hours = f"{LINK_VALID_HOURS} hour{'s' if LINK_VALID_HOURS != 1 else ''}"
-    account_email.send(user, f"Set a new password for the {service}", (
+    account_email.send_after_response(response, user, f"Set a new password for the {service}", (
         f"Someone asked to set a new password for your account on the {service} ({user.email}).\n\n"
         f"If it was you, open this link within {hours} to choose a new password. It works once.\n\n{link}\n\n"
         "If it was not you, you can ignore this email: your password has not changed. Signing in still needs "

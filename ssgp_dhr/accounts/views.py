@@ -5,7 +5,19 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from ssgp_dhr import access
@@ -127,9 +139,10 @@ def forgotten_password():  # noqa: ANN201
         return render_template("accounts/forgotten_password.html", form=None)
     form = ForgottenPasswordForm()
     if form.validate_on_submit():
-        password_reset.send_link(form.email.data)
-        return render_template("accounts/forgotten_password_sent.html", email=form.email.data.strip(),
-                               hours=password_reset.LINK_VALID_HOURS)
+        response = make_response(render_template("accounts/forgotten_password_sent.html", email=form.email.data.strip(),
+                                                 hours=password_reset.LINK_VALID_HOURS))
+        password_reset.send_link(form.email.data, response)
+        return response
     return render_template("accounts/forgotten_password.html", form=form), 400 if form.errors else 200
 
 
