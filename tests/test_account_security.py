@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 import time_machine
+from flask.testing import FlaskClient
 
 from ssgp_dhr.accounts import account_email, lockout, second_factor
 from ssgp_dhr.accounts.models import Role, User
@@ -20,7 +21,7 @@ from ssgp_dhr.reminders import mailer
 from ssgp_dhr.reminders.models import OutboxMessage
 from tests import factories
 from tests.conftest import sign_in
-from tests.pages import ClientRequest
+from tests.pages import ClientRequest, check_page
 from tests.test_password_reset import choose, emailed_link
 from tests.test_sign_in import enrolled, give_code, give_password
 
@@ -142,3 +143,17 @@ def test_your_account_shows_the_recent_activity_on_it_and_nothing_else(app, admi
             for row in page.select("#recent-activity ~ div table tbody tr")]
     assert [row[1] for row in rows] == ["Signed in", "Sign in failed", "Roles changed, by an account administrator"]
     assert rows[0][2] == "127.0.0.1" and rows[2][2] == "Not shown"
+
+
+def test_the_lockout_notice_goes_after_the_page_so_the_tenth_attempt_is_not_slower(app):
+    person = enrolled(factories.coordinator())
+    browser = FlaskClient(app)  # a client that leaves closing the response to the test
+    token = check_page(browser.get("/sign-in")).find("input", attrs={"name": "csrf_token"})["value"]
+    for _ in range(lockout.MAX_FAILURES):
+        page = browser.post("/sign-in", data={"email": person.email, "password": "wrong password!!", "csrf_token": token})
+        assert page.status_code == 200
+    db.session.rollback()
+    assert subjects_sent_to(person) == []
+    page.close()
+    db.session.rollback()
+    assert subjects_sent_to(person) == ["Your account was locked for 15 minutes: Domestic Homicide Review tracker"]

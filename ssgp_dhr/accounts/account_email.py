@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 
-from flask import Response, current_app
+from flask import Response, after_this_request, current_app, has_request_context
 
 from ssgp_dhr.accounts.models import User
 from ssgp_dhr.clock import utcnow
@@ -80,10 +80,19 @@ def _deliver(user_id: int, address: str, subject: str, body: str) -> bool:
     return True
 
 
-def notify(user: User, notice: Notice) -> bool:
-    """Tell `user` of a change to their account's security, now."""
+def notify(user: User, notice: Notice) -> None:
+    """Tell `user` of a change to their account's security: once the page has gone, in a request, so that
+    neither the mail server's time nor a failure reaches the page (the tenth wrong password, which locks an
+    account, must take as long as the ninth: a slower answer would say the address has an account)."""
     subject, what = notice.value
     service = current_app.config["SERVICE_NAME"]
     body = (f"{what} on {uk_datetime(utcnow())} (UK time).\n\n"
             f"This is about your account on the {service} ({user.email}).\n\n{IF_NOT_YOU}\n")
-    return send(user, f"{subject}: {service}", body)
+    if not has_request_context():
+        send(user, f"{subject}: {service}", body)
+        return
+
+    @after_this_request
+    def after_the_page(response: Response) -> Response:
+        send_after_response(response, user, f"{subject}: {service}", body)
+        return response
