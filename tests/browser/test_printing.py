@@ -37,7 +37,7 @@ def test_a_printed_case_page_is_marked_on_every_sheet_and_a_public_page_is_not(v
     printed = "\n".join(sheets)
     assert "Drew" in printed
     assert "(/cases/" not in printed  # the addresses of the page's own links, useless on paper
-    for screen_only in ("Sign out", "New notification", "Skip to main content", "On this page",
+    for screen_only in ("Sign out", "New notification", "Skip to main content", "On this page", "What can happen now",
                         "You're about to be signed out"):
         assert screen_only not in printed, screen_only
 
