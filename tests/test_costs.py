@@ -606,3 +606,54 @@ def test_a_cost_recorded_wrongly_is_corrected_with_a_reason_and_the_history_name
     act_as(people["member"]).get(url, expected_status=403)
     member_history = act_as(people["member"]).get(f"/cases/{review.reference}/history?topic=costs")
     assert "mistyped" not in member_history.get_text() and "Cost corrected" in member_history.get_text()
+
+
+def test_a_recharge_recorded_wrongly_is_corrected_with_a_reason_and_the_history_names_what_changed(act_as, review_and_people):  # noqa: F811
+    review, people = review_and_people
+    pcc = people["pcc"]
+    cost(review, people["coordinator"], amount_pence=100_000)
+    share(review, people["coordinator"], [(review.lead_partnership_id, 5000), (pcc.id, 5000)])
+    recorded = recharge(review, people["coordinator"], payer_id=pcc.id, amount_pence=5_000)  # should be £500
+    url = f"/cases/{review.reference}/costs/recharges/{recorded.id}/correct"
+    client = act_as(people["coordinator"])
+    assert client.get(f"/cases/{review.reference}").select_one(f"#cost-recharges a[href='{url}']")
+    form = client.get(url)
+    assert form.select_one("#amount")["value"] == "50.00"
+    assert form.select_one("#payer_id option[selected]")["value"] == str(pcc.id)
+
+    data = form_data({"version": reload(review).version, "paid_on": recorded.paid_on, "payer_id": str(pcc.id),
+                      "payee_id": str(review.lead_partnership_id), "amount": "500", "reference": "RI-9",
+                      "reason": ""})
+    page = client.post(url, data, expected_status=400)
+    assert page.select_one(".govuk-error-summary a[href='#reason']").get_text() == "Say why the recharge is corrected"
+    assert page.select_one("#amount")["value"] == "500"
+    assert reload(review) and costs.recharges_of(review)[0].amount_pence == 5_000  # nothing changed meanwhile
+    data["reason"] = "A nought was left off."
+    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}#costs"
+    page = client.get(f"/cases/{review.reference}")
+    assert [[c.get_text(strip=True) for c in row.select("th, td")][-1] for row in page.select("#cost-shares tbody tr")] \
+        == ["Settled", "Settled"]
+    entry = history.newest_events(reload(review), limit=1)[0]
+    assert (entry.field, entry.reason) == ("cost_recharge_corrected", "A nought was left off.")
+    assert entry.to_value.endswith(": amount, reference corrected") and "500" not in entry.to_value
+
+    version = reload(review).version  # the same details again: nothing written
+    corrected = costs.recharges_of(review)[0]
+    assert costs.correct_recharge(corrected, people["coordinator"], version, reason="Again.",
+                                  paid_on=corrected.paid_on, payer_id=pcc.id, payee_id=review.lead_partnership_id,
+                                  amount_pence=50_000, reference="RI-9") is False
+    assert reload(review).version == version
+    with pytest.raises(services.InvalidChange) as refused:  # the rules of recording one hold
+        costs.correct_recharge(corrected, people["coordinator"], version, reason="x", paid_on=corrected.paid_on,
+                               payer_id=pcc.id, payee_id=pcc.id, amount_pence=0, reference="")
+    assert [field for field, _ in refused.value.problems] == ["payee_id", "amount"]
+    with pytest.raises(services.NotPermitted):
+        costs.correct_recharge(corrected, people["manager"], version, reason="x", paid_on=corrected.paid_on,
+                               payer_id=pcc.id, payee_id=review.lead_partnership_id, amount_pence=1, reference="")
+    act_as(people["manager"]).get(url, expected_status=403)
+    act_as(people["member"]).get(url, expected_status=403)
+    other = factories.review_at("panel", by=people["coordinator"])
+    act_as(people["coordinator"]).get(f"/cases/{other.reference}/costs/recharges/{recorded.id}/correct",
+                                      expected_status=404)
+    member_history = act_as(people["member"]).get(f"/cases/{review.reference}/history?topic=costs")
+    assert "nought" not in member_history.get_text()

@@ -52,6 +52,7 @@ EVENT_TITLES = {
     "cost_sharing": "Agreed shares of the costs",
     "cost_recharge": "Recharge recorded",
     "cost_recharge_removed": "Recharge removed",
+    "cost_recharge_corrected": "Recharge corrected",
 }
 
 # A recorded fact whose column name does not read as words: "hold expected end on changed".
@@ -196,7 +197,7 @@ HISTORY_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
         "family_agreed_summary_on", "home_office_agreed_summary_on", "recommendation", "recommendation_progress",
         "recommendation_completed", "recommendation_revised", "recommendation_returned")),
     "costs": ("Costs", ("cost", "cost_corrected", "cost_removed", "cost_sharing", "cost_recharge",
-                        "cost_recharge_removed")),
+                        "cost_recharge_corrected", "cost_recharge_removed")),
     "details": ("Case details", ()),
 }
 

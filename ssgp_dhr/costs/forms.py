@@ -76,6 +76,12 @@ class RechargeForm(VersionedForm):
     submit = SubmitField("Record the recharge", widget=GovSubmitInput())
 
 
+class CorrectRechargeForm(RechargeForm):
+    reason = _area("Why is it corrected?", "For example, the amount was mistyped, or it was paid on another date",
+                   required="Say why the recharge is corrected")
+    submit = SubmitField("Correct the recharge", widget=GovSubmitInput())
+
+
 class RemoveCostForm(VersionedForm):
     reason = _area("Why is it removed?", "For example, recorded twice, or the wrong amount",
                    required="Say why the cost is removed")

@@ -390,16 +390,7 @@ def record_recharge(review: Review, actor: User, expected_version: int, *, paid_
                     refusal="Only a coordinator of this review's partnership can record its recharges")
     if cost_sharing_of(review) is None:
         raise NotAllowedNow("Record how the costs are shared before a recharge: it settles the agreed shares")
-    problems = past_date_problems(
-        "paid_on", paid_on, missing="Enter the date of the payment",
-        future="The date of the payment cannot be in the future", earliest=review.notified_on,
-        too_early="The date of the payment cannot be before the notification, on")
-    for field, org, missing in (("payer_id", payer_id, "Choose who paid"), ("payee_id", payee_id, "Choose who was paid")):
-        if org is None or db.session.get(Organisation, org) is None:
-            problems.append((field, missing))
-    if payer_id is not None and payer_id == payee_id:
-        problems.append(("payee_id", "Choose an organisation other than the one that paid"))
-    problems += _amount_problems(amount_pence)
+    problems = _recharge_problems(review, paid_on, payer_id, payee_id, amount_pence)
     if problems:
         raise InvalidChange(problems)
     recharge = CostRecharge(review_id=review.id, paid_on=paid_on, payer_id=payer_id, payee_id=payee_id,
@@ -409,6 +400,53 @@ def record_recharge(review: Review, actor: User, expected_version: int, *, paid_
                  to_value=_recharge_in_words(recharge))
     commit_once()
     return recharge
+
+
+def _recharge_problems(review: Review, paid_on: date | None, payer_id: int | None, payee_id: int | None,
+                       amount_pence: int | None) -> list[tuple[str, str]]:
+    problems = past_date_problems(
+        "paid_on", paid_on, missing="Enter the date of the payment",
+        future="The date of the payment cannot be in the future", earliest=review.notified_on,
+        too_early="The date of the payment cannot be before the notification, on")
+    for field, org, missing in (("payer_id", payer_id, "Choose who paid"), ("payee_id", payee_id, "Choose who was paid")):
+        if org is None or db.session.get(Organisation, org) is None:
+            problems.append((field, missing))
+    if payer_id is not None and payer_id == payee_id:
+        problems.append(("payee_id", "Choose an organisation other than the one that paid"))
+    return problems + _amount_problems(amount_pence)
+
+
+# What a recharge's correction may change, as the history names a changed part.
+CORRECTABLE_IN_A_RECHARGE = {"paid_on": "date", "payer_id": "who paid", "payee_id": "who was paid",
+                             "amount_pence": "amount", "reference": "reference"}
+
+
+def correct_recharge(recharge: CostRecharge, actor: User, expected_version: int, *, reason: str | None,
+                     paid_on: date | None, payer_id: int | None, payee_id: int | None, amount_pence: int | None,
+                     reference: str | None) -> bool:
+    """Correct a recharge recorded wrongly, saying why; the history names the parts corrected, not the
+    amounts. Returns whether anything changed: the same details again write nothing."""
+    review = recharge.review
+    check_may_write(review, actor, expected_version,
+                    refusal="Only a coordinator of this review's partnership can correct its recharges")
+    reason = (reason or "").strip()
+    problems = _recharge_problems(review, paid_on, payer_id, payee_id, amount_pence)
+    if not reason:
+        problems.append(("reason", "Say why the recharge is corrected"))
+    if problems:
+        raise InvalidChange(problems)
+    corrected = {"paid_on": paid_on, "payer_id": payer_id, "payee_id": payee_id, "amount_pence": amount_pence,
+                 "reference": (reference or "").strip()}
+    changed = [part for part, value in corrected.items() if getattr(recharge, part) != value]
+    if not changed:
+        return False
+    for part in changed:
+        setattr(recharge, part, corrected[part])
+    append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="cost_recharge_corrected",
+                 to_value=f"{_recharge_in_words(recharge)}: "
+                          f"{', '.join(CORRECTABLE_IN_A_RECHARGE[part] for part in changed)} corrected", reason=reason)
+    commit_once()
+    return True
 
 
 def remove_recharge(recharge: CostRecharge, actor: User, expected_version: int, *, reason: str | None) -> None:

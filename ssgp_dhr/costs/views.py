@@ -75,7 +75,7 @@ def correct_cost(reference: str, cost_id: int):  # noqa: ANN201
     form.funder_id.choices = _funders(review)
     if request.method == "GET":
         form.incurred_on.data, form.kind.data, form.funder_id.data = cost.incurred_on, cost.kind.value, str(cost.funder_id)
-        form.amount.data = f"{cost.amount_pence // 100}.{cost.amount_pence % 100:02d}"
+        form.amount.data = _in_pounds(cost.amount_pence)
         form.description.data = cost.description
     return review_form(
         review, form, template="costs/correct.html", first_field="incurred_on", anchor="costs",
@@ -147,6 +147,32 @@ def record_recharge(reference: str):  # noqa: ANN201
             review, current_user, version, paid_on=form.paid_on.data, payer_id=int(form.payer_id.data),
             payee_id=int(form.payee_id.data), amount_pence=form.amount.pence, reference=form.reference.data),
         done=lambda: "Recharge recorded", context=lambda shown: {"money": case_costs(shown)})
+
+
+@costs.route("/cases/<reference>/costs/recharges/<int:recharge_id>/correct", methods=["GET", "POST"])
+@signed_in
+def correct_recharge(reference: str, recharge_id: int):  # noqa: ANN201
+    review = _coordinated_review_or_404(reference)
+    recharge = part_of_review_or_404(review, CostRecharge, recharge_id)
+    form = forms.CorrectRechargeForm()
+    form.payer_id.choices = _funders(review, blank="Choose who paid")
+    form.payee_id.choices = _funders(review, blank="Choose who was paid")
+    if request.method == "GET":
+        form.paid_on.data, form.reference.data = recharge.paid_on, recharge.reference
+        form.payer_id.data, form.payee_id.data = str(recharge.payer_id), str(recharge.payee_id)
+        form.amount.data = _in_pounds(recharge.amount_pence)
+    return review_form(
+        review, form, template="costs/correct_recharge.html", first_field="paid_on", anchor="costs",
+        act=lambda version: services.correct_recharge(
+            recharge, current_user, version, reason=form.reason.data, paid_on=form.paid_on.data,
+            payer_id=int(form.payer_id.data), payee_id=int(form.payee_id.data), amount_pence=form.amount.pence,
+            reference=form.reference.data),
+        done=lambda: "Recharge corrected", context=lambda shown: {"recharge": recharge})
+
+
+def _in_pounds(pence: int) -> str:
+    """An amount as the form shows it to be corrected: 1250.50."""
+    return f"{pence // 100}.{pence % 100:02d}"
 
 
 @costs.route("/cases/<reference>/costs/recharges/<int:recharge_id>/remove", methods=["GET", "POST"])
