@@ -17,12 +17,11 @@ from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.accounts.passwords import verify_password
 from ssgp_dhr.clock import utcnow
 from ssgp_dhr.extensions import db
-from ssgp_dhr.reminders import mailer
 from ssgp_dhr.reminders.models import OutboxMessage
 from tests import factories
 from tests.conftest import sign_in
 from tests.pages import ClientRequest, check_page
-from tests.test_password_reset import choose, emailed_link
+from tests.test_password_reset import choose, emailed_link, refusing_mail_server  # noqa: F401 - the fixture
 from tests.test_sign_in import enrolled, give_code, give_password
 
 NEW_PASSWORD = "plum kettle orbit lantern"
@@ -103,19 +102,9 @@ def test_a_locked_account_is_told_once_with_the_real_limits(client_request):
     assert f"after {int(lockout.LOCKED_FOR.total_seconds() // 60)} minutes" in body
 
 
-def test_a_notice_that_cannot_be_sent_does_not_undo_the_change(client_request, monkeypatch, caplog):
-    class RefusingMailer:
-        description = "refuses everything"
-
-        def send(self, reminder, message):
-            raise mailer.Refused("the mail server refused the message (550)")
-
-        def close(self):
-            pass
-
+def test_a_notice_that_cannot_be_sent_does_not_undo_the_change(client_request, refusing_mail_server, caplog):  # noqa: F811
     person = enrolled(factories.coordinator())
     sign_in(client_request.client, person)
-    monkeypatch.setattr(mailer, "mailer_for", lambda config: RefusingMailer())
     with caplog.at_level(logging.WARNING):
         assert change_password(client_request, person).headers["Location"] == "/account"
     db.session.refresh(person)

@@ -27,6 +27,23 @@ from tests.test_sign_in import enrolled, events, give_password
 NEW_PASSWORD = "lantern orchard velvet quarry"
 
 
+class RefusingMailer:
+    """A mail server that answers every message with a refusal."""
+
+    description = "refuses everything"
+
+    def send(self, reminder, message):
+        raise mailer.Refused("the mail server refused the message (550)")
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def refusing_mail_server(monkeypatch):
+    monkeypatch.setattr(mailer, "mailer_for", lambda config: RefusingMailer())
+
+
 def ask_for_a_link(client_request, email: str):
     return client_request.post("/sign-in/forgotten-password", {"email": email}, expected_status=200)
 
@@ -188,17 +205,8 @@ def test_without_a_way_to_send_e_mail_the_page_sends_people_to_their_administrat
     assert "Ask your account administrator" in page.select_one("main").get_text()
 
 
-def test_a_refusal_by_the_mail_server_is_logged_without_the_address_and_not_shown(client_request, monkeypatch, caplog):
-    class RefusingMailer:
-        description = "refuses everything"
-
-        def send(self, reminder, message):
-            raise mailer.Refused("the mail server refused the message (550)")
-
-        def close(self):
-            pass
-
-    monkeypatch.setattr(mailer, "mailer_for", lambda config: RefusingMailer())
+def test_a_refusal_by_the_mail_server_is_logged_without_the_address_and_not_shown(client_request, refusing_mail_server,
+                                                                                   caplog):
     person = factories.coordinator()
     with caplog.at_level(logging.WARNING):
         page = ask_for_a_link(client_request, person.email)

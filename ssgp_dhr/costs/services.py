@@ -160,18 +160,24 @@ def correct_cost(cost: ReviewCost, actor: User, expected_version: int, *, reason
         problems.append(("reason", "Say why the cost is corrected"))
     if problems:
         raise InvalidChange(problems)
-    corrected = {"incurred_on": incurred_on, "kind": CostKind(kind), "amount_pence": amount_pence,
-                 "funder_id": funder_id, "description": (description or "").strip()}
-    changed = [part for part, value in corrected.items() if getattr(cost, part) != value]
+    changed = _corrected(cost, CORRECTABLE, {
+        "incurred_on": incurred_on, "kind": CostKind(kind), "amount_pence": amount_pence, "funder_id": funder_id,
+        "description": (description or "").strip()})
     if not changed:
         return False
-    for part in changed:
-        setattr(cost, part, corrected[part])
     append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="cost_corrected",
-                 to_value=f"{cost.kind.label}, {uk_date(cost.incurred_on)}: "
-                          f"{', '.join(CORRECTABLE[part] for part in changed)} corrected", reason=reason)
+                 to_value=f"{cost.kind.label}, {uk_date(cost.incurred_on)}: {changed} corrected", reason=reason)
     commit_once()
     return True
+
+
+def _corrected(entry: ReviewCost | CostRecharge, names: dict[str, str], values: dict[str, object]) -> str:
+    """Set the parts of `entry` that differ from `values`; the changed parts in words ("amount, who pays"),
+    as the history names them, or "" when nothing differs."""
+    changed = [part for part, value in values.items() if getattr(entry, part) != value]
+    for part in changed:
+        setattr(entry, part, values[part])
+    return ", ".join(names[part] for part in changed)
 
 
 def remove_cost(cost: ReviewCost, actor: User, expected_version: int, *, reason: str | None) -> None:
@@ -435,16 +441,13 @@ def correct_recharge(recharge: CostRecharge, actor: User, expected_version: int,
         problems.append(("reason", "Say why the recharge is corrected"))
     if problems:
         raise InvalidChange(problems)
-    corrected = {"paid_on": paid_on, "payer_id": payer_id, "payee_id": payee_id, "amount_pence": amount_pence,
-                 "reference": (reference or "").strip()}
-    changed = [part for part, value in corrected.items() if getattr(recharge, part) != value]
+    changed = _corrected(recharge, CORRECTABLE_IN_A_RECHARGE, {
+        "paid_on": paid_on, "payer_id": payer_id, "payee_id": payee_id, "amount_pence": amount_pence,
+        "reference": (reference or "").strip()})
     if not changed:
         return False
-    for part in changed:
-        setattr(recharge, part, corrected[part])
     append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="cost_recharge_corrected",
-                 to_value=f"{_recharge_in_words(recharge)}: "
-                          f"{', '.join(CORRECTABLE_IN_A_RECHARGE[part] for part in changed)} corrected", reason=reason)
+                 to_value=f"{_recharge_in_words(recharge)}: {changed} corrected", reason=reason)
     commit_once()
     return True
 
