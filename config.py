@@ -60,6 +60,9 @@ class Config:
     SERVICE_CONTACT_EMAIL = os.environ.get("SERVICE_CONTACT_EMAIL", "")
     DATA_CONTROLLER = os.environ.get("DATA_CONTROLLER", "Gloucester City Council")
     PRIVACY_NOTICE_URL = os.environ.get("PRIVACY_NOTICE_URL", "")
+    # Where to report a security vulnerability (RFC 9116, /.well-known/security.txt): a mailto: or https:
+    # address; without it, the service contact's e-mail address.
+    SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     # How many reverse proxies stand in front: their X-Forwarded-For/-Proto give the client's address

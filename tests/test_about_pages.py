@@ -4,12 +4,14 @@ service really sets."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 
 import pytest
 from werkzeug.test import TestResponse
 
 from ssgp_dhr import create_app
+from ssgp_dhr.clock import utcnow
 from tests import factories
 from tests.test_sign_in import enrolled, give_code, give_password
 
@@ -106,3 +108,30 @@ def test_production_warns_until_the_contact_and_privacy_notice_are_set():
     assert any("PRIVACY_NOTICE_URL" in w for w in unset)
     configured = ProductionConfig.warnings({"SERVICE_CONTACT_EMAIL": "a@b.example", "PRIVACY_NOTICE_URL": "https://x"})
     assert not [w for w in configured if "SERVICE_CONTACT_EMAIL" in w or "PRIVACY_NOTICE_URL" in w]
+
+
+def security_txt(app, client, **settings) -> TestResponse:
+    saved = {key: app.config[key] for key in settings}
+    app.config.update(settings)
+    try:
+        return client.get("/.well-known/security.txt")
+    finally:
+        app.config.update(saved)
+
+
+def test_security_txt_says_where_to_report_a_vulnerability_and_expires_within_a_year(app, client):
+    response = security_txt(app, client, SERVICE_CONTACT_EMAIL="dhr@gloucester.example", SECURITY_CONTACT="")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    fields = dict(line.split(": ", 1) for line in response.get_data(as_text=True).splitlines())
+    assert fields["Contact"] == "mailto:dhr@gloucester.example"
+    assert fields["Canonical"] == "https://dhr.example.org/.well-known/security.txt"
+    expires = datetime.strptime(fields["Expires"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert utcnow() < expires < utcnow() + timedelta(days=365)
+
+    chosen = security_txt(app, client, SERVICE_CONTACT_EMAIL="dhr@gloucester.example",
+                          SECURITY_CONTACT="https://council.example/report-a-vulnerability")
+    assert "Contact: https://council.example/report-a-vulnerability\n" in chosen.get_data(as_text=True)
+
+
+def test_without_a_contact_there_is_no_security_txt(app, client):
+    assert security_txt(app, client, SERVICE_CONTACT_EMAIL="", SECURITY_CONTACT="").status_code == 404

@@ -3,7 +3,7 @@
 from ssgp_dhr.access import rule_for
 
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "accounts.sign_in", "publication.public_reviews",
-                    "about.accessibility_statement", "about.privacy", "about.cookies",
+                    "about.accessibility_statement", "about.privacy", "about.cookies", "about.security_txt",
                     "accounts.forgotten_password", "accounts.new_password",
                     "publication.public_review", "publication.public_feed", "publication.public_document"}
 

@@ -1,4 +1,4 @@
-"""The accessibility statement, the privacy page and the cookies page.
+"""The accessibility statement, the privacy page, the cookies page, and security.txt.
 
 What they say about the service comes from the code and the configuration (the session's limits, the
 cookie's name, the contact), so it stays true when either changes; tests/test_about_pages.py checks
@@ -8,11 +8,12 @@ the cookies page against the cookies the service really sets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
 
 from ssgp_dhr.access import public
+from ssgp_dhr.clock import utcnow
 
 about = Blueprint("about", __name__, template_folder="templates")
 
@@ -55,3 +56,24 @@ def privacy():  # noqa: ANN201
 @public
 def cookies():  # noqa: ANN201
     return render_template("about/cookies.html", cookies=cookies_set())
+
+
+# RFC 9116 asks that a security.txt expire within a year, so that a stale one is not trusted.
+SECURITY_TXT_LIFETIME = timedelta(days=180)
+
+
+@about.get("/.well-known/security.txt")
+@public
+def security_txt() -> Response:
+    """Where to report a vulnerability (RFC 9116): SECURITY_CONTACT, else the service contact's address;
+    no file at all without either, as a security.txt without a contact is not valid."""
+    config = current_app.config
+    contact = config["SECURITY_CONTACT"] or (f"mailto:{config['SERVICE_CONTACT_EMAIL']}"
+                                             if config["SERVICE_CONTACT_EMAIL"] else "")
+    if not contact:
+        abort(404)
+    expires = datetime.combine(utcnow().date() + SECURITY_TXT_LIFETIME, time())
+    lines = [f"Contact: {contact}", f"Expires: {expires:%Y-%m-%dT%H:%M:%S}Z", "Preferred-Languages: en"]
+    if config.get("BASE_URL"):
+        lines.append(f"Canonical: {config['BASE_URL'].rstrip('/')}/.well-known/security.txt")
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
