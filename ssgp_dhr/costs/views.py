@@ -83,7 +83,8 @@ def correct_cost(reference: str, cost_id: int):  # noqa: ANN201
             cost, current_user, version, reason=form.reason.data, incurred_on=form.incurred_on.data,
             kind=form.kind.data, amount_pence=form.amount.pence, funder_id=int(form.funder_id.data),
             description=form.description.data),
-        done=lambda: "Cost corrected", context=lambda shown: {"cost": cost})
+        done=lambda: "Cost corrected",
+        context=lambda shown: {"what": "cost", "slip": "the wrong payer", "fields": "costs/_cost_fields.html"})
 
 
 @costs.route("/cases/<reference>/costs/<int:cost_id>/remove", methods=["GET", "POST"])
@@ -162,12 +163,13 @@ def correct_recharge(reference: str, recharge_id: int):  # noqa: ANN201
         form.payer_id.data, form.payee_id.data = str(recharge.payer_id), str(recharge.payee_id)
         form.amount.data = _in_pounds(recharge.amount_pence)
     return review_form(
-        review, form, template="costs/correct_recharge.html", first_field="paid_on", anchor="costs",
+        review, form, template="costs/correct.html", first_field="paid_on", anchor="costs",
         act=lambda version: services.correct_recharge(
             recharge, current_user, version, reason=form.reason.data, paid_on=form.paid_on.data,
             payer_id=int(form.payer_id.data), payee_id=int(form.payee_id.data), amount_pence=form.amount.pence,
             reference=form.reference.data),
-        done=lambda: "Recharge corrected", context=lambda shown: {"recharge": recharge})
+        done=lambda: "Recharge corrected",
+        context=lambda shown: {"what": "recharge", "slip": "the wrong date", "fields": "costs/_recharge_fields.html"})
 
 
 def _in_pounds(pence: int) -> str:
