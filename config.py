@@ -52,6 +52,10 @@ class Config:
     # Weeks after the Home Office was told of a decision not to hold a review before coordinators are
     # reminded to chase its Quality Assurance Panel's answer (then every 4 weeks). Not set by guidance.
     DECLINE_RESPONSE_CHASE_WEEKS = _env_int("DECLINE_RESPONSE_CHASE_WEEKS", 8)
+    # Years a closed review's case file is kept (from the day it closed, or from a decision not to hold a
+    # review) before its personal content may be destroyed: the partnership's retention schedule sets it.
+    # Unset, nothing is ever due for disposal: no case file is destroyed on a period nobody chose.
+    CASE_FILE_RETENTION_YEARS = _env_int("CASE_FILE_RETENTION_YEARS", 0) or None
     # The contact for press enquiries shown on the public reviews page when a case names none.
     PUBLIC_CONTACT = os.environ.get("PUBLIC_CONTACT", "The partnership's communications team")
     # The pages about the service (/accessibility, /privacy, /cookies): where people ask about it or
@@ -92,6 +96,8 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SHOW_ERROR_DETAILS = True
     BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{_env_int('PORT', 5000)}"
+    # A period for the demonstration, so the demo's oldest closed review shows as due for disposal.
+    CASE_FILE_RETENTION_YEARS = _env_int("CASE_FILE_RETENTION_YEARS", 6)
 
 
 class TestConfig(Config):

@@ -117,11 +117,13 @@ def _register_blueprints(app: Flask) -> None:
     from ssgp_dhr.panel.views import panel
     from ssgp_dhr.publication import views as publication_views
     from ssgp_dhr.reminders.views import reminders
+    from ssgp_dhr.retention import views as retention_views
 
     for blueprint in (health, about, accounts, admin, cases, reminders, documents, panel, publication_views.publication,
-                      action_plan_views.action_plan, costs_views.costs):
+                      action_plan_views.action_plan, costs_views.costs, retention_views.retention):
         app.register_blueprint(blueprint)
     publication_views.init_app(app)
     action_plan_views.init_app(app)
     costs_views.init_app(app)
+    retention_views.init_app(app)
     app.cli.add_command(cli.dhr)

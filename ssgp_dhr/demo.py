@@ -287,6 +287,12 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
           home_office_told_on=_declined.notified_on + timedelta(days=23),
           decline_reasons="The criteria are not met: the death followed a road traffic collision with no abuse indicated.")
 
+    # Decided seven years ago not to hold a review: past the demonstration's 6-year retention, due for disposal.
+    kai = _notify(alex, ssgp, "Kai", "Rae Oldcase", "Ty Oldcase", 66, died_days_ago=7 * 365 + 40)
+    _step(kai, alex, "decline", decision_on=kai.notified_on + timedelta(days=24),
+          home_office_told_on=kai.notified_on + timedelta(days=25),
+          decline_reasons="The criteria are not met: the coroner found the death was from natural causes.")
+
 
 # The published documents each kind of publication needs beyond those uploaded for submission.
 PUBLICATION_DOCUMENTS = {

@@ -15,6 +15,8 @@ MESSAGES = {
     404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check you copied all of it."),
     405: ("There is a problem with your request", "That action is not available on this page."),
     409: ("This case changed while you were working on it", "Go back to the case to see what changed."),
+    410: ("This case file has been disposed of", "Its personal content was destroyed at the end of its retention "
+          "period, so nothing more can be recorded on it. The case page shows what was kept."),
     413: ("The file is too large", "Choose a smaller file and try again."),
     429: ("Too many attempts", "Wait a few minutes and try again."),
     500: ("Sorry, there is a problem with the service", "Try again later. What you were doing has not been saved."),

@@ -25,6 +25,10 @@ from ssgp_dhr.presentation import recorded_value
 
 GENESIS_HASH = "0" * 64
 
+
+class CaseFileDisposed(RuntimeError):
+    """Something tried to record on a review whose case file was disposed of (retention/)."""
+
 # Events that record something done rather than one field's new value ("Overview report “Draft”,
 # version 2 uploaded"; a recommendation's reference): the history titles them with what happened,
 # where "<field> changed" would read "Documents changed" over an upload.
@@ -157,6 +161,9 @@ def append_event(
     payload: dict | None = None,
 ) -> CaseEvent:
     """Add the next event to the review's chain (in the caller's transaction)."""
+    if review.disposed_on is not None:
+        # Every area's services refuse first, with a sentence; this holds for any that forgot.
+        raise CaseFileDisposed(f"review {review.reference}: its case file was disposed of")
     if review.id is None:
         db.session.flush()
     prev_hash = review.event_head_hash or GENESIS_HASH

@@ -109,6 +109,11 @@ class Review(db.Model):
     home_office_agreed_summary_on: Mapped[date | None]
     closed_on: Mapped[date | None]
 
+    # Keeping the case file (retention/): a later date to keep it until than the retention period
+    # gives, and the day its personal content was destroyed, after which nothing more is recorded.
+    retention_extended_until: Mapped[date | None]
+    disposed_on: Mapped[date | None]
+
     # The hash of the newest event: anchors the history chain so a removed tail is detected.
     event_head_hash: Mapped[str | None] = mapped_column(sa.String(64))
     event_count: Mapped[int] = mapped_column(default=0)

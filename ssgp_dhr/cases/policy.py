@@ -59,7 +59,8 @@ def can_see_real_names(user: User, review: Review) -> bool:
 
 
 def can_advance(user: User | None, review: Review) -> bool:
-    return user is not None and user.is_enabled and coordinates(user, review)
+    # A disposed-of case file takes nothing more (retention/): its pages offer no action.
+    return user is not None and user.is_enabled and review.disposed_on is None and coordinates(user, review)
 
 
 # Up to this many partnerships are written into the clause on PostgreSQL; beyond, it reads them

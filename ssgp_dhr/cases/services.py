@@ -104,6 +104,9 @@ def check_may_write(review: Review, actor: User | None, expected_version: int, *
                     refusal: str = "Only a coordinator of this review's partnership can do this") -> None:
     """A coordinator of the review, writing over the version they saw: else NotPermitted (saying `refusal`)
     or StaleReview. Every action on a review, in every area, checks this first."""
+    if review.disposed_on is not None:
+        raise NotPermitted(f"This review's case file was disposed of on {uk_date(review.disposed_on)}: "
+                           "nothing more can be recorded on it")
     if not can_advance(actor, review):
         raise NotPermitted(refusal)
     if review.version != expected_version:

@@ -46,6 +46,7 @@ from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 from ssgp_dhr.panel import services as panel_services
 from ssgp_dhr.reminders import services as reminder_services
+from ssgp_dhr.retention import services as retention_services
 
 cases = Blueprint("cases", __name__, template_folder="templates")
 
@@ -63,7 +64,20 @@ def visible_review_or_404(reference: str) -> Review:
     )
     if review is None or not can_view_review(current_user, review):
         abort(404)
+    refuse_if_disposed(review)
     return review
+
+
+# What can still be read of a review whose case file was disposed of: what was kept, and its history.
+READABLE_AFTER_DISPOSAL = frozenset({"cases.case_page", "cases.case_history", "documents.document_page",
+                                     "documents.download"})
+
+
+def refuse_if_disposed(review: Review) -> None:
+    """410 Gone for every page of a disposed-of case file but those showing what was kept: its forms
+    would record on a review whose content is destroyed."""
+    if review.disposed_on is not None and request.endpoint not in READABLE_AFTER_DISPOSAL:
+        abort(410)
 
 
 def part_of_review_or_404(review: Review, model: type[PartOfReview], part_id: int) -> PartOfReview:
@@ -172,6 +186,7 @@ def dashboard():  # noqa: ANN201
         context["stage_counts"] = [(stage, counts.get(stage.name, 0)) for stage in workflow.STAGES]
         context["managed_delays"] = _delay_counts(in_partnership, today, overdue=True)
         context["managed_recommendations"] = monitoring.attention_counts(in_partnership, today)
+        context["case_files_due"] = len(retention_services.case_files(current_user, today).due)
         # Those still in progress first, then the latest published: closed reviews and older
         # publications are on the publication board, so the page stays short at any scale.
         in_progress = Review.status.in_(("home_office_review", "revising", "approved"))

@@ -19,7 +19,7 @@ from ssgp_dhr import errors
 from ssgp_dhr.access import _session_expired, signed_in
 from ssgp_dhr.cases.forms import error_list
 from ssgp_dhr.cases.models import Review
-from ssgp_dhr.cases.views import part_of_review_or_404
+from ssgp_dhr.cases.views import part_of_review_or_404, refuse_if_disposed
 from ssgp_dhr.documents import forms, policy, services, storage
 from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion
 from ssgp_dhr.extensions import db
@@ -34,6 +34,7 @@ def _review_or_404(reference: str) -> Review:
     review = db.session.scalar(sa.select(Review).where(Review.reference == reference))
     if review is None or not policy.can_list_documents(current_user, review):
         abort(404)
+    refuse_if_disposed(review)
     return review
 
 

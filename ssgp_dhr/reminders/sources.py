@@ -69,7 +69,7 @@ ReminderSource = Callable[[date], Iterable[DueItem]]
 SOURCES: dict[str, ReminderSource] = {}
 
 # Modules elsewhere in the application that register sources when imported.
-SOURCE_MODULES: list[str] = []
+SOURCE_MODULES: list[str] = ["ssgp_dhr.retention.reminders"]
 
 
 def reminder_source(kind: str) -> Callable[[ReminderSource], ReminderSource]:

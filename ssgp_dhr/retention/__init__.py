@@ -1,0 +1,1 @@
+"""Keeping case files for the retention period, and disposing of them afterwards."""

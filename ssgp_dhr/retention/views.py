@@ -1,0 +1,89 @@
+"""Pages for keeping case files: those due for disposal, keeping one longer, disposing of one, and the
+case page's part saying how long the case file is kept. Thin: services.py writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, abort, render_template
+from flask_login import current_user
+
+from ssgp_dhr.access import reauthentication_required, roles_required, signed_in
+from ssgp_dhr.accounts.models import Role
+from ssgp_dhr.cases.models import CaseEvent, Review
+from ssgp_dhr.cases.policy import coordinates_or_manages
+from ssgp_dhr.cases.views import review_form, visible_review_or_404
+from ssgp_dhr.clock import today_uk
+from ssgp_dhr.errors import render_error
+from ssgp_dhr.extensions import db
+from ssgp_dhr.presentation import uk_date
+from ssgp_dhr.retention import forms, services
+
+retention = Blueprint("retention", __name__, template_folder="templates")
+
+
+def case_retention(review: Review) -> dict[str, Any] | None:
+    """What the case page's "Keeping the case file" part shows (a template global); None where it has nothing
+    to say: an open review, or someone who does not follow the review's partnerships."""
+    if review.status not in services.KEPT_FROM or not coordinates_or_manages(current_user, review):
+        return None
+    if review.disposed_on is not None:
+        return {"disposal": _disposal_entry(review)}
+    kept = services.retention_of(review)
+    return {"retention": kept, "due": kept is not None and kept.is_due(today_uk()),
+            "may_keep_longer": kept is not None and services.may_keep_longer(current_user, review),
+            "may_dispose": services.may_dispose(current_user, review)}
+
+
+def _disposal_entry(review: Review) -> CaseEvent | None:
+    return db.session.scalar(sa.select(CaseEvent).where(CaseEvent.review_id == review.id,
+                                                        CaseEvent.field == services.DISPOSAL_FIELD)
+                             .order_by(CaseEvent.seq.desc()).limit(1))
+
+
+@retention.get("/case-files")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
+def case_files_page():  # noqa: ANN201
+    """The closed and declined reviews of the person's partnerships whose case files are due for disposal,
+    or soon will be, and those disposed of."""
+    return render_template("retention/case_files.html", files=services.case_files(current_user),
+                           years=services.retention_years(), due_soon_days=services.DUE_SOON_DAYS)
+
+
+@retention.route("/cases/<reference>/case-file/keep-longer", methods=["GET", "POST"])
+@signed_in
+def keep_longer(reference: str):  # noqa: ANN201
+    review = visible_review_or_404(reference)
+    kept = services.retention_of(review)
+    if kept is None or not services.may_keep_longer(current_user, review):
+        abort(403)
+    form = forms.KeepLongerForm()
+    return review_form(
+        review, form, template="retention/keep_longer.html", first_field="until", anchor="case-file",
+        act=lambda version: services.keep_longer(review, current_user, version, until=form.until.data,
+                                                 reason=form.reason.data),
+        done=lambda: "The case file will be kept longer", context=lambda shown: {"retention": kept})
+
+
+@retention.route("/cases/<reference>/case-file/dispose", methods=["GET", "POST"])
+@signed_in
+@reauthentication_required
+def dispose(reference: str):  # noqa: ANN201
+    review = visible_review_or_404(reference)
+    kept = services.retention_of(review)
+    if kept is None or not services.may_dispose(current_user, review):
+        abort(403)
+    if not kept.is_due(today_uk()):
+        return render_error(409, f"This case file is kept until {uk_date(kept.kept_until)}: "
+                                 "it can be disposed of from that day.")
+    form = forms.DisposalForm()
+    return review_form(
+        review, form, template="retention/dispose.html", first_field="confirmed", anchor="case-file",
+        act=lambda version: services.dispose_of_case_file(review, current_user, version),
+        done=lambda: "The case file was disposed of",
+        context=lambda shown: {"retention": kept, "inventory": services.disposal_inventory(shown)})
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["case_retention"] = case_retention
