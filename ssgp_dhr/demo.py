@@ -292,6 +292,8 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
     _step(kai, alex, "decline", decision_on=kai.notified_on + timedelta(days=24),
           home_office_told_on=kai.notified_on + timedelta(days=25),
           decline_reasons="The criteria are not met: the coroner found the death was from natural causes.")
+    services.record_decision_response(kai, alex, kai.version, received_on=kai.notified_on + timedelta(days=80),
+                                      outcome="agreed", notes="")
 
 
 # The published documents each kind of publication needs beyond those uploaded for submission.

@@ -29,10 +29,8 @@ REAL_NAMES = ("Victoria Realname", "Peter Realname")
 
 
 @pytest.fixture(autouse=True)
-def retention_period(app):
-    app.config["CASE_FILE_RETENTION_YEARS"] = YEARS
-    yield
-    app.config["CASE_FILE_RETENTION_YEARS"] = None
+def retention_period(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CASE_FILE_RETENTION_YEARS", YEARS)
 
 
 def closed_years_ago(review: Review, years: int, *, and_days: int = 1) -> Review:
@@ -242,6 +240,9 @@ def test_disposing_through_the_pages_needs_the_password_again_and_a_confirmation
     assert "The case file was disposed of" in page.text and reload(review).disposed_on == today_uk()
     assert "Victoria Realname" not in page.text and "disposed of on" in page.select_one("#case-file ~ p").text
     assert not page.select(".govuk-summary-list__actions")  # the case takes nothing more: no Change links
+    assert "Nothing: the review's case file was disposed of" in page.text and not page.select(".app-action")
+    entry = page.select_one(".moj-timeline__item")
+    assert "Case file disposed of" in entry.text and "History entries destroyed" in entry.text
     gone = client.get(f"/cases/{review.reference}/edit", expected_status=410)
     assert "disposed of" in gone.select_one("h1").text
     client.post(f"/cases/{review.reference}/case-file/keep-longer", {"version": review.version}, expected_status=410,
@@ -286,9 +287,9 @@ def test_the_case_files_page_lists_those_due_soon_due_and_disposed_of(act_as, cl
     act_as(people["member"]).get("/case-files", expected_status=403)
 
 
-def test_without_a_retention_period_nothing_is_due(act_as, closed_case, app):  # noqa: F811
+def test_without_a_retention_period_nothing_is_due(act_as, closed_case, app, monkeypatch):  # noqa: F811
     review, people = closed_case
-    app.config["CASE_FILE_RETENTION_YEARS"] = None
+    monkeypatch.setitem(app.config, "CASE_FILE_RETENTION_YEARS", None)
     page = act_as(people["manager"]).get("/case-files")
     assert "No retention period is set" in page.text and not page.select("#due")
     assert "No retention period is set" in act_as(people["manager"]).get(f"/cases/{review.reference}").text

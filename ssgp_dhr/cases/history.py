@@ -57,6 +57,7 @@ EVENT_TITLES = {
     "cost_recharge": "Recharge recorded",
     "cost_recharge_removed": "Recharge removed",
     "cost_recharge_corrected": "Recharge corrected",
+    "case_file_disposed": "Case file disposed of",
 }
 
 # A recorded fact whose column name does not read as words: "hold expected end on changed".
@@ -73,6 +74,7 @@ FIELD_NAMES = {
     "sent_to_secretary_of_state_on": "date sent to the Secretary of State",
     "sent_to_commissioner_on": "date sent to the Domestic Abuse Commissioner",
     "removal_review_on": "date to review removing the report",
+    "retention_extended_until": "date the case file is kept until",
     # A recommendation's revised parts.
     "text": "recommendation",
     "owning_agency_id": "owning agency",

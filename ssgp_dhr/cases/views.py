@@ -545,8 +545,11 @@ def _sources(spec: dict[str, Any]) -> list[str]:
 def _next_steps(review: Review, user: User) -> tuple[list[NextStep], list[NextStep]]:
     """The actions open now (with why the user cannot take them, if so), and the steps one further on.
 
-    The step along the main path is the primary button; detours (hold, decline) are secondary.
+    The step along the main path is the primary button; detours (hold, decline) are secondary. A review
+    whose case file was disposed of takes no action at all.
     """
+    if review.disposed_on is not None:
+        return [], []
     open_now = workflow.available_triggers(review.status)
     after = {spec["dest"]: spec["trigger"] for spec in workflow.TRANSITIONS
              if spec["trigger"] in open_now and review.status in _sources(spec)}

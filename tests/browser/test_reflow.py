@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from ssgp_dhr.accounts.models import User
+from ssgp_dhr.cases.models import Review
 from ssgp_dhr.demo import DEMO_PASSWORD, load_demo_data
 from ssgp_dhr.extensions import db
 from tests.browser.signing_in import sign_in
@@ -33,7 +34,8 @@ def demo_account(email: str) -> User:
     return db.session.scalar(sa.select(User).where(User.email == email))
 
 
-def test_the_main_pages_reflow_at_320_pixels(visit):
+def test_the_main_pages_reflow_at_320_pixels(visit, app, monkeypatch):
+    monkeypatch.setitem(app.config, "CASE_FILE_RETENTION_YEARS", 6)  # as in development: the demo's oldest is due
     load_demo_data()
     reader = visit("public", width=NARROW)
     too_wide = {}
@@ -47,6 +49,13 @@ def test_the_main_pages_reflow_at_320_pixels(visit):
     for path in COORDINATOR_PAGES:
         you.goto(path)
         too_wide[path] = sideways_overflow(you.page)
+
+    due = db.session.scalar(sa.select(Review.reference).where(Review.pseudonym == "Kai"))
+    manager = visit("manager", width=NARROW)
+    sign_in(manager.page, manager.base_url, demo_account("manager@ssgp.example"), password=DEMO_PASSWORD)
+    for path in ["/case-files", f"/cases/{due}", f"/cases/{due}/case-file/dispose", f"/cases/{due}/case-file/keep-longer"]:
+        manager.goto(path)
+        too_wide[path] = sideways_overflow(manager.page)
 
     admin = visit("admin", width=NARROW)
     sign_in(admin.page, admin.base_url, demo_account("admin@ssgp.example"), password=DEMO_PASSWORD)
