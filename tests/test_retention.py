@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from ssgp_dhr import access
 from ssgp_dhr.cases import history, services
-from ssgp_dhr.cases.models import CaseEvent, Review
+from ssgp_dhr.cases.models import CaseEvent, EventKind, Review
+from ssgp_dhr.cases.views import READABLE_AFTER_DISPOSAL
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.documents import storage
 from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion
@@ -155,8 +156,11 @@ def test_nothing_more_is_recorded_on_a_disposed_case_file(closed_case):
     review = reload(review)
     with pytest.raises(services.NotPermitted, match="disposed of"):
         services.update_details(review, people["coordinator"], review.version, {"pseudonym": "Other"})
-    with pytest.raises(history.CaseFileDisposed):  # an area that forgot to ask is stopped by the history
+    with pytest.raises(panel.NotPermitted):
         panel.post_input(review, people["member"], kind=InputKind.NOTE, text="Late note.")
+    with pytest.raises(history.CaseFileDisposed):  # anything that forgot to ask is stopped by the history
+        history.append_event(review, people["coordinator"], EventKind.CHANGE, based_on_version=review.version,
+                             field="pseudonym", to_value="Other")
     assert not services.can_advance(people["coordinator"], review)
     with pytest.raises(services.NotPermitted):
         retention.dispose_of_case_file(review, people["manager"], review.version)
@@ -226,7 +230,7 @@ def test_the_case_page_says_how_long_the_case_file_is_kept_and_offers_disposal_t
     assert not page.select("#case-file")
 
 
-def test_disposing_through_the_pages_needs_the_password_again_and_a_confirmation(act_as, closed_case):  # noqa: F811
+def test_disposing_through_the_pages_needs_the_password_again_and_a_confirmation(act_as, closed_case, app):  # noqa: F811
     review, people = closed_case
     client = act_as(people["manager"])
     page = client.get(f"/cases/{review.reference}/case-file/dispose")
@@ -243,6 +247,13 @@ def test_disposing_through_the_pages_needs_the_password_again_and_a_confirmation
     assert "Nothing: the review's case file was disposed of" in page.text and not page.select(".app-action")
     entry = page.select_one(".moj-timeline__item")
     assert "Case file disposed of" in entry.text and "History entries destroyed" in entry.text
+    coordinator_page = act_as(people["coordinator"]).get(f"/cases/{review.reference}")
+    links = {a["href"].split("?")[0].split("#")[0] for a in coordinator_page.select("a[href]")}
+    offered = {link for link in links if link.startswith(f"/cases/{review.reference}/")}
+    endpoints = {app.url_map.bind("localhost").match(link)[0] for link in offered}
+    assert endpoints <= READABLE_AFTER_DISPOSAL, endpoints  # the published documents and the history: no form
+    assert retention.DESTROYED in coordinator_page.select_one("#key-facts ~ dl").text
+    client = act_as(people["manager"])
     gone = client.get(f"/cases/{review.reference}/edit", expected_status=410)
     assert "disposed of" in gone.select_one("h1").text
     client.post(f"/cases/{review.reference}/case-file/keep-longer", {"version": review.version}, expected_status=410,

@@ -49,7 +49,8 @@ def owns(user: User, recommendation: Recommendation) -> bool:
 
 
 def may_post_progress(user: User, recommendation: Recommendation) -> bool:
-    return can_advance(user, recommendation.review) or owns(user, recommendation)
+    return can_advance(user, recommendation.review) or (
+        recommendation.review.disposed_on is None and owns(user, recommendation))
 
 
 def _check_version(review: Review, expected_version: int) -> None:

@@ -28,7 +28,7 @@ def can_list_documents(user: User, review: Review) -> bool:
 
 
 def can_upload(user: User, review: Review) -> bool:
-    if not user.is_enabled:
+    if not user.is_enabled or review.disposed_on is not None:
         return False
     if coordinates(user, review):
         return True
@@ -57,4 +57,4 @@ def can_download_version(user: User, version: DocumentVersion) -> bool:
 
 
 def can_mark_published(user: User, review: Review) -> bool:
-    return user.is_enabled and coordinates(user, review)
+    return user.is_enabled and review.disposed_on is None and coordinates(user, review)

@@ -30,12 +30,13 @@ def can_see_panel_summary(user: User, review: Review) -> bool:
 
 
 def can_manage_panel(user: User, review: Review) -> bool:
-    """Add and remove members, record requests, meetings and the family's involvement."""
-    return user.is_enabled and coordinates(user, review)
+    """Add and remove members, record requests, meetings and the family's involvement; none of it once
+    the case file has been disposed of."""
+    return user.is_enabled and review.disposed_on is None and coordinates(user, review)
 
 
 def can_post_input(user: User, review: Review) -> bool:
-    return user.is_enabled and (coordinates(user, review) or is_on_panel(user, review))
+    return user.is_enabled and review.disposed_on is None and (coordinates(user, review) or is_on_panel(user, review))
 
 
 def can_edit_input(user: User, review: Review, author_id: int) -> bool:

@@ -63,7 +63,7 @@ def keep_longer(reference: str):  # noqa: ANN201
         review, form, template="retention/keep_longer.html", first_field="until", anchor="case-file",
         act=lambda version: services.keep_longer(review, current_user, version, until=form.until.data,
                                                  reason=form.reason.data),
-        done=lambda: "The case file will be kept longer", context=lambda shown: {"retention": kept})
+        done=lambda: "The case file will be kept longer", context=lambda shown: {"retention": kept, "today": today_uk()})
 
 
 @retention.route("/cases/<reference>/case-file/dispose", methods=["GET", "POST"])
