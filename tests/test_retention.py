@@ -291,10 +291,12 @@ def test_the_case_files_page_lists_those_due_soon_due_and_disposed_of(act_as, cl
     factories.review_at("closed", lead=factories.safer_glos())  # another partnership's: not listed
     page = act_as(people["manager"]).get("/case-files")
     assert [a.text for a in page.select("#due a")] == [review.reference]
+    assert act_as(people["manager"]).get("/").select_one("#case-files-due strong").text == "1"  # on My work
     assert [a.text for a in page.select("#due-soon a")] == [soon.reference]
     retention.dispose_of_case_file(review, people["manager"], review.version)
     page = act_as(people["coordinator"]).get("/case-files")
     assert page.select("#none-due") and [a.text for a in page.select("#disposed a")] == [review.reference]
+    assert not act_as(people["manager"]).get("/").select("#case-files-due")
     act_as(people["member"]).get("/case-files", expected_status=403)
 
 
@@ -324,3 +326,13 @@ def test_the_lead_partnerships_managers_are_reminded_on_the_day_a_case_file_fall
     assert [i.occasion for i in remind(due_on + timedelta(days=28))] == ["overdue_week_1"]
     retention.dispose_of_case_file(review, people["manager"], review.version)
     assert list(remind(today_uk())) == []
+
+
+def test_a_case_file_counted_from_29_february_falls_due_on_28_february(closed_case):
+    review, people = closed_case
+    db.session.execute(sa.update(Review).where(Review.id == review.id).values(closed_on=date(2020, 2, 29)))
+    db.session.commit()
+    assert retention.case_files_due(people["manager"], date(2026, 2, 27)) == 0
+    assert retention.case_files_due(people["manager"], date(2026, 2, 28)) == 1
+    (soon,) = retention.case_files(people["manager"], date(2025, 6, 1)).due_soon
+    assert soon.retention.kept_until == date(2026, 2, 28)

@@ -186,7 +186,7 @@ def dashboard():  # noqa: ANN201
         context["stage_counts"] = [(stage, counts.get(stage.name, 0)) for stage in workflow.STAGES]
         context["managed_delays"] = _delay_counts(in_partnership, today, overdue=True)
         context["managed_recommendations"] = monitoring.attention_counts(in_partnership, today)
-        context["case_files_due"] = len(retention_services.case_files(current_user, today).due)
+        context["case_files_due"] = retention_services.case_files_due(current_user, today)
         # Those still in progress first, then the latest published: closed reviews and older
         # publications are on the publication board, so the page stays short at any scale.
         in_progress = Review.status.in_(("home_office_review", "revising", "approved"))

@@ -23,7 +23,7 @@ hash of the newest, so the old chain's end stays provable without its content.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -111,7 +111,7 @@ class Retention:
 
 
 def retention_of(review: Review | Any, years: int | None = None) -> Retention | None:
-    """The review's retention, or None while it is open, undisposed-of and without a period set.
+    """How long the review's case file is kept: None while the review is open, or when no period is set.
 
     Takes a Review or a row with the same attributes (status, closed_on, decision_on, retention_extended_until).
     """
@@ -320,8 +320,7 @@ def _clear_free_text(review: Review) -> None:
 class CaseFile:
     reference: str
     pseudonym: str
-    lead_partnership_id: int
-    retention: Retention | None
+    retention: Retention | None  # None once disposed of
     disposed_on: date | None
 
 
@@ -329,22 +328,49 @@ class CaseFile:
 class CaseFiles:
     due: list[CaseFile]  # kept until a date that has passed, soonest first
     due_soon: list[CaseFile]  # due within DUE_SOON_DAYS
-    disposed: list[CaseFile]  # newest first
+    disposed: list[CaseFile]  # the latest DISPOSED_SHOWN, newest first
+
+
+DISPOSED_SHOWN = 50
+_CASE_FILE_COLUMNS = (Review.reference, Review.pseudonym, Review.status, Review.closed_on, Review.decision_on,
+                      Review.retention_extended_until, Review.disposed_on)
+
+
+def _kept_until_by(day: date, years: int) -> sa.ColumnElement[bool]:
+    """Reviews whose retention period may end by `day`, as a WHERE clause: those counted from no later than
+    `years` before it, plus a day for 29 February (retention_of then decides exactly, for these few)."""
+    latest_start = years_after(day, -years) + timedelta(days=1)
+    return sa.or_(*(sa.and_(Review.status == status, getattr(Review, field) <= latest_start)
+                    for status, (field, _) in KEPT_FROM.items()))
+
+
+def _due_by(user: User, day: date, years: int) -> list[CaseFile]:
+    rows = db.session.execute(sa.select(*_CASE_FILE_COLUMNS).where(
+        coordinated_or_managed_reviews(user), Review.disposed_on.is_(None), _kept_until_by(day, years))).all()
+    files = [CaseFile(row.reference, row.pseudonym, retention_of(row, years), None) for row in rows]
+    return sorted((f for f in files if f.retention.kept_until <= day),
+                  key=lambda f: (f.retention.kept_until, f.reference))
+
+
+def case_files_due(user: User, today: date | None = None) -> int:
+    """How many case files of the partnerships `user` coordinates or manages are due for disposal."""
+    years = retention_years()
+    return len(_due_by(user, today or today_uk(), years)) if years else 0
 
 
 def case_files(user: User, today: date | None = None) -> CaseFiles:
-    """The closed and declined reviews of the partnerships `user` coordinates or manages, by retention."""
+    """The closed and declined reviews of the partnerships `user` coordinates or manages whose case files
+    are due for disposal, or will be within DUE_SOON_DAYS, and the latest disposed of.
+
+    Only reviews that may be due are read, so the page costs the same however many are kept."""
     today = today or today_uk()
-    rows = db.session.execute(
-        sa.select(Review.reference, Review.pseudonym, Review.lead_partnership_id, Review.status, Review.closed_on,
-                  Review.decision_on, Review.retention_extended_until, Review.disposed_on)
-        .where(coordinated_or_managed_reviews(user), Review.status.in_(list(KEPT_FROM)))).all()
-    files = [CaseFile(row.reference, row.pseudonym, row.lead_partnership_id,
-                      None if row.disposed_on else retention_of(row), row.disposed_on) for row in rows]
-    kept = sorted((f for f in files if f.retention), key=lambda f: (f.retention.kept_until, f.reference))
-    soon = date.fromordinal(today.toordinal() + DUE_SOON_DAYS)
+    years = retention_years()
+    coming = _due_by(user, today + timedelta(days=DUE_SOON_DAYS), years) if years else []
+    disposed = db.session.execute(
+        sa.select(*_CASE_FILE_COLUMNS).where(coordinated_or_managed_reviews(user), Review.disposed_on.is_not(None))
+        .order_by(Review.disposed_on.desc(), Review.reference).limit(DISPOSED_SHOWN)).all()
     return CaseFiles(
-        due=[f for f in kept if f.retention.is_due(today)],
-        due_soon=[f for f in kept if not f.retention.is_due(today) and f.retention.kept_until <= soon],
-        disposed=sorted((f for f in files if f.disposed_on), key=lambda f: (f.disposed_on, f.reference), reverse=True),
+        due=[f for f in coming if f.retention.is_due(today)],
+        due_soon=[f for f in coming if not f.retention.is_due(today)],
+        disposed=[CaseFile(row.reference, row.pseudonym, None, row.disposed_on) for row in disposed],
     )
