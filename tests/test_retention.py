@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from ssgp_dhr import access
 from ssgp_dhr.cases import history, services
@@ -336,3 +338,12 @@ def test_a_case_file_counted_from_29_february_falls_due_on_28_february(closed_ca
     assert retention.case_files_due(people["manager"], date(2026, 2, 28)) == 1
     (soon,) = retention.case_files(people["manager"], date(2025, 6, 1)).due_soon
     assert soon.retention.kept_until == date(2026, 2, 28)
+
+
+@given(start=st.dates(date(2000, 1, 1), date(2060, 12, 31)), day=st.dates(date(2000, 1, 1), date(2100, 12, 31)),
+       years=st.integers(1, 30))
+@example(start=date(2020, 2, 29), day=date(2026, 2, 28), years=6)  # a period from 29 February ends on the 28th
+@example(start=date(2020, 3, 1), day=date(2028, 2, 29), years=8)
+def test_the_sql_rule_for_due_agrees_with_the_retention_rule_on_every_day(start, day, years):
+    # case_files_due counts in SQL with `start <= _latest_start(day, years)`; retention_of decides in Python.
+    assert (start <= retention._latest_start(day, years)) == (retention.years_after(start, years) <= day)
