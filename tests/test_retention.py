@@ -347,3 +347,18 @@ def test_a_case_file_counted_from_29_february_falls_due_on_28_february(closed_ca
 def test_the_sql_rule_for_due_agrees_with_the_retention_rule_on_every_day(start, day, years):
     # case_files_due counts in SQL with `start <= _latest_start(day, years)`; retention_of decides in Python.
     assert (start <= retention._latest_start(day, years)) == (retention.years_after(start, years) <= day)
+
+
+def test_a_file_that_cannot_be_removed_after_the_disposal_is_logged_and_the_disposal_stands(closed_case, monkeypatch,
+                                                                                            caplog):
+    review, people = closed_case
+
+    def refuse(stored_name):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(storage, "remove", refuse)
+    retention.dispose_of_case_file(review, people["manager"], review.version)
+    assert reload(review).disposed_on == today_uk()
+    left = [record.getMessage() for record in caplog.records if "left stored file" in record.getMessage()]
+    assert len(left) == 3 and people["draft"].stored_name in " ".join(left)
+    assert not any("Realname" in message for message in left)
