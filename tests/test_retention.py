@@ -352,6 +352,7 @@ def test_the_sql_rule_for_due_agrees_with_the_retention_rule_on_every_day(start,
 def test_a_file_that_cannot_be_removed_after_the_disposal_is_logged_and_the_disposal_stands(closed_case, monkeypatch,
                                                                                             caplog):
     review, people = closed_case
+    draft = people["draft"].stored_name
 
     def refuse(stored_name):
         raise PermissionError("read-only file system")
@@ -360,5 +361,5 @@ def test_a_file_that_cannot_be_removed_after_the_disposal_is_logged_and_the_disp
     retention.dispose_of_case_file(review, people["manager"], review.version)
     assert reload(review).disposed_on == today_uk()
     left = [record.getMessage() for record in caplog.records if "left stored file" in record.getMessage()]
-    assert len(left) == 3 and people["draft"].stored_name in " ".join(left)
+    assert len(left) == 3 and draft in " ".join(left)
     assert not any("Realname" in message for message in left)
