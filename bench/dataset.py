@@ -429,7 +429,7 @@ class _Generator:
             uploader = self.rng.choice(users["coordinators"][review["lead_partnership_id"]])
             for number in range(1, 3 if self.rng.random() < 0.2 else 2):
                 versions.append({
-                    "document_id": n + 1, "number": number, "stored_name": f"{self.rng.getrandbits(128):032x}",
+                    "document_id": n + 1, "number": number, "stored_name": f"{self.rng.getrandbits(256):064x}",
                     "original_filename": f"document-{n + 1}-v{number}.pdf", "file_kind": "pdf",
                     "content_type": "application/pdf", "size_bytes": self.rng.randrange(20_000, 4_000_000),
                     "sha256": f"{self.rng.getrandbits(256):064x}", "uploaded_by_id": uploader,

@@ -6,9 +6,12 @@ signs simulated people in with their second factor and drives every page briefly
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
-from bench.dataset import Sizes
+from bench import retention
+from bench.dataset import Manifest, Sizes
 from bench.run import run
 from ssgp_dhr import create_app
 from ssgp_dhr.cases import history
@@ -48,11 +51,20 @@ def test_the_benchmark_measures_every_page_without_errors(tmp_path):
     assert len(result["sign_in"]["security_code_ms"]) == 3  # two coordinators and the national reader, once each
     assert len(result["worker_rss_mb"]) == 2 and all(mb > 0 for mb in result["worker_rss_mb"])
 
-    # The generated history, and the events the transitions appended, form intact chains.
+    # Keeping case files at this scale: due ones counted and listed, two disposed of.
+    lines = retention.measure(url, Manifest.load(tmp_path / f"{result['database']}-manifest.json"), years=1,
+                              disposals=2, repeat=1)
+    assert [line.split(" (")[0].split(":")[0] for line in lines[:2]] == ["Case files due, counted for My work",
+                                                                       "Case files page"]
+    assert len(lines) == 4 and all(line.startswith("Disposal of ") for line in lines[2:]), lines
+
+    # The generated history, the events the transitions appended and the disposals' restarted histories
+    # form intact chains.
     app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         checked, broken = history.verify_all()
         db.session.remove()
         db.engine.dispose()
     assert broken is None
-    assert checked > 6_000
+    destroyed = sum(int(re.search(r"\((\d+) history entries", line).group(1)) for line in lines[2:])
+    assert checked > 6_000 - destroyed
