@@ -56,6 +56,9 @@ class Config:
     # review) before its personal content may be destroyed: the partnership's retention schedule sets it.
     # Unset, nothing is ever due for disposal: no case file is destroyed on a period nobody chose.
     CASE_FILE_RETENTION_YEARS = _env_int("CASE_FILE_RETENTION_YEARS", 0) or None
+    # Days the access log is kept before `dhr purge-access-log` deletes older entries (183 at least).
+    # Unset, the log is kept whole.
+    ACCESS_LOG_RETENTION_DAYS = _env_int("ACCESS_LOG_RETENTION_DAYS", 0) or None
     # The contact for press enquiries shown on the public reviews page when a case names none.
     PUBLIC_CONTACT = os.environ.get("PUBLIC_CONTACT", "The partnership's communications team")
     # The pages about the service (/accessibility, /privacy, /cookies): where people ask about it or

@@ -248,6 +248,28 @@ def verify_audit() -> None:
     click.echo(f"History chain intact: {checked} events verified.")
 
 
+@dhr.command("purge-access-log")
+@with_appcontext
+def purge_access_log() -> None:
+    """Delete access log entries older than ACCESS_LOG_RETENTION_DAYS; run daily by a scheduler.
+
+    Without the setting the log is kept whole; a setting under the shortest allowed exits 1.
+    """
+    from ssgp_dhr.accounts.access_log import RetentionTooShort, purge_entries_older_than
+    from ssgp_dhr.presentation import uk_datetime
+
+    days = current_app.config.get("ACCESS_LOG_RETENTION_DAYS")
+    if not days:
+        click.echo("ACCESS_LOG_RETENTION_DAYS is not set: the access log is kept whole.")
+        return
+    try:
+        deleted, cutoff = purge_entries_older_than(days)
+    except RetentionTooShort as refused:
+        click.echo(str(refused), err=True)
+        sys.exit(1)
+    click.echo(f"Deleted {deleted} access log entr{'y' if deleted == 1 else 'ies'} from before {uk_datetime(cutoff)}.")
+
+
 @dhr.command("send-reminders")
 @with_appcontext
 def send_reminders_command() -> None:

@@ -135,3 +135,13 @@ def test_security_txt_says_where_to_report_a_vulnerability_and_expires_within_a_
 
 def test_without_a_contact_there_is_no_security_txt(app, client):
     assert security_txt(app, client, SERVICE_CONTACT_EMAIL="", SECURITY_CONTACT="").status_code == 404
+
+
+def test_the_privacy_page_states_how_long_case_files_and_the_access_log_are_kept(app, client_request, monkeypatch):
+    text = client_request.get("/privacy").get_text(" ", strip=True)
+    assert "until the partnership's retention schedule says" in text and "access log are deleted" not in text
+    monkeypatch.setitem(app.config, "CASE_FILE_RETENTION_YEARS", 15)
+    monkeypatch.setitem(app.config, "ACCESS_LOG_RETENTION_DAYS", 730)
+    text = client_request.get("/privacy").get_text(" ", strip=True)
+    assert "kept for 15 years after the review closes" in text
+    assert "Entries in the access log are deleted 730 days after they were made" in text

@@ -3,11 +3,19 @@ append-only; for admins, filterable by person and case; never a password, a code
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
-from ssgp_dhr.accounts.access_log import record
+from ssgp_dhr.accounts.access_log import (
+    SHORTEST_RETENTION_DAYS,
+    RetentionTooShort,
+    purge_entries_older_than,
+    record,
+)
 from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry, Role
+from ssgp_dhr.clock import utcnow
 from ssgp_dhr.extensions import db
 from tests import factories
 from tests.conftest import on_postgres, sign_in
@@ -113,3 +121,58 @@ def test_postgres_refuses_to_change_or_delete_a_log_entry():
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
             db.session.execute(sa.text(statement), {"id": entry.id})
         db.session.rollback()
+
+
+# --- Keeping the log --------------------------------------------------------------------------
+
+def entry_days_ago(days: int, person=None) -> AccessLogEntry:
+    entry = AccessLogEntry(event=AccessEvent.SIGNED_IN, user_id=(person or factories.coordinator()).id,
+                           occurred_at=utcnow() - timedelta(days=days), ip_address="192.0.2.1")
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def test_purging_deletes_only_the_entries_older_than_the_period():
+    person = factories.coordinator()
+    kept = [entry_days_ago(days, person).id for days in (400, 900, 364)][-1]
+    deleted, cutoff = purge_entries_older_than(365)
+    assert deleted == 2 and {e.id for e in entries()} == {kept}
+    assert utcnow() - timedelta(days=366) < cutoff < utcnow() - timedelta(days=364)
+    with pytest.raises(RetentionTooShort):
+        purge_entries_older_than(SHORTEST_RETENTION_DAYS - 1)
+    assert {e.id for e in entries()} == {kept}
+
+
+def test_the_purge_command_follows_the_setting(app, monkeypatch):
+    person = factories.coordinator()
+    entry_days_ago(800, person)
+    entry_days_ago(10, person)
+    run = lambda: app.test_cli_runner().invoke(args=["dhr", "purge-access-log"])  # noqa: E731
+    result = run()
+    assert result.exit_code == 0 and "kept whole" in result.output and len(entries()) == 2
+    monkeypatch.setitem(app.config, "ACCESS_LOG_RETENTION_DAYS", 30)
+    result = run()
+    assert result.exit_code == 1 and "at least 183 days" in result.output and len(entries()) == 2
+    monkeypatch.setitem(app.config, "ACCESS_LOG_RETENTION_DAYS", 730)
+    result = run()
+    assert result.exit_code == 0 and result.output.startswith("Deleted 1 access log entry from before")
+    assert len(entries()) == 1
+
+
+@pytest.mark.skipif(not on_postgres(), reason="the database refuses changes to the log on PostgreSQL only")
+def test_postgres_lets_a_purge_delete_only_entries_older_than_the_floor():
+    person = factories.coordinator()
+    old, young = entry_days_ago(200, person).id, entry_days_ago(100, person).id
+    delete = sa.text("DELETE FROM access_log WHERE id = :id")
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):  # not purging: refused, however old
+        db.session.execute(delete, {"id": old})
+    db.session.rollback()
+    db.session.execute(sa.select(sa.func.set_config("ssgp.purging_access_log", "on", True)))
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):  # purging, but younger than 183 days
+        db.session.execute(delete, {"id": young})
+    db.session.rollback()
+    db.session.execute(sa.select(sa.func.set_config("ssgp.purging_access_log", "on", True)))
+    db.session.execute(delete, {"id": old})
+    db.session.commit()
+    assert [e.id for e in entries()] == [young]

@@ -6,11 +6,14 @@ which rolls back the request's work, is still recorded.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
 
 from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry, User
+from ssgp_dhr.clock import utcnow
 from ssgp_dhr.extensions import db
 
 
@@ -73,3 +76,32 @@ def recent_account_activity(user: User) -> list[sa.Row]:
     """The newest RECENT_ACTIVITY_SHOWN entries about `user`'s account: their own sign-ins and changes, failures against
     it, and what administrators did to it. Two index range scans, however long the log."""
     return list(db.session.execute(_RECENT_ACCOUNT_ACTIVITY, {"person": user.id}).all())
+
+
+# --- Keeping the log --------------------------------------------------------------------------
+
+# The shortest time an entry is kept, whatever ACCESS_LOG_RETENTION_DAYS says: NCSC's logging guidance
+# asks for at least six months, to investigate an incident found late. PostgreSQL enforces the same
+# floor itself (migration 0025): no entry younger than this can be deleted at all.
+SHORTEST_RETENTION_DAYS = 183
+
+
+class RetentionTooShort(ValueError):
+    pass
+
+
+def purge_entries_older_than(days: int, now: datetime | None = None) -> tuple[int, datetime]:
+    """Delete the entries older than `days` days, in one transaction; return how many, and the cut-off."""
+    if days < SHORTEST_RETENTION_DAYS:
+        raise RetentionTooShort(f"The access log must be kept at least {SHORTEST_RETENTION_DAYS} days, not {days}")
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    try:
+        if db.engine.dialect.name == "postgresql":
+            # The log's trigger lets this transaction delete entries, and only those older than the floor.
+            db.session.execute(sa.select(sa.func.set_config("ssgp.purging_access_log", "on", True)))
+        deleted = db.session.execute(sa.delete(AccessLogEntry).where(AccessLogEntry.occurred_at < cutoff)).rowcount
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return deleted, cutoff
