@@ -143,9 +143,17 @@ def may_dispose(user: User | None, review: Review) -> bool:
             and (Role.MANAGER, review.lead_partnership_id) in user.grants)
 
 
-def _check_version(review: Review, expected_version: int) -> None:
+def _retention_to_act_on(review: Review, expected_version: int, *, allowed: bool, refusal: str) -> Retention:
+    """The review's retention, once the actor may act on it (else NotPermitted, saying `refusal`) over the
+    version they saw (else StaleReview), and a period is set (else NotAllowedNow)."""
+    if not allowed:
+        raise NotPermitted(refusal)
     if review.version != expected_version:
         raise StaleReview(review, changes_since(review, expected_version))
+    retention = retention_of(review)
+    if retention is None:
+        raise NotAllowedNow("No retention period is set, so case files are kept until one is")
+    return retention
 
 
 # --- Keeping it longer ------------------------------------------------------------------------
@@ -153,12 +161,9 @@ def _check_version(review: Review, expected_version: int) -> None:
 def keep_longer(review: Review, actor: User, expected_version: int, *, until: date | None, reason: str | None,
                 today: date | None = None) -> CaseEvent:
     """Keep the case file until `until`, later than it would be kept, for `reason` (in the history)."""
-    if not may_keep_longer(actor, review):
-        raise NotPermitted("Only a coordinator or manager of this review's partnership can keep its case file longer")
-    _check_version(review, expected_version)
-    retention = retention_of(review)
-    if retention is None:
-        raise NotAllowedNow("No retention period is set, so this case file is kept until one is")
+    retention = _retention_to_act_on(
+        review, expected_version, allowed=may_keep_longer(actor, review),
+        refusal="Only a coordinator or manager of this review's partnership can keep its case file longer")
     reason = (reason or "").strip()
     problems = []
     if until is None:
@@ -231,12 +236,9 @@ def dispose_of_case_file(review: Review, actor: User, expected_version: int, *,
     a failure before then leaves every row and every file as it was.
     """
     today = today or today_uk()
-    if not may_dispose(actor, review):
-        raise NotPermitted("Only a manager of the lead partnership can dispose of this review's case file")
-    _check_version(review, expected_version)
-    retention = retention_of(review)
-    if retention is None:
-        raise NotAllowedNow("No retention period is set, so no case file can be disposed of")
+    retention = _retention_to_act_on(
+        review, expected_version, allowed=may_dispose(actor, review),
+        refusal="Only a manager of the lead partnership can dispose of this review's case file")
     if not retention.is_due(today):
         raise NotAllowedNow(f"This case file is kept until {uk_date(retention.kept_until)}")
     inventory = disposal_inventory(review)

@@ -3,6 +3,7 @@ case page's part saying how long the case file is kept. Thin: services.py writes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from flask import Blueprint, Flask, abort, render_template
 from flask_login import current_user
 
 from ssgp_dhr.access import reauthentication_required, roles_required, signed_in
-from ssgp_dhr.accounts.models import Role
+from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases.models import CaseEvent, Review
 from ssgp_dhr.cases.policy import coordinates_or_manages
 from ssgp_dhr.cases.views import review_form, visible_review_or_404
@@ -51,13 +52,20 @@ def case_files_page():  # noqa: ANN201
                            years=services.retention_years(), due_soon_days=services.DUE_SOON_DAYS)
 
 
+def _review_and_retention(reference: str, may: Callable[[User, Review], bool]) -> tuple[Review, services.Retention]:
+    """The review and its retention, for someone who `may` act on them; 403 for anyone else, and while no
+    retention period is set."""
+    review = visible_review_or_404(reference)
+    kept = services.retention_of(review)
+    if kept is None or not may(current_user, review):
+        abort(403)
+    return review, kept
+
+
 @retention.route("/cases/<reference>/case-file/keep-longer", methods=["GET", "POST"])
 @signed_in
 def keep_longer(reference: str):  # noqa: ANN201
-    review = visible_review_or_404(reference)
-    kept = services.retention_of(review)
-    if kept is None or not services.may_keep_longer(current_user, review):
-        abort(403)
+    review, kept = _review_and_retention(reference, services.may_keep_longer)
     form = forms.KeepLongerForm()
     return review_form(
         review, form, template="retention/keep_longer.html", first_field="until", anchor="case-file",
@@ -70,10 +78,7 @@ def keep_longer(reference: str):  # noqa: ANN201
 @signed_in
 @reauthentication_required
 def dispose(reference: str):  # noqa: ANN201
-    review = visible_review_or_404(reference)
-    kept = services.retention_of(review)
-    if kept is None or not services.may_dispose(current_user, review):
-        abort(403)
+    review, kept = _review_and_retention(reference, services.may_dispose)
     if not kept.is_due(today_uk()):
         return render_error(409, f"This case file is kept until {uk_date(kept.kept_until)}: "
                                  "it can be disposed of from that day.")
