@@ -267,6 +267,13 @@ def dispose_of_case_file(review: Review, actor: User, expected_version: int, *,
     return inventory
 
 
+def disposal_entry(review: Review) -> CaseEvent | None:
+    """The history entry recording the disposal of `review`'s case file (the first of its new history)."""
+    return db.session.scalar(sa.select(CaseEvent).where(CaseEvent.review_id == review.id,
+                                                        CaseEvent.field == DISPOSAL_FIELD)
+                             .order_by(CaseEvent.seq.desc()).limit(1))
+
+
 def _destroy_history(review: Review) -> None:
     if db.engine.dialect.name == "postgresql":
         # The history's trigger lets this transaction, and only it, delete this review's entries.

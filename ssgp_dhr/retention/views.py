@@ -6,18 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, abort, render_template
 from flask_login import current_user
 
 from ssgp_dhr.access import reauthentication_required, roles_required, signed_in
 from ssgp_dhr.accounts.models import Role, User
-from ssgp_dhr.cases.models import CaseEvent, Review
+from ssgp_dhr.cases.models import Review
 from ssgp_dhr.cases.policy import coordinates_or_manages
 from ssgp_dhr.cases.views import review_form, visible_review_or_404
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.errors import render_error
-from ssgp_dhr.extensions import db
 from ssgp_dhr.presentation import uk_date
 from ssgp_dhr.retention import forms, services
 
@@ -30,17 +28,11 @@ def case_retention(review: Review) -> dict[str, Any] | None:
     if review.status not in services.KEPT_FROM or not coordinates_or_manages(current_user, review):
         return None
     if review.disposed_on is not None:
-        return {"disposal": _disposal_entry(review)}
+        return {"disposal": services.disposal_entry(review)}
     kept = services.retention_of(review)
     return {"retention": kept, "due": kept is not None and kept.is_due(today_uk()),
             "may_keep_longer": kept is not None and services.may_keep_longer(current_user, review),
             "may_dispose": services.may_dispose(current_user, review)}
-
-
-def _disposal_entry(review: Review) -> CaseEvent | None:
-    return db.session.scalar(sa.select(CaseEvent).where(CaseEvent.review_id == review.id,
-                                                        CaseEvent.field == services.DISPOSAL_FIELD)
-                             .order_by(CaseEvent.seq.desc()).limit(1))
 
 
 @retention.get("/case-files")
