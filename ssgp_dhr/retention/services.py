@@ -250,7 +250,7 @@ def dispose_of_case_file(review: Review, actor: User, expected_version: int, *,
         _destroy_panel_and_family_records(review)
         _clear_free_text(review)
         append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field=DISPOSAL_FIELD,
-                     to_value=today, reason=retention.basis,
+                     to_value=_destroyed_in_words(inventory, destroyed_head), reason=retention.basis,
                      payload={**inventory.as_dict(), "history_head_hash": destroyed_head})
         review.disposed_on = today
     except BaseException:
@@ -265,6 +265,19 @@ def dispose_of_case_file(review: Review, actor: User, expected_version: int, *,
             # stored name (which names no one) for removal by hand, not turned into an error page.
             current_app.logger.exception("disposal of %s left stored file %s", review.reference, version.stored_name)
     return inventory
+
+
+def _destroyed_in_words(inventory: Inventory, destroyed_head: str | None) -> str:
+    """What the disposal's history entry says was destroyed; the payload keeps the counts and the whole hash."""
+    def counted(count: int, one: str, many: str) -> str:
+        return f"{count} {one if count == 1 else many}"
+
+    head = f" (the newest's hash begins {destroyed_head[:16]})" if destroyed_head else ""
+    return (f"Destroyed: {counted(inventory.history_entries, 'history entry', 'history entries')}{head}; "
+            f"{counted(inventory.documents, 'unpublished document', 'unpublished documents')} and "
+            f"{counted(inventory.unpublished_versions, 'unpublished version', 'unpublished versions')} of published "
+            f"ones; {counted(inventory.input_entries, 'input log entry', 'input log entries')}; "
+            f"{counted(inventory.family_contacts, 'family contact', 'family contacts')}")
 
 
 def disposal_entry(review: Review) -> CaseEvent | None:
