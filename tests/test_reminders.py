@@ -326,6 +326,7 @@ def test_no_restricted_field_value_appears_in_any_email(smtp):
     forms = [str(v) for v in RESTRICTED.values()] + [RESTRICTED["victim_date_of_birth"].isoformat(), "3 February 1981",
                                                        *SENSITIVE_TEXT]
     for message in messages:
+        del message["Message-ID"]  # random digits, which may happen to contain a year of birth
         whole = message.as_string()
         for form in forms:
             assert form.lower() not in whole.lower(), f"{form!r} in {message['Subject']!r}"

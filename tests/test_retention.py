@@ -257,6 +257,7 @@ def test_disposing_through_the_pages_needs_the_password_again_and_a_confirmation
     endpoints = {app.url_map.bind("localhost").match(link)[0] for link in offered}
     assert endpoints <= READABLE_AFTER_DISPOSAL, endpoints  # the published documents and the history: no form
     assert retention.DESTROYED in coordinator_page.select_one("#key-facts ~ dl").text
+    assert not coordinator_page.select("#input-log, #family")  # destroyed: not shown as if empty
     client = act_as(people["manager"])
     gone = client.get(f"/cases/{review.reference}/edit", expected_status=410)
     assert "disposed of" in gone.select_one("h1").text
