@@ -29,6 +29,7 @@ GENESIS_HASH = "0" * 64
 class CaseFileDisposed(RuntimeError):
     """Something tried to record on a review whose case file was disposed of (retention/)."""
 
+
 # Events that record something done rather than one field's new value ("Overview report “Draft”,
 # version 2 uploaded"; a recommendation's reference): the history titles them with what happened,
 # where "<field> changed" would read "Documents changed" over an upload.
