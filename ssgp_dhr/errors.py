@@ -23,10 +23,11 @@ MESSAGES = {
 }
 
 
-def render_error(status: int, detail: str | None = None):  # noqa: ANN201
-    """The house error page for `status`, with `detail` in place of the usual sentence."""
+def render_error(status: int, detail: str | None = None, *, onward: tuple[str, str] | None = None):  # noqa: ANN201
+    """The house error page for `status`, with `detail` in place of the usual sentence and `onward`, a
+    (link, words) pair, to offer before My work."""
     title, body = MESSAGES.get(status, MESSAGES[500])
-    return render_template("error.html", status=status, title=title, body=detail or body), status
+    return render_template("error.html", status=status, title=title, body=detail or body, onward=onward), status
 
 
 _render = render_error

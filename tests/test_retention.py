@@ -261,6 +261,7 @@ def test_disposing_through_the_pages_needs_the_password_again_and_a_confirmation
     client = act_as(people["manager"])
     gone = client.get(f"/cases/{review.reference}/edit", expected_status=410)
     assert "disposed of" in gone.select_one("h1").text
+    assert gone.find("a", href=f"/cases/{review.reference}")  # back to what was kept
     client.post(f"/cases/{review.reference}/case-file/keep-longer", {"version": review.version}, expected_status=410,
                 token_from=f"/cases/{review.reference}")
     client.get(f"/cases/{review.reference}/history")

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import aliased, load_only, selectinload
 from wtforms.fields.choices import SelectChoice
@@ -42,6 +42,7 @@ from ssgp_dhr.cases.policy import (
 )
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.costs.services import may_see_costs
+from ssgp_dhr.errors import render_error
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 from ssgp_dhr.panel import services as panel_services
@@ -77,7 +78,8 @@ def refuse_if_disposed(review: Review) -> None:
     """410 Gone for every page of a disposed-of case file but those showing what was kept: its forms
     would record on a review whose content is destroyed."""
     if review.disposed_on is not None and request.endpoint not in READABLE_AFTER_DISPOSAL:
-        abort(410)
+        case_page = url_for("cases.case_page", reference=review.reference)
+        abort(make_response(render_error(410, onward=(case_page, f"Go to the case page of {review.reference}"))))
 
 
 def part_of_review_or_404(review: Review, model: type[PartOfReview], part_id: int) -> PartOfReview:
