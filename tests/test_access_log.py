@@ -17,6 +17,7 @@ from ssgp_dhr.accounts.access_log import (
 from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry, Role
 from ssgp_dhr.clock import utcnow
 from ssgp_dhr.extensions import db
+from ssgp_dhr.presentation import uk_datetime
 from tests import factories
 from tests.conftest import on_postgres, sign_in
 from tests.test_sign_in import enrolled, give_code, give_password
@@ -133,15 +134,49 @@ def entry_days_ago(days: int, person=None) -> AccessLogEntry:
     return entry
 
 
-def test_purging_deletes_only_the_entries_older_than_the_period():
+def purges() -> list[AccessLogEntry]:
+    return [e for e in entries() if e.event is AccessEvent.ACCESS_LOG_PURGED]
+
+
+def test_purging_deletes_only_the_entries_older_than_the_period_and_records_what_it_deleted():
     person = factories.coordinator()
     kept = [entry_days_ago(days, person).id for days in (400, 900, 364)][-1]
     deleted, cutoff = purge_entries_older_than(365)
-    assert deleted == 2 and {e.id for e in entries()} == {kept}
+    assert deleted == 2 and {e.id for e in entries()} - {p.id for p in purges()} == {kept}
     assert utcnow() - timedelta(days=366) < cutoff < utcnow() - timedelta(days=364)
+    [purge] = purges()
+    assert (purge.entries_deleted, purge.deleted_before, purge.user_id) == (2, cutoff, None)
     with pytest.raises(RetentionTooShort):
         purge_entries_older_than(SHORTEST_RETENTION_DAYS - 1)
-    assert {e.id for e in entries()} == {kept}
+    assert len(entries()) == 2  # a refused purge deletes nothing and records nothing
+    purge_entries_older_than(365)
+    assert [p.entries_deleted for p in purges()] == [2, 0]  # a run with nothing to delete is recorded too
+
+
+def test_a_purge_that_fails_leaves_the_log_whole_and_unrecorded(monkeypatch):
+    person = factories.coordinator()
+    entry_days_ago(800, person)
+
+    def refuse(*_args, **_kwargs):
+        raise sa.exc.OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(db.session, "commit", refuse)
+    with pytest.raises(sa.exc.OperationalError):
+        purge_entries_older_than(365)
+    monkeypatch.undo()
+    assert [e.event for e in entries()] == [AccessEvent.SIGNED_IN]
+
+
+def test_admins_see_each_purge_in_the_log(client_request):
+    entry_days_ago(800, factories.coordinator())
+    entry_days_ago(900, factories.coordinator())
+    _, cutoff = purge_entries_older_than(365)
+    sign_in(client_request.client, factories.user((Role.ADMIN, factories.safer_glos())))
+    [row] = [[td.get_text(strip=True) for td in tr.find_all("td")]
+             for tr in client_request.get("/admin/access-log").select("tbody tr")
+             if "purged" in tr.get_text()]
+    assert row[1:4] == ["dhr purge-access-log", "Access log purged",
+                        f"2 entries from before {uk_datetime(cutoff)} deleted"]
 
 
 def test_the_purge_command_follows_the_setting(app, monkeypatch):
@@ -157,7 +192,7 @@ def test_the_purge_command_follows_the_setting(app, monkeypatch):
     monkeypatch.setitem(app.config, "ACCESS_LOG_RETENTION_DAYS", 730)
     result = run()
     assert result.exit_code == 0 and result.output.startswith("Deleted 1 access log entry from before")
-    assert len(entries()) == 1
+    assert [e.event for e in entries()] == [AccessEvent.SIGNED_IN, AccessEvent.ACCESS_LOG_PURGED]
 
 
 @pytest.mark.skipif(not on_postgres(), reason="the database refuses changes to the log on PostgreSQL only")
@@ -176,3 +211,5 @@ def test_postgres_lets_a_purge_delete_only_entries_older_than_the_floor():
     db.session.execute(delete, {"id": old})
     db.session.commit()
     assert [e.id for e in entries()] == [young]
+    purge_entries_older_than(190)  # the purge itself records its run through the same trigger
+    assert [e.event for e in entries()] == [AccessEvent.SIGNED_IN, AccessEvent.ACCESS_LOG_PURGED]

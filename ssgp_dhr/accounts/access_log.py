@@ -91,15 +91,22 @@ class RetentionTooShort(ValueError):
 
 
 def purge_entries_older_than(days: int, now: datetime | None = None) -> tuple[int, datetime]:
-    """Delete the entries older than `days` days, in one transaction; return how many, and the cut-off."""
+    """Delete the entries older than `days` days and record that in the log, in one transaction; return
+    how many were deleted, and the cut-off.
+
+    Every run is recorded, one that deleted nothing too: the log shows that it is being kept to its period.
+    """
     if days < SHORTEST_RETENTION_DAYS:
         raise RetentionTooShort(f"The access log must be kept at least {SHORTEST_RETENTION_DAYS} days, not {days}")
-    cutoff = (now or utcnow()) - timedelta(days=days)
+    now = now or utcnow()
+    cutoff = now - timedelta(days=days)
     try:
         if db.engine.dialect.name == "postgresql":
             # The log's trigger lets this transaction delete entries, and only those older than the floor.
             db.session.execute(sa.select(sa.func.set_config("ssgp.purging_access_log", "on", True)))
         deleted = db.session.execute(sa.delete(AccessLogEntry).where(AccessLogEntry.occurred_at < cutoff)).rowcount
+        db.session.add(AccessLogEntry(event=AccessEvent.ACCESS_LOG_PURGED, occurred_at=now, entries_deleted=deleted,
+                                      deleted_before=cutoff))
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ssgp_dhr.clock import UTCDateTime, utcnow
 from ssgp_dhr.extensions import db, db_enum
 from ssgp_dhr.organisations.models import Organisation
+from ssgp_dhr.presentation import uk_datetime
 
 
 class Role(enum.StrEnum):
@@ -180,6 +181,7 @@ class AccessEvent(enum.StrEnum):
     SESSIONS_ENDED = "sessions_ended"
     PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 - an event name, not a password
     PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name, not a password
+    ACCESS_LOG_PURGED = "access_log_purged"
 
     @property
     def label(self) -> str:
@@ -210,6 +212,25 @@ class AccessLogEntry(db.Model):
     path: Mapped[str | None] = mapped_column(sa.String(500))
     status: Mapped[int | None] = mapped_column()
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    # Only for ACCESS_LOG_PURGED: how many entries the purge deleted, and from before when, so the log
+    # itself says why it starts where it does.
+    entries_deleted: Mapped[int | None] = mapped_column()
+    deleted_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
     subject_user: Mapped[User | None] = relationship(foreign_keys=[subject_user_id], lazy="joined")
+
+    @property
+    def done_by(self) -> str:
+        """Who the log names: the account, the address typed at a failed sign-in, or the purging command."""
+        if self.event is AccessEvent.ACCESS_LOG_PURGED:
+            return "dhr purge-access-log"
+        return self.user.email if self.user else (self.email or "")
+
+    @property
+    def concerning(self) -> str:
+        """The case or account the entry is about, or for a purge what it deleted, as the log shows it."""
+        if self.event is AccessEvent.ACCESS_LOG_PURGED:
+            count = self.entries_deleted or 0
+            return f"{count:,} entr{'y' if count == 1 else 'ies'} from before {uk_datetime(self.deleted_before)} deleted"
+        return self.review_reference or (self.subject_user.email if self.subject_user else "")
