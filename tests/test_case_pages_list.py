@@ -230,7 +230,7 @@ def test_the_list_downloads_as_a_csv_of_every_match_in_its_order(setting):
         "reference": reviews["late"].reference, "pseudonym": "Ellis", "stage": "Notified",
         "lead partnership": "Stronger Safer Gloucester Partnership", "joint partnership": "",
         "notified": reviews["late"].notified_on.isoformat(), "next deadline": due.name,
-        "due": due.due_on.isoformat(), "days overdue": str(due.days_overdue(today_uk())),
+        "due": due.due_on.isoformat(), "days overdue": str(due.days_overdue(today_uk())), "case file disposed of": "",
     }
     assert rows[0]["days overdue"] == ""  # not overdue
 

@@ -4,6 +4,8 @@ destroys its personal content and keeps the public record and the facts the part
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -304,6 +306,21 @@ def test_the_case_files_page_lists_those_due_soon_due_and_disposed_of(act_as, cl
     assert page.select("#none-due") and [a.text for a in page.select("#disposed a")] == [review.reference]
     assert not act_as(people["manager"]).get("/").select("#case-files-due")
     act_as(people["member"]).get("/case-files", expected_status=403)
+
+
+def test_the_case_list_its_spreadsheet_and_the_case_page_mark_a_disposed_of_case_file(act_as, closed_case):  # noqa: F811
+    review, people = closed_case
+    kept = factories.review_at("closed", lead=factories.ssgp())
+    retention.dispose_of_case_file(review, people["manager"], review.version)
+    client = act_as(people["coordinator"])
+    rows = {tr.a.text: tr for tr in client.get("/cases?status=closed").select("tbody tr")}
+    assert rows[review.reference].select_one(".app-disposed").text == "Case file disposed of"
+    assert not rows[kept.reference].select(".app-disposed")
+    assert client.get(f"/cases/{review.reference}").select_one("h1 ~ p .app-disposed")
+    assert not client.get(f"/cases/{kept.reference}").select(".app-disposed")
+    sheet = {row[0]: row for row in csv.reader(io.StringIO(client.client.get("/cases.csv?status=closed").text))}
+    assert sheet["reference"][-1] == "case file disposed of"
+    assert (sheet[review.reference][-1], sheet[kept.reference][-1]) == (today_uk().isoformat(), "")
 
 
 def test_without_a_retention_period_nothing_is_due(act_as, closed_case, app, monkeypatch):  # noqa: F811

@@ -338,6 +338,7 @@ class ListedReview:
     lead_partnership: str
     joint_partnership: str | None
     next_deadline: deadlines.Deadline | None
+    disposed_on: date | None
 
 
 def listed_reviews(ids: list[int]) -> list[ListedReview]:
@@ -349,7 +350,8 @@ def listed_reviews(ids: list[int]) -> list[ListedReview]:
     lead, joint = aliased(Organisation), aliased(Organisation)
     rows = db.session.execute(
         sa.select(Review.id, Review.reference, Review.pseudonym, Review.status, Review.notified_on,
-                  lead.name.label("lead"), joint.name.label("joint"), deadlines.NEXT_CLOCK, deadlines.NEXT_RUNS_FROM)
+                  lead.name.label("lead"), joint.name.label("joint"), deadlines.NEXT_CLOCK, deadlines.NEXT_RUNS_FROM,
+                  Review.disposed_on)
         .join(lead, lead.id == Review.lead_partnership_id)
         .outerjoin(joint, joint.id == Review.joint_partnership_id)
         .where(Review.id.in_(ids))
@@ -357,7 +359,7 @@ def listed_reviews(ids: list[int]) -> list[ListedReview]:
     by_id = {row.id: ListedReview(
         reference=row.reference, pseudonym=row.pseudonym, status=row.status, notified_on=row.notified_on,
         lead_partnership=row.lead, joint_partnership=row.joint,
-        next_deadline=deadlines.next_deadline_from(row.next_clock, row.next_runs_from),
+        next_deadline=deadlines.next_deadline_from(row.next_clock, row.next_runs_from), disposed_on=row.disposed_on,
     ) for row in rows}
     return [by_id[review_id] for review_id in ids]
 
@@ -478,7 +480,7 @@ def case_list():  # noqa: ANN201
 
 
 CASE_LIST_CSV_COLUMNS = ("reference", "pseudonym", "stage", "lead partnership", "joint partnership", "notified",
-                         "next deadline", "due", "days overdue")
+                         "next deadline", "due", "days overdue", "case file disposed of")
 
 
 @cases.get("/cases.csv")
@@ -495,7 +497,8 @@ def case_list_csv() -> Response:
         rows.append([review.reference, review.pseudonym, workflow.STAGE_BY_NAME[review.status].label,
                      review.lead_partnership, review.joint_partnership or "", review.notified_on.isoformat(),
                      due.name if due else "", due.due_on.isoformat() if due else "",
-                     due.days_overdue(today) if due and due.is_overdue(today) else ""])
+                     due.days_overdue(today) if due and due.is_overdue(today) else "",
+                     review.disposed_on.isoformat() if review.disposed_on else ""])
     return presentation.csv_response(rows, f"reviews-{today.isoformat()}.csv")
 
 
