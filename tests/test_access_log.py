@@ -176,7 +176,7 @@ def test_admins_see_each_purge_in_the_log(client_request):
              for tr in client_request.get("/admin/access-log").select("tbody tr")
              if "purged" in tr.get_text()]
     assert row[1:4] == ["dhr purge-access-log", "Access log purged",
-                        f"2 entries from before {uk_datetime(cutoff)} deleted"]
+                        f"Deleted 2 entries from before {uk_datetime(cutoff)}"]
 
 
 def test_the_purge_command_follows_the_setting(app, monkeypatch):

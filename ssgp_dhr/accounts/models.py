@@ -232,5 +232,5 @@ class AccessLogEntry(db.Model):
         """The case or account the entry is about, or for a purge what it deleted, as the log shows it."""
         if self.event is AccessEvent.ACCESS_LOG_PURGED:
             count = self.entries_deleted or 0
-            return f"{count:,} entr{'y' if count == 1 else 'ies'} from before {uk_datetime(self.deleted_before)} deleted"
+            return f"Deleted {count:,} entr{'y' if count == 1 else 'ies'} from before {uk_datetime(self.deleted_before)}"
         return self.review_reference or (self.subject_user.email if self.subject_user else "")
