@@ -86,6 +86,26 @@ def test_admins_see_the_log_filtered_by_person_and_case(client_request):
     assert len(rows(f"?user={alice.email}&case=DHR-2026-001")) == 1
 
 
+def test_admins_filter_the_log_by_what_happened_and_page_back_keeping_it(client_request, monkeypatch):
+    from ssgp_dhr.accounts import admin as admin_pages
+
+    monkeypatch.setattr(admin_pages, "LOG_PAGE_SIZE", 2)
+    admin = factories.user((Role.ADMIN, factories.ssgp()))
+    alice = factories.coordinator()
+    for n in range(1, 5):
+        record(AccessEvent.CASE_VIEWED, user=alice, reference=f"DHR-2026-{n:03}")
+        record(AccessEvent.REFUSED, user=alice, reference=f"DHR-2026-{n:03}", status=404)
+    sign_in(client_request.client, admin)
+    page = client_request.get("/admin/access-log?what=refused")
+    assert page.select_one("#what option[selected]")["value"] == "refused"
+    assert [tr.find_all("td")[2].get_text(strip=True) for tr in page.select("tbody tr")] == ["Refused"] * 2
+    older = page.select_one(".govuk-pagination__next a")["href"]
+    assert "what=refused" in older
+    page = client_request.get(older)
+    assert [tr.find_all("td")[3].get_text(strip=True) for tr in page.select("tbody tr")] == ["DHR-2026-002", "DHR-2026-001"]
+    assert len(client_request.get("/admin/access-log?what=nonsense").select("tbody tr")) == 2  # ignored: every kind
+
+
 def test_a_long_log_pages_back_through_older_entries_keeping_the_filters(client_request, monkeypatch):
     from ssgp_dhr.accounts import admin as admin_pages
 

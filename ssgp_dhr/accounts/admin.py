@@ -188,9 +188,10 @@ def temporary_password(user_id: int):  # noqa: ANN201
 @admin.get("/access-log")
 @roles_required(Role.ADMIN)
 def access_log():  # noqa: ANN201
-    """The access log of the admin's accounts, newest first, filterable by person and case."""
+    """The access log of the admin's accounts, newest first, filterable by person, case and what happened."""
     email = request.args.get("user", "").strip().lower()
     reference = request.args.get("case", "").strip()
+    what = request.args.get("what", "") if request.args.get("what") in set(AccessEvent) else ""
     managed = sa.select(User.id).where(managed_users_clause())
     query = sa.select(AccessLogEntry).where(sa.or_(AccessLogEntry.user_id.in_(managed), AccessLogEntry.user_id.is_(None)))
     if email:
@@ -198,6 +199,8 @@ def access_log():  # noqa: ANN201
                                    AccessLogEntry.email == email))
     if reference:
         query = query.where(AccessLogEntry.review_reference == reference)
+    if what:
+        query = query.where(AccessLogEntry.event == AccessEvent(what))
     # Keyset paging: "older than entry N" stays fast however long the log grows, unlike an offset.
     before = request.args.get("before", type=int)
     if before:
@@ -205,6 +208,7 @@ def access_log():  # noqa: ANN201
     entries = db.session.scalars(query.order_by(AccessLogEntry.id.desc()).limit(LOG_PAGE_SIZE + 1)).all()
     older = entries[LOG_PAGE_SIZE - 1].id if len(entries) > LOG_PAGE_SIZE else None
     return render_template("accounts/admin_access_log.html", entries=entries[:LOG_PAGE_SIZE], email=email,
-                           reference=reference, page_size=LOG_PAGE_SIZE, older=older, paged=bool(before))
+                           reference=reference, what=what, events=[(e.value, e.label) for e in AccessEvent],
+                           page_size=LOG_PAGE_SIZE, older=older, paged=bool(before))
 
 

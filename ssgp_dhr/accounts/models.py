@@ -196,9 +196,11 @@ class AccessLogEntry(db.Model):
 
     __tablename__ = "access_log"
     # A person's newest entries, and those about their account, read without scanning all of theirs
-    # (Your account's recent activity); the first serves every lookup by user too.
+    # (Your account's recent activity); the first serves every lookup by user too. The newest entries of
+    # one kind (the access log page filtered by what happened) are read backwards along the last.
     __table_args__ = (sa.Index("ix_access_log_user_id_occurred_at", "user_id", "occurred_at"),
-                      sa.Index("ix_access_log_subject_user_id_occurred_at", "subject_user_id", "occurred_at"))
+                      sa.Index("ix_access_log_subject_user_id_occurred_at", "subject_user_id", "occurred_at"),
+                      sa.Index("ix_access_log_event_id", "event", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
