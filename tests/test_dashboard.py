@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+
+from ssgp_dhr.cases.models import Review
 from ssgp_dhr.clock import today_uk
 from tests import factories
 from tests.test_case_pages import act_as  # noqa: F401 - the fixture
@@ -154,6 +157,24 @@ def test_my_work_lists_the_nearest_deadlines_and_links_to_the_rest(act_as, monke
     shown = {row.find("td").get_text(strip=True) for row in listed.find(id="reviews").tbody.find_all("tr")}
     assert with_ho.reference in shown and nearest[0].reference in shown and len(shown) == 6  # not the closed one
     assert listed.select_one("#status option[selected]").get_text(strip=True) == "Any open stage"
+
+
+def test_my_work_reads_a_coordinators_reviews_as_rows_without_loading_whole_reviews(act_as):  # noqa: F811
+    coordinator = factories.coordinator()
+    for stage in ("notified", "panel", "home_office_review"):
+        factories.review_at(stage, by=coordinator)
+    loaded: list[Review] = []
+
+    def count(review: Review, _context: object) -> None:
+        loaded.append(review)
+
+    sa.event.listen(Review, "load", count)
+    try:
+        page = act_as(coordinator).get("/")
+    finally:
+        sa.event.remove(Review, "load", count)
+    assert len(page.find(id="open-reviews").tbody.find_all("tr")) == 3
+    assert loaded == []
 
 
 def test_a_managers_publication_table_puts_work_in_progress_first_and_stays_short(act_as, monkeypatch):  # noqa: F811
