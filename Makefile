@@ -9,7 +9,7 @@ export FLASK_APP := wsgi
 # The benchmark's PostgreSQL database (its contents are dropped and rebuilt by `make bench`).
 BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
-.PHONY: run test setup assets lint clean-assets bench
+.PHONY: run test setup assets lint clean-assets bench locks
 
 run: setup
 	PORT=$(PORT) $(BIN)/flask dhr setup-database
@@ -29,15 +29,28 @@ lint: setup
 
 setup: $(VENV)/.installed ssgp_dhr/static/.built
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# The lock files pin every package with its hashes: requirements.txt is what production installs,
+# requirements-dev.txt adds the tests and tools, requirements-bench.txt the benchmark's packages.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 # Bench-only packages (Flask-Admin, httpx, pyinstrument, psutil): never in production's requirements.txt.
 $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	touch $@
+
+# Compile the lock files again from pyproject.toml after changing a dependency there. Versions already
+# locked are kept unless UPGRADE=--upgrade (or --upgrade-package NAME) asks for newer ones.
+LOCK_TOOLS := .venv-locks
+PIP_COMPILE := $(LOCK_TOOLS)/bin/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links $(UPGRADE)
+locks:
+	test -x $(LOCK_TOOLS)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/pip install --quiet pip-tools==7.6.2)
+	$(PIP_COMPILE) --output-file requirements.txt pyproject.toml
+	$(PIP_COMPILE) --extra test --constraint requirements.txt --output-file requirements-dev.txt pyproject.toml
+	$(PIP_COMPILE) --extra bench --constraint requirements.txt --output-file requirements-bench.txt pyproject.toml
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -6,10 +6,20 @@ Every setting can be overridden by an environment variable of the same name; the
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = Path(os.environ.get("DHR_INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+def _default_instance_dir() -> Path:
+    """instance/ in the source tree; for an installed package, Flask's own place for it (prefix/var)."""
+    if (BASE_DIR / "pyproject.toml").is_file():
+        return BASE_DIR / "instance"
+    return Path(sys.prefix) / "var" / "ssgp_dhr-instance"
+
+
+INSTANCE_DIR = Path(os.environ.get("DHR_INSTANCE_PATH") or _default_instance_dir())
 
 # A development-only key: production refuses to start with it.
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-not-for-production"  # noqa: S105 - refused in production

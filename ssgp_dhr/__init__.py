@@ -18,6 +18,13 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
 
+def project_folder(name: str) -> Path:
+    """`templates` or `migrations`: inside the package when it is installed (pyproject.toml puts them
+    there), else at the top of the source tree."""
+    installed = PACKAGE_DIR / "bundled" / name
+    return installed if installed.is_dir() else PROJECT_DIR / name
+
+
 class ConfigurationError(RuntimeError):
     """The configuration is unsafe or incomplete; the message names what is missing."""
 
@@ -30,7 +37,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app = Flask(
         __name__,
         instance_path=str(INSTANCE_DIR),
-        template_folder=str(PROJECT_DIR / "templates"),
+        template_folder=str(project_folder("templates")),
         static_folder="static",
     )
     app.config.from_object(CONFIGS[config_name])
@@ -84,7 +91,7 @@ def _init_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=str(project_folder("migrations")), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
