@@ -27,7 +27,44 @@ from tests.pages import ClientRequest  # noqa: E402
 
 
 def database_url() -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'tests.sqlite3'}"
+    """The database the tests use. SQLite lives in this process's own folder; on PostgreSQL, each
+    parallel worker (pytest -n) uses its own database beside TEST_DATABASE_URL's, made when missing."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{_TMP / 'tests.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.startswith("postgresql"):
+        parsed = sa.make_url(url)
+        return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+    return url
+
+
+def postgres_scratch_url(suffix: str, *, create: bool = True) -> str:
+    """A PostgreSQL database of its own beside the tests' one: dropped if it exists, then made empty
+    (or left for the code under test to create)."""
+    url = sa.make_url(database_url())
+    scratch = f"{url.database}_{suffix}"
+    _run_as_admin(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)", *([f"CREATE DATABASE {scratch}"] if create else []))
+    return url.set(database=scratch).render_as_string(hide_password=False)
+
+
+def _run_as_admin(*statements: str) -> None:
+    """Statements outside a transaction (CREATE and DROP DATABASE), from the server's own database."""
+    engine = sa.create_engine(sa.make_url(database_url()).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for statement in statements:
+            connection.execute(sa.text(statement))
+    engine.dispose()
+
+
+def _create_worker_database(url: str) -> None:
+    name = sa.make_url(url).database
+    engine = sa.create_engine(sa.make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
+    engine.dispose()
+    if not exists:
+        _run_as_admin(f"CREATE DATABASE {name}")
 
 
 def on_postgres() -> bool:
@@ -48,6 +85,7 @@ def app() -> Iterator[Flask]:
 
     url = database_url()
     if url.startswith("postgresql"):
+        _create_worker_database(url)
         _reset_postgres(url)
     application = create_app("test", {
         "SQLALCHEMY_DATABASE_URI": url,

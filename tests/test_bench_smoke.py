@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 
 # The benchmark's own packages come with requirements-bench.txt (`make test` installs them); without
 # them the smoke run is skipped, saying so, rather than failing to collect.
@@ -22,7 +21,7 @@ from bench.run import run  # noqa: E402
 from ssgp_dhr import create_app  # noqa: E402
 from ssgp_dhr.cases import history  # noqa: E402
 from ssgp_dhr.extensions import db  # noqa: E402
-from tests.conftest import database_url, on_postgres  # noqa: E402
+from tests.conftest import on_postgres, postgres_scratch_url  # noqa: E402
 
 SMALL = Sizes(reviews=100, events=6_000, users=60, partnerships=3, agencies=5, documents=500, simulated_users=2)
 
@@ -31,13 +30,7 @@ def _scratch_url(tmp_path) -> str:
     """A database that does not exist yet, as on a fresh machine: the benchmark creates it."""
     if not on_postgres():
         return f"sqlite:///{tmp_path / 'bench.sqlite3'}"
-    url = sa.make_url(database_url())
-    scratch = f"{url.database}_bench_smoke"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
-    admin.dispose()
-    return url.set(database=scratch).render_as_string(hide_password=False)
+    return postgres_scratch_url("bench_smoke", create=False)
 
 
 def test_the_benchmark_measures_every_page_without_errors(tmp_path):

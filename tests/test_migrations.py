@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -13,29 +11,16 @@ from flask_migrate import downgrade, upgrade
 
 from ssgp_dhr import PROJECT_DIR, create_app
 from ssgp_dhr.extensions import db
-
-
-def _postgres_scratch_url() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        return None
-    scratch = f"{sa.make_url(url).database}_migration_check"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
-        connection.execute(sa.text(f"CREATE DATABASE {scratch}"))
-    admin.dispose()
-    return sa.make_url(url).set(database=scratch).render_as_string(hide_password=False)
+from tests.conftest import on_postgres, postgres_scratch_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-    url = _postgres_scratch_url()
-    if url is None:
+    if not on_postgres():
         pytest.skip("set TEST_DATABASE_URL to a PostgreSQL database to check the migrations there")
-    return url
+    return postgres_scratch_url("migration_check")
 
 
 def test_there_is_exactly_one_head():
