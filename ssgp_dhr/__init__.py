@@ -47,6 +47,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     _configure_templates(app)
     _init_extensions(app)
+    from ssgp_dhr import inputs
+
+    inputs.init_app(app)  # its converters before any route is added
     _register_blueprints(app)
 
     from ssgp_dhr import access, errors, security

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovPasswordInput,
@@ -14,9 +13,10 @@ from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField,
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from ssgp_dhr.accounts.passwords import MAX_LENGTH, password_problem
+from ssgp_dhr.forms import ServiceForm, ShapeInHint
 
 
-class SignInForm(FlaskForm):
+class SignInForm(ServiceForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
@@ -31,27 +31,27 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class SecurityCodeForm(FlaskForm):
+class SecurityCodeForm(ServiceForm):
     code = StringField(
         "Security code",
         widget=GovTextInput(),
         description="The 6-digit code your authenticator app shows for this service",
-        validators=[InputRequired("Enter the security code"), Length(max=20, message="Enter the 6-digit security code")],
+        validators=[InputRequired("Enter the security code"), ShapeInHint(max=20, message="Enter the 6-digit security code")],
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class RecoveryCodeForm(FlaskForm):
+class RecoveryCodeForm(ServiceForm):
     code = StringField(
         "Recovery code",
         widget=GovTextInput(),
         description="One of the recovery codes you saved when you set up your authenticator app, like abcde-fghjk",
-        validators=[InputRequired("Enter a recovery code"), Length(max=40, message="Enter a recovery code")],
+        validators=[InputRequired("Enter a recovery code"), ShapeInHint(max=40, message="Enter a recovery code")],
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(ServiceForm):
     password = PasswordField(
         "Password",
         widget=GovPasswordInput(),
@@ -63,7 +63,7 @@ class ConfirmPasswordForm(FlaskForm):
 class NewPasswordField(PasswordField):
     """A password being set: 12 to 128 characters and not a common one; no other rules."""
 
-    def pre_validate(self, form: FlaskForm) -> None:
+    def pre_validate(self, form: ServiceForm) -> None:
         email = getattr(form, "account_email", None) or getattr(getattr(form, "email", None), "data", None)
         problem = password_problem(self.data or "", email)
         if self.data and problem:
@@ -83,7 +83,7 @@ def new_password_fields() -> tuple[NewPasswordField, PasswordField]:
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(ServiceForm):
     current_password = PasswordField(
         "Current password",
         widget=GovPasswordInput(),
@@ -93,7 +93,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
-class ForgottenPasswordForm(FlaskForm):
+class ForgottenPasswordForm(ServiceForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
@@ -104,7 +104,7 @@ class ForgottenPasswordForm(FlaskForm):
     submit = SubmitField("Send me a link", widget=GovSubmitInput())
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(ServiceForm):
     """A new password chosen through a link from a 'forgotten password' e-mail."""
 
     new_password, confirm_password = new_password_fields()
@@ -115,7 +115,7 @@ class NewPasswordForm(FlaskForm):
         self.account_email = account_email  # a password must not contain the address it signs in with
 
 
-class NewAccountForm(FlaskForm):
+class NewAccountForm(ServiceForm):
     email = EmailField(
         "Email address",
         widget=GovTextInput(),
@@ -133,10 +133,10 @@ class NewAccountForm(FlaskForm):
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
-class RolesForm(FlaskForm):
+class RolesForm(ServiceForm):
     roles = SelectMultipleField("Roles", widget=GovCheckboxesInput(), description="Select all that apply")
     submit = SubmitField("Save roles", widget=GovSubmitInput())
 
 
-class ActionForm(FlaskForm):
+class ActionForm(ServiceForm):
     """A button that does one thing to an account: the form carries only the CSRF token."""

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovDateInput,
@@ -47,6 +46,7 @@ from ssgp_dhr.cases.models import (
     QAOutcome,
 )
 from ssgp_dhr.clock import today_uk
+from ssgp_dhr.forms import LONG_TEXT_MAX, MULTI_LINE_MAX, ServiceForm
 
 PUBLISHED_DOCUMENTS = (
     ("overview_report", "Overview report"),
@@ -80,6 +80,10 @@ class GovDateField(DateField):
             missing = [p for p, v in zip(("day", "month", "year"), parts, strict=True) if not v]
             raise ValueError(f"{name} must include a {' and '.join(missing)}")
         try:
+            # ASCII digits only: int() would also read other scripts' digits, and a day of
+            # 99999999999999999999 past date()'s C integer (OverflowError, not ValueError).
+            if not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
+                raise ValueError
             day, month, year = (int(p) for p in parts)
             if year < 1900:
                 raise ValueError
@@ -87,7 +91,7 @@ class GovDateField(DateField):
         except ValueError:
             raise ValueError(f"{name} must be a real date") from None
 
-    def pre_validate(self, form: FlaskForm) -> None:
+    def pre_validate(self, form: ServiceForm) -> None:
         if self.required_message and self.data is None and not self.process_errors:
             raise ValidationError(self.required_message)
 
@@ -102,9 +106,10 @@ def _text(label: str, hint: str | None = None, *, required: str | None = None, m
     return StringField(label, description=hint, widget=GovTextInput(), validators=[*validators, too_long])
 
 
-def _area(label: str, hint: str | None = None, *, required: str | None = None) -> TextAreaField:
+def _area(label: str, hint: str | None = None, *, required: str | None = None,
+          max_length: int = MULTI_LINE_MAX) -> TextAreaField:
     validators = [DataRequired(required)] if required else [Optional()]
-    return TextAreaField(label, description=hint, widget=GovTextArea(), validators=validators)
+    return TextAreaField(label, description=hint, widget=GovTextArea(), validators=[*validators, Length(max=max_length)])
 
 
 def _date(label: str, hint: str | None = "For example, 27 3 2026", *, required: str | None = None) -> GovDateField:
@@ -135,13 +140,14 @@ ACTION_FIELDS: dict[str, Callable[[], Field]] = {
     "submitted_on": lambda: _date("Date the report went to the Home Office"),
     "panel_meeting_on": lambda: _date("Date of the Quality Assurance Panel meeting", "Leave blank if you do not know it"),
     "letter_on": lambda: _date("Date of the Home Office letter"),
-    "changes_requested": lambda: _area("Changes the Quality Assurance Panel asked for"),
+    "changes_requested": lambda: _area("Changes the Quality Assurance Panel asked for", max_length=LONG_TEXT_MAX),
     "qa_outcome": lambda: RadioField("What does the Home Office letter say about publication?", widget=GovRadioInput(),
                                      choices=[SelectChoice(o.value, o.label) for o in QAOutcome if o is not QAOutcome.REVISE],
                                      validate_choice=False),
     "published_on": lambda: _date("Date of publication"),
     "publication_url": lambda: StringField("Web address of the published report", widget=GovTextInput(),
-                                           validators=[Optional(), URL(message="Enter a web address, like https://example.org/dhr")]),
+                                           validators=[Optional(), Length(max=500),
+                                                       URL(message="Enter a web address, like https://example.org/dhr")]),
     "published_documents": lambda: SelectMultipleField("Documents published", widget=GovCheckboxesInput(),
                                                        description="Select all that apply",
                                                        choices=[SelectChoice(v, label) for v, label in PUBLISHED_DOCUMENTS],
@@ -157,7 +163,7 @@ ACTION_FIELDS: dict[str, Callable[[], Field]] = {
 ACTION_FIELD_LABELS: dict[str, str] = {name: make().args[0] for name, make in ACTION_FIELDS.items()}
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(ServiceForm):
     # The review version the user saw: a stale write is refused, not silently applied.
     version = HiddenField()
 
@@ -183,7 +189,7 @@ def action_data(form: VersionedForm, trigger: str) -> dict[str, Any]:
     return data
 
 
-def _not_in_future(form: FlaskForm, field: Field) -> None:
+def _not_in_future(form: ServiceForm, field: Field) -> None:
     if field.data and field.data > today_uk():
         raise ValidationError(f"{field.label.text} must be today or in the past")
 
@@ -260,7 +266,7 @@ class DetailsForm(VersionedForm):
                       max_length=80)
     victim_name = _text("Victim's full name", required="Enter the victim's full name")
     victim_date_of_birth = _date("Victim's date of birth", "For example, 27 3 1980")
-    victim_address = _area("Victim's address")
+    victim_address = _area("Victim's address", max_length=500)
     victim_age = IntegerField("Victim's age", widget=GovTextInput(), validators=[
         Optional(), NumberRange(min=0, max=120, message="Victim's age must be a whole number between 0 and 120")])
     perpetrator_name = _text("Perpetrator's full name", "Leave blank if not known")
@@ -268,7 +274,7 @@ class DetailsForm(VersionedForm):
     notified_on = _date("Date notified", "The date the partnership was told of the death", required="Enter the date notified")
     notified_by = _text("Notified by", "The agency that told the partnership, for example Gloucestershire Constabulary",
                         required="Enter who notified the partnership")
-    circumstances = _area("Circumstances", "What is known of the death, without names")
+    circumstances = _area("Circumstances", "What is known of the death, without names", max_length=LONG_TEXT_MAX)
     press_contact = _text("Press contact", "Leave blank if there has been none")
     joint_partnership_id = SelectField("Joint partnership", widget=GovSelect(), coerce=str,
                                        description="Only if another partnership shares the review")
@@ -329,14 +335,14 @@ class NotificationForm(DetailsForm):
             raise ValidationError("The joint partnership must differ from the lead partnership")
 
 
-def place_problems(form: FlaskForm, problems: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+def place_problems(form: ServiceForm, problems: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
     """Put a service's (field, sentence) problems on the form's fields; return the error summary."""
     for name, sentence in problems:
         getattr(form, name).errors = [*getattr(form, name).errors, sentence]
     return error_list(form)
 
 
-def error_list(form: FlaskForm, extra: Iterable[tuple[str, str]] = ()) -> list[dict[str, str]]:
+def error_list(form: ServiceForm, extra: Iterable[tuple[str, str]] = ()) -> list[dict[str, str]]:
     """The GOV.UK error summary items, each linked to its field (date inputs: to the day box)."""
     items = []
     for name, errors in form.errors.items():

@@ -35,6 +35,7 @@ class PoundsField(StringField):
     stays in `data`, so a mistake comes back as it was entered."""
 
     widget = GovTextInput()
+    shape_in_hint = True  # "In pounds, for example 1,250.50"
     pence: int | None = None
 
     def process_formdata(self, valuelist: list[Any]) -> None:
@@ -98,6 +99,7 @@ class PercentField(StringField):
     """A share typed as a percentage, kept in basis points in `points`; the text as typed stays in `data`."""
 
     widget = GovTextInput()
+    shape_in_hint = True
     points: int | None = None
 
     def __init__(self, label: str, *, not_a_percentage: str, **kwargs: Any) -> None:

@@ -6,7 +6,6 @@ its content in storage.py, through the services.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import SelectField, StringField, SubmitField
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 from ssgp_dhr.documents.file_kinds import ACCEPTED
 from ssgp_dhr.documents.models import DocumentType
 from ssgp_dhr.documents.services import TITLE_MAX
+from ssgp_dhr.forms import ServiceForm
 
 
 def _file_field() -> FileField:
@@ -26,12 +26,12 @@ def file_hint(max_mb: int) -> str:
     return f"The file must be {ACCEPTED}, smaller than {max_mb}MB."
 
 
-class VersionForm(FlaskForm):
+class VersionForm(ServiceForm):
     file = _file_field()
     submit = SubmitField("Upload the new version", widget=GovSubmitInput())
 
 
-class UploadForm(FlaskForm):
+class UploadForm(ServiceForm):
     document_type = SelectField(
         "Type of document", widget=GovSelect(), coerce=str,
         choices=[SelectChoice("", "Choose a type"), *(SelectChoice(t.value, t.label) for t in DocumentType)],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -12,6 +11,7 @@ from wtforms.validators import InputRequired
 
 from ssgp_dhr.cases.forms import _area, _date, _text
 from ssgp_dhr.cases.models import PanelMembership, PanelRole
+from ssgp_dhr.forms import LONG_TEXT_MAX, ServiceForm
 from ssgp_dhr.panel.models import FamilyEventKind, InputKind, PublicationConsent, RequestKind, RequestStatus
 
 
@@ -39,7 +39,7 @@ def optional_int(value: str | None) -> int | None:
     return int(value) if value and str(value).isdigit() else None
 
 
-class MemberForm(FlaskForm):
+class MemberForm(ServiceForm):
     user_id = _select("Person", "Panel members of this review's partnerships", required="Choose the person")
     agency_id = _select("Agency they represent", required="Choose the agency")
     panel_role = _radios("Role on the panel", [(r.value, r.label) for r in PanelRole], "Choose their role on the panel")
@@ -48,11 +48,11 @@ class MemberForm(FlaskForm):
     submit = SubmitField("Add to the panel", widget=GovSubmitInput())
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ServiceForm):
     submit = SubmitField("Remove from the panel", widget=GovSubmitInput())
 
 
-class RequestForm(FlaskForm):
+class RequestForm(ServiceForm):
     agency_id = _select("Agency", required="Choose the agency")
     kind = _radios("What is requested", [(k.value, k.label) for k in RequestKind], "Choose what is requested")
     requested_on = _date("Date requested", required="Enter the date of the request")
@@ -62,7 +62,7 @@ class RequestForm(FlaskForm):
     submit = SubmitField("Record the request", widget=GovSubmitInput())
 
 
-class RequestUpdateForm(FlaskForm):
+class RequestUpdateForm(ServiceForm):
     status = _radios("Status", [(s.value, s.label) for s in RequestStatus], "Choose the status")
     due_on = _date("Date due", required="Enter the date it is due")
     received_on = _date("Date received", "Until documents are stored here, the date the response arrived")
@@ -71,55 +71,56 @@ class RequestUpdateForm(FlaskForm):
     submit = SubmitField("Save the request", widget=GovSubmitInput())
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(ServiceForm):
     held_on = _date("Date of the meeting", required="Enter the date of the meeting")
     agenda = _area("Agenda", required="Enter the agenda")
     attendee_ids = _members("Attended", "Select the panel members who attended")
     apology_ids = _members("Sent apologies", "Select the panel members who sent apologies")
-    minutes = _area("Minutes", "A note of the minutes and when they were received, until the minutes document is stored here")
+    minutes = _area("Minutes", "A note of the minutes and when they were received, until the minutes document is stored here",
+                    max_length=LONG_TEXT_MAX)
     submit = SubmitField("Save the meeting", widget=GovSubmitInput())
 
 
-class MeetingActionForm(FlaskForm):
+class MeetingActionForm(ServiceForm):
     description = _area("Action", required="Describe the action")
     owner_id = _select("Owner", required="Choose the panel member who owns the action")
     due_on = _date("Date due", required="Enter the date the action is due")
     submit = SubmitField("Add the action", widget=GovSubmitInput())
 
 
-class InputForm(FlaskForm):
+class InputForm(ServiceForm):
     kind = _radios("Kind of contribution", [(k.value, k.label) for k in InputKind], "Choose the kind of contribution")
     text = _area("Your contribution", "Visible to this review's panel and its coordinators",
-                 required="Enter your contribution")
+                 required="Enter your contribution", max_length=LONG_TEXT_MAX)
     submit = SubmitField("Post to the input log", widget=GovSubmitInput())
 
 
-class EditInputForm(FlaskForm):
+class EditInputForm(ServiceForm):
     text = _area("Your contribution", "The earlier wording is kept in the entry's history",
-                 required="Enter your contribution")
+                 required="Enter your contribution", max_length=LONG_TEXT_MAX)
     submit = SubmitField("Save the change", widget=GovSubmitInput())
 
 
-class RetractForm(FlaskForm):
+class RetractForm(ServiceForm):
     reason = _area("Why are you retracting this entry?", "The entry's text is hidden but kept; the reason is shown",
                    required="Give the reason for retracting the entry")
     submit = SubmitField("Retract the entry", widget=GovSubmitInput())
 
 
-class FamilyForm(FlaskForm):
+class FamilyForm(ServiceForm):
     advocate_name = _text("Advocate's name", "Leave blank if the family has no advocate")
     advocate_organisation = _text("Advocate's organisation", "For example, AAFDA")
     pseudonym_agreed_on = _date("Date the pseudonym was agreed with the family")
     draft_shared_on = _date("Date the draft report was shared with the family")
     draft_not_shared_reason = _area("Why the draft was not shared", "Only if it was not shared with the family")
-    comments_received = _area("Comments received from the family")
+    comments_received = _area("Comments received from the family", max_length=LONG_TEXT_MAX)
     publication_consent = _radios("Consent to publication", [(c.value, c.label) for c in PublicationConsent],
                                   "Choose the family's answer on publication")
     consent_recorded_on = _date("Date of the family's answer on publication")
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class FamilyContactForm(FlaskForm):
+class FamilyContactForm(ServiceForm):
     name = _text("Name", required="Enter the name")
     relationship_to_victim = _text("Relationship to the victim", "For example, mother", required="Enter the relationship",
                                    max_length=100)
@@ -127,7 +128,7 @@ class FamilyContactForm(FlaskForm):
     submit = SubmitField("Add the contact", widget=GovSubmitInput())
 
 
-class FamilyEventForm(FlaskForm):
+class FamilyEventForm(ServiceForm):
     kind = _radios("Contact or meeting", [(k.value, k.label) for k in FamilyEventKind], "Choose contact or meeting")
     occurred_on = _date("Date", required="Enter the date")
     summary = _area("Summary", "Without names")

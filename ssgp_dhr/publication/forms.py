@@ -7,6 +7,7 @@ from wtforms import RadioField, SelectMultipleField, SubmitField
 from wtforms.fields.choices import SelectChoice
 
 from ssgp_dhr.cases.forms import VersionedForm, _area, _date
+from ssgp_dhr.forms import LONG_TEXT_MAX
 from ssgp_dhr.publication.models import PublicationForm
 from ssgp_dhr.publication.services import DOCUMENT_LABELS, FULL_REPORT_KINDS
 
@@ -38,7 +39,8 @@ class DecisionForm(VersionedForm):
 class DetailsForm(VersionedForm):
     public_summary = _area("Short public summary", "Shown on the public reviews page. No names, no dates of birth, "
                            "no addresses: the pseudonym, the age and what happened, in a few sentences")
-    learning_summary = _area("Learning summary", "For a learning-summary publication: the lessons, shown on the public page")
+    learning_summary = _area("Learning summary", "For a learning-summary publication: the lessons, shown on the public page",
+                             max_length=LONG_TEXT_MAX)
     sent_to_secretary_of_state_on = _date("Date a copy went to the Secretary of State")
     sent_to_commissioner_on = _date("Date a copy went to the Domestic Abuse Commissioner")
     removal_review_on = _date("Removal review date", "Leave blank for the default, a set number of months after publication")
