@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from urllib.parse import quote
 
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
@@ -21,6 +22,7 @@ from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 # The largest value of PostgreSQL's `integer`, the type of every id: a larger one can name nothing.
 LARGEST_ID = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]{1,10}")
+_ANY_DIGITS = re.compile(r"[0-9]{1,100}")
 
 # C0 and C1 controls, DEL and lone surrogates; tab, line feed and carriage return are told apart because
 # text areas may hold them.
@@ -32,6 +34,11 @@ _CONTROL_IN_MANY_LINES = re.compile(f"[{_CONTROL}]")
 def has_control_characters(text: str, *, multi_line: bool = False) -> bool:
     """Whether `text` holds a control character; tabs and new lines count only in a single line."""
     return bool((_CONTROL_IN_MANY_LINES if multi_line else _CONTROL_IN_ONE_LINE).search(text))
+
+
+def printable(text: str) -> str:
+    """`text` with each control character percent-encoded, as a log may keep it (a path that was not found)."""
+    return _CONTROL_IN_ONE_LINE.sub(lambda found: quote(found.group(), safe="", errors="replace"), text)
 
 
 def parse_id(text: object) -> int | None:
@@ -46,6 +53,15 @@ def query_number(name: str, args: Mapping[str, str] | None = None, *, largest: i
     """The query-string value `name` as a whole number from 1 to `largest`, or None if absent or not one."""
     number = parse_id((request.args if args is None else args).get(name))
     return number if number is not None and number <= largest else None
+
+
+def query_page(args: Mapping[str, str] | None = None) -> int:
+    """The page number asked for in the query string: 1 unless it is a plain number; one past any page there
+    could be is held at LARGEST_ID, for the page to treat as past its end."""
+    text = (request.args if args is None else args).get("page", "")
+    if not _ANY_DIGITS.fullmatch(text):
+        return 1
+    return max(1, min(int(text), LARGEST_ID))
 
 
 class IdConverter(IntegerConverter):

@@ -15,6 +15,7 @@ from flask_login import current_user
 from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry, User
 from ssgp_dhr.clock import utcnow
 from ssgp_dhr.extensions import db
+from ssgp_dhr.inputs import printable
 
 
 def client_address() -> str | None:
@@ -35,7 +36,7 @@ def record(event: AccessEvent, *, user: User | None = None, review: object | Non
         review_reference=reference or getattr(review, "reference", None),
         subject_user_id=subject.id if subject else None, status=status,
         method=request.method if has_request_context() else None,
-        path=request.path[:500] if has_request_context() else None,
+        path=printable(request.path)[:500] if has_request_context() else None,
         ip_address=client_address(),
     )
     db.session.add(entry)

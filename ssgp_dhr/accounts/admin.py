@@ -19,6 +19,7 @@ from ssgp_dhr.accounts.forms import ActionForm, NewAccountForm, RolesForm
 from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry, Role, RoleAssignment, User, new_session_token
 from ssgp_dhr.accounts.passwords import hash_password
 from ssgp_dhr.extensions import db
+from ssgp_dhr.inputs import query_number
 from ssgp_dhr.organisations.models import Organisation
 
 admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -202,7 +203,7 @@ def access_log():  # noqa: ANN201
     if what:
         query = query.where(AccessLogEntry.event == AccessEvent(what))
     # Keyset paging: "older than entry N" stays fast however long the log grows, unlike an offset.
-    before = request.args.get("before", type=int)
+    before = query_number("before")
     if before:
         query = query.where(AccessLogEntry.id < before)
     entries = db.session.scalars(query.order_by(AccessLogEntry.id.desc()).limit(LOG_PAGE_SIZE + 1)).all()

@@ -37,7 +37,7 @@ def code_for(secret: str, moment: datetime | None = None) -> str:
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     """The time-step (now, or one either side for clock drift) whose code is `code`."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):  # compare_digest takes ASCII only
         return None
     totp = pyotp.TOTP(secret)
     for offset in (0, -1, 1):

@@ -16,6 +16,7 @@ from ssgp_dhr.cases.models import PanelMembership, Review
 from ssgp_dhr.cases.policy import visible_reviews_clause
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
+from ssgp_dhr.inputs import parse_id
 from ssgp_dhr.organisations.models import Organisation
 
 OPEN = "open"  # the status filter's value for red, amber and green together: its default
@@ -38,11 +39,8 @@ class Filters:
     @classmethod
     def from_args(cls, args: dict[str, str]) -> Filters:
         """From a query string, ignoring values that are not choices (a hand-edited address shows everything)."""
-        def number(name: str) -> int | None:
-            value = args.get(name, "")
-            return int(value) if value.isdigit() else None
         return cls(status=args.get("status") if args.get("status") in STATUS_CHOICES else OPEN,
-                   agency=number("agency"), partnership=number("partnership"),
+                   agency=parse_id(args.get("agency")), partnership=parse_id(args.get("partnership")),
                    level=args.get("level", "") if args.get("level") in set(RecommendationLevel) else "",
                    proposed=args.get("proposed") == "yes", owned=args.get("owned") == "yes",
                    search=args.get("q", "").strip()[:100])

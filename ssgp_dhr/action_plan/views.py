@@ -24,6 +24,7 @@ from ssgp_dhr.cases.services import InvalidChange, StaleReview, WorkflowError
 from ssgp_dhr.cases.views import part_of_review_or_404, visible_review_or_404
 from ssgp_dhr.clock import to_uk, today_uk
 from ssgp_dhr.extensions import db
+from ssgp_dhr.inputs import query_page
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 
 action_plan = Blueprint("action_plan", __name__, template_folder="templates")
@@ -170,7 +171,7 @@ def monitoring_page():  # noqa: ANN201
     counts = monitoring.rag_counts(current_user, filters, today)
     total = monitoring.matching_count(counts, filters.status)
     pages = max(1, math.ceil(total / MONITORING_PAGE_SIZE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    page = min(query_page(), pages)
 
     def list_url(**changes: Any) -> str:
         """This page's address with `changes`: the filters stay in the query string, so it can be bookmarked."""

@@ -44,6 +44,7 @@ from ssgp_dhr.clock import today_uk
 from ssgp_dhr.costs.services import may_see_costs
 from ssgp_dhr.errors import render_error
 from ssgp_dhr.extensions import db
+from ssgp_dhr.inputs import parse_id, query_page
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 from ssgp_dhr.panel import services as panel_services
 from ssgp_dhr.reminders import services as reminder_services
@@ -400,11 +401,13 @@ class ListFilters:
             query = query.where(Review.status == self.status)
         elif self.status == ANY_OPEN_STAGE:
             query = query.where(Review.status.in_(workflow.OPEN_STATES))
-        if self.partnership.isdigit():
-            query = query.where(sa.or_(Review.lead_partnership_id == int(self.partnership),
-                                       Review.joint_partnership_id == int(self.partnership)))
-        if self.year.isdigit():
-            query = query.where(Review.ref_year == int(self.year))
+        # A value that cannot name a partnership or a year is ignored, as a hand-edited address's other values are.
+        partnership, year = parse_id(self.partnership), parse_id(self.year)
+        if partnership:
+            query = query.where(sa.or_(Review.lead_partnership_id == partnership,
+                                       Review.joint_partnership_id == partnership))
+        if year:
+            query = query.where(Review.ref_year == year)
         for wanted, clause in ((self.overdue, overdue_clause), (self.untold, untold_delay_clause),
                                (self.overrun, hold_overrun_clause)):
             if wanted:
@@ -433,7 +436,7 @@ def case_list():  # noqa: ANN201
     today = today_uk()
     chosen = ListFilters.from_args(request.args)
     query = chosen.matching(current_user, today)
-    requested = max(1, request.args.get("page", 1, type=int) or 1)
+    requested = query_page()
     total, exact = _count_up_to(query, max(COUNT_UP_TO, (requested + PAGINATION_AHEAD) * PAGE_SIZE))
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(requested, pages)
@@ -610,7 +613,7 @@ def case_history(reference: str):  # noqa: ANN201
     topic = request.args.get("topic", "") if request.args.get("topic") in history.HISTORY_TOPICS else ""
     total = history.topic_count(review, topic) if topic else review.event_count
     pages = max(1, math.ceil(total / HISTORY_PAGE_SIZE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)  # past the end: the last page
+    page = min(query_page(), pages)  # past the end: the last page
     skip = (page - 1) * HISTORY_PAGE_SIZE
     events = (history.topic_events(review, topic, skip=skip, limit=HISTORY_PAGE_SIZE) if topic
               else history.newest_events(review, skip=skip, limit=HISTORY_PAGE_SIZE))

@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired
 from ssgp_dhr.cases.forms import _area, _date, _text
 from ssgp_dhr.cases.models import PanelMembership, PanelRole
 from ssgp_dhr.forms import LONG_TEXT_MAX, ServiceForm
+from ssgp_dhr.inputs import parse_id
 from ssgp_dhr.panel.models import FamilyEventKind, InputKind, PublicationConsent, RequestKind, RequestStatus
 
 
@@ -36,7 +37,7 @@ def member_choices(members: Iterable[PanelMembership], blank: str | None = None)
 
 
 def optional_int(value: str | None) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
+    return parse_id(value)
 
 
 class MemberForm(ServiceForm):

@@ -27,6 +27,7 @@ from ssgp_dhr.costs import services as cost_services
 from ssgp_dhr.documents.models import Document
 from ssgp_dhr.documents.views import send_version
 from ssgp_dhr.extensions import db
+from ssgp_dhr.inputs import query_page
 from ssgp_dhr.publication import forms, services, statistics
 from ssgp_dhr.publication.models import PublicationForm, PublicationRecord
 
@@ -253,8 +254,8 @@ def _public_entry(review: Review, record: PublicationRecord | None,
 def public_reviews():  # noqa: ANN201
     total = count_published_reviews()
     pages = max(1, -(-total // PUBLIC_PAGE_SIZE))
-    page = request.args.get("page", 1, type=int)
-    if not 1 <= page <= pages:
+    page = query_page()
+    if page > pages:
         abort(404)
     rows = published_reviews(limit=PUBLIC_PAGE_SIZE, offset=(page - 1) * PUBLIC_PAGE_SIZE)
     links = presentation.pagination(page, pages, lambda n: url_for("publication.public_reviews", page=n),
