@@ -101,3 +101,15 @@ def test_identifiers_and_pages_are_read_by_one_rule():
     assert [parse_id(t) for t in ("1", "0", "-1", "٣", "²", " 1", "1 ", str(LARGEST_ID), str(LARGEST_ID + 1), HUGE,
                                   None, "")] == [1, None, None, None, None, None, None, LARGEST_ID, None, None, None, None]
     assert [query_page({"page": t}) for t in ("", "x", "0", "-1", "3", HUGE)] == [1, 1, 1, 1, 3, LARGEST_ID]
+
+
+@pytest.mark.parametrize("typed", ["%", "_", "S%t", "S_ott", "\\"])
+def test_a_search_looks_for_percent_underscore_and_backslash_as_typed(signed_in_as, typed):
+    coordinator = factories.coordinator()
+    scott = factories.notified_review(by=coordinator, pseudonym="Scott")
+    marked = factories.notified_review(by=coordinator, pseudonym="Scott_%\\ 50%")
+    client = signed_in_as(coordinator)
+    listed = client.get("/cases", query_string={"q": typed}).get_text()
+    expected = typed in "scott_%\\ 50%"
+    assert (marked.reference in listed, scott.reference in listed) == (expected, False)
+    client.get("/action-plans.csv", query_string={"q": typed})  # the same autoescaped search, without an error

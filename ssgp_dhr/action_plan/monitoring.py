@@ -81,10 +81,9 @@ def _matching(user: User, filters: Filters, today: date, *, with_status: bool = 
     if filters.owned:
         query = query.where(_owned_by(user))
     if filters.search:
-        pattern = f"%{filters.search.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(Review.reference).like(pattern),
-                                   sa.func.lower(Review.pseudonym).like(pattern),
-                                   sa.func.lower(Recommendation.reference).like(pattern)))
+        typed = filters.search.lower()  # autoescape: a % or _ typed is looked for, not a wildcard
+        query = query.where(sa.or_(*(sa.func.lower(column).contains(typed, autoescape=True)
+                                     for column in (Review.reference, Review.pseudonym, Recommendation.reference))))
     return query
 
 

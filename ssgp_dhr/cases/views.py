@@ -53,6 +53,8 @@ from ssgp_dhr.retention import services as retention_services
 cases = Blueprint("cases", __name__, template_folder="templates")
 
 PAGE_SIZE = 25
+# The longest search looked for: a reference or a pseudonym is far shorter.
+SEARCH_MAX = 100
 HISTORY_SHOWN = 20  # the newest history entries on the case page; the rest are on its history pages
 HISTORY_PAGE_SIZE = 50
 PartOfReview = TypeVar("PartOfReview")
@@ -385,7 +387,7 @@ class ListFilters:
             overdue=args.get("overdue") == "yes", untold=args.get("untold") == "yes",
             overrun=args.get("overrun") == "yes",
             declined=args.get("declined", "") if args.get("declined") in DECLINE_ANSWERS else "",
-            search=args.get("q", "").strip(), sort=sort, order=order)
+            search=args.get("q", "").strip()[:SEARCH_MAX], sort=sort, order=order)
 
     def query_args(self) -> dict[str, str]:
         """The filters in force, as query-string arguments (not the order or the page)."""
@@ -415,9 +417,9 @@ class ListFilters:
         if self.declined:
             query = query.where(declined_clause(self.declined))
         if self.search:
-            pattern = f"%{self.search.lower()}%"
-            query = query.where(sa.or_(sa.func.lower(Review.reference).like(pattern),
-                                       sa.func.lower(Review.pseudonym).like(pattern)))
+            typed = self.search.lower()  # autoescape: a % or _ typed is looked for, not a wildcard
+            query = query.where(sa.or_(sa.func.lower(Review.reference).contains(typed, autoescape=True),
+                                       sa.func.lower(Review.pseudonym).contains(typed, autoescape=True)))
         return query
 
     def ordered_ids(self, matching: sa.Select) -> sa.Select:
