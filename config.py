@@ -81,6 +81,10 @@ class Config:
     # address; without it, the service contact's e-mail address.
     SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Rate limits kept in memory are counted by each worker process apart: with several workers the sign-in
+    # limit lets several times as many attempts through. Production accepts memory only when this says the
+    # service runs as one worker (gunicorn --workers 1).
+    SINGLE_WORKER = os.environ.get("SINGLE_WORKER", "").strip().lower() in ("1", "true", "yes")
     RATELIMIT_HEADERS_ENABLED = False
     # How many reverse proxies stand in front: their X-Forwarded-For/-Proto give the client's address
     # (for the rate limit and the access log) and the scheme. 0: trust no such header.
@@ -100,6 +104,9 @@ class Config:
     # The service's address, for the links in e-mails sent from the command line (no request to
     # take it from). Without it, SERVER_NAME with PREFERRED_URL_SCHEME is used.
     BASE_URL = os.environ.get("BASE_URL", "")
+    # In production only BASE_URL's host is served (any other is refused with 400); these host names too,
+    # comma-separated: a load balancer that checks /healthz by address, say.
+    EXTRA_TRUSTED_HOSTS = os.environ.get("EXTRA_TRUSTED_HOSTS", "")
     DEBUG = False
     TESTING = False
     SHOW_ERROR_DETAILS = False
@@ -136,12 +143,22 @@ class ProductionConfig(Config):
     @classmethod
     def problems(cls, settings: dict) -> list[str]:
         """What stops this configuration from being safe to serve."""
+        from ssgp_dhr.hosts import base_url_problem, configured_base_url  # here: ssgp_dhr imports this module
+
         missing = []
         key = settings.get("SECRET_KEY") or ""
         if key in ("", DEVELOPMENT_SECRET_KEY) or len(key) < 32:
             missing.append("SECRET_KEY (a random value of at least 32 characters)")
         if not settings.get("SQLALCHEMY_DATABASE_URI"):
             missing.append("DATABASE_URL (the PostgreSQL database, e.g. postgresql+psycopg://user@host/dhr)")
+        if base_url_problem(configured_base_url(settings)):
+            missing.append("BASE_URL (the service's address, e.g. https://dhr.example.org: links in e-mails and the "
+                           "public feed are built from it, and requests for any other host are refused)")
+        storage = str(settings.get("RATELIMIT_STORAGE_URI") or "memory://")
+        if storage.startswith("memory://") and settings.get("RATELIMIT_ENABLED", True) and not settings.get("SINGLE_WORKER"):
+            missing.append("RATELIMIT_STORAGE_URI (a store the workers share, e.g. redis://127.0.0.1:6379/0: in memory "
+                           "each worker counts sign-in attempts apart, so several workers let several times the "
+                           "limit through; or SINGLE_WORKER=true if the service runs one worker only)")
         return missing
 
     @classmethod
@@ -152,8 +169,6 @@ class ProductionConfig(Config):
             found.append("SMTP_HOST is not set: `dhr send-reminders` will refuse to send e-mail reminders")
         elif not settings.get("MAIL_SENDER"):
             found.append("MAIL_SENDER is not set: `dhr send-reminders` will refuse to send e-mail reminders")
-        if not (settings.get("BASE_URL") or settings.get("SERVER_NAME")):
-            found.append("BASE_URL is not set: e-mail reminders need the service's address for their links")
         if not settings.get("SERVICE_CONTACT_EMAIL"):
             found.append("SERVICE_CONTACT_EMAIL is not set: the accessibility statement and the privacy page "
                          "give no address to write to")

@@ -52,8 +52,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     inputs.init_app(app)  # its converters before any route is added
     _register_blueprints(app)
 
-    from ssgp_dhr import access, errors, security
+    from ssgp_dhr import access, errors, hosts, security
 
+    hosts.init_app(app)
     security.init_app(app)
     access.init_app(app)
     errors.init_app(app)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from ssgp_dhr.extensions import db
 
@@ -38,6 +38,12 @@ def init_app(app: Flask) -> None:
     def csrf_error(error: CSRFError):  # noqa: ANN202
         return _render(400, "The form you submitted had expired or was not sent from this service. "
                             "Go back, refresh the page and try again. Nothing was saved.")
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError) -> Response:
+        # A request for a host the service is not (TRUSTED_HOSTS): no page can be built for it, as its
+        # links would name that host; plain words, naming nothing the sender chose.
+        return Response("This service does not answer to that host name.\n", 400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # noqa: ANN202

@@ -94,7 +94,8 @@ def test_reading_the_public_pages_sets_no_cookies(client):
 
 
 def test_in_production_the_cookies_page_names_the_secure_cookie(tmp_path):
-    production = create_app("production", {"SECRET_KEY": "k" * 48,
+    production = create_app("production", {"SECRET_KEY": "k" * 48, "BASE_URL": "https://dhr.example.org",
+                                           "SINGLE_WORKER": True,
                                            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}"})
     html = production.test_client().get("/cookies", base_url="https://dhr.example.org").get_data(as_text=True)
     assert ">__Host-session<" in html

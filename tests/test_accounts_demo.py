@@ -35,7 +35,8 @@ def test_demo_accounts_from_before_the_second_factor_are_enrolled_and_the_file_m
 
 
 def _run(config: str, tmp_path, *args: str):
-    app = create_app(config, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'demo.sqlite3'}", "SECRET_KEY": "k" * 40})
+    app = create_app(config, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'demo.sqlite3'}", "SECRET_KEY": "k" * 40,
+                              "BASE_URL": "https://dhr.example.org", "SINGLE_WORKER": True})
     runner = app.test_cli_runner()
     if config == "development":
         assert runner.invoke(args=["dhr", "setup-database"]).exit_code == 0

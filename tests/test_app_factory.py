@@ -34,7 +34,8 @@ def test_production_refuses_a_short_secret_key():
 
 
 def test_production_starts_with_a_real_key_and_database():
-    app = create_app("production", {"SECRET_KEY": "k" * 48,
+    app = create_app("production", {"SECRET_KEY": "k" * 48, "BASE_URL": "https://dhr.example.org",
+                                    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
                                     "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1/test"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_NAME"].startswith("__Host-")

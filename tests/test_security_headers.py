@@ -55,7 +55,7 @@ def test_no_hsts_outside_production(client):
 
 
 def test_production_sends_hsts_and_a_secure_host_prefixed_cookie(tmp_path):
-    app = create_app("production", {"SECRET_KEY": "x" * 40,
+    app = create_app("production", {"SECRET_KEY": "x" * 40, "BASE_URL": "https://dhr.example", "SINGLE_WORKER": True,
                                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.sqlite3'}"})
     client = app.test_client()
     response = client.get("/sign-in", base_url="https://dhr.example")
@@ -68,7 +68,7 @@ def test_production_sends_hsts_and_a_secure_host_prefixed_cookie(tmp_path):
 
 
 def test_production_takes_the_client_address_and_scheme_from_the_one_reverse_proxy(tmp_path):
-    app = create_app("production", {"SECRET_KEY": "x" * 40,
+    app = create_app("production", {"SECRET_KEY": "x" * 40, "BASE_URL": "https://localhost", "SINGLE_WORKER": True,
                                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.sqlite3'}"})
     seen = {}
     app.before_request(lambda: seen.update(address=request.remote_addr, secure=request.is_secure))

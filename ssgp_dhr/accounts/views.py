@@ -37,6 +37,7 @@ from ssgp_dhr.accounts.models import AccessEvent, User, new_session_token
 from ssgp_dhr.accounts.passwords import hash_password, needs_rehash, verify_password
 from ssgp_dhr.clock import utcnow
 from ssgp_dhr.extensions import db, limiter, login_manager
+from ssgp_dhr.inputs import has_control_characters
 
 accounts = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -64,8 +65,10 @@ def load_user(session_id: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect a signed-in user to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only same-site paths: never redirect a signed-in user to another host. A backslash is refused too:
+    browsers read `/\\evil.example` as `//evil.example`."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not has_control_characters(target) and not urlsplit(target).netloc):
         return target
     return url_for("cases.dashboard")
 

@@ -27,6 +27,7 @@ from ssgp_dhr.costs import services as cost_services
 from ssgp_dhr.documents.models import Document
 from ssgp_dhr.documents.views import send_version
 from ssgp_dhr.extensions import db
+from ssgp_dhr.hosts import external_url
 from ssgp_dhr.inputs import query_page
 from ssgp_dhr.publication import forms, services, statistics
 from ssgp_dhr.publication.models import PublicationForm, PublicationRecord
@@ -291,14 +292,15 @@ def public_feed() -> Response:
         return datetime(day.year, day.month, day.day, tzinfo=UTC).isoformat()
 
     sub(feed, "title", f"{name}: published {current_app.config['REVIEW_TYPE_NAME']}s")
-    sub(feed, "id", url_for("publication.public_reviews", _external=True))
-    sub(feed, "link", href=url_for("publication.public_feed", _external=True), rel="self")
-    sub(feed, "link", href=url_for("publication.public_reviews", _external=True))
+    # From BASE_URL: a feed reader keeps these, and the request's Host header is whatever the sender chose.
+    sub(feed, "id", external_url("publication.public_reviews"))
+    sub(feed, "link", href=external_url("publication.public_feed"), rel="self")
+    sub(feed, "link", href=external_url("publication.public_reviews"))
     sub(feed, "updated", stamp(entries[0]["published_on"]) if entries else "1970-01-01T00:00:00+00:00")
     sub(sub(feed, "author"), "name", name)
     for entry in entries:
         item = sub(feed, "entry")
-        address = url_for("publication.public_review", reference=entry["reference"], _external=True)
+        address = external_url("publication.public_review", reference=entry["reference"])
         sub(item, "title", f"{entry['pseudonym']}" + (" (learning summary)" if entry["summary_only"] else ""))
         sub(item, "id", address)
         sub(item, "link", href=address)

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
+from ssgp_dhr import hosts
 from ssgp_dhr.extensions import db
 from ssgp_dhr.reminders.models import OutboxMessage, Reminder
 
@@ -49,16 +49,14 @@ class Mailer(Protocol):
 
 def base_url(config: Mapping[str, Any]) -> str:
     """The service's address for links in e-mails: BASE_URL, else SERVER_NAME with the preferred scheme."""
-    url = config.get("BASE_URL") or ""
-    if not url and config.get("SERVER_NAME"):
-        url = f"{config.get('PREFERRED_URL_SCHEME') or 'http'}://{config['SERVER_NAME']}"
+    url = hosts.configured_base_url(config)
     if not url:
         raise MailNotConfigured("BASE_URL is not set: e-mails need the service's address for their links "
                                 "(e.g. BASE_URL=https://dhr.example.org)")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise MailNotConfigured(f"BASE_URL must be an http(s) address like https://dhr.example.org, not {url!r}")
-    return url.rstrip("/")
+    problem = hosts.base_url_problem(url)
+    if problem:
+        raise MailNotConfigured(problem)
+    return url
 
 
 class SmtpMailer:
