@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -11,6 +13,7 @@ from flask_migrate import downgrade, upgrade
 
 from ssgp_dhr import PROJECT_DIR, create_app
 from ssgp_dhr.extensions import db
+from tests.commands import flask_command
 from tests.conftest import on_postgres, postgres_scratch_url
 
 
@@ -74,4 +77,125 @@ def test_delays_recorded_before_decisions_had_them_are_about_the_report(empty_da
         with db.engine.connect() as connection:
             rows = connection.execute(sa.text("SELECT deadline, expected_on FROM delay_notices")).all()
         assert [(deadline, str(expected)) for deadline, expected in rows] == [("report", "2026-12-01")]
+        db.engine.dispose()
+
+
+def _alembic(app, *, force: bool = False):
+    """The Alembic configuration Flask-Migrate would use, so that a refusal reaches the test as raised."""
+    return app.extensions["migrate"].migrate.get_config(x_arg=["force_data_loss=yes"] if force else None)
+
+
+def _recorded(connection: sa.Connection) -> dict[str, tuple]:
+    """Each table's rows, and each column's values (sorted, as text; a column holding only its default is
+    not counted): what a downgrade could destroy."""
+    found: dict[str, tuple] = {}
+    inspector = sa.inspect(connection)
+    for table in inspector.get_table_names():
+        if table == "alembic_version":
+            continue
+        found[table] = tuple(sorted(str(row) for row in connection.execute(sa.select(sa.text("*"))
+                                                                              .select_from(sa.table(table)))))
+        for column in inspector.get_columns(table):
+            default = str(column.get("default") or "").strip("'")
+            values = sorted(str(v) for v in connection.scalars(sa.select(sa.column(column["name"]))
+                                                               .select_from(sa.table(table))) if v is not None)
+            if values and set(values) != {default}:
+                found[f"{table}.{column['name']}"] = tuple(values)
+    return found
+
+
+# Columns a downgrade drops whose values the upgrade gives back whole, so nothing recorded is lost.
+RESTORED_BY_UPGRADE = {
+    # 0016 refuses while a delay to the decision is recorded; every notice left is about the report,
+    # which is what the upgrade writes into the column again.
+    "delay_notices.deadline",
+}
+
+
+def _lost(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
+    """Tables that lost rows, and columns whose values no column holds any more (a renamed column keeps
+    its values)."""
+    kept = set(after.values())
+    before = {name: values for name, values in before.items() if name not in RESTORED_BY_UPGRADE}
+    lost = [name for name, rows in before.items() if "." not in name and len(after.get(name, ())) < len(rows)]
+    return lost + [name for name, values in before.items() if "." in name and name not in after and values not in kept]
+
+
+def _flask(database_url: str, *args: str):
+    return flask_command(*args, DHR_ENV="development", DATABASE_URL=database_url)
+
+
+def _current_revision(connection: sa.Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+@pytest.mark.slow
+def test_each_downgrade_that_would_destroy_recorded_data_refuses_and_changes_nothing(empty_database_url, tmp_path):
+    """From the demo data down to an empty schema, one migration at a time: a step that loses rows or
+    values must first refuse, naming the table and how many rows, and leave the database as it was;
+    forced, every step completes (on SQLite too) and nothing is left half-done."""
+    from alembic import command
+
+    from migrations.data_loss import DataWouldBeLost
+    from ssgp_dhr import demo
+
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "DOCUMENT_STORE_PATH": str(tmp_path)})
+    script = ScriptDirectory(str(PROJECT_DIR / "migrations"))
+    refused = []
+    with app.app_context():
+        upgrade()
+        demo.load_demo_data()
+        db.session.remove()
+        for step in script.walk_revisions():
+            target = step.down_revision or "base"
+            with db.engine.connect() as connection:
+                before = _recorded(connection)
+            try:
+                command.downgrade(_alembic(app), target)
+            except DataWouldBeLost as refusal:
+                refused.append(step.revision)
+                table, count = re.search(r"destroy (\d+) rows? of (\w+)", str(refusal)).group(2, 1)
+                with db.engine.connect() as connection:
+                    assert _current_revision(connection) == step.revision
+                    assert _recorded(connection) == before, f"{step.revision} refused but changed the data"
+                assert len(before[table]) >= int(count) > 0
+                command.downgrade(_alembic(app, force=True), target)
+            with db.engine.connect() as connection:
+                after = _recorded(connection)
+                assert _current_revision(connection) == step.down_revision
+            lost = _lost(before, after)
+            assert not lost or step.revision in refused, f"{step.revision} destroyed {lost} without refusing"
+        assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+    assert "0020_review_costs" in refused
+
+
+def test_a_downgrade_losing_recorded_costs_refuses_in_one_line_and_is_undone_whole(empty_database_url, tmp_path):
+    """Refused at 0020 after 0027 to 0021 had run (0024 rebuilding the reviews table on SQLite): the
+    whole downgrade is undone, and `flask db downgrade` says why in one line."""
+    from ssgp_dhr.clock import today_uk
+    from ssgp_dhr.costs import services as costs
+    from tests import factories
+
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": empty_database_url, "DOCUMENT_STORE_PATH": str(tmp_path)})
+    with app.app_context():
+        upgrade()
+        head = ScriptDirectory(str(PROJECT_DIR / "migrations")).get_current_head()
+        coordinator = factories.coordinator()
+        review = factories.notified_review(by=coordinator)
+        costs.record_cost(review, coordinator, review.version, incurred_on=today_uk(), kind="chair", amount_pence=50000,
+                          funder_id=review.lead_partnership_id, description="")
+        db.session.remove()
+
+        result = _flask(empty_database_url, "db", "downgrade", "0019_progress_latest_index")
+
+        assert result.returncode == 1
+        assert result.stderr.startswith("Error: Downgrade refused: it would destroy 1 row of review_costs (recorded "
+                                        "costs). Nothing was changed."), result.stderr
+        assert "Traceback" not in result.stderr
+        with db.engine.connect() as connection:
+            assert _current_revision(connection) == head
+            assert connection.scalar(sa.text("SELECT count(*) FROM review_costs")) == 1
+            assert "disposed_on" in {c["name"] for c in sa.inspect(connection).get_columns("reviews")}
+            assert not [t for t in sa.inspect(connection).get_table_names() if t.startswith("_alembic_tmp")]
         db.engine.dispose()

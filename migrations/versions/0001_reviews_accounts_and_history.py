@@ -6,6 +6,8 @@ Create Date: 2026-11-24 19:05:53.705758
 
 """
 from alembic import op
+
+from migrations.data_loss import refuse_to_destroy
 import sqlalchemy as sa
 
 
@@ -203,6 +205,14 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('reviews', what='reviews')
+    refuse_to_destroy('case_events', what='case history')
+    refuse_to_destroy('panel_memberships', what='panel memberships')
+    refuse_to_destroy('qa_rounds', what='Home Office QA rounds')
+    refuse_to_destroy('review_holds', what='holds')
+    refuse_to_destroy('users', what='accounts')
+    refuse_to_destroy('role_assignments', what='roles')
+    refuse_to_destroy('organisations', what='partnerships and agencies')
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS case_events_append_only ON case_events")
         op.execute("DROP FUNCTION IF EXISTS case_events_append_only()")

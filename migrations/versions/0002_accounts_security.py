@@ -6,6 +6,8 @@ Create Date: 2026-11-24 19:15:50.957921
 
 """
 from alembic import op
+
+from migrations.data_loss import refuse_to_destroy
 import sqlalchemy as sa
 
 
@@ -78,6 +80,9 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('access_log', what='the access log')
+    refuse_to_destroy('recovery_codes', what='recovery codes')
+    refuse_to_destroy('users', 'totp_secret IS NOT NULL', what='authenticator secrets')
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS access_log_append_only ON access_log")
         op.execute("DROP FUNCTION IF EXISTS access_log_append_only()")

@@ -6,6 +6,8 @@ Create Date: 2026-11-26 14:47:20.662461
 
 """
 from alembic import op
+
+from migrations.data_loss import refuse_to_destroy
 import sqlalchemy as sa
 
 
@@ -55,6 +57,8 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('documents', what='documents')
+    refuse_to_destroy('document_versions', what='document versions')
     with op.batch_alter_table('document_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_document_versions_document_id'))
 

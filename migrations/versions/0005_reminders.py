@@ -7,6 +7,8 @@ Create Date: 2026-11-26 14:55:33.425329
 
 """
 from alembic import op
+
+from migrations.data_loss import refuse_to_destroy
 import sqlalchemy as sa
 
 
@@ -63,6 +65,8 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('reminders', what='reminders')
+    refuse_to_destroy('outbox_messages', what='e-mails in the outbox')
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_messages_reminder_id'))
         batch_op.drop_index(batch_op.f('ix_outbox_messages_created_at'))

@@ -6,6 +6,8 @@ Create Date: 2026-11-26 14:55:08.970195
 
 """
 from alembic import op
+
+from migrations.data_loss import refuse_to_destroy
 import sqlalchemy as sa
 
 
@@ -87,6 +89,10 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('anonymisation_checks', what='anonymisation checks')
+    refuse_to_destroy('publication_records', what='publication records')
+    refuse_to_destroy('recommendations', what='recommendations')
+    refuse_to_destroy('recommendation_progress', what='progress updates')
     with op.batch_alter_table('recommendation_progress', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recommendation_progress_recommendation_id'))
 

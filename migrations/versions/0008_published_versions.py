@@ -9,6 +9,8 @@ Create Date: 2026-11-27 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.data_loss import refuse_to_destroy
+
 
 # revision identifiers, used by Alembic.
 revision = '0008_published_versions'
@@ -23,5 +25,6 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('documents', 'published_version IS NOT NULL', what='which version of a document was published')
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_column('published_version')

@@ -9,6 +9,8 @@ Create Date: 2026-11-26 22:30:00
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.data_loss import refuse_to_destroy
+
 
 # revision identifiers, used by Alembic.
 revision = '0012_hold_first_expected_end'
@@ -27,5 +29,6 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('review_holds', 'first_expected_end_on <> expected_end_on', what="holds' first expected ends")
     with op.batch_alter_table('review_holds', schema=None) as batch_op:
         batch_op.drop_column('first_expected_end_on')

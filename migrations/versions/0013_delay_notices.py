@@ -9,6 +9,8 @@ Create Date: 2026-11-26 22:30:00
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.data_loss import refuse_to_destroy
+
 
 # revision identifiers, used by Alembic.
 revision = '0013_delay_notices'
@@ -37,6 +39,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('delay_notices', what='delays the Home Office was told of')
     with op.batch_alter_table('delay_notices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_delay_notices_review_id'))
 

@@ -10,6 +10,8 @@ Create Date: 2026-11-27 00:05:00
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.data_loss import refuse_to_destroy
+
 
 # revision identifiers, used by Alembic.
 revision = '0014_decision_responses'
@@ -37,4 +39,5 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('decision_responses', what="the Home Office's responses to decisions")
     op.drop_table('decision_responses')

@@ -9,6 +9,8 @@ Create Date: 2026-11-27 00:30:00
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.data_loss import refuse_to_destroy
+
 
 # revision identifiers, used by Alembic.
 revision = '0015_joint_reviews'
@@ -27,6 +29,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('reviews', 'joint_review_kind IS NOT NULL OR joint_review_with IS NOT NULL', what='joint reviews')
     with op.batch_alter_table('reviews', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_reviews_joint_review_kind_and_with'), type_='check')
         # SQLite's copy of the table would keep the enum's CHECK on the dropped column.

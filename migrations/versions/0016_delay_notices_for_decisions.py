@@ -10,6 +10,8 @@ Create Date: 2026-11-27 00:20:00
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.data_loss import refuse_to_destroy
+
 
 # revision identifiers, used by Alembic.
 revision = '0016_delay_notices_for_decisions'
@@ -30,6 +32,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('delay_notices', "deadline = 'decision'", what='delays to decisions')
     op.execute("DELETE FROM delay_notices WHERE deadline = 'decision'")
     with op.batch_alter_table('delay_notices', schema=None) as batch_op:
         batch_op.alter_column('expected_on', new_column_name='expected_submission_on')

@@ -8,6 +8,8 @@ Create Date: 2026-11-27 02:17:26
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.data_loss import refuse_to_destroy
+
 
 # revision identifiers, used by Alembic.
 revision = '0017_original_target_dates'
@@ -22,5 +24,6 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('recommendations', 'original_target_on IS NOT NULL', what="recommendations' original target dates")
     with op.batch_alter_table('recommendations', schema=None) as batch_op:
         batch_op.drop_column('original_target_on')

@@ -8,6 +8,8 @@ Create Date: 2026-11-27 02:23:12
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.data_loss import refuse_to_destroy
+
 
 # revision identifiers, used by Alembic.
 revision = '0018_consideration_panels'
@@ -34,5 +36,6 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('consideration_panels', what='consideration panels')
     op.drop_index(op.f('ix_consideration_panels_review_id'), table_name='consideration_panels')
     op.drop_table('consideration_panels')

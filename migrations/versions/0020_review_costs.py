@@ -8,6 +8,8 @@ Create Date: 2026-11-27 03:05:00
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.data_loss import refuse_to_destroy
+
 
 # revision identifiers, used by Alembic.
 revision = '0020_review_costs'
@@ -37,5 +39,6 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('review_costs', what='recorded costs')
     op.drop_index(op.f('ix_review_costs_review_id'), table_name='review_costs')
     op.drop_table('review_costs')

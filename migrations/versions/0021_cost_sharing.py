@@ -8,6 +8,8 @@ Create Date: 2026-11-27 04:53:03
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.data_loss import refuse_to_destroy
+
 
 # revision identifiers, used by Alembic.
 revision = '0021_cost_sharing'
@@ -43,5 +45,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('cost_sharings', what='agreed shares of costs')
+    refuse_to_destroy('cost_shares', what='agreed shares of costs')
     op.drop_table('cost_shares')
     op.drop_table('cost_sharings')

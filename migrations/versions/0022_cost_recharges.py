@@ -8,6 +8,8 @@ Create Date: 2026-11-27 05:14:48
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.data_loss import refuse_to_destroy
+
 
 # revision identifiers, used by Alembic.
 revision = '0022_cost_recharges'
@@ -39,5 +41,6 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('cost_recharges', what='recharges')
     op.drop_index(op.f('ix_cost_recharges_review_id'), table_name='cost_recharges')
     op.drop_table('cost_recharges')

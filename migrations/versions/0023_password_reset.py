@@ -11,6 +11,8 @@ Create Date: 2026-11-27 07:40:00
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.data_loss import refuse_to_destroy
+
 
 # revision identifiers, used by Alembic.
 revision = '0023_password_reset'
@@ -45,6 +47,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('outbox_messages', 'reminder_id IS NULL', what="e-mails about people's own accounts")
     with op.batch_alter_table('access_log', schema=None) as batch_op:
         batch_op.drop_index('ix_access_log_subject_user_id_occurred_at')
         batch_op.drop_index('ix_access_log_user_id_occurred_at')

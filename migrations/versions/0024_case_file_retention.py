@@ -10,6 +10,8 @@ Create Date: 2026-11-27 09:41:25
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.data_loss import refuse_to_destroy
+
 
 # revision identifiers, used by Alembic.
 revision = '0024_case_file_retention'
@@ -46,6 +48,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_to_destroy('reviews', 'disposed_on IS NOT NULL OR retention_extended_until IS NOT NULL', what='case file disposals and extended retention')
     if op.get_bind().dialect.name == "postgresql":
         op.execute(APPEND_ONLY)
     with op.batch_alter_table('reviews', schema=None) as batch_op:
