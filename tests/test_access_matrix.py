@@ -30,6 +30,7 @@ def world():
         "panel_ended": factories.panel_member(ssgp),
         "chair_of_a": factories.panel_member(ssgp),
         "ssgp_admin": factories.user((Role.ADMIN, ssgp)),
+        # Held together from before that was refused: the case role is not in effect (accounts/roles.py).
         "admin_and_coordinator": factories.user((Role.ADMIN, ssgp), (Role.COORDINATOR, ssgp)),
     }
     a = factories.review_at("panel", by=people["ssgp_coordinator"], lead=ssgp)
@@ -49,15 +50,15 @@ WHO = ["ssgp_coordinator", "sg_coordinator", "ssgp_manager", "panel_on_a", "pane
 EXPECTED = {
     "/":                          [200, 200, 200, 200, 200, 200, 200, 200, 200],
     "/workflow":                  [200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "/cases/{A}":               [200, 404, 200, 200, 404, 404, 200, 404, 200],
+    "/cases/{A}":               [200, 404, 200, 200, 404, 404, 200, 404, 404],
     "/cases/{B}":               [404, 200, 404, 404, 404, 404, 404, 404, 404],
-    "/cases/{J}":               [200, 200, 200, 404, 404, 404, 404, 404, 200],
-    "/cases/{A}/history":       [200, 404, 200, 200, 404, 404, 200, 404, 200],
-    "/cases/{A}/actions/pause": [200, 404, 403, 403, 404, 404, 403, 404, 200],
+    "/cases/{J}":               [200, 200, 200, 404, 404, 404, 404, 404, 404],
+    "/cases/{A}/history":       [200, 404, 200, 200, 404, 404, 200, 404, 404],
+    "/cases/{A}/actions/pause": [200, 404, 403, 403, 404, 404, 403, 404, 404],
     "/cases/{B}/actions/pause": [404, 200, 404, 404, 404, 404, 404, 404, 404],
-    "/cases/{A}/edit":          [200, 404, 403, 403, 404, 404, 403, 404, 200],
-    "/cases/{A}/decision/response": [200, 404, 403, 403, 404, 404, 403, 404, 200],
-    "/cases/{A}/costs/new":     [200, 404, 403, 403, 404, 404, 403, 404, 200],
+    "/cases/{A}/edit":          [200, 404, 403, 403, 404, 404, 403, 404, 404],
+    "/cases/{A}/decision/response": [200, 404, 403, 403, 404, 404, 403, 404, 404],
+    "/cases/{A}/costs/new":     [200, 404, 403, 403, 404, 404, 403, 404, 404],
     "/admin/users":               [403, 403, 403, 403, 403, 403, 403, 200, 200],
     "/admin/users/new":           [403, 403, 403, 403, 403, 403, 403, 200, 200],
     "/admin/access-log":          [403, 403, 403, 403, 403, 403, 403, 200, 200],
@@ -113,7 +114,7 @@ def test_a_post_to_advance_by_someone_who_may_only_read_is_refused(client_reques
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("who", ["ssgp_manager", "panel_on_a", "ssgp_admin", "sg_coordinator"])
+@pytest.mark.parametrize("who", ["ssgp_manager", "panel_on_a", "ssgp_admin", "sg_coordinator", "admin_and_coordinator"])
 def test_the_advance_service_refuses_anyone_but_a_coordinator_of_the_review(world, who):
     people, refs = world
     from ssgp_dhr.cases.models import Review
@@ -125,7 +126,7 @@ def test_the_advance_service_refuses_anyone_but_a_coordinator_of_the_review(worl
 
 
 @pytest.mark.parametrize(("who", "sees_names"), [
-    ("ssgp_coordinator", True), ("chair_of_a", True), ("admin_and_coordinator", True),
+    ("ssgp_coordinator", True), ("chair_of_a", True), ("admin_and_coordinator", False),
     ("ssgp_manager", False), ("panel_on_a", False),
 ])
 def test_real_names_only_in_pages_for_coordinators_and_the_chair(client_request, world, who, sees_names):

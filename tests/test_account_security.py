@@ -118,7 +118,8 @@ def test_your_account_shows_the_recent_activity_on_it_and_nothing_else(app, admi
     someone_else = enrolled(factories.coordinator())
     page = f"/admin/users/{person.id}"
     with time_machine.travel(utcnow(), tick=False) as traveller:
-        admin.post(f"{page}/roles", {"roles": [f"coordinator:{factories.ssgp().id}"]}, token_from=page)
+        admin.post(f"{page}/roles", {"roles": [f"coordinator:{factories.ssgp().id}", f"manager:{factories.ssgp().id}"]},
+                   token_from=page)
         traveller.shift(timedelta(minutes=1))
         give_password(client_request, someone_else, "wrong password!!", 200)
         give_password(client_request, person, "wrong password!!", 200)

@@ -88,11 +88,17 @@ def notify(user: User, notice: Notice) -> None:
     service = current_app.config["SERVICE_NAME"]
     body = (f"{what} on {uk_datetime(utcnow())} (UK time).\n\n"
             f"This is about your account on the {service} ({user.email}).\n\n{IF_NOT_YOU}\n")
+    send_when_done(user, f"{subject}: {service}", body)
+
+
+def send_when_done(user: User, subject: str, body: str) -> None:
+    """E-mail `user` once the page has gone, in a request (now, from the command line): neither the mail
+    server's time nor its failure reaches the page."""
     if not has_request_context():
-        send(user, f"{subject}: {service}", body)
+        send(user, subject, body)
         return
 
     @after_this_request
     def after_the_page(response: Response) -> Response:
-        send_after_response(response, user, f"{subject}: {service}", body)
+        send_after_response(response, user, subject, body)
         return response

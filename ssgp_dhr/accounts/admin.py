@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ssgp_dhr.access import reauthentication_required, roles_required
-from ssgp_dhr.accounts import account_email, second_factor
+from ssgp_dhr.accounts import account_email, roles, second_factor
 from ssgp_dhr.accounts.access_log import record
 from ssgp_dhr.accounts.forms import ActionForm, NewAccountForm, RolesForm
 from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry, Role, RoleAssignment, User, new_session_token
@@ -81,21 +81,31 @@ def new_user():  # noqa: ANN201
             password = _temporary_password()
             person = User(email=email, full_name=form.full_name.data.strip(), organisation_id=int(form.organisation_id.data),
                           password_hash=hash_password(password), must_change_password=True)
-            person.roles = _assignments(form.roles.data)
-            db.session.add(person)
-            db.session.commit()
-            record(AccessEvent.ACCOUNT_CREATED, subject=person)
-            return render_template("accounts/admin_temporary_password.html", person=person, password=password)
+            try:
+                changes = roles.first_roles(current_user, person, _grants(form.roles.data))
+            except roles.RolesRefused as refused:
+                form.roles.errors.append(str(refused))
+            else:
+                db.session.add(person)
+                record(AccessEvent.ACCOUNT_CREATED, subject=person)  # commits the account, its roles and their record
+                roles.tell_of_changes(current_user, person, changes)
+                return render_template("accounts/admin_temporary_password.html", person=person, password=password)
     status = 400 if form.errors else 200
     return render_template("accounts/admin_new_user.html", form=form, organisations=organisations), status
 
 
-def _assignments(values: list[str]) -> list[RoleAssignment]:
+def _grants(values: list[str]) -> list[roles.Grant]:
+    """The checked boxes' "role:partnership" values (validated against the choices) as grants."""
     chosen = []
     for value in values:
         role, _, partnership = value.partition(":")
-        chosen.append(RoleAssignment(role=Role(role), partnership_id=int(partnership)))
+        chosen.append((Role(role), int(partnership)))
     return chosen
+
+
+def _user_page(person: User, form: RolesForm, status: int = 200):  # noqa: ANN202
+    return render_template("accounts/admin_user.html", person=person, form=form, action_form=ActionForm(),
+                           role_changes=roles.recent_changes(person), both_duties=roles.holds_both_duties(person)), status
 
 
 @admin.get("/users/<int:user_id>")
@@ -105,7 +115,7 @@ def user_page(user_id: int):  # noqa: ANN201
     form = RolesForm()
     form.roles.choices = _role_choices()
     form.roles.data = [f"{r.role.value}:{r.partnership_id}" for r in person.roles if r.partnership_id in _administered()]
-    return render_template("accounts/admin_user.html", person=person, form=form, action_form=ActionForm())
+    return _user_page(person, form)
 
 
 @admin.post("/users/<int:user_id>/roles")
@@ -117,14 +127,12 @@ def change_roles(user_id: int):  # noqa: ANN201
     form.roles.choices = _role_choices()
     if not form.validate_on_submit():
         abort(400)
-    # Roles in partnerships this admin does not administer are left as they are.
-    kept = [r for r in person.roles if r.partnership_id not in _administered()]
-    wanted = {(r.role, r.partnership_id) for r in _assignments(form.roles.data)}
-    current = {(r.role, r.partnership_id): r for r in person.roles if r.partnership_id in _administered()}
-    person.roles = kept + [current.get(key) or RoleAssignment(role=key[0], partnership_id=key[1]) for key in sorted(wanted)]
-    db.session.commit()
-    record(AccessEvent.ROLES_CHANGED, subject=person)
-    flash(f"Roles saved for {person.email}")
+    try:
+        changes = roles.change_roles(current_user, person, _grants(form.roles.data))
+    except roles.RolesRefused as refused:
+        form.roles.errors.append(str(refused))
+        return _user_page(person, form, 400)
+    flash(f"Roles saved for {person.email}" if changes else f"No change to the roles of {person.email}")
     return redirect(url_for("admin.user_page", user_id=person.id))
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ssgp_dhr.clock import UTCDateTime, utcnow
 from ssgp_dhr.extensions import db, db_enum
@@ -30,6 +30,18 @@ class Role(enum.StrEnum):
             "manager": "Manager",
             "panel_member": "Panel member",
         }[self.value]
+
+
+# The roles that read case content. An account holding ADMIN anywhere has none of them in effect: accounts
+# are administered from accounts that read no case (accounts/roles.py refuses to give both).
+CASE_ROLES = frozenset({Role.COORDINATOR, Role.MANAGER, Role.PANEL_MEMBER})
+
+
+def in_effect(grants: frozenset[tuple[Role, int]]) -> frozenset[tuple[Role, int]]:
+    """The grants that count: an administrator's case roles, held from before both were refused, do not."""
+    if any(role is Role.ADMIN for role, _ in grants):
+        return frozenset(grant for grant in grants if grant[0] not in CASE_ROLES)
+    return grants
 
 
 def new_session_token() -> str:
@@ -86,17 +98,17 @@ class User(UserMixin, db.Model):
 
     @property
     def grants(self) -> frozenset[tuple[Role, int]]:
-        """Each role held, as (role, partnership id).
+        """Each role in effect, as (role, partnership id): an administrator's case roles are left out (in_effect).
 
         Every request checks them, so they are read as plain rows, once per load of the user: role
         objects with their partnerships cost milliseconds a request for someone holding hundreds.
         Once the roles have been loaded or changed, those objects are the truth.
         """
         if "roles" in sa.inspect(self).dict:
-            return frozenset((r.role, r.partnership_id) for r in self.roles)
+            return in_effect(frozenset((r.role, r.partnership_id) for r in self.roles))
         if _GRANTS not in self.__dict__:
-            self.__dict__[_GRANTS] = frozenset((role, partnership_id) for role, partnership_id in db.session.execute(
-                sa.select(RoleAssignment.role, RoleAssignment.partnership_id).where(RoleAssignment.user_id == self.id)))
+            self.__dict__[_GRANTS] = in_effect(frozenset((role, partnership_id) for role, partnership_id in db.session.execute(
+                sa.select(RoleAssignment.role, RoleAssignment.partnership_id).where(RoleAssignment.user_id == self.id))))
         return self.__dict__[_GRANTS]
 
     @property
@@ -145,6 +157,36 @@ class RoleAssignment(db.Model):
     # Not loaded with the roles: they are read on every request (the session check), and the
     # partnerships' names are needed only where a page lists them (policy.followed_partnerships).
     partnership: Mapped[Organisation] = relationship(lazy="select")
+
+
+def not_an_administrator(user_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """SQL: the account `user_id` holds no ADMIN role, so its case roles are in effect (User.grants, in a query)."""
+    admin_role = aliased(RoleAssignment)
+    return ~sa.exists().where(admin_role.user_id == user_id, admin_role.role == Role.ADMIN)
+
+
+class RoleChange(db.Model):
+    """One role given or taken away: whose, by whom (None: from the command line), when. Shown on the person's
+    account page and on the administrators' page of the account."""
+
+    __tablename__ = "role_changes"
+    __table_args__ = (sa.Index("ix_role_changes_user_id_occurred_at", "user_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    role: Mapped[Role] = mapped_column(db_enum(Role, 20))
+    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    granted: Mapped[bool] = mapped_column()  # False: taken away
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id], lazy="joined")
+    partnership: Mapped[Organisation] = relationship(lazy="joined")
+
+    @property
+    def description(self) -> str:
+        return f"{'Given' if self.granted else 'Taken away'}: {self.role.label}, {self.partnership.name}"
 
 
 class RecoveryCode(db.Model):

@@ -22,7 +22,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ssgp_dhr import access
 from ssgp_dhr.access import reauthentication_required, second_factor_pending, signed_in
-from ssgp_dhr.accounts import account_email, lockout, password_reset, second_factor
+from ssgp_dhr.accounts import account_email, lockout, password_reset, roles, second_factor
 from ssgp_dhr.accounts.access_log import RECENT_ACTIVITY_SHOWN, recent_account_activity, record
 from ssgp_dhr.accounts.forms import (
     ChangePasswordForm,
@@ -291,7 +291,8 @@ def keep_session_alive():  # noqa: ANN201
 def your_account():  # noqa: ANN201
     return render_template("accounts/your_account.html",
                            recovery_codes_left=second_factor.unused_recovery_codes(current_user),
-                           activity=recent_account_activity(current_user), activity_limit=RECENT_ACTIVITY_SHOWN)
+                           activity=recent_account_activity(current_user), activity_limit=RECENT_ACTIVITY_SHOWN,
+                           role_changes=roles.recent_changes(current_user))
 
 
 @accounts.route("/account/confirm-password", methods=["GET", "POST"])

@@ -3,7 +3,7 @@
 Coordinators of the lead or joint partnership run the case and see real names; managers of those
 partnerships follow it without real names; panel members see only reviews whose panel they are on,
 while their membership is active; the independent chair also sees real names. Admins manage
-accounts and read no case content unless they are coordinators too.
+accounts and read no case content: an administrator's case roles are not in effect (User.grants).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ssgp_dhr.accounts.models import Role, RoleAssignment, User
+from ssgp_dhr.accounts.models import Role, RoleAssignment, User, not_an_administrator
 from ssgp_dhr.cases.models import PanelMembership, PanelRole, Review
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
@@ -89,7 +89,8 @@ def visible_reviews_clause(user: User) -> sa.ColumnElement[bool]:
 def _coordinated_or_managed(user: User) -> sa.Select:
     """The ids of the partnerships `user` coordinates or manages, read from the role table."""
     return sa.select(RoleAssignment.partnership_id).where(
-        RoleAssignment.user_id == user.id, RoleAssignment.role.in_([Role.COORDINATOR, Role.MANAGER]))
+        RoleAssignment.user_id == user.id, RoleAssignment.role.in_([Role.COORDINATOR, Role.MANAGER]),
+        not_an_administrator(RoleAssignment.user_id))
 
 
 def panel_review_ids(user: User) -> sa.Select:

@@ -94,12 +94,12 @@ def _membership(review: Review, membership_id: int | None, field_name: str) -> P
 
 def panel_candidates(review: Review) -> list[User]:
     """The people who may sit on this review's panel: panel members of its partnerships."""
-    from ssgp_dhr.accounts.models import RoleAssignment
+    from ssgp_dhr.accounts.models import RoleAssignment, not_an_administrator
 
     return list(db.session.scalars(
         sa.select(User).join(RoleAssignment)
         .where(RoleAssignment.role == Role.PANEL_MEMBER, RoleAssignment.partnership_id.in_(review.partnership_ids),
-               User.is_enabled.is_(True))
+               User.is_enabled.is_(True), not_an_administrator(User.id))
         .order_by(User.full_name).distinct()
     ).unique())
 

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from ssgp_dhr.accounts.models import Role, RoleAssignment, User
+from ssgp_dhr.accounts.models import Role, RoleAssignment, User, not_an_administrator
 from ssgp_dhr.cases import deadlines
 from ssgp_dhr.cases.models import (
     CaseEvent,
@@ -143,7 +143,7 @@ def coordinators_of(reviews: Iterable[Review]) -> dict[int, list[User]]:
             sa.select(RoleAssignment.partnership_id, User)
             .join(User, User.id == RoleAssignment.user_id)
             .where(RoleAssignment.role == Role.COORDINATOR, RoleAssignment.partnership_id.in_(partnerships),
-                   User.is_enabled.is_(True))
+                   User.is_enabled.is_(True), not_an_administrator(User.id))
             .order_by(User.id)
         ).unique().all()
         for partnership_id, person in rows:

@@ -8,7 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from ssgp_dhr.accounts.models import Role, RoleAssignment, User
+from ssgp_dhr.accounts.models import Role, RoleAssignment, User, not_an_administrator
 from ssgp_dhr.cases.models import Review
 from ssgp_dhr.extensions import db
 from ssgp_dhr.presentation import uk_date
@@ -25,7 +25,7 @@ def managers_of(partnership_ids: set[int]) -> dict[int, list[User]]:
         for partnership_id, person in db.session.execute(
                 sa.select(RoleAssignment.partnership_id, User).join(User, User.id == RoleAssignment.user_id)
                 .where(RoleAssignment.role == Role.MANAGER, RoleAssignment.partnership_id.in_(partnership_ids),
-                       User.is_enabled.is_(True)).order_by(User.id)).unique().all():
+                       User.is_enabled.is_(True), not_an_administrator(User.id)).order_by(User.id)).unique().all():
             managers.setdefault(partnership_id, []).append(person)
     return managers
 
