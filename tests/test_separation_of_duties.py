@@ -172,12 +172,15 @@ def scratch_database_url(request, tmp_path):
     return postgres_scratch_url("role_changes_check")
 
 
-def test_the_record_of_role_changes_is_not_dropped_by_a_downgrade_unless_forced(scratch_database_url, caplog):
-    from flask_migrate import downgrade, upgrade
+def test_the_record_of_role_changes_is_not_dropped_by_a_downgrade_unless_forced(scratch_database_url):
+    from alembic import command
+    from flask_migrate import upgrade
 
+    from migrations.data_loss import DataWouldBeLost
     from ssgp_dhr import create_app
 
     app = create_app("test", {"SQLALCHEMY_DATABASE_URI": scratch_database_url})
+    migrate = app.extensions["migrate"].migrate
     with app.app_context():
         upgrade()
         with db.engine.begin() as connection:
@@ -190,10 +193,9 @@ def test_the_record_of_role_changes_is_not_dropped_by_a_downgrade_unless_forced(
                 "VALUES ('2026-01-01 00:00:00', 1, 'manager', 1, TRUE)",
             ):
                 connection.execute(sa.text(statement))
-        with pytest.raises(SystemExit):  # flask db downgrade: the message, and a non-zero exit
-            downgrade(revision="0027_access_log_by_event")
-        assert "role_changes holds 1 recorded changes of roles" in caplog.text
+        with pytest.raises(DataWouldBeLost, match="destroy 1 row of role_changes"):
+            command.downgrade(migrate.get_config(), "0027_access_log_by_event")
         assert "role_changes" in sa.inspect(db.engine).get_table_names()
-        downgrade(revision="0027_access_log_by_event", x_arg=["force=yes"])
+        command.downgrade(migrate.get_config(x_arg=["force_data_loss=yes"]), "0027_access_log_by_event")
         assert "role_changes" not in sa.inspect(db.engine).get_table_names()
         db.engine.dispose()

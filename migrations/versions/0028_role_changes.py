@@ -7,7 +7,9 @@ Create Date: 2026-12-04 21:40:00
 
 """
 import sqlalchemy as sa
-from alembic import context, op
+from alembic import op
+
+from migrations.data_loss import refuse_to_destroy
 
 # revision identifiers, used by Alembic.
 revision = '0028_role_changes'
@@ -38,11 +40,7 @@ def upgrade():
 
 
 def downgrade():
-    # The record of who changed whose roles is not thrown away unasked: `flask db downgrade -x force=yes`.
-    recorded = op.get_bind().execute(sa.text('SELECT count(*) FROM role_changes')).scalar()
-    if recorded and context.get_x_argument(as_dictionary=True).get('force') != 'yes':
-        raise RuntimeError(f'role_changes holds {recorded} recorded changes of roles: downgrading would delete them. '
-                           'Run it again with -x force=yes to delete them.')
+    refuse_to_destroy('role_changes', what='the record of who gave and took away whose roles')
     with op.batch_alter_table('role_changes', schema=None) as batch_op:
         batch_op.drop_index('ix_role_changes_user_id_occurred_at')
     op.drop_table('role_changes')
