@@ -120,21 +120,22 @@ def _register_blueprints(app: Flask) -> None:
     from ssgp_dhr.accounts.admin import admin
     from ssgp_dhr.accounts.views import accounts
     from ssgp_dhr.action_plan import views as action_plan_views
-    from ssgp_dhr.cases.views import cases
+    from ssgp_dhr.cases import views as case_views
     from ssgp_dhr.costs import views as costs_views
-    from ssgp_dhr.documents.views import documents
+    from ssgp_dhr.documents import views as document_views
     from ssgp_dhr.health import health
-    from ssgp_dhr.panel import requirements  # noqa: F401 - registers the panel's workflow requirements
-    from ssgp_dhr.panel.views import panel
+    from ssgp_dhr.my_work.views import my_work
+    from ssgp_dhr.panel import views as panel_views
     from ssgp_dhr.publication import views as publication_views
     from ssgp_dhr.reminders.views import reminders
     from ssgp_dhr.retention import views as retention_views
 
-    for blueprint in (health, about, accounts, admin, cases, reminders, documents, panel, publication_views.publication,
-                      action_plan_views.action_plan, costs_views.costs, retention_views.retention):
+    for blueprint in (health, about, accounts, admin, my_work, case_views.cases, reminders, document_views.documents,
+                      panel_views.panel, publication_views.publication, action_plan_views.action_plan,
+                      costs_views.costs, retention_views.retention):
         app.register_blueprint(blueprint)
-    publication_views.init_app(app)
-    action_plan_views.init_app(app)
-    costs_views.init_app(app)
-    retention_views.init_app(app)
+    # The review first, then each area adding its part to it (cases imports none of them).
+    for area in (case_views, document_views, panel_views, publication_views, action_plan_views, costs_views,
+                 retention_views):
+        area.init_app(app)
     app.cli.add_command(cli.dhr)

@@ -1,7 +1,8 @@
 """Deny by default: every view declares who may use it; and the session's limits in time.
 
 A view without a declaration is refused at run time, and tests/test_route_access.py fails for it.
-Case-level checks (which review, which fields) are made in the views through ssgp_dhr.cases.policy.
+A route about one review declares its rule on that review as well (ssgp_dhr.cases.routes.review_rule);
+finer checks (which record, which fields) are made in the views through each area's policy.
 
 A session is signed in only after both the password and the second factor; between the two, the
 `second_factor_pending` views alone are open. A signed-in session ends after SESSION_IDLE_MINUTES
@@ -46,29 +47,34 @@ class AccessRule:
     public: bool = False
     roles: frozenset[Role] = frozenset()  # empty with public=False: any signed-in user
     second_factor_pending: bool = False  # after the password, before the second factor
+    # For a route about one review (/cases/<reference>/...): who may use it on that review, a function
+    # (user, review) -> bool. Declared with ssgp_dhr.cases.routes.review_rule, which applies it.
+    review_rule: Callable[..., bool] | None = None
 
     def describe(self) -> str:
         if self.public:
             return "public"
         if self.second_factor_pending:
             return "password given, second factor pending"
+        if self.review_rule is not None:
+            return f"signed in, and {self.review_rule.__name__} on the review"
         return "signed in" + (f" as {', '.join(sorted(r.value for r in self.roles))}" if self.roles else "")
 
 
-def _declare(rule: AccessRule) -> Callable[[View], View]:
+def declare(rule: AccessRule) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         view.access_rule = rule  # type: ignore[attr-defined]
         return view
     return decorate
 
 
-public = _declare(AccessRule(public=True))
-signed_in = _declare(AccessRule())
-second_factor_pending = _declare(AccessRule(second_factor_pending=True))
+public = declare(AccessRule(public=True))
+signed_in = declare(AccessRule())
+second_factor_pending = declare(AccessRule(second_factor_pending=True))
 
 
 def roles_required(*roles: Role) -> Callable[[View], View]:
-    return _declare(AccessRule(roles=frozenset(roles)))
+    return declare(AccessRule(roles=frozenset(roles)))
 
 
 def rule_for(app: Flask, endpoint: str | None) -> AccessRule | None:

@@ -131,7 +131,7 @@ def test_the_menu_offers_publication_to_coordinators_and_managers_only(act_as): 
 
 
 def test_my_work_lists_the_nearest_deadlines_and_links_to_the_rest(act_as, monkeypatch):  # noqa: F811
-    from ssgp_dhr.cases import views
+    from ssgp_dhr.my_work import views
 
     monkeypatch.setattr(views, "MY_WORK_SHOWN", 2)
     coordinator = factories.coordinator()
@@ -178,7 +178,7 @@ def test_my_work_reads_a_coordinators_reviews_as_rows_without_loading_whole_revi
 
 
 def test_a_managers_publication_table_puts_work_in_progress_first_and_stays_short(act_as, monkeypatch):  # noqa: F811
-    from ssgp_dhr.cases import views
+    from ssgp_dhr.my_work import views
 
     monkeypatch.setattr(views, "MY_WORK_SHOWN", 2)
     coordinator = factories.coordinator()
@@ -198,7 +198,7 @@ def test_my_work_finds_the_nearest_deadline_when_month_ends_make_them_fall_toget
     My work fetches a margin of each deadline kind in the order of the date it runs from; here the
     margin (2) fills with reviews due on the same day as the one shown, so it must look at them all.
     """
-    from ssgp_dhr.cases import views
+    from ssgp_dhr.my_work import views
 
     monkeypatch.setattr(views, "MY_WORK_SHOWN", 1)
     coordinator = factories.coordinator()

@@ -23,7 +23,7 @@ def test_the_committed_diagram_matches_the_workflow() -> None:
 def test_the_page_names_every_stage_and_action() -> None:
     page = WORKFLOW_PAGE.read_text(encoding="utf-8")
     for stage in workflow.STAGES:
-        assert f"| `{stage.name}` | {stage.label} |" in page
+        assert f"| `{stage.value}` | {stage.label} |" in page
     for trigger in workflow.TRIGGERS:
         assert f"| `{trigger}` |" in page
 

@@ -70,7 +70,7 @@ def _safe_next(target: str | None) -> str:
     if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
             and not has_control_characters(target) and not urlsplit(target).netloc):
         return target
-    return url_for("cases.dashboard")
+    return url_for("my_work.dashboard")
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -119,7 +119,7 @@ def _after_sign_in() -> str:
 @access.public
 def sign_in():  # noqa: ANN201
     if current_user.is_authenticated:
-        return redirect(url_for("cases.dashboard"))
+        return redirect(url_for("my_work.dashboard"))
     form = SignInForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask import url_for
 
 from ssgp_dhr.accounts.models import User
 from ssgp_dhr.action_plan.models import ProgressUpdate, Recommendation, RecommendationLevel
@@ -25,13 +26,15 @@ from ssgp_dhr.cases.services import (
     changes_since,
     commit_once,
 )
+from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 from ssgp_dhr.presentation import uk_date
 
 # Recommendations are made in the report, so they are recorded from drafting on.
-OPEN_FOR_RECOMMENDATIONS = ("panel", "on_hold", "home_office_review", "revising", "approved", "published", "summary_only")
+OPEN_FOR_RECOMMENDATIONS = (Stage.PANEL, Stage.ON_HOLD, Stage.HOME_OFFICE_REVIEW, Stage.REVISING, Stage.APPROVED,
+                            Stage.PUBLISHED, Stage.SUMMARY_ONLY)
 
 
 def recommendations(review: Review) -> list[Recommendation]:
@@ -231,6 +234,11 @@ def overdue_counts(review_ids: list[int], today: date) -> dict[int, int]:
     return dict(rows)
 
 
-@workflow.requires("close", "Every recommendation of the action plan must be complete before the review is closed")
 def _all_complete(facts: Any) -> bool:
     return incomplete_count(facts.review) == 0
+
+
+def register_requirements() -> None:
+    workflow.requires("close", "Every recommendation of the action plan must be complete before the review is closed",
+                      done_at=lambda review: url_for("cases.case_page", reference=review.reference,
+                                                     _anchor="action-plan"))(_all_complete)

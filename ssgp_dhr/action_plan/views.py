@@ -17,11 +17,13 @@ from ssgp_dhr.access import signed_in
 from ssgp_dhr.accounts.models import Role
 from ssgp_dhr.action_plan import forms, monitoring, rag, services
 from ssgp_dhr.action_plan.models import Recommendation, RecommendationLevel
+from ssgp_dhr.cases import areas, history
 from ssgp_dhr.cases import forms as case_forms
 from ssgp_dhr.cases.models import Review
-from ssgp_dhr.cases.policy import can_advance, followed_partnerships
+from ssgp_dhr.cases.policy import can_advance, can_view_review, followed_partnerships
+from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
 from ssgp_dhr.cases.services import InvalidChange, StaleReview, WorkflowError
-from ssgp_dhr.cases.views import part_of_review_or_404, visible_review_or_404
+from ssgp_dhr.cases.stages import BEFORE_COMMISSIONING
 from ssgp_dhr.clock import to_uk, today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.inputs import query_page
@@ -37,19 +39,6 @@ def case_action_plan(review: Review) -> dict[str, Any]:
     return {"recommendations": [(r, rag.rag_status(r, today), services.may_post_progress(current_user, r)) for r in items],
             "rule": rag.RULE, "may_add": can_advance(current_user, review)
             and review.status in services.OPEN_FOR_RECOMMENDATIONS}
-
-
-def _recommendation_or_404(reference: str, recommendation_id: int) -> Recommendation:
-    return part_of_review_or_404(visible_review_or_404(reference), Recommendation, recommendation_id)
-
-
-def _coordinated_recommendation_or_404(reference: str, recommendation_id: int) -> Recommendation:
-    """The recommendation, for a coordinator of its review: 404 if the review is not theirs to see, 403 if they
-    may only read it."""
-    recommendation = _recommendation_or_404(reference, recommendation_id)
-    if not can_advance(current_user, recommendation.review):
-        abort(403)
-    return recommendation
 
 
 def _page(template: str, review: Review, form: case_forms.VersionedForm, save: Any, done: str | Any,
@@ -85,11 +74,8 @@ def _offer_agencies(form: forms.RecommendationForm | forms.RevisionForm) -> None
 
 
 @action_plan.route("/cases/<reference>/recommendations/new", methods=["GET", "POST"])
-@signed_in
-def new_recommendation(reference: str):  # noqa: ANN201
-    review = visible_review_or_404(reference)
-    if not can_advance(current_user, review):
-        abort(403)
+@review_rule(can_advance)
+def new_recommendation(review: Review):  # noqa: ANN201
     form = forms.RecommendationForm()
     _offer_agencies(form)
 
@@ -103,9 +89,9 @@ def new_recommendation(reference: str):  # noqa: ANN201
 
 
 @action_plan.route("/cases/<reference>/recommendations/<int:recommendation_id>/progress", methods=["GET", "POST"])
-@signed_in
-def progress(reference: str, recommendation_id: int):  # noqa: ANN201
-    recommendation = _recommendation_or_404(reference, recommendation_id)
+@review_rule(can_view_review)
+def progress(review: Review, recommendation_id: int):  # noqa: ANN201
+    recommendation = part_of_review_or_404(review, Recommendation, recommendation_id)
     if not services.may_post_progress(current_user, recommendation):
         abort(403)
     form = forms.ProgressForm()
@@ -115,9 +101,9 @@ def progress(reference: str, recommendation_id: int):  # noqa: ANN201
 
 
 @action_plan.route("/cases/<reference>/recommendations/<int:recommendation_id>/revise", methods=["GET", "POST"])
-@signed_in
-def revise(reference: str, recommendation_id: int):  # noqa: ANN201
-    recommendation = _coordinated_recommendation_or_404(reference, recommendation_id)
+@review_rule(can_advance)
+def revise(review: Review, recommendation_id: int):  # noqa: ANN201
+    recommendation = part_of_review_or_404(review, Recommendation, recommendation_id)
     if recommendation.completed_on is not None and request.method == "GET":
         abort(409)  # accepted as complete since the user saw the link
     form = forms.RevisionForm(obj=recommendation if request.method == "GET" else None)
@@ -137,9 +123,9 @@ def revise(reference: str, recommendation_id: int):  # noqa: ANN201
 
 
 @action_plan.route("/cases/<reference>/recommendations/<int:recommendation_id>/complete", methods=["GET", "POST"])
-@signed_in
-def complete(reference: str, recommendation_id: int):  # noqa: ANN201
-    recommendation = _coordinated_recommendation_or_404(reference, recommendation_id)
+@review_rule(can_advance)
+def complete(review: Review, recommendation_id: int):  # noqa: ANN201
+    recommendation = part_of_review_or_404(review, Recommendation, recommendation_id)
     form = forms.CompletionForm()
     return _page("action_plan/complete.html", recommendation.review, form, lambda _v: services.accept_completion(
         recommendation, current_user, completed_on=form.completed_on.data), "Recommendation accepted as complete",
@@ -147,9 +133,9 @@ def complete(reference: str, recommendation_id: int):  # noqa: ANN201
 
 
 @action_plan.route("/cases/<reference>/recommendations/<int:recommendation_id>/return", methods=["GET", "POST"])
-@signed_in
-def return_to_owner(reference: str, recommendation_id: int):  # noqa: ANN201
-    recommendation = _coordinated_recommendation_or_404(reference, recommendation_id)
+@review_rule(can_advance)
+def return_to_owner(review: Review, recommendation_id: int):  # noqa: ANN201
+    recommendation = part_of_review_or_404(review, Recommendation, recommendation_id)
     if recommendation.completion_proposed_on is None and request.method == "GET":
         abort(409)  # accepted, or returned by someone else, since the user saw the link
     form = forms.ReturnForm()
@@ -213,4 +199,25 @@ def monitoring_csv() -> Response:
 
 
 def init_app(app: Flask) -> None:
+    """What the action plan adds to a review: its section, the need for it before closing, its history and
+    its reminders."""
+    from ssgp_dhr.action_plan import reminders  # noqa: F401 - registers the action plan's reminder sources
+
     app.jinja_env.globals["case_action_plan"] = case_action_plan
+    services.register_requirements()
+    areas.register_section(app, areas.Section("action-plan", "Action plan", "action_plan/_action_plan.html",
+                                              page="action-plan", order=60, shown=_commissioned))
+    history.register_titles({
+        "recommendation": "Recommendation added",
+        "recommendation_progress": "Recommendation progress posted",
+        "recommendation_completed": "Recommendation accepted as complete",
+        "recommendation_revised": "Recommendation revised",
+        "recommendation_returned": "Recommendation returned to its owner",
+    }, field_names={"text": "recommendation", "owning_agency_id": "owning agency", "target_on": "target date"})
+    history.register_topic("publication", "Publication and action plan", (
+        "recommendation", "recommendation_progress", "recommendation_completed", "recommendation_revised",
+        "recommendation_returned"))
+
+
+def _commissioned(review: Review, _user: object) -> bool:
+    return review.status not in BEFORE_COMMISSIONING

@@ -13,14 +13,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ssgp_dhr.cases.models import DeadlineKind, DelayNotice, Review
+from ssgp_dhr.cases.stages import BEFORE_COMMISSIONING, Stage
 
 DECISION_MONTHS = 1  # decision whether to hold a review: one month from notification
 REPORT_MONTHS = 6  # report to the Home Office: six months from the decision
 
-DECISION_PENDING = frozenset({"notified"})
+DECISION_PENDING = frozenset({Stage.NOTIFIED})
 # The stages in which the report may still be owed: it is, until the first submission to the Home
 # Office (a QA round) is recorded. Revising, and a hold taken while revising, come after one.
-REPORT_PENDING = frozenset({"commissioned", "panel", "on_hold", "revising"})
+REPORT_PENDING = frozenset({Stage.COMMISSIONED, Stage.PANEL, Stage.ON_HOLD, Stage.REVISING})
 
 
 @lru_cache(maxsize=65536)  # pure; the annual statistics ask it for the same few thousand days again and again
@@ -68,7 +69,7 @@ def decision_deadline(review: Review) -> Deadline:
 
 
 def report_deadline(review: Review) -> Deadline | None:
-    if review.decision_on is None or review.status in ("notified", "not_commissioned"):
+    if review.decision_on is None or review.status in BEFORE_COMMISSIONING:
         return None
     first_round = review.qa_rounds[0] if review.qa_rounds else None
     return Deadline(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ssgp_dhr.cases import workflow
+from ssgp_dhr.cases.stages import MAIN_PATH
 
 BOX_W, BOX_H = 236, 44
 COL_GAP, ROW_GAP = 140, 46
@@ -51,19 +52,15 @@ class Drawing:
     arrows: list[Arrow]
 
 
-def _sources(spec: dict) -> list[str]:
-    return spec["source"] if isinstance(spec["source"], list) else [spec["source"]]
-
-
 def _grid() -> dict[str, tuple[int, int]]:
     """(column, row) of every stage: the main path in column 0, the others beside their first source."""
-    cells = {name: (0, row) for row, name in enumerate(workflow.MAIN_PATH)}
+    cells = {name: (0, row) for row, name in enumerate(MAIN_PATH)}
     taken = set(cells.values())
     for state in workflow.STATES:
         if state in cells:
             continue
-        leads_here = [s for spec in workflow.TRANSITIONS if spec["dest"] == state for s in _sources(spec)]
-        first_source = next((s for s in leads_here if s in workflow.MAIN_PATH),
+        leads_here = [s for spec in workflow.TRANSITIONS if spec["dest"] == state for s in workflow.sources_of(spec)]
+        first_source = next((s for s in leads_here if s in MAIN_PATH),
                             next((s for s in leads_here if s in cells), workflow.INITIAL_STATE))
         row, column = cells[first_source][1], 1
         while (column, row) in taken:
@@ -89,10 +86,10 @@ def layout() -> Drawing:
                   MARGIN + row * (BOX_H + ROW_GAP), col == 0)
         for name, (col, row) in cells.items()
     }
-    pairs = {(s, spec["dest"]) for spec in workflow.TRANSITIONS for s in _sources(spec)}
+    pairs = {(s, spec["dest"]) for spec in workflow.TRANSITIONS for s in workflow.sources_of(spec)}
     arrows = []
     for spec in workflow.TRANSITIONS:
-        for source in _sources(spec):
+        for source in workflow.sources_of(spec):
             a, b = boxes[source], boxes[spec["dest"]]
             # Two stages joined both ways: shift each arrow to its own side so they do not overlap.
             shift = 9 if (spec["dest"], source) in pairs else 0

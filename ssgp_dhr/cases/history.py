@@ -9,16 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 
 from ssgp_dhr.accounts.models import User
-from ssgp_dhr.cases.models import CaseEvent, EventKind, Review
+from ssgp_dhr.cases.models import CaseEvent, EventKind, HoldReason, QAOutcome, Review
 from ssgp_dhr.clock import utcnow
 from ssgp_dhr.extensions import db
 from ssgp_dhr.presentation import recorded_value
@@ -32,33 +31,13 @@ class CaseFileDisposed(RuntimeError):
 
 # Events that record something done rather than one field's new value ("Overview report “Draft”,
 # version 2 uploaded"; a recommendation's reference): the history titles them with what happened,
-# where "<field> changed" would read "Documents changed" over an upload.
+# where "<field> changed" would read "Documents changed" over an upload. The review's own are here;
+# each area adds its own with register_titles.
 EVENT_TITLES = {
-    "documents": "Documents",
-    "panel_membership": "Panel membership",
-    "agency_request": "Agency requests",
-    "panel_meeting": "Panel meetings",
-    "input_log": "Panel input log",
-    "family_involvement": "Family involvement",
-    "family_contact": "Family involvement",
-    "recommendation": "Recommendation added",
-    "recommendation_progress": "Recommendation progress posted",
-    "recommendation_completed": "Recommendation accepted as complete",
-    "recommendation_revised": "Recommendation revised",
-    "recommendation_returned": "Recommendation returned to its owner",
-    "anonymisation_check": "Anonymisation check",
     "delay_notice": "Delay reported to the Home Office",
     "delay_notice_corrected": "Delay report corrected",
     "decision_response": "Home Office response to the decision",
     "consideration_panel": "Consideration panel",
-    "cost": "Cost recorded",
-    "cost_removed": "Cost removed",
-    "cost_corrected": "Cost corrected",
-    "cost_sharing": "Agreed shares of the costs",
-    "cost_recharge": "Recharge recorded",
-    "cost_recharge_removed": "Recharge removed",
-    "cost_recharge_corrected": "Recharge corrected",
-    "case_file_disposed": "Case file disposed of",
 }
 
 # A recorded fact whose column name does not read as words: "hold expected end on changed".
@@ -67,21 +46,28 @@ FIELD_NAMES = {
     "joint_partnership": "joint partnership",
     "joint_review_kind": "joint review",
     "joint_review_with": "board or partnership sharing the review",
-    "publication_form": "form of publication",
-    "publication_decided_on": "date the form of publication was decided",
     "summary_only_reason": "reason for publishing only a learning summary",
     "family_agreed_summary_on": "date the family agreed to a learning summary",
     "home_office_agreed_summary_on": "date the Home Office agreed to a learning summary",
-    "sent_to_secretary_of_state_on": "date sent to the Secretary of State",
-    "sent_to_commissioner_on": "date sent to the Domestic Abuse Commissioner",
-    "removal_review_on": "date to review removing the report",
-    "retention_extended_until": "date the case file is kept until",
-    # A recommendation's revised parts.
-    "text": "recommendation",
-    "owning_agency_id": "owning agency",
-    "target_on": "target date",
 }
 _QA_ROUND_FIELD = re.compile(r"qa_round_(\d+)_(panel_meeting_on|letter_on)")
+
+# The fields that record a kind (an enum's value), with each value's label.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "qa_outcome": {k.value: k.label for k in QAOutcome},
+    "hold_reason": {k.value: k.label for k in HoldReason},
+}
+
+
+def register_titles(titles: Mapping[str, str], field_names: Mapping[str, str] | None = None) -> None:
+    """An area's history entries: titles of the events it records, and its fields' names in words."""
+    EVENT_TITLES.update(titles)
+    FIELD_NAMES.update(field_names or {})
+
+
+def register_value_labels(field: str, labels: Mapping[str, str]) -> None:
+    """How the values of a field recording a kind read on a page: {'full': 'Full report', ...}."""
+    VALUE_LABELS[field] = dict(labels)
 
 
 def field_name(field: str | None) -> str:
@@ -93,24 +79,9 @@ def field_name(field: str | None) -> str:
     return FIELD_NAMES.get(field or "", (field or "detail").replace("_", " "))
 
 
-@cache
-def _kinds() -> dict[str, dict[str, str]]:
-    """The fields that record a kind (an enum's value), with each value's label."""
-    from ssgp_dhr.cases.forms import PUBLISHED_DOCUMENTS
-    from ssgp_dhr.cases.models import HoldReason, QAOutcome
-    from ssgp_dhr.publication.models import PublicationForm
-
-    return {
-        "publication_form": {k.value: k.label for k in PublicationForm},
-        "qa_outcome": {k.value: k.label for k in QAOutcome},
-        "hold_reason": {k.value: k.label for k in HoldReason},
-        "published_documents": dict(PUBLISHED_DOCUMENTS),
-    }
-
-
 def value_in_words(field: str | None, value: Any) -> str:
     """A recorded value as a page shows it: a kind by its label ('Full report', not 'full'), dates in UK style."""
-    labels = _kinds().get(field or "")
+    labels = VALUE_LABELS.get(field or "")
     if labels is None:
         return recorded_value(value)
     if isinstance(value, list | tuple):
@@ -193,23 +164,52 @@ def append_event(
 
 
 # The parts of a review the history can be narrowed to, each by the fields its entries record; changes
-# to the review's own facts (anything not listed) are "details".
+# to the review's own facts (anything not listed) are "details", always last. Areas add theirs with
+# register_topic.
 HISTORY_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "stages": ("Stage changes", ()),
     "home_office": ("The Home Office", ("delay_notice", "delay_notice_corrected", "decision_response",
                                         "hold_expected_end_on")),
-    "documents": ("Documents", ("documents", "anonymisation_check")),
-    "panel": ("Panel, agencies and family", ("consideration_panel", "panel_membership", "agency_request",
-                                             "panel_meeting", "input_log", "family_involvement", "family_contact")),
-    "publication": ("Publication and action plan", (
-        "publication_form", "publication_decided_on", "public_summary", "learning_summary",
-        "sent_to_secretary_of_state_on", "sent_to_commissioner_on", "removal_review_on", "summary_only_reason",
-        "family_agreed_summary_on", "home_office_agreed_summary_on", "recommendation", "recommendation_progress",
-        "recommendation_completed", "recommendation_revised", "recommendation_returned")),
-    "costs": ("Costs", ("cost", "cost_corrected", "cost_removed", "cost_sharing", "cost_recharge",
-                        "cost_recharge_corrected", "cost_recharge_removed")),
     "details": ("Case details", ()),
 }
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A topic only some may read: `may_read(user, review)`, and what the others are told instead."""
+
+    may_read: Callable[[User, Review], bool]
+    note: str
+
+
+WITHHELD: dict[str, Withheld] = {}
+
+
+def register_topic(key: str, label: str, fields: tuple[str, ...], *, withheld: Withheld | None = None) -> None:
+    """A part of the review the history can be narrowed to (before "Case details"), by the fields its
+    entries record. Two areas may share a topic ("Publication and action plan"): the second adds its
+    fields to it. With `withheld`, only those it allows read these entries' content."""
+    if key in HISTORY_TOPICS:
+        known_label, known = HISTORY_TOPICS[key]
+        HISTORY_TOPICS[key] = (known_label, tuple(dict.fromkeys(known + fields)))
+    else:
+        details = HISTORY_TOPICS.pop("details")
+        HISTORY_TOPICS[key] = (label, fields)
+        HISTORY_TOPICS["details"] = details
+    if withheld is not None:
+        WITHHELD[key] = withheld
+
+
+def withheld_from(user: User, review: Review) -> dict[str, str]:
+    """The fields whose entries `user` may not read on `review`, each with what they are told instead."""
+    return {field: rule.note for key, rule in WITHHELD.items() if not rule.may_read(user, review)
+            for field in HISTORY_TOPICS[key][1]}
+
+
+def topics_for(user: User, review: Review) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The topics `user` may narrow the review's history to."""
+    return {key: topic for key, topic in HISTORY_TOPICS.items()
+            if key not in WITHHELD or WITHHELD[key].may_read(user, review)}
 
 
 def topic_clause(topic: str) -> sa.ColumnElement[bool]:

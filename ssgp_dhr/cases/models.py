@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ssgp_dhr.accounts.models import User
+from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.clock import UTCDateTime, utcnow
 from ssgp_dhr.extensions import db, db_enum
 from ssgp_dhr.organisations.models import Organisation
@@ -149,7 +150,7 @@ class Review(db.Model):
     @property
     def review_held(self) -> bool:
         """Whether the current decision (once made) is to hold a review."""
-        return self.status != "not_commissioned"
+        return self.status != Stage.NOT_COMMISSIONED
 
     @property
     def was_reopened(self) -> bool:
@@ -369,8 +370,8 @@ def answers_current_decision() -> sa.ColumnElement[bool]:
     """Review.decision_response in SQL: a response to the review's current decision, by its date and kind."""
     return sa.and_(
         DecisionResponse.review_id == Review.id, DecisionResponse.decision_on == Review.decision_on,
-        sa.or_(sa.and_(DecisionResponse.review_held.is_(False), Review.status == "not_commissioned"),
-               sa.and_(DecisionResponse.review_held.is_(True), Review.status != "not_commissioned")))
+        sa.or_(sa.and_(DecisionResponse.review_held.is_(False), Review.status == Stage.NOT_COMMISSIONED),
+               sa.and_(DecisionResponse.review_held.is_(True), Review.status != Stage.NOT_COMMISSIONED)))
 
 
 class QAOutcome(enum.StrEnum):

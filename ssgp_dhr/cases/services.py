@@ -36,6 +36,7 @@ from ssgp_dhr.cases.models import (
     ReviewHold,
 )
 from ssgp_dhr.cases.policy import can_advance, coordinates
+from ssgp_dhr.cases.stages import BEFORE_COMMISSIONING, Stage
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.presentation import uk_date
@@ -199,7 +200,9 @@ def after_transition(trigger: str) -> Callable[[TransitionEffect], TransitionEff
         raise ValueError(f"unknown trigger {trigger!r}")
 
     def register(effect: TransitionEffect) -> TransitionEffect:
-        _AFTER.setdefault(trigger, []).append(effect)
+        effects = _AFTER.setdefault(trigger, [])
+        if effect not in effects:  # an area registers again each time an application is built
+            effects.append(effect)
         return effect
     return register
 
@@ -272,7 +275,7 @@ def change_hold_end(review: Review, actor: User | None, expected_version: int, *
     """
     check_may_write(review, actor, expected_version)
     hold = review.current_hold
-    if review.status != "on_hold" or hold is None:
+    if review.status != Stage.ON_HOLD or hold is None:
         raise NotAllowedNow("The expected end can only be changed while the review is on hold")
     reason = (reason or "").strip()
     problems = _hold_end_problems(hold, expected_end_on, reason)
@@ -404,7 +407,7 @@ def _delay_notice_problems(review: Review, deadline: DeadlineKind, told_on: date
 
 
 # A consideration panel advises the decision whether to hold a review: the first, or again after a decline.
-CONSIDERED_AT = ("notified", "not_commissioned")
+CONSIDERED_AT = BEFORE_COMMISSIONING
 
 
 def record_consideration_panel(review: Review, actor: User | None, expected_version: int, *, met_on: date | None,

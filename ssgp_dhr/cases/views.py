@@ -10,20 +10,19 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 from wtforms.fields.choices import SelectChoice
 
 from ssgp_dhr import presentation
 from ssgp_dhr.access import roles_required, signed_in
 from ssgp_dhr.accounts.models import Role, User
-from ssgp_dhr.action_plan import monitoring
-from ssgp_dhr.cases import deadlines, diagram, forms, history, services, workflow
+from ssgp_dhr.cases import areas, deadlines, diagram, forms, history, services, workflow
 from ssgp_dhr.cases.models import (
     CaseEvent,
     DecisionResponse,
@@ -40,15 +39,12 @@ from ssgp_dhr.cases.policy import (
     followed_partnerships,
     visible_reviews_clause,
 )
+from ssgp_dhr.cases.routes import review_rule
+from ssgp_dhr.cases.stages import MAIN_PATH, Stage
 from ssgp_dhr.clock import today_uk
-from ssgp_dhr.costs.services import may_see_costs
-from ssgp_dhr.errors import render_error
 from ssgp_dhr.extensions import db
 from ssgp_dhr.inputs import parse_id, query_page
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
-from ssgp_dhr.panel import services as panel_services
-from ssgp_dhr.reminders import services as reminder_services
-from ssgp_dhr.retention import services as retention_services
 
 cases = Blueprint("cases", __name__, template_folder="templates")
 
@@ -57,75 +53,17 @@ PAGE_SIZE = 25
 SEARCH_MAX = 100
 HISTORY_SHOWN = 20  # the newest history entries on the case page; the rest are on its history pages
 HISTORY_PAGE_SIZE = 50
-PartOfReview = TypeVar("PartOfReview")
 
 
-def visible_review_or_404(reference: str) -> Review:
-    """The review, if the current user may see it; 404 otherwise, so its existence is not revealed."""
-    review = db.session.scalar(
-        sa.select(Review).where(Review.reference == reference)
-        .options(selectinload(Review.holds), selectinload(Review.qa_rounds), selectinload(Review.panel))
-    )
-    if review is None or not can_view_review(current_user, review):
-        abort(404)
-    refuse_if_disposed(review)
-    return review
-
-
-# What can still be read of a review whose case file was disposed of: what was kept, and its history.
-READABLE_AFTER_DISPOSAL = frozenset({"cases.case_page", "cases.case_history", "documents.document_page",
-                                     "documents.download"})
-
-
-def refuse_if_disposed(review: Review) -> None:
-    """410 Gone for every page of a disposed-of case file but those showing what was kept: its forms
-    would record on a review whose content is destroyed."""
-    if review.disposed_on is not None and request.endpoint not in READABLE_AFTER_DISPOSAL:
-        case_page = url_for("cases.case_page", reference=review.reference)
-        abort(make_response(render_error(410, onward=(case_page, f"Go to the case page of {review.reference}"))))
-
-
-def part_of_review_or_404(review: Review, model: type[PartOfReview], part_id: int) -> PartOfReview:
-    """One of `review`'s own records (a document, meeting, cost...) by id; 404 for one of another review's,
-    so an id taken from elsewhere reveals nothing."""
-    part = db.session.get(model, part_id)
-    if part is None or part.review_id != review.id:
-        abort(404)
-    return part
-
-
-def _advanceable_review_or_404(reference: str) -> Review:
-    review = visible_review_or_404(reference)
-    if not can_advance(current_user, review):
-        abort(403)  # managers and panel members may read the case, not change it
-    return review
-
-
-# --- My work ----------------------------------------------------------------------------------
-
-WAITING_ON = {
-    "notified": "Decision due",
-    "home_office_review": "With the Home Office",
-    "approved": "Awaiting publication",
-}
-WAITING_OTHERWISE = {
-    "panel": "The panel",
-    "on_hold": "Parallel proceedings",
-    "published": "Action plan monitoring",
-    "summary_only": "Action plan monitoring",
-}
-
-
-MY_WORK_SHOWN = 25  # open reviews listed on My work, nearest deadline first
-
+# --- The nearest deadlines (My work) ------------------------------------------------------
 
 def _sooner_first(review: ListedReview) -> tuple:
     due = review.next_deadline
     return (due is None, due.due_on if due else date.max, review.reference)
 
 
-def nearest_deadlines(is_open: sa.ColumnElement[bool]) -> list[ListedReview]:
-    """The MY_WORK_SHOWN reviews matching `is_open` whose next deadline is nearest, then those with none.
+def nearest_deadlines(is_open: sa.ColumnElement[bool], shown: int) -> list[ListedReview]:
+    """The `shown` reviews matching `is_open` whose next deadline is nearest, then those with none.
 
     Fetches twice as many of each deadline kind in the order of the date it runs from (a few
     reviews sharing a deadline can run from different dates at a month's end, hence the margin),
@@ -134,7 +72,6 @@ def nearest_deadlines(is_open: sa.ColumnElement[bool]) -> list[ListedReview]:
     read as the case list reads them (the deadline worked out in SQL): loading up to 275 whole reviews
     and their QA rounds was a third of the page's time on PostgreSQL.
     """
-    shown = MY_WORK_SHOWN
     fetched = 2 * shown
     kinds = [sa.select(Review.id).where(is_open, clock.pending).order_by(clock.runs_from, Review.id)
              .limit(fetched).subquery() for clock in deadlines.CLOCKS]
@@ -151,91 +88,6 @@ def nearest_deadlines(is_open: sa.ColumnElement[bool]) -> list[ListedReview]:
             everything = listed_reviews(list(db.session.scalars(sa.select(Review.id).where(is_open))))
             return sorted(everything, key=_sooner_first)[:shown]
     return nearest
-
-
-@cases.get("/")
-@signed_in
-def dashboard():  # noqa: ANN201
-    today = today_uk()
-    coordinated = current_user.partnerships_for(Role.COORDINATOR)
-    managed = current_user.partnerships_for(Role.MANAGER)
-    context: dict[str, Any] = {"today": today, "next_deadline": deadlines.next_deadline,
-                               "stages": workflow.STAGE_BY_NAME, "waiting_on": WAITING_ON,
-                               "waiting_otherwise": WAITING_OTHERWISE,
-                               "notifications": reminder_services.unread_notifications(current_user),
-                               "notifications_shown": reminder_services.NOTIFICATIONS_SHOWN}
-    if coordinated:
-        in_partnership = sa.or_(Review.lead_partnership_id.in_(coordinated), Review.joint_partnership_id.in_(coordinated))
-        is_open = sa.and_(in_partnership, Review.status.in_(workflow.OPEN_STATES))
-        # The nearest deadlines only: the rest are one link away in the case list. The counts are over all.
-        context["open_reviews"] = nearest_deadlines(is_open)
-        context["open_count"] = db.session.scalar(sa.select(sa.func.count()).where(is_open))
-        context["waiting_counts"] = dict(db.session.execute(
-            sa.select(Review.status, sa.func.count()).where(in_partnership, Review.status.in_(WAITING_ON))
-            .group_by(Review.status)).all())
-        context["overdue_requests"] = panel_services.overdue_counts(in_partnership, today)
-        context["delays"] = _delay_counts(in_partnership, today)
-        context["recommendations"] = monitoring.attention_counts(in_partnership, today)
-    if managed:
-        in_partnership = sa.or_(Review.lead_partnership_id.in_(managed), Review.joint_partnership_id.in_(managed))
-        counts = dict(db.session.execute(
-            sa.select(Review.status, sa.func.count()).where(in_partnership).group_by(Review.status)).all())
-        context["stage_counts"] = [(stage, counts.get(stage.name, 0)) for stage in workflow.STAGES]
-        context["managed_delays"] = _delay_counts(in_partnership, today, overdue=True)
-        context["managed_recommendations"] = monitoring.attention_counts(in_partnership, today)
-        context["case_files_due"] = retention_services.case_files_due(current_user, today)
-        # Those still in progress first, then the latest published: closed reviews and older
-        # publications are on the publication board, so the page stays short at any scale.
-        in_progress = Review.status.in_(("home_office_review", "revising", "approved"))
-        context["publications"] = db.session.scalars(
-            sa.select(Review).where(in_partnership, Review.status.in_(PUBLICATION_STAGES[:-1]))
-            .order_by(sa.case((in_progress, 0), else_=1), Review.published_on.desc(), Review.reference)
-            .limit(MY_WORK_SHOWN)
-        ).unique().all()
-    from ssgp_dhr.action_plan.services import overdue_counts
-
-    shown = [r.id for r in [*context.get("open_reviews", []), *context.get("publications", [])]]
-    context["overdue_recommendations"] = overdue_counts(shown, today)
-    if current_user.has_role(Role.PANEL_MEMBER):
-        # Only the reviews whose panel the member is on (the clause also covers other roles).
-        context["panel_reviews"] = db.session.scalars(
-            sa.select(Review).where(visible_reviews_clause(_panel_only(current_user)))
-            .options(selectinload(Review.qa_rounds)).order_by(Review.reference)
-        ).unique().all()
-        context["my_requests"] = panel_services.open_requests_for(current_user)
-        context["owned_recommendations"] = monitoring.owned_count(current_user)
-    return render_template("cases/dashboard.html", **context)
-
-
-def _delay_counts(in_partnership: sa.ColumnElement[bool], today: date, *, overdue: bool = False) -> dict[str, int]:
-    """How many of the partnerships' reviews have a delay to act on or explain, in one statement; each
-    count is a filter of the case list (its query-string name is the key). Coordinators see what is
-    overdue in their list of open reviews, so only managers are given that count."""
-    clauses = {"overdue": overdue_clause(today)} if overdue else {}
-    clauses |= {"untold": untold_delay_clause(today), "overrun": hold_overrun_clause(today),
-                "declined": declined_clause("review_asked")}
-    counts = db.session.execute(sa.select(
-        *(sa.select(sa.func.count()).where(in_partnership, clause).scalar_subquery() for clause in clauses.values())
-    )).one()
-    return dict(zip(clauses, counts, strict=True))
-
-
-PUBLICATION_STAGES = ("home_office_review", "revising", "approved", "published", "summary_only", "closed")
-
-
-@dataclass
-class _PanelOnly:
-    """The user as seen through their panel seats alone, for visible_reviews_clause."""
-
-    id: int
-    grants: frozenset = frozenset()
-
-    def has_role(self, role: Role, partnership_id: int | None = None) -> bool:
-        return role is Role.PANEL_MEMBER
-
-
-def _panel_only(user: User) -> Any:
-    return _PanelOnly(id=user.id)
 
 
 # --- The case list ----------------------------------------------------------------------------
@@ -286,7 +138,7 @@ def untold_delay_clause(today: date) -> sa.ColumnElement[bool]:
 
 def hold_overrun_clause(today: date) -> sa.ColumnElement[bool]:
     """On hold past the hold's expected end: a delay to resume from or to explain with a new date."""
-    return sa.and_(Review.status == "on_hold", sa.exists().where(
+    return sa.and_(Review.status == Stage.ON_HOLD, sa.exists().where(
         ReviewHold.review_id == Review.id, ReviewHold.ended_on.is_(None), ReviewHold.expected_end_on < today))
 
 
@@ -301,9 +153,9 @@ def declined_clause(answer: str) -> sa.ColumnElement[bool]:
     """Declined reviews whose current decision the Home Office has not answered ('awaited'), or has
     answered by asking for a review that is not yet reopened ('review_asked'): Review.decision_response in SQL."""
     if answer == "awaited":
-        return sa.and_(Review.status == "not_commissioned", ~sa.exists().where(answers_current_decision()))
+        return sa.and_(Review.status == Stage.NOT_COMMISSIONED, ~sa.exists().where(answers_current_decision()))
     asking = [o.value for o in DecisionResponseOutcome if o.asks_for_review]
-    return sa.and_(Review.status == "not_commissioned",
+    return sa.and_(Review.status == Stage.NOT_COMMISSIONED,
                    sa.exists().where(answers_current_decision(), DecisionResponse.outcome.in_(asking)))
 
 
@@ -311,7 +163,7 @@ def declined_clause(answer: str) -> sa.ColumnElement[bool]:
 # 10,000 visible reviews was the slowest statement left on the page, and nobody pages through them.
 COUNT_UP_TO = 1_000
 ANY_OPEN_STAGE = "open"  # the status filter's value for every stage but declined and closed (My work links to it)
-STATUS_OPTIONS = [(ANY_OPEN_STAGE, "Any open stage"), *((stage.name, stage.label) for stage in workflow.STAGES)]
+STATUS_OPTIONS = [(ANY_OPEN_STAGE, "Any open stage"), *((stage.value, stage.label) for stage in Stage)]
 PAGINATION_AHEAD = 3
 
 
@@ -541,10 +393,6 @@ class NextStep:
     primary: bool = False
 
 
-def _sources(spec: dict[str, Any]) -> list[str]:
-    return spec["source"] if isinstance(spec["source"], list) else [spec["source"]]
-
-
 def _next_steps(review: Review, user: User) -> tuple[list[NextStep], list[NextStep]]:
     """The actions open now (with why the user cannot take them, if so), and the steps one further on.
 
@@ -555,9 +403,9 @@ def _next_steps(review: Review, user: User) -> tuple[list[NextStep], list[NextSt
         return [], []
     open_now = workflow.available_triggers(review.status)
     after = {spec["dest"]: spec["trigger"] for spec in workflow.TRANSITIONS
-             if spec["trigger"] in open_now and review.status in _sources(spec)}
-    main_next = next((t for dest, t in after.items() if dest in workflow.MAIN_PATH), None)
-    if review.status == "not_commissioned" and not (review.decision_response and
+             if spec["trigger"] in open_now and review.status in workflow.sources_of(spec)}
+    main_next = next((t for dest, t in after.items() if dest in MAIN_PATH), None)
+    if review.status == Stage.NOT_COMMISSIONED and not (review.decision_response and
                                                    review.decision_response.outcome.asks_for_review):
         main_next = None  # reopening a decline is the exception, until the Home Office asks for a review
     now = [NextStep(workflow.ACTIONS[t], services.explain(review, t, user), primary=t == main_next) for t in open_now]
@@ -566,7 +414,7 @@ def _next_steps(review: Review, user: User) -> tuple[list[NextStep], list[NextSt
         if trigger in open_now:
             continue
         via = next((after[s] for spec in workflow.TRANSITIONS if spec["trigger"] == trigger
-                    for s in _sources(spec) if s in after), None)
+                    for s in workflow.sources_of(spec) if s in after), None)
         if via:
             stage = workflow.STAGE_BY_NAME[next(d for d, t in after.items() if t == via)].in_words
             later.append(NextStep(workflow.ACTIONS[trigger], [
@@ -575,9 +423,8 @@ def _next_steps(review: Review, user: User) -> tuple[list[NextStep], list[NextSt
 
 
 @cases.get("/cases/<reference>")
-@signed_in
-def case_page(reference: str):  # noqa: ANN201
-    review = visible_review_or_404(reference)
+@review_rule(can_view_review, after_disposal=True)
+def case_page(review: Review):  # noqa: ANN201
     today = today_uk()
     now, later = _next_steps(review, current_user)
     return render_template(
@@ -586,18 +433,16 @@ def case_page(reference: str):  # noqa: ANN201
         deadlines=deadlines.deadlines(review), days_on_hold=deadlines.days_on_hold(review, today),
         delay_owed=deadlines.delay_owed(review), delay_notice=deadlines.latest_delay_notice(review),
         untold_delay=deadlines.untold_delay(review, today),
-        main_path=workflow.MAIN_PATH, considered_at=services.CONSIDERED_AT, **_history_context(review),
+        main_path=MAIN_PATH, considered_at=services.CONSIDERED_AT,
+        sections=[s for s in areas.sections() if s.shown(review, current_user)], **_history_context(review),
     )
 
 
-# History entries about costs, which only the partnerships' coordinators and managers may read.
-COST_FIELDS = history.HISTORY_TOPICS["costs"][1]
-
-
 def _history_context(review: Review) -> dict[str, Any]:
-    """What cases/_history.html needs besides the events."""
+    """What cases/_history.html needs besides the events: entries of topics the viewer may not read (a
+    review's costs, for the panel) are `withheld`, each field with what is said instead."""
     return {"show_real_names": can_see_real_names(current_user, review), "stages": workflow.STAGE_BY_NAME,
-            "show_costs": may_see_costs(current_user, review), "cost_fields": COST_FIELDS,
+            "withheld": history.withheld_from(current_user, review),
             "field_labels": HISTORY_FIELD_LABELS, "event_titles": history.EVENT_TITLES,
             "field_name": history.field_name, "value_in_words": history.value_in_words}
 
@@ -608,10 +453,9 @@ HISTORY_FIELD_LABELS = {**forms.ACTION_FIELD_LABELS, "hold_reason": "Waiting for
 
 
 @cases.get("/cases/<reference>/history")
-@signed_in
-def case_history(reference: str):  # noqa: ANN201
+@review_rule(can_view_review, after_disposal=True)
+def case_history(review: Review):  # noqa: ANN201
     """Every entry of the review's history, a page at a time, newest first: the case page shows the latest."""
-    review = visible_review_or_404(reference)
     topic = request.args.get("topic", "") if request.args.get("topic") in history.HISTORY_TOPICS else ""
     total = history.topic_count(review, topic) if topic else review.event_count
     pages = max(1, math.ceil(total / HISTORY_PAGE_SIZE))
@@ -624,30 +468,9 @@ def case_history(reference: str):  # noqa: ANN201
                                        page=n if n > 1 else None),
         label="Pages of the history")
     return render_template("cases/history.html", review=review, events=events, page=page, pages=pages, total=total,
-                           topic=topic, topics=history.HISTORY_TOPICS, pagination=pagination,
+                           topic=topic, topics=history.HISTORY_TOPICS, offered=history.topics_for(current_user, review),
+                           pagination=pagination,
                            first=skip + 1, **_history_context(review))
-
-
-def _field_for_reason(trigger: str, reason: str) -> str:
-    """The form field a requirement's sentence is about, so the error summary can link to it.
-
-    Requirements carry only their sentence; the field is the first of the action's fields that the
-    requirement's predicate names (in its defaults, closure or constants).
-    """
-    fields = workflow.ACTIONS[trigger].fields
-    for requirement in workflow._REQUIREMENTS[trigger]:
-        if requirement.reason != reason:
-            continue
-        predicate = requirement.is_met
-        names: list[Any] = list(predicate.__defaults__ or ())
-        cells = dict(zip(predicate.__code__.co_freevars, predicate.__closure__ or (), strict=True))
-        # In "x cannot be before y" (workflow._not_before) the later date is the one to correct.
-        names += [cells[n].cell_contents for n in sorted(cells, key=lambda n: n != "later")]
-        names += list(predicate.__code__.co_consts)
-        for name in names:
-            if isinstance(name, str) and name in fields:
-                return name
-    return fields[0]
 
 
 def _anchor(form: forms.VersionedForm, name: str) -> str:
@@ -686,9 +509,8 @@ def _shown_again(form: forms.VersionedForm, stale: services.StaleReview) -> tupl
 
 
 @cases.route("/cases/<reference>/actions/<trigger>", methods=["GET", "POST"])
-@signed_in
-def action(reference: str, trigger: str):  # noqa: ANN201
-    review = _advanceable_review_or_404(reference)
+@review_rule(can_advance)
+def action(review: Review, trigger: str):  # noqa: ANN201
     if trigger not in workflow.ACTIONS:
         abort(404)
     if trigger not in workflow.available_triggers(review.status) and request.method == "GET":
@@ -706,7 +528,7 @@ def action(reference: str, trigger: str):  # noqa: ANN201
             review, changed, status = _shown_again(form, stale)
         except services.RequirementsNotMet as unmet:
             for reason in unmet.reasons:
-                name = _field_for_reason(trigger, reason)
+                name = workflow.requirement_field(trigger, reason)
                 getattr(form, name).errors = [*getattr(form, name).errors, reason]
                 errors.append({"text": reason, "href": f"#{_anchor(form, name)}"})
             status = 400
@@ -731,9 +553,8 @@ def _version(form: forms.VersionedForm) -> int:
 
 
 @cases.route("/cases/<reference>/edit", methods=["GET", "POST"])
-@signed_in
-def edit_details(reference: str):  # noqa: ANN201
-    review = _advanceable_review_or_404(reference)
+@review_rule(can_advance)
+def edit_details(review: Review):  # noqa: ANN201
     real_names = can_see_real_names(current_user, review)
     form = forms.DetailsForm(obj=review if request.method == "GET" else None)
     form.set_partnership_choices(p for p in _partnerships() if p.id != review.lead_partnership_id)
@@ -751,9 +572,8 @@ def edit_details(reference: str):  # noqa: ANN201
 
 
 @cases.route("/cases/<reference>/hold/expected-end", methods=["GET", "POST"])
-@signed_in
-def change_hold_end(reference: str):  # noqa: ANN201
-    review = _advanceable_review_or_404(reference)
+@review_rule(can_advance)
+def change_hold_end(review: Review):  # noqa: ANN201
     if review.current_hold is None and request.method == "GET":
         abort(409)  # the review was resumed since the user saw the link
     form = forms.HoldEndForm()
@@ -766,9 +586,8 @@ def change_hold_end(reference: str):  # noqa: ANN201
 
 
 @cases.route("/cases/<reference>/delays/new", methods=["GET", "POST"])
-@signed_in
-def record_delay(reference: str):  # noqa: ANN201
-    review = _advanceable_review_or_404(reference)
+@review_rule(can_advance)
+def record_delay(review: Review):  # noqa: ANN201
     owed = deadlines.delay_owed(review)
     if owed is None and request.method == "GET":
         abort(409)  # the decision was made, or the report went to the Home Office, since the user saw the link
@@ -785,9 +604,8 @@ def record_delay(reference: str):  # noqa: ANN201
 
 
 @cases.route("/cases/<reference>/delays/<int:notice_id>/correct", methods=["GET", "POST"])
-@signed_in
-def correct_delay(reference: str, notice_id: int):  # noqa: ANN201
-    review = _advanceable_review_or_404(reference)
+@review_rule(can_advance)
+def correct_delay(review: Review, notice_id: int):  # noqa: ANN201
     notice = next((n for n in review.delay_notices if n.id == notice_id), None)
     if notice is None:
         abort(404)
@@ -807,9 +625,8 @@ def correct_delay(reference: str, notice_id: int):  # noqa: ANN201
 
 
 @cases.route("/cases/<reference>/consideration-panels/new", methods=["GET", "POST"])
-@signed_in
-def record_consideration_panel(reference: str):  # noqa: ANN201
-    review = _advanceable_review_or_404(reference)
+@review_rule(can_advance)
+def record_consideration_panel(review: Review):  # noqa: ANN201
     if review.status not in services.CONSIDERED_AT and request.method == "GET":
         abort(409)  # a review was commissioned since the user saw the link
     form = forms.ConsiderationPanelForm()
@@ -822,9 +639,8 @@ def record_consideration_panel(reference: str):  # noqa: ANN201
 
 
 @cases.route("/cases/<reference>/decision/response", methods=["GET", "POST"])
-@signed_in
-def record_decision_response(reference: str):  # noqa: ANN201
-    review = _advanceable_review_or_404(reference)
+@review_rule(can_advance)
+def record_decision_response(review: Review):  # noqa: ANN201
     if review.home_office_told_on is None and request.method == "GET":
         abort(409)  # the Home Office has not been told of a decision: there is nothing to answer
     form = forms.DecisionResponseForm(obj=review.decision_response if request.method == "GET" else None)
@@ -886,3 +702,9 @@ def workflow_svg() -> Response:
     svg = render_template("cases/workflow.svg", drawing=diagram.layout(), standalone=True,
                           box_w=diagram.BOX_W, box_h=diagram.BOX_H)
     return Response(svg, mimetype="image/svg+xml")
+
+
+def init_app(app: Flask) -> None:
+    """The review's own words in its history; the areas add theirs in their own init_app."""
+    history.register_value_labels("published_documents", dict(forms.PUBLISHED_DOCUMENTS))
+    app.jinja_env.globals["Stage"] = Stage

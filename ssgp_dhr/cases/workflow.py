@@ -15,49 +15,15 @@ from typing import Any
 from transitions import EventData, Machine
 
 from ssgp_dhr.cases.models import HoldReason, QAOutcome, Review
+from ssgp_dhr.cases.stages import OPEN_STAGES, PAUSABLE, Stage
 
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    label: str
-    description: str
-
-    @property
-    def in_words(self) -> str:
-        """The stage as it reads after "the review is …"."""
-        return _IN_WORDS.get(self.name, self.label.lower())
-
-
-_IN_WORDS = {
-    "panel": "with the panel",
-    "home_office_review": "with the Home Office",
-    "revising": "being revised after the Home Office's comments",
-    "summary_only": "published as a learning summary",
-}
-
-
-STAGES: tuple[Stage, ...] = (
-    Stage("notified", "Notified", "The police notification is in; the decision is pending."),
-    Stage("not_commissioned", "Not commissioned", "The partnership decided not to hold a review."),
-    Stage("commissioned", "Commissioned", "Chair, terms of reference and panel being set up."),
-    Stage("panel", "Panel", "The panel is conducting the review."),
-    Stage("on_hold", "On hold", "Paused for parallel proceedings."),
-    Stage("home_office_review", "With the Home Office", "Submitted to the Home Office Quality Assurance Panel."),
-    Stage("revising", "Revising", "The QA Panel asked for changes."),
-    Stage("approved", "Approved", "The Home Office letter allows publication."),
-    Stage("published", "Published", "The overview report and executive summary are published."),
-    Stage("summary_only", "Learning summary published", "Only a learning summary is published."),
-    Stage("closed", "Closed", "The action plan is complete and monitoring has ended."),
-)
-STATES = tuple(stage.name for stage in STAGES)
-STAGE_BY_NAME = {stage.name: stage for stage in STAGES}
-INITIAL_STATE = "notified"
-PAUSABLE = ("commissioned", "panel", "revising")
-OPEN_STATES = frozenset(STATES) - {"not_commissioned", "closed"}
-
-# The main path, for the step indicator on the case page.
-MAIN_PATH = ("notified", "commissioned", "panel", "home_office_review", "approved", "published", "closed")
+STAGES: tuple[Stage, ...] = tuple(Stage)
+# The machine's states are the plain values: given Enum members, `transitions` would write members into
+# Review.status rather than the strings the column stores.
+STATES = tuple(stage.value for stage in Stage)
+STAGE_BY_NAME: dict[str, Stage] = {stage.value: stage for stage in Stage}
+INITIAL_STATE = Stage.NOTIFIED.value
+OPEN_STATES = OPEN_STAGES
 
 
 @dataclass(frozen=True)
@@ -89,20 +55,20 @@ ACTIONS: dict[str, Action] = {a.trigger: a for a in (
 TRIGGERS = tuple(ACTIONS)
 
 TRANSITIONS: list[dict[str, Any]] = [
-    {"trigger": "commission", "source": "notified", "dest": "commissioned"},
-    {"trigger": "decline", "source": "notified", "dest": "not_commissioned"},
-    {"trigger": "reopen", "source": "not_commissioned", "dest": "commissioned"},
-    {"trigger": "convene_panel", "source": "commissioned", "dest": "panel"},
-    {"trigger": "pause", "source": list(PAUSABLE), "dest": "on_hold"},
-    *({"trigger": "resume", "source": "on_hold", "dest": state, "conditions": [f"paused_from_{state}"]}
-      for state in PAUSABLE),
-    {"trigger": "submit", "source": "panel", "dest": "home_office_review"},
-    {"trigger": "request_revisions", "source": "home_office_review", "dest": "revising"},
-    {"trigger": "resubmit", "source": "revising", "dest": "home_office_review"},
-    {"trigger": "approve", "source": "home_office_review", "dest": "approved"},
-    {"trigger": "publish", "source": "approved", "dest": "published"},
-    {"trigger": "publish_summary", "source": "approved", "dest": "summary_only"},
-    {"trigger": "close", "source": ["published", "summary_only"], "dest": "closed"},
+    {"trigger": "commission", "source": Stage.NOTIFIED, "dest": Stage.COMMISSIONED},
+    {"trigger": "decline", "source": Stage.NOTIFIED, "dest": Stage.NOT_COMMISSIONED},
+    {"trigger": "reopen", "source": Stage.NOT_COMMISSIONED, "dest": Stage.COMMISSIONED},
+    {"trigger": "convene_panel", "source": Stage.COMMISSIONED, "dest": Stage.PANEL},
+    {"trigger": "pause", "source": list(PAUSABLE), "dest": Stage.ON_HOLD},
+    *({"trigger": "resume", "source": Stage.ON_HOLD, "dest": stage, "conditions": [f"paused_from_{stage.value}"]}
+      for stage in PAUSABLE),
+    {"trigger": "submit", "source": Stage.PANEL, "dest": Stage.HOME_OFFICE_REVIEW},
+    {"trigger": "request_revisions", "source": Stage.HOME_OFFICE_REVIEW, "dest": Stage.REVISING},
+    {"trigger": "resubmit", "source": Stage.REVISING, "dest": Stage.HOME_OFFICE_REVIEW},
+    {"trigger": "approve", "source": Stage.HOME_OFFICE_REVIEW, "dest": Stage.APPROVED},
+    {"trigger": "publish", "source": Stage.APPROVED, "dest": Stage.PUBLISHED},
+    {"trigger": "publish_summary", "source": Stage.APPROVED, "dest": Stage.SUMMARY_ONLY},
+    {"trigger": "close", "source": [Stage.PUBLISHED, Stage.SUMMARY_ONLY], "dest": Stage.CLOSED},
 ]
 
 
@@ -127,21 +93,45 @@ class Facts(Mapping[str, Any]):
 
 @dataclass(frozen=True)
 class Requirement:
+    """A condition an action needs, with the sentence shown when it is not met.
+
+    `field` is the action's form field the sentence is shown against. A requirement with `done_at` is
+    met outside the action's form (a document uploaded, the chair seated on the panel): `done_at(review)`
+    is the address where it is done, and the review's page lists it, done or to do, before the action is
+    chosen. One with `task` is a detail the form itself asks for. The rest are checks of what was typed
+    (a date not before another), shown only when they fail.
+    """
+
     trigger: str
     reason: str
     is_met: Callable[[Facts], bool]
+    field: str
+    done_at: Callable[[Review], str] | None = None
+    task: bool = False
+
+    @property
+    def is_prerequisite(self) -> bool:
+        return self.done_at is not None
 
 
-_REQUIREMENTS: dict[str, list[Requirement]] = defaultdict(list)
+_REQUIREMENTS: dict[str, dict[str, Requirement]] = defaultdict(dict)
 
 
-def requires(trigger: str, reason: str) -> Callable[[Callable[[Facts], bool]], Callable[[Facts], bool]]:
-    """Register a condition `trigger` needs, with the sentence shown when it is not met."""
+def requires(trigger: str, reason: str, *, field: str | None = None, done_at: Callable[[Review], str] | None = None,
+             task: bool = False) -> Callable[[Callable[[Facts], bool]], Callable[[Facts], bool]]:
+    """Register a condition `trigger` needs, with the sentence shown when it is not met (see Requirement).
+
+    Registering the same sentence for the same action again replaces it, so an area registering its
+    requirements each time an application is built does not add them twice.
+    """
     if trigger not in ACTIONS:
         raise ValueError(f"unknown trigger {trigger!r}")
+    fields = ACTIONS[trigger].fields
+    if field is not None and field not in fields:
+        raise ValueError(f"{trigger!r} has no field {field!r}")
 
     def register(predicate: Callable[[Facts], bool]) -> Callable[[Facts], bool]:
-        _REQUIREMENTS[trigger].append(Requirement(trigger, reason, predicate))
+        _REQUIREMENTS[trigger][reason] = Requirement(trigger, reason, predicate, field or fields[0], done_at, task)
         return predicate
 
     return register
@@ -149,19 +139,37 @@ def requires(trigger: str, reason: str) -> Callable[[Callable[[Facts], bool]], C
 
 def require_fields(trigger: str, *pairs: tuple[str, str]) -> None:
     for field, reason in pairs:
-        requires(trigger, reason)(lambda facts, field=field: facts[field] is not None)
+        requires(trigger, reason, field=field, task=True)(lambda facts, field=field: facts[field] is not None)
 
 
 def require_submitted(trigger: str, *pairs: tuple[str, str]) -> None:
     """Like require_fields, but the value must come with this action: one already recorded does not count."""
     for field, reason in pairs:
-        requires(trigger, reason)(lambda facts, field=field: facts.data.get(field) is not None)
+        requires(trigger, reason, field=field, task=True)(lambda facts, field=field: facts.data.get(field) is not None)
+
+
+def requirements_of(trigger: str) -> list[Requirement]:
+    """What `trigger` needs, in the order registered."""
+    return list(_REQUIREMENTS[trigger].values())
+
+
+def requirement_field(trigger: str, reason: str) -> str:
+    """The form field the sentence `reason` of `trigger` is shown against."""
+    found = _REQUIREMENTS[trigger].get(reason)
+    return found.field if found else ACTIONS[trigger].fields[0]
 
 
 def unmet_requirements(review: Review, trigger: str, data: Mapping[str, Any]) -> list[str]:
     """The reasons `trigger` cannot happen now with this data, in words a coordinator understands."""
     facts = Facts(review, data)
-    return [req.reason for req in _REQUIREMENTS[trigger] if not req.is_met(facts)]
+    return [req.reason for req in _REQUIREMENTS[trigger].values() if not req.is_met(facts)]
+
+
+def prerequisites(review: Review, trigger: str) -> list[tuple[Requirement, bool]]:
+    """What `trigger` needs done outside its form, each with whether it is done: the task list a page
+    shows before the action is chosen. The guard judges the same predicates."""
+    facts = Facts(review, {})
+    return [(req, bool(req.is_met(facts))) for req in _REQUIREMENTS[trigger].values() if req.is_prerequisite]
 
 
 def _requirements_met(event: EventData) -> bool:
@@ -172,12 +180,18 @@ def _paused_from(state: str) -> Callable[[EventData], bool]:
     return lambda event: event.model.status_before_hold == state
 
 
+def sources_of(spec: dict[str, Any]) -> list[Stage]:
+    """The stages a transition leaves from."""
+    return spec["source"] if isinstance(spec["source"], list) else [spec["source"]]
+
+
 def _build_machine() -> Machine:
     transitions = []
     for spec in TRANSITIONS:
         spec = dict(spec)
         conditions = [_paused_from(c.removeprefix("paused_from_")) for c in spec.pop("conditions", [])]
-        transitions.append({**spec, "conditions": [*conditions, _requirements_met]})
+        transitions.append({**spec, "source": [s.value for s in sources_of(spec)], "dest": spec["dest"].value,
+                            "conditions": [*conditions, _requirements_met]})
     return Machine(
         model=None,
         states=list(STATES),
@@ -194,7 +208,7 @@ MACHINE = _build_machine()
 
 def available_triggers(status: str) -> list[str]:
     """The triggers the workflow defines from `status`, in the order of ACTIONS."""
-    possible = set(MACHINE.get_triggers(status))
+    possible = set(MACHINE.get_triggers(str(status)))
     return [t for t in TRIGGERS if t in possible]
 
 
@@ -206,13 +220,12 @@ def fire(review: Review, trigger: str, data: Mapping[str, Any]) -> bool:
 def mermaid_diagram() -> str:
     """The workflow as a mermaid stateDiagram-v2, drawn from TRANSITIONS."""
     lines = ["stateDiagram-v2", f"    [*] --> {INITIAL_STATE}"]
-    for state in STATES:
-        lines.append(f"    {state} : {STAGE_BY_NAME[state].label}")
+    for stage in Stage:
+        lines.append(f"    {stage.value} : {stage.label}")
     for spec in TRANSITIONS:
-        sources = spec["source"] if isinstance(spec["source"], list) else [spec["source"]]
-        for source in sources:
-            lines.append(f"    {source} --> {spec['dest']} : {spec['trigger']}")
-    lines.append("    closed --> [*]")
+        for source in sources_of(spec):
+            lines.append(f"    {source.value} --> {spec['dest'].value} : {spec['trigger']}")
+    lines.append(f"    {Stage.CLOSED.value} --> [*]")
     return "\n".join(lines) + "\n"
 
 
@@ -240,13 +253,14 @@ for _trigger in ("commission", "decline", "reopen"):
         ("decision_on", "Record the date of the decision"),
         ("home_office_told_on", f"Record the date the Home Office was told before {_DOING[_trigger]}"),
     )
-    requires(_trigger, "The decision date cannot be before the notification")(_not_before("decision_on", "notified_on"))
-    requires(_trigger, "The decision date cannot be in the future")(_not_future("decision_on"))
-    requires(_trigger, "The Home Office cannot have been told before the decision")(
+    requires(_trigger, "The decision date cannot be before the notification", field="decision_on")(
+        _not_before("decision_on", "notified_on"))
+    requires(_trigger, "The decision date cannot be in the future", field="decision_on")(_not_future("decision_on"))
+    requires(_trigger, "The Home Office cannot have been told before the decision", field="home_office_told_on")(
         _not_before("home_office_told_on", "decision_on", submitted_only=_trigger == "reopen"))
 
 require_fields("decline", ("decline_reasons", "Give the reasons for not holding a review"))
-requires("reopen", "The decision to hold a review cannot be before the decision not to hold one")(
+requires("reopen", "The decision to hold a review cannot be before the decision not to hold one", field="decision_on")(
     lambda f: f.data.get("decision_on") is None or f.review.decision_on is None or f.data["decision_on"] >= f.review.decision_on)
 require_fields("reopen", ("reopen_reason", "Say why the review is now required (Home Office, QA Panel or Home Secretary)"))
 
@@ -265,13 +279,13 @@ require_fields(
     ("hold_expected_end_on", "Give the date the hold is expected to end"),
 )
 # Choices come from a form, but the CLI passes text: an unknown one is a reason, not a crash.
-requires("pause", "Choose what the review is waiting for from the list")(
+requires("pause", "Choose what the review is waiting for from the list", field="hold_reason")(
     lambda f: f["hold_reason"] is None or f["hold_reason"] in set(HoldReason))
-requires("pause", "The expected end of the hold must be after its start")(
+requires("pause", "The expected end of the hold must be after its start", field="hold_expected_end_on")(
     lambda f: f["hold_expected_end_on"] is None or f["hold_started_on"] is None
     or f["hold_expected_end_on"] >= f["hold_started_on"])
 require_fields("resume", ("hold_ended_on", "Record the date the hold ended"))
-requires("resume", "The hold cannot end before it started")(
+requires("resume", "The hold cannot end before it started", field="hold_ended_on")(
     lambda f: f["hold_ended_on"] is None or f.review.current_hold is None
     or f["hold_ended_on"] >= f.review.current_hold.started_on)
 
@@ -284,9 +298,10 @@ require_fields(
     ("partnership_signed_off_on", "Record the date the partnership signed the report off"),
     ("submitted_on", "Record the date the report went to the Home Office"),
 )
-requires("submit", "The partnership signs off after the panel")(
+requires("submit", "The partnership signs off after the panel", field="partnership_signed_off_on")(
     _not_before("partnership_signed_off_on", "panel_signed_off_on"))
-requires("submit", "The report cannot go to the Home Office before the partnership signed it off")(
+requires("submit", "The report cannot go to the Home Office before the partnership signed it off",
+         field="submitted_on")(
     _not_before("submitted_on", "partnership_signed_off_on"))
 
 require_fields(
@@ -300,12 +315,13 @@ require_fields(
     ("letter_on", "Record the date of the Home Office letter"),
     ("qa_outcome", "Record what the Home Office letter says about publication"),
 )
-requires("approve", "Approval needs a letter that allows publication: otherwise record a request for revisions")(
+requires("approve", "Approval needs a letter that allows publication: otherwise record a request for revisions",
+         field="qa_outcome")(
     lambda f: f["qa_outcome"] is None or f["qa_outcome"] in {QAOutcome.PUBLISH, QAOutcome.PUBLISH_AFTER_CHANGES})
-requires("approve", "Record the final changes the Home Office listed")(
+requires("approve", "Record the final changes the Home Office listed", field="changes_requested")(
     lambda f: f["qa_outcome"] != "publish_after_changes" or f["changes_requested"] is not None)
 for _trigger in ("request_revisions", "approve"):
-    requires(_trigger, "The Home Office letter cannot be dated before the submission")(
+    requires(_trigger, "The Home Office letter cannot be dated before the submission", field="letter_on")(
         lambda f: f["letter_on"] is None or f.review.current_qa_round is None
         or f["letter_on"] >= f.review.current_qa_round.submitted_on)
 

@@ -7,14 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, abort, request
+from flask import Blueprint, Flask, request
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ssgp_dhr.access import signed_in
+from ssgp_dhr.cases import areas, history
 from ssgp_dhr.cases.models import Review
 from ssgp_dhr.cases.policy import can_advance
-from ssgp_dhr.cases.views import part_of_review_or_404, review_form, visible_review_or_404
+from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
+from ssgp_dhr.cases.views import review_form
 from ssgp_dhr.costs import forms, services
 from ssgp_dhr.costs.models import CostRecharge, CostSharing, ReviewCost
 from ssgp_dhr.extensions import db
@@ -35,13 +36,6 @@ def case_costs(review: Review) -> dict[str, Any] | None:
             "balances": services.balances(sharing, recorded, recharges) if sharing else None}
 
 
-def _coordinated_review_or_404(reference: str) -> Review:
-    review = visible_review_or_404(reference)
-    if not can_advance(current_user, review):
-        abort(403)
-    return review
-
-
 def _funders(review: Review, blank: str = "Choose who pays it") -> list[SelectChoice]:
     """The review's partnerships first (they usually pay), then every other organisation by name."""
     others = db.session.execute(sa.select(Organisation.id, Organisation.name)
@@ -53,9 +47,8 @@ def _funders(review: Review, blank: str = "Choose who pays it") -> list[SelectCh
 
 
 @costs.route("/cases/<reference>/costs/new", methods=["GET", "POST"])
-@signed_in
-def record_cost(reference: str):  # noqa: ANN201
-    review = _coordinated_review_or_404(reference)
+@review_rule(can_advance)
+def record_cost(review: Review):  # noqa: ANN201
     form = forms.CostForm()
     form.funder_id.choices = _funders(review)
     return review_form(
@@ -67,9 +60,8 @@ def record_cost(reference: str):  # noqa: ANN201
 
 
 @costs.route("/cases/<reference>/costs/<int:cost_id>/correct", methods=["GET", "POST"])
-@signed_in
-def correct_cost(reference: str, cost_id: int):  # noqa: ANN201
-    review = _coordinated_review_or_404(reference)
+@review_rule(can_advance)
+def correct_cost(review: Review, cost_id: int):  # noqa: ANN201
     cost = part_of_review_or_404(review, ReviewCost, cost_id)
     form = forms.CorrectCostForm()
     form.funder_id.choices = _funders(review)
@@ -88,17 +80,16 @@ def correct_cost(reference: str, cost_id: int):  # noqa: ANN201
 
 
 @costs.route("/cases/<reference>/costs/<int:cost_id>/remove", methods=["GET", "POST"])
-@signed_in
-def remove_cost(reference: str, cost_id: int):  # noqa: ANN201
-    return _removal_page(reference, ReviewCost, cost_id, forms.RemoveCostForm(), services.remove_cost,
+@review_rule(can_advance)
+def remove_cost(review: Review, cost_id: int):  # noqa: ANN201
+    return _removal_page(review, ReviewCost, cost_id, forms.RemoveCostForm(), services.remove_cost,
                          template="costs/remove.html", shown_as="cost", done="Cost removed")
 
 
-def _removal_page(reference: str, model: type[ReviewCost | CostRecharge], entry_id: int,
+def _removal_page(review: Review, model: type[ReviewCost | CostRecharge], entry_id: int,
                   form: forms.VersionedForm, remove: Callable[..., None], *, template: str, shown_as: str,
                   done: str) -> Any:
     """The page removing one of the review's costs or recharges recorded in error, with a reason."""
-    review = _coordinated_review_or_404(reference)
     entry = part_of_review_or_404(review, model, entry_id)
     return review_form(
         review, form, template=template, first_field="reason", anchor="costs",
@@ -107,9 +98,8 @@ def _removal_page(reference: str, model: type[ReviewCost | CostRecharge], entry_
 
 
 @costs.route("/cases/<reference>/costs/sharing", methods=["GET", "POST"])
-@signed_in
-def agree_cost_sharing(reference: str):  # noqa: ANN201
-    review = _coordinated_review_or_404(reference)
+@review_rule(can_advance)
+def agree_cost_sharing(review: Review):  # noqa: ANN201
     form = forms.CostSharingForm()
     for organisation, _ in form.rows():
         organisation.choices = _funders(review, blank="None")
@@ -136,9 +126,8 @@ def _fill_in(form: forms.CostSharingForm, review: Review, sharing: CostSharing |
 
 
 @costs.route("/cases/<reference>/costs/recharges/new", methods=["GET", "POST"])
-@signed_in
-def record_recharge(reference: str):  # noqa: ANN201
-    review = _coordinated_review_or_404(reference)
+@review_rule(can_advance)
+def record_recharge(review: Review):  # noqa: ANN201
     form = forms.RechargeForm()
     form.payer_id.choices = _funders(review, blank="Choose who paid")
     form.payee_id.choices = _funders(review, blank="Choose who was paid")
@@ -151,9 +140,8 @@ def record_recharge(reference: str):  # noqa: ANN201
 
 
 @costs.route("/cases/<reference>/costs/recharges/<int:recharge_id>/correct", methods=["GET", "POST"])
-@signed_in
-def correct_recharge(reference: str, recharge_id: int):  # noqa: ANN201
-    review = _coordinated_review_or_404(reference)
+@review_rule(can_advance)
+def correct_recharge(review: Review, recharge_id: int):  # noqa: ANN201
     recharge = part_of_review_or_404(review, CostRecharge, recharge_id)
     form = forms.CorrectRechargeForm()
     form.payer_id.choices = _funders(review, blank="Choose who paid")
@@ -178,12 +166,29 @@ def _in_pounds(pence: int) -> str:
 
 
 @costs.route("/cases/<reference>/costs/recharges/<int:recharge_id>/remove", methods=["GET", "POST"])
-@signed_in
-def remove_recharge(reference: str, recharge_id: int):  # noqa: ANN201
-    return _removal_page(reference, CostRecharge, recharge_id, forms.RemoveRechargeForm(), services.remove_recharge,
+@review_rule(can_advance)
+def remove_recharge(review: Review, recharge_id: int):  # noqa: ANN201
+    return _removal_page(review, CostRecharge, recharge_id, forms.RemoveRechargeForm(), services.remove_recharge,
                          template="costs/remove_recharge.html", shown_as="recharge", done="Recharge removed")
 
 
 def init_app(app: Flask) -> None:
+    """What costs add to a review: their section and their history, which only the partnerships read."""
     app.jinja_env.globals["case_costs"] = case_costs
     app.add_template_filter(services.share_in_words, "share")
+    areas.register_section(app, areas.Section("costs", "Costs", "costs/_costs.html", page="costs", order=70,
+                                              shown=lambda review, user: services.may_see_costs(user, review)))
+    history.register_titles({
+        "cost": "Cost recorded",
+        "cost_removed": "Cost removed",
+        "cost_corrected": "Cost corrected",
+        "cost_sharing": "Agreed shares of the costs",
+        "cost_recharge": "Recharge recorded",
+        "cost_recharge_removed": "Recharge removed",
+        "cost_recharge_corrected": "Recharge corrected",
+    })
+    history.register_topic(
+        "costs", "Costs", ("cost", "cost_corrected", "cost_removed", "cost_sharing", "cost_recharge",
+                           "cost_recharge_corrected", "cost_recharge_removed"),
+        withheld=history.Withheld(lambda user, review: services.may_see_costs(user, review),
+                                  "Only the partnerships' coordinators and managers see the review's costs."))

@@ -7,9 +7,11 @@ so a failure leaves neither a row without a file nor a file without a row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import BinaryIO
 
 import sqlalchemy as sa
+from flask import url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -176,17 +178,25 @@ def extract_text(version: DocumentVersion) -> str | None:
 
 # --- What the workflow needs from documents ---------------------------------------------------
 
-# Each predicate names, as a default, the action's form field its sentence is shown against.
-@requires("convene_panel", "Upload the agreed terms of reference (a Terms of reference document) before convening the panel")
-def _terms_of_reference_uploaded(facts, field: str = "terms_of_reference_agreed_on") -> bool:  # noqa: ANN001
-    return has_document(facts.review, DocumentType.TERMS_OF_REFERENCE)
-
-
+TERMS_OF_REFERENCE_NEEDED = ("Upload the agreed terms of reference (a Terms of reference document) before convening "
+                             "the panel")
 SUBMISSION_DOCUMENTS = {
     DocumentType.OVERVIEW_REPORT: "overview_report_completed_on",
     DocumentType.EXECUTIVE_SUMMARY: "executive_summary_completed_on",
     DocumentType.ACTION_PLAN: "action_plan_completed_on",
 }
-for _document_type, _field in SUBMISSION_DOCUMENTS.items():
-    requires("submit", f"Upload the {_document_type.label.lower()} before submitting to the Home Office")(
-        lambda facts, document_type=_document_type, field=_field: has_document(facts.review, document_type))
+
+
+def _upload(document_type: DocumentType) -> Callable[[Review], str]:
+    """Where a document of `document_type` is uploaded to a review, the type already chosen."""
+    return lambda review: url_for("documents.upload", reference=review.reference, type=document_type.value)
+
+
+def register_requirements() -> None:
+    requires("convene_panel", TERMS_OF_REFERENCE_NEEDED, field="terms_of_reference_agreed_on",
+             done_at=_upload(DocumentType.TERMS_OF_REFERENCE))(
+        lambda facts: has_document(facts.review, DocumentType.TERMS_OF_REFERENCE))
+    for document_type, field in SUBMISSION_DOCUMENTS.items():
+        requires("submit", f"Upload the {document_type.label.lower()} before submitting to the Home Office",
+                 field=field, done_at=_upload(document_type))(
+            lambda facts, document_type=document_type: has_document(facts.review, document_type))

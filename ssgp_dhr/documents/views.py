@@ -10,16 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import wrap_file
 
 from ssgp_dhr import errors
-from ssgp_dhr.access import _session_expired, signed_in
+from ssgp_dhr.access import _session_expired
+from ssgp_dhr.cases import areas, history
 from ssgp_dhr.cases.forms import error_list
 from ssgp_dhr.cases.models import Review
-from ssgp_dhr.cases.views import part_of_review_or_404, refuse_if_disposed
+from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
 from ssgp_dhr.documents import forms, policy, services, storage
 from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion
 from ssgp_dhr.extensions import db
@@ -27,15 +28,6 @@ from ssgp_dhr.extensions import db
 documents = Blueprint("documents", __name__, template_folder="templates")
 
 UPLOAD_ENDPOINTS = ("documents.upload", "documents.upload_version")
-
-
-def _review_or_404(reference: str) -> Review:
-    """The review, if the current user may see its documents; 404 otherwise, revealing nothing."""
-    review = db.session.scalar(sa.select(Review).where(Review.reference == reference))
-    if review is None or not policy.can_list_documents(current_user, review):
-        abort(404)
-    refuse_if_disposed(review)
-    return review
 
 
 @dataclass
@@ -69,9 +61,8 @@ def file_size(size: int) -> str:
 
 
 @documents.get("/cases/<reference>/documents/<int:document_id>")
-@signed_in
-def document_page(reference: str, document_id: int):  # noqa: ANN201
-    review = _review_or_404(reference)
+@review_rule(policy.can_list_documents, after_disposal=True)
+def document_page(review: Review, document_id: int):  # noqa: ANN201
     document = part_of_review_or_404(review, Document, document_id)
     return render_template("documents/document.html", review=review, document=document,
                            may_download=policy.can_download(current_user, document),
@@ -92,12 +83,11 @@ def _refuse_on_file(form: forms.UploadForm | forms.VersionForm, message: str) ->
 
 
 @documents.route("/cases/<reference>/documents/new", methods=["GET", "POST"])
-@signed_in
-def upload(reference: str):  # noqa: ANN201
-    review = _review_or_404(reference)
-    if not policy.can_upload(current_user, review):
-        abort(403)
+@review_rule(policy.can_upload)
+def upload(review: Review):  # noqa: ANN201
     form = forms.UploadForm()
+    if not form.is_submitted() and request.args.get("type") in set(DocumentType):
+        form.document_type.data = request.args["type"]  # from a requirement's "Upload the …" link
     if not form.validate_on_submit():
         return _render_upload(review, form, None, 400 if form.errors else 200)
     try:
@@ -118,12 +108,9 @@ def upload(reference: str):  # noqa: ANN201
 
 
 @documents.route("/cases/<reference>/documents/<int:document_id>/versions/new", methods=["GET", "POST"])
-@signed_in
-def upload_version(reference: str, document_id: int):  # noqa: ANN201
-    review = _review_or_404(reference)
+@review_rule(policy.can_upload)
+def upload_version(review: Review, document_id: int):  # noqa: ANN201
     document = part_of_review_or_404(review, Document, document_id)
-    if not policy.can_upload(current_user, review):
-        abort(403)
     form = forms.VersionForm()
     if not form.validate_on_submit():
         return _render_upload(review, form, document, 400 if form.errors else 200)
@@ -166,9 +153,8 @@ def upload_too_large(error: RequestEntityTooLarge):  # noqa: ANN201
 
 
 @documents.get("/cases/<reference>/documents/<int:document_id>/versions/<int:number>/download")
-@signed_in
-def download(reference: str, document_id: int, number: int) -> Response:
-    review = _review_or_404(reference)
+@review_rule(policy.can_list_documents, after_disposal=True)
+def download(review: Review, document_id: int, number: int) -> Response:
     document = part_of_review_or_404(review, Document, document_id)
     if not policy.can_download(current_user, document):
         abort(403)  # managers: the list, not the contents, of unpublished documents
@@ -197,3 +183,12 @@ def send_version(version: DocumentVersion) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def init_app(app: Flask) -> None:
+    """What documents add to a review: their section, the workflow's need for them, their history."""
+    services.register_requirements()
+    areas.register_section(app, areas.Section("documents", "Documents", "documents/_case_documents.html",
+                                              page="documents", order=10))
+    history.register_titles({"documents": "Documents"})
+    history.register_topic("documents", "Documents", ("documents",))

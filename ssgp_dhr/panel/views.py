@@ -9,19 +9,19 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from ssgp_dhr.access import signed_in
+from ssgp_dhr.cases import areas, history
 from ssgp_dhr.cases.forms import error_list
 from ssgp_dhr.cases.models import PanelRole, Review
-from ssgp_dhr.cases.views import part_of_review_or_404, visible_review_or_404
+from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
-from ssgp_dhr.panel import forms, policy, services
+from ssgp_dhr.panel import forms, policy, requirements, services
 from ssgp_dhr.panel.models import (
     AgencyRequest,
     FamilyEventKind,
@@ -34,14 +34,6 @@ from ssgp_dhr.panel.models import (
 )
 
 panel = Blueprint("panel", __name__, template_folder="templates")
-
-
-def _review_for(allowed: Callable[[Any, Review], bool], reference: str) -> Review:
-    """The review, 404 if the user may not see it at all, 403 if they may see it but not do this."""
-    review = visible_review_or_404(reference)
-    if not allowed(current_user, review):
-        abort(403)
-    return review
 
 
 def _case(review: Review, section: str) -> str:
@@ -84,13 +76,14 @@ def _date_of(form: FlaskForm, name: str) -> Any:
 # --- Membership -------------------------------------------------------------------------------
 
 @panel.route("/cases/<reference>/panel/new", methods=["GET", "POST"])
-@signed_in
-def add_member(reference: str):  # noqa: ANN201
-    review = _review_for(policy.can_manage_panel, reference)
+@review_rule(policy.can_manage_panel)
+def add_member(review: Review):  # noqa: ANN201
     form = forms.MemberForm()
     form.user_id.choices = [SelectChoice("", "Choose a person")] + [
         SelectChoice(str(u.id), f"{u.full_name} ({u.organisation.name})") for u in services.panel_candidates(review)]
     form.agency_id.choices = _agency_choices("Choose an agency")
+    if not form.is_submitted() and request.args.get("role") in set(PanelRole):
+        form.panel_role.data = request.args["role"]  # from "Add the independent chair to the panel"
     return _form_page(
         review, form, title="Add a panel member", section="panel", done="Panel member added",
         act=lambda: services.add_member(
@@ -99,9 +92,8 @@ def add_member(reference: str):  # noqa: ANN201
 
 
 @panel.route("/cases/<reference>/panel/<int:membership_id>/remove", methods=["GET", "POST"])
-@signed_in
-def remove_member(reference: str, membership_id: int):  # noqa: ANN201
-    review = _review_for(policy.can_manage_panel, reference)
+@review_rule(policy.can_manage_panel)
+def remove_member(review: Review, membership_id: int):  # noqa: ANN201
     membership = next((m for m in review.panel if m.id == membership_id), None)
     if membership is None:
         abort(404)
@@ -115,9 +107,8 @@ def remove_member(reference: str, membership_id: int):  # noqa: ANN201
 # --- Agency requests --------------------------------------------------------------------------
 
 @panel.route("/cases/<reference>/requests/new", methods=["GET", "POST"])
-@signed_in
-def new_request(reference: str):  # noqa: ANN201
-    review = _review_for(policy.can_manage_panel, reference)
+@review_rule(policy.can_manage_panel)
+def new_request(review: Review):  # noqa: ANN201
     form = forms.RequestForm()
     form.agency_id.choices = _agency_choices("Choose an agency")
     form.responsible_id.choices = forms.member_choices(
@@ -131,9 +122,8 @@ def new_request(reference: str):  # noqa: ANN201
 
 
 @panel.route("/cases/<reference>/requests/<int:request_id>", methods=["GET", "POST"])
-@signed_in
-def edit_request(reference: str, request_id: int):  # noqa: ANN201
-    review = _review_for(policy.can_manage_panel, reference)
+@review_rule(policy.can_manage_panel)
+def edit_request(review: Review, request_id: int):  # noqa: ANN201
     agency_request = part_of_review_or_404(review, AgencyRequest, request_id)
     form = forms.RequestUpdateForm(obj=agency_request)
     if not form.is_submitted():
@@ -163,9 +153,8 @@ def _meeting_form(review: Review, meeting: PanelMeeting | None) -> forms.Meeting
 
 
 @panel.route("/cases/<reference>/meetings/new", methods=["GET", "POST"])
-@signed_in
-def new_meeting(reference: str):  # noqa: ANN201
-    review = _review_for(policy.can_manage_panel, reference)
+@review_rule(policy.can_manage_panel)
+def new_meeting(review: Review):  # noqa: ANN201
     form = _meeting_form(review, None)
     return _form_page(
         review, form, title="Record a panel meeting", section="panel-meetings", done="Meeting recorded",
@@ -175,9 +164,8 @@ def new_meeting(reference: str):  # noqa: ANN201
 
 
 @panel.route("/cases/<reference>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
-@signed_in
-def edit_meeting(reference: str, meeting_id: int):  # noqa: ANN201
-    review = _review_for(policy.can_manage_panel, reference)
+@review_rule(policy.can_manage_panel)
+def edit_meeting(review: Review, meeting_id: int):  # noqa: ANN201
     meeting = part_of_review_or_404(review, PanelMeeting, meeting_id)
     form = _meeting_form(review, meeting)
     return _form_page(
@@ -189,9 +177,8 @@ def edit_meeting(reference: str, meeting_id: int):  # noqa: ANN201
 
 
 @panel.route("/cases/<reference>/meetings/<int:meeting_id>/actions/new", methods=["GET", "POST"])
-@signed_in
-def new_meeting_action(reference: str, meeting_id: int):  # noqa: ANN201
-    review = _review_for(policy.can_manage_panel, reference)
+@review_rule(policy.can_manage_panel)
+def new_meeting_action(review: Review, meeting_id: int):  # noqa: ANN201
     meeting = part_of_review_or_404(review, PanelMeeting, meeting_id)
     form = forms.MeetingActionForm()
     form.owner_id.choices = forms.member_choices([m for m in review.panel if m.is_active_on(today_uk())],
@@ -207,9 +194,8 @@ def new_meeting_action(reference: str, meeting_id: int):  # noqa: ANN201
 # --- The input log ----------------------------------------------------------------------------
 
 @panel.route("/cases/<reference>/input/new", methods=["GET", "POST"])
-@signed_in
-def new_input(reference: str):  # noqa: ANN201
-    review = _review_for(policy.can_post_input, reference)
+@review_rule(policy.can_post_input)
+def new_input(review: Review):  # noqa: ANN201
     form = forms.InputForm()
     return _form_page(
         review, form, title="Add to the input log", section="input-log", done="Your contribution was posted",
@@ -217,9 +203,8 @@ def new_input(reference: str):  # noqa: ANN201
 
 
 @panel.route("/cases/<reference>/input/<int:entry_id>/edit", methods=["GET", "POST"])
-@signed_in
-def edit_input(reference: str, entry_id: int):  # noqa: ANN201
-    review = _review_for(policy.can_see_panel_work, reference)
+@review_rule(policy.can_see_panel_work)
+def edit_input(review: Review, entry_id: int):  # noqa: ANN201
     entry = part_of_review_or_404(review, InputEntry, entry_id)
     if not policy.can_edit_input(current_user, review, entry.author_id) or entry.is_retracted:
         abort(403)
@@ -230,9 +215,8 @@ def edit_input(reference: str, entry_id: int):  # noqa: ANN201
 
 
 @panel.route("/cases/<reference>/input/<int:entry_id>/retract", methods=["GET", "POST"])
-@signed_in
-def retract_input(reference: str, entry_id: int):  # noqa: ANN201
-    review = _review_for(policy.can_see_panel_work, reference)
+@review_rule(policy.can_see_panel_work)
+def retract_input(review: Review, entry_id: int):  # noqa: ANN201
     entry = part_of_review_or_404(review, InputEntry, entry_id)
     if not policy.can_retract_input(current_user, review, entry.author_id) or entry.is_retracted:
         abort(403)
@@ -243,9 +227,8 @@ def retract_input(reference: str, entry_id: int):  # noqa: ANN201
 
 
 @panel.get("/cases/<reference>/input/<int:entry_id>")
-@signed_in
-def input_history(reference: str, entry_id: int):  # noqa: ANN201
-    review = _review_for(policy.can_see_panel_work, reference)
+@review_rule(policy.can_see_panel_work)
+def input_history(review: Review, entry_id: int):  # noqa: ANN201
     entry = part_of_review_or_404(review, InputEntry, entry_id)
     return render_template("panel/input_history.html", review=review, entry=entry)
 
@@ -253,9 +236,8 @@ def input_history(reference: str, entry_id: int):  # noqa: ANN201
 # --- Family involvement -----------------------------------------------------------------------
 
 @panel.route("/cases/<reference>/family", methods=["GET", "POST"])
-@signed_in
-def edit_family(reference: str):  # noqa: ANN201
-    review = _review_for(policy.can_manage_panel, reference)
+@review_rule(policy.can_manage_panel)
+def edit_family(review: Review):  # noqa: ANN201
     family = services.family_of(review)
     form = forms.FamilyForm(obj=family)
     if not form.is_submitted():
@@ -270,9 +252,8 @@ def edit_family(reference: str):  # noqa: ANN201
 
 
 @panel.route("/cases/<reference>/family/contacts/new", methods=["GET", "POST"])
-@signed_in
-def new_family_contact(reference: str):  # noqa: ANN201
-    review = _review_for(policy.can_manage_panel, reference)
+@review_rule(policy.can_manage_panel)
+def new_family_contact(review: Review):  # noqa: ANN201
     form = forms.FamilyContactForm()
     return _form_page(
         review, form, title="Add a family contact", section="family", done="Family contact added",
@@ -283,9 +264,8 @@ def new_family_contact(reference: str):  # noqa: ANN201
 
 
 @panel.route("/cases/<reference>/family/dates/new", methods=["GET", "POST"])
-@signed_in
-def new_family_event(reference: str):  # noqa: ANN201
-    review = _review_for(policy.can_manage_panel, reference)
+@review_rule(policy.can_manage_panel)
+def new_family_event(review: Review):  # noqa: ANN201
     form = forms.FamilyEventForm()
     return _form_page(
         review, form, title="Record a contact or meeting with the family", section="family", done="Recorded",
@@ -305,3 +285,32 @@ def panel_sections() -> dict[str, Any]:
         return cache[review.id]
 
     return {"panel_work": panel_work}
+
+
+def init_app(app: Flask) -> None:
+    """What the panel adds to a review: its sections, its requirements, its history and its reminders."""
+    from ssgp_dhr.panel import reminders  # noqa: F401 - registers the panel's reminder sources
+
+    requirements.register()
+    for order, (section_id, label, template, shown) in enumerate((
+            ("panel", "Panel", "panel/_panel_members.html", areas.always),
+            ("agency-requests", "Agency requests", "panel/_agency_requests.html", areas.always),
+            ("panel-meetings", "Panel meetings", "panel/_panel_meetings.html", areas.always),
+            ("input-log", "Input log", "panel/_input_log.html", _not_disposed),
+            ("family", "Family involvement", "panel/_family.html", _not_disposed)), start=20):
+        areas.register_section(app, areas.Section(section_id, label, template, page="panel", order=order, shown=shown))
+    history.register_titles({
+        "panel_membership": "Panel membership",
+        "agency_request": "Agency requests",
+        "panel_meeting": "Panel meetings",
+        "input_log": "Panel input log",
+        "family_involvement": "Family involvement",
+        "family_contact": "Family involvement",
+    })
+    history.register_topic("panel", "Panel, agencies and family", (
+        "consideration_panel", "panel_membership", "agency_request", "panel_meeting", "input_log",
+        "family_involvement", "family_contact"))
+
+
+def _not_disposed(review: Review, _user: Any) -> bool:
+    return review.disposed_on is None

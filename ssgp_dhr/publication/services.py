@@ -11,13 +11,13 @@ the checked versions published, in their own transaction.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 
 from ssgp_dhr.accounts.models import User
 from ssgp_dhr.cases import workflow
@@ -32,6 +32,7 @@ from ssgp_dhr.cases.services import (
     check_may_write,
     commit_once,
 )
+from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.documents import services as document_services
 from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion, ProtectiveMarking
@@ -115,7 +116,7 @@ def record_decision(review: Review, actor: User, expected_version: int, *, form:
                     home_office_agreed_summary_on: date | None = None) -> PublicationRecord:
     """Full report or learning summary only; the latter with its reason and both agreements."""
     check_may_write(review, actor, expected_version)
-    if review.status != "approved":
+    if review.status != Stage.APPROVED:
         raise WorkflowError("The form of publication is decided once the Home Office has approved the report")
     chosen = PublicationForm(form)
     if chosen is PublicationForm.SUMMARY_ONLY:
@@ -333,26 +334,36 @@ def field_label(field: str | None) -> str:
 ANONYMISATION_REQUIREMENT = "The anonymisation check must have passed on the current versions of the documents to be published"
 
 
-def _register_requirements() -> None:
+def _to(endpoint: str, **args: str) -> Callable[[Review], str]:
+    return lambda review: url_for(endpoint, reference=review.reference, **args)
+
+
+def register_requirements() -> None:
+    """What publishing needs besides the publish form: each done on its own page, listed before publishing."""
     def decided(form: PublicationForm):  # noqa: ANN202
         return lambda f: (r := publication_record(f.review)) is not None and r.form is form
 
-    workflow.requires("publish", "Record the decision to publish the full report")(decided(PublicationForm.FULL))
-    workflow.requires("publish_summary", "Record the decision to publish a learning summary only")(
-        decided(PublicationForm.SUMMARY_ONLY))
+    workflow.requires("publish", "Record the decision to publish the full report",
+                      done_at=_to("publication.decision"))(decided(PublicationForm.FULL))
+    workflow.requires("publish_summary", "Record the decision to publish a learning summary only",
+                      done_at=_to("publication.decision"))(decided(PublicationForm.SUMMARY_ONLY))
     for trigger, kinds in (("publish", FULL_REPORT_KINDS), ("publish_summary", SUMMARY_KINDS)):
-        workflow.requires(trigger, "Write the short public summary shown on the public reviews page")(
+        workflow.requires(trigger, "Write the short public summary shown on the public reviews page",
+                          done_at=_to("publication.details"))(
             lambda f: (r := publication_record(f.review)) is not None and bool(r.public_summary))
         for kind in kinds:
-            workflow.requires(trigger, upload_sentence([kind]))(
+            workflow.requires(trigger, upload_sentence([kind]), done_at=_to("documents.upload", type=kind))(
                 lambda f, kind=kind: kind not in kinds_to_publish(f.review, f.data)
                 or current_document(f.review, kind) is not None)
         # With nothing chosen to publish, the requirement to choose says so; this one has nothing to judge.
-        workflow.requires(trigger, ANONYMISATION_REQUIREMENT)(
+        workflow.requires(trigger, ANONYMISATION_REQUIREMENT, done_at=_to("publication.anonymisation_check"))(
             lambda f: not kinds_to_publish(f.review, f.data)
             or check_covers(latest_check(f.review), documents_to_publish(f.review, f.data)))
-    workflow.requires("publish_summary", "Write the learning summary shown on the public reviews page")(
+    workflow.requires("publish_summary", "Write the learning summary shown on the public reviews page",
+                      done_at=_to("publication.details"))(
         lambda f: (r := publication_record(f.review)) is not None and bool(r.learning_summary))
+    after_transition("publish")(_mark_published)
+    after_transition("publish_summary")(_mark_published)
 
 
 def _mark_published(review: Review, actor: User | None, data: Mapping[str, Any]) -> None:
@@ -362,7 +373,3 @@ def _mark_published(review: Review, actor: User | None, data: Mapping[str, Any])
         version = to_publish.version
         document_services.mark_published(version.document, actor, version, commit=False)
 
-
-_register_requirements()
-after_transition("publish")(_mark_published)
-after_transition("publish_summary")(_mark_published)

@@ -31,6 +31,7 @@ from ssgp_dhr.cases.models import (
     ReviewHold,
     answers_current_decision,
 )
+from ssgp_dhr.cases.stages import BEFORE_COMMISSIONING, Stage
 from ssgp_dhr.extensions import db
 
 
@@ -148,7 +149,7 @@ def per_year(reviews: Iterable[Review | ReviewFacts]) -> list[YearRow]:
     notified, commissioned, published = Counter(), Counter(), Counter()
     for r in reviews:
         notified[r.notified_on.year] += 1
-        if r.decision_on and r.status not in ("notified", "not_commissioned"):
+        if r.decision_on and r.status not in BEFORE_COMMISSIONING:
             commissioned[r.decision_on.year] += 1
         if r.published_on:
             published[r.published_on.year] += 1
@@ -233,7 +234,7 @@ class Declines:
 
 def declines(reviews: Iterable[Review | ReviewFacts]) -> Declines:
     reviews = list(reviews)
-    standing = [r for r in reviews if r.status == "not_commissioned"]
+    standing = [r for r in reviews if r.status == Stage.NOT_COMMISSIONED]
     answers = Counter(r.decision_response.outcome for r in standing if r.decision_response)
     reopened = sum(r.was_reopened for r in reviews)
     return Declines(

@@ -14,14 +14,15 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ssgp_dhr import presentation
-from ssgp_dhr.access import public, roles_required, signed_in
+from ssgp_dhr.access import public, roles_required
 from ssgp_dhr.accounts.models import Role
+from ssgp_dhr.cases import areas, history, workflow
 from ssgp_dhr.cases import forms as case_forms
-from ssgp_dhr.cases import workflow
 from ssgp_dhr.cases.models import QARound, Review
 from ssgp_dhr.cases.policy import can_advance, can_see_real_names, coordinated_or_managed_reviews
+from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
 from ssgp_dhr.cases.services import StaleReview, WorkflowError
-from ssgp_dhr.cases.views import part_of_review_or_404, visible_review_or_404
+from ssgp_dhr.cases.stages import BEFORE_COMMISSIONING, PUBLISHED_STAGES, Stage
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.costs import services as cost_services
 from ssgp_dhr.documents.models import Document
@@ -34,14 +35,7 @@ from ssgp_dhr.publication.models import PublicationForm, PublicationRecord
 
 publication = Blueprint("publication", __name__, template_folder="templates")
 
-PUBLISHED_STATES = ("published", "summary_only", "closed")
-
-
-def _coordinated_review_or_404(reference: str) -> Review:
-    review = visible_review_or_404(reference)
-    if not can_advance(current_user, review):
-        abort(403)
-    return review
+PUBLISHED_STATES = PUBLISHED_STAGES
 
 
 def _version(form: case_forms.VersionedForm) -> int:
@@ -93,9 +87,8 @@ def case_publication(review: Review) -> dict[str, Any]:
 
 
 @publication.route("/cases/<reference>/qa-round", methods=["GET", "POST"])
-@signed_in
-def qa_dates(reference: str):  # noqa: ANN201
-    review = _coordinated_review_or_404(reference)
+@review_rule(can_advance)
+def qa_dates(review: Review):  # noqa: ANN201
     current = review.current_qa_round
     if current is None:
         abort(404)
@@ -106,9 +99,8 @@ def qa_dates(reference: str):  # noqa: ANN201
 
 
 @publication.route("/cases/<reference>/publication/decision", methods=["GET", "POST"])
-@signed_in
-def decision(reference: str):  # noqa: ANN201
-    review = _coordinated_review_or_404(reference)
+@review_rule(can_advance)
+def decision(review: Review):  # noqa: ANN201
     record = services.publication_record(review)
     form = forms.DecisionForm(obj=review if request.method == "GET" else None)
     if request.method == "GET" and record is not None:
@@ -122,9 +114,8 @@ def decision(reference: str):  # noqa: ANN201
 
 
 @publication.route("/cases/<reference>/publication/details", methods=["GET", "POST"])
-@signed_in
-def details(reference: str):  # noqa: ANN201
-    review = _coordinated_review_or_404(reference)
+@review_rule(can_advance)
+def details(review: Review):  # noqa: ANN201
     form = forms.DetailsForm(obj=services.publication_record(review) if request.method == "GET" else None)
 
     def save(version: int) -> None:
@@ -141,9 +132,8 @@ DEFAULT_FULL_KINDS = ["overview_report", "executive_summary", "home_office_lette
 
 
 @publication.route("/cases/<reference>/publication/check", methods=["GET", "POST"])
-@signed_in
-def anonymisation_check(reference: str):  # noqa: ANN201
-    review = _coordinated_review_or_404(reference)
+@review_rule(can_advance)
+def anonymisation_check(review: Review):  # noqa: ANN201
     record = services.publication_record(review)
     summary_only = record is not None and record.form is PublicationForm.SUMMARY_ONLY
     form = forms.SummaryCheckForm() if summary_only else forms.CheckForm()
@@ -191,7 +181,7 @@ def count_published_reviews() -> int:
 
 
 def is_summary_only(review: Review, record: PublicationRecord | None) -> bool:
-    return review.status == "summary_only" or (record is not None and record.form is PublicationForm.SUMMARY_ONLY)
+    return review.status == Stage.SUMMARY_ONLY or (record is not None and record.form is PublicationForm.SUMMARY_ONLY)
 
 
 def published_links(review: Review, documents: list[Document] | None = None) -> list[tuple[str, str]]:
@@ -318,7 +308,7 @@ def _in_partnerships() -> sa.ColumnElement[bool]:
 
 
 BOARD_SHOWN = 25  # reviews listed in each column of the publication board
-IN_PROGRESS = ("home_office_review", "revising", "approved")
+IN_PROGRESS = (Stage.HOME_OFFICE_REVIEW, Stage.REVISING, Stage.APPROVED)
 
 
 @dataclass(frozen=True)
@@ -348,19 +338,19 @@ def board_columns(in_partnership: sa.ColumnElement[bool]) -> dict[str, BoardColu
         .where(in_partnership, Review.status.in_(IN_PROGRESS)).order_by(Review.id, QARound.number)
     ):
         # In QA since the first submission; approved since the latest round's letter.
-        if row.status == "approved" or row.id not in waiting_since:
-            since = row.letter_on if row.status == "approved" else row.submitted_on
+        if row.status == Stage.APPROVED or row.id not in waiting_since:
+            since = row.letter_on if row.status == Stage.APPROVED else row.submitted_on
             waiting_since[row.id] = (row.status, since, row.reference)
     longest_first = sorted(waiting_since, key=lambda i: (waiting_since[i][1] is None, waiting_since[i][1] or today,
                                                          waiting_since[i][2]))
-    with_home_office = [i for i in longest_first if waiting_since[i][0] != "approved"]
-    awaiting = [i for i in longest_first if waiting_since[i][0] == "approved"]
+    with_home_office = [i for i in longest_first if waiting_since[i][0] != Stage.APPROVED]
+    awaiting = [i for i in longest_first if waiting_since[i][0] == Stage.APPROVED]
     published = db.session.execute(
         sa.select(Review.id, Review.status, Review.published_on, PublicationRecord.form, PublicationRecord.removal_review_on)
         .outerjoin(PublicationRecord, PublicationRecord.review_id == Review.id)
         .where(in_partnership, Review.status.in_(PUBLISHED_STATES), Review.published_on.is_not(None))
         .order_by(Review.published_on.desc(), Review.reference)).all()
-    summary_only = {row.id for row in published if row.status == "summary_only" or row.form is PublicationForm.SUMMARY_ONLY}
+    summary_only = {row.id for row in published if row.status == Stage.SUMMARY_ONLY or row.form is PublicationForm.SUMMARY_ONLY}
     full = [row.id for row in published if row.id not in summary_only]
     brief = [row.id for row in published if row.id in summary_only]
     removal_on = {row.id: services.removal_review_on(row.published_on, row.removal_review_on) for row in published}
@@ -491,5 +481,32 @@ def library_csv() -> Response:
 
 
 def init_app(app: Flask) -> None:
+    """What publication adds to a review: the Home Office rounds and publication sections, what publishing
+    needs, its history and its reminders."""
+    from ssgp_dhr.publication import reminders  # noqa: F401 - registers the removal review's reminder source
+
     app.jinja_env.globals["case_publication"] = case_publication
     app.jinja_env.globals["may_see_real_names"] = lambda review: can_see_real_names(current_user, review)
+    services.register_requirements()
+    for order, (section_id, label, template) in enumerate((
+            ("home-office-rounds", "Home Office rounds", "publication/_qa_rounds.html"),
+            ("publication", "Publication", "publication/_publication.html")), start=40):
+        areas.register_section(app, areas.Section(section_id, label, template, page="home-office", order=order,
+                                                  shown=_commissioned))
+    history.register_titles({"anonymisation_check": "Anonymisation check"}, field_names={
+        "publication_form": "form of publication",
+        "publication_decided_on": "date the form of publication was decided",
+        "sent_to_secretary_of_state_on": "date sent to the Secretary of State",
+        "sent_to_commissioner_on": "date sent to the Domestic Abuse Commissioner",
+        "removal_review_on": "date to review removing the report",
+    })
+    history.register_value_labels("publication_form", {k.value: k.label for k in PublicationForm})
+    history.register_topic("documents", "Documents", ("anonymisation_check",))
+    history.register_topic("publication", "Publication and action plan", (
+        "publication_form", "publication_decided_on", "public_summary", "learning_summary",
+        "sent_to_secretary_of_state_on", "sent_to_commissioner_on", "removal_review_on", "summary_only_reason",
+        "family_agreed_summary_on", "home_office_agreed_summary_on"))
+
+
+def _commissioned(review: Review, _user: object) -> bool:
+    return review.status not in BEFORE_COMMISSIONING

@@ -12,15 +12,15 @@ review, the people to remind, a stable identifier of the thing, its due date and
 The text is written here, from the reference, pseudonym and dates only: it goes out by e-mail.
 `services.send_reminders` calls every registered source, records one Reminder per recipient (at most
 once per recipient, kind, item, due date and occasion) and sends it. Nothing else needs changing
-to add a source: importing its module registers it (`SOURCE_MODULES` lists those outside this file).
+to add a source: importing its module registers it, and each area's init_app imports its own
+(panel, action plan, publication and retention each keep theirs in a `reminders.py`).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,14 +29,12 @@ from sqlalchemy.orm import selectinload
 from ssgp_dhr.accounts.models import Role, RoleAssignment, User, not_an_administrator
 from ssgp_dhr.cases import deadlines
 from ssgp_dhr.cases.models import (
-    CaseEvent,
     PanelMembership,
-    PanelRole,
     Review,
     ReviewHold,
     answers_current_decision,
 )
-from ssgp_dhr.clock import UK, UTCDateTime, to_uk
+from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.extensions import db
 from ssgp_dhr.presentation import uk_date
 
@@ -68,8 +66,6 @@ ReminderSource = Callable[[date], Iterable[DueItem]]
 
 SOURCES: dict[str, ReminderSource] = {}
 
-# Modules elsewhere in the application that register sources when imported.
-SOURCE_MODULES: list[str] = ["ssgp_dhr.retention.reminders"]
 
 
 def reminder_source(kind: str) -> Callable[[ReminderSource], ReminderSource]:
@@ -83,8 +79,8 @@ def reminder_source(kind: str) -> Callable[[ReminderSource], ReminderSource]:
 
 
 def registered_sources() -> dict[str, ReminderSource]:
-    for module in SOURCE_MODULES:
-        importlib.import_module(module)
+    """Every source registered: the review's own deadlines here, and those each area registers (its
+    init_app imports its reminders module)."""
     return dict(SOURCES)
 
 
@@ -155,7 +151,7 @@ def coordinators_of(reviews: Iterable[Review]) -> dict[int, list[User]]:
     return result
 
 
-def _deadline_items(kind: str, today: date, found: Iterable[tuple[Review, deadlines.Deadline]], what: str,
+def deadline_items(kind: str, today: date, found: Iterable[tuple[Review, deadlines.Deadline]], what: str,
                     item_name: str, more: Callable[[Review], Sequence[str]] = lambda review: ()) -> Iterator[DueItem]:
     owed = [(review, deadline, occasion) for review, deadline in found
             if deadline.pending and (occasion := deadline_occasion(deadline.due_on, today))]
@@ -178,7 +174,7 @@ def decisions_due(today: date) -> Iterator[DueItem]:
         .options(selectinload(Review.delay_notices)).order_by(Review.id)
     ).unique().all()
     found = ((review, deadlines.decision_deadline(review)) for review in reviews)
-    yield from _deadline_items("decision_due", today, found, "the decision whether to hold a review", "decision",
+    yield from deadline_items("decision_due", today, found, "the decision whether to hold a review", "decision",
                                lambda review: _delay_told(review, today))
 
 
@@ -191,7 +187,7 @@ def reports_due(today: date) -> Iterator[DueItem]:
         .options(selectinload(Review.qa_rounds), selectinload(Review.delay_notices)).order_by(Review.id)
     ).unique().all()
     found = ((review, deadline) for review in reviews if (deadline := deadlines.report_deadline(review)))
-    yield from _deadline_items("report_due", today, found, "the report to the Home Office", "home_office_report",
+    yield from deadline_items("report_due", today, found, "the report to the Home Office", "home_office_report",
                                lambda review: _delay_told(review, today))
 
 
@@ -217,7 +213,7 @@ def holds_ending(today: date) -> Iterator[DueItem]:
     """
     holds = db.session.scalars(
         sa.select(ReviewHold).join(Review, Review.id == ReviewHold.review_id)
-        .where(Review.status == "on_hold", ReviewHold.ended_on.is_(None),
+        .where(Review.status == Stage.ON_HOLD, ReviewHold.ended_on.is_(None),
                ReviewHold.expected_end_on <= today + timedelta(days=DAYS_BEFORE))
         .options(selectinload(ReviewHold.review)).order_by(ReviewHold.id)
     ).all()
@@ -263,7 +259,7 @@ def declines_unanswered(today: date) -> Iterator[DueItem]:
     wait = timedelta(weeks=current_app.config["DECLINE_RESPONSE_CHASE_WEEKS"])
     reviews = db.session.scalars(
         sa.select(Review)
-        .where(Review.status == "not_commissioned", Review.home_office_told_on <= today - wait,
+        .where(Review.status == Stage.NOT_COMMISSIONED, Review.home_office_told_on <= today - wait,
                ~sa.exists().where(answers_current_decision()))
         .order_by(Review.id)
     ).unique().all()
@@ -285,54 +281,7 @@ def declines_unanswered(today: date) -> Iterator[DueItem]:
         )
 
 
-WHAT_IS_ASKED = {
-    PanelRole.INDEPENDENT_CHAIR: (
-        "As independent chair you lead the panel: agree the terms of reference, chair its meetings, and keep "
-        "responsibility for the overview report, executive summary and action plan.",
-    ),
-    PanelRole.REPORT_AUTHOR: (
-        "As report author you write the overview report, executive summary and action plan from the panel's "
-        "work, for the chair and the panel to sign off.",
-    ),
-    PanelRole.AGENCY_REPRESENTATIVE: (
-        "As your agency's representative you attend the panel's meetings, return your agency's scoping response, "
-        "Individual Management Review (IMR) and chronology by the dates asked, and see your agency's "
-        "recommendations through.",
-    ),
-    PanelRole.ADVOCATE: (
-        "As advocate you bring the family's and friends' views to the panel and keep them informed of its work.",
-    ),
-    PanelRole.OBSERVER: ("As an observer you attend the panel's meetings; you are not asked for written input.",),
-}
-
-
-@reminder_source("panel_welcome")
-def new_panel_members(today: date) -> Iterator[DueItem]:
-    """A person newly on a review's panel: a welcome saying what is asked of them."""
-    memberships = db.session.scalars(
-        sa.select(PanelMembership)
-        .join(User, User.id == PanelMembership.user_id)
-        .where(PanelMembership.started_on <= today, PanelMembership.started_on >= today - timedelta(days=WELCOME_WITHIN_DAYS),
-               sa.or_(PanelMembership.ended_on.is_(None), PanelMembership.ended_on >= today), User.is_enabled.is_(True))
-        .options(selectinload(PanelMembership.review)).order_by(PanelMembership.id)
-    ).unique().all()
-    for membership in memberships:
-        review = membership.review
-        yield DueItem(
-            kind="panel_welcome", review=review, recipients=[membership.user], item=f"panel_membership:{membership.id}",
-            due_on=membership.started_on, occasion="welcome",
-            subject=f"{review.reference}: welcome to the review panel",
-            lines=(
-                f"You are on the panel of review {review.reference} ({review.pseudonym}) from "
-                f"{uk_date(membership.started_on)}, as {membership.panel_role.label.lower()} for {membership.agency.name}.",
-                *WHAT_IS_ASKED[membership.panel_role],
-                "Case material is OFFICIAL-SENSITIVE: read and record it in the tracker, never by e-mail. "
-                "Sign in to see the review, its terms of reference and the dates asked of you.",
-            ),
-        )
-
-
-def _active_agency_members(review_ids: set[int], today: date) -> dict[tuple[int, int], list[User]]:
+def agency_members(review_ids: set[int], today: date) -> dict[tuple[int, int], list[User]]:
     """The enabled people on each review's panel for each agency, by (review id, agency id), in one query."""
     if not review_ids:
         return {}
@@ -348,147 +297,3 @@ def _active_agency_members(review_ids: set[int], today: date) -> dict[tuple[int,
         if seat.user not in people:
             people.append(seat.user)
     return members
-
-
-@reminder_source("agency_request_due")
-def agency_requests_due(today: date) -> Iterator[DueItem]:
-    """Panel members: their agency's scoping response, IMR or chronology, 7 days before and weekly once overdue.
-
-    The panel member responsible for the request is reminded; when none is named, everyone on the
-    panel for that agency is, so an unassigned request is not forgotten.
-    """
-    from ssgp_dhr.panel.models import OUTSTANDING, AgencyRequest
-
-    requests = db.session.scalars(
-        sa.select(AgencyRequest).join(Review, Review.id == AgencyRequest.review_id)
-        .where(AgencyRequest.status.in_(OUTSTANDING), AgencyRequest.due_on <= today + timedelta(days=DAYS_BEFORE),
-               Review.status.in_(deadlines.REPORT_PENDING))
-        .options(selectinload(AgencyRequest.review)).order_by(AgencyRequest.id)
-    ).unique().all()
-    owed = [(request, occasion) for request in requests
-            if (occasion := deadline_occasion(request.due_on, today, on_the_day=False))]
-    members = _active_agency_members({request.review_id for request, _ in owed}, today)
-    for request, occasion in owed:
-        review = request.review
-        responsible = request.responsible
-        active = responsible is not None and responsible.is_active_on(today) and responsible.user.is_enabled
-        recipients = [responsible.user] if active else members.get((review.id, request.agency_id), [])
-        what = request.kind.label
-        yield DueItem(
-            kind="agency_request_due", review=review, recipients=recipients, item=f"agency_request:{request.id}",
-            due_on=request.due_on, occasion=occasion,
-            subject=f"{review.reference}: {what} {due_in_short(request.due_on, today)}",
-            lines=(f"For review {review.reference} ({review.pseudonym}), {request.agency.name}'s {what} "
-                   f"is {when_due(request.due_on, today)}.",
-                   "Record it in the tracker, never by e-mail."),
-        )
-
-
-@reminder_source("recommendation_due")
-def recommendations_due(today: date) -> Iterator[DueItem]:
-    """Panel members of the owning agency: a recommendation's target date, 7 days before and weekly once overdue."""
-    from ssgp_dhr.action_plan.models import Recommendation
-
-    recommendations = db.session.scalars(
-        sa.select(Recommendation)
-        .where(Recommendation.completed_on.is_(None), Recommendation.target_on <= today + timedelta(days=DAYS_BEFORE))
-        .options(selectinload(Recommendation.review)).order_by(Recommendation.id)
-    ).unique().all()
-    owed = [(recommendation, occasion) for recommendation in recommendations
-            if recommendation.review.status != "closed"
-            and (occasion := deadline_occasion(recommendation.target_on, today, on_the_day=False))]
-    members = _active_agency_members({r.review_id for r, _ in owed}, today)
-    for recommendation, occasion in owed:
-        review = recommendation.review
-        yield DueItem(
-            kind="recommendation_due", review=review,
-            recipients=members.get((review.id, recommendation.owning_agency_id), []),
-            item=f"recommendation:{recommendation.id}", due_on=recommendation.target_on, occasion=occasion,
-            subject=f"{review.reference}: recommendation {recommendation.reference} "
-                    f"{due_in_short(recommendation.target_on, today)}",
-            lines=(f"For review {review.reference} ({review.pseudonym}), recommendation {recommendation.reference} "
-                   f"owned by {recommendation.owning_agency.name} is {when_due(recommendation.target_on, today)}.",
-                   "Post your progress, or propose it complete with the evidence, in the tracker."),
-        )
-
-
-@reminder_source("recommendation_completion_proposed")
-def completions_proposed(today: date) -> Iterator[DueItem]:
-    """Coordinators: a recommendation its owner proposed as complete, on the day, then weekly until they accept
-    it or return it to the owner."""
-    from ssgp_dhr.action_plan.models import Recommendation
-
-    recommendations = db.session.scalars(
-        sa.select(Recommendation)
-        .where(Recommendation.completed_on.is_(None), Recommendation.completion_proposed_on.is_not(None))
-        .options(selectinload(Recommendation.review)).order_by(Recommendation.id)
-    ).unique().all()
-    owed = [(recommendation, occasion) for recommendation in recommendations
-            if (occasion := deadline_occasion(recommendation.completion_proposed_on, today, days_before=0))]
-    recipients = coordinators_of({r.review.id: r.review for r, _ in owed}.values())
-    for recommendation, occasion in owed:
-        review, proposed_on = recommendation.review, recommendation.completion_proposed_on
-        yield DueItem(
-            kind="recommendation_completion_proposed", review=review, recipients=recipients[review.id],
-            item=f"recommendation:{recommendation.id}:proposed", due_on=proposed_on, occasion=occasion,
-            subject=f"{review.reference}: recommendation {recommendation.reference} proposed as complete",
-            lines=(f"For review {review.reference} ({review.pseudonym}), {recommendation.owning_agency.name} proposed "
-                   f"recommendation {recommendation.reference} as complete on {uk_date(proposed_on)}.",
-                   "Check the evidence, then accept it as complete or return it to the owner with what is still "
-                   "needed."),
-            link_path=f"/cases/{review.reference}#action-plan",
-        )
-
-
-@reminder_source("recommendation_returned")
-def completions_returned(today: date) -> Iterator[DueItem]:
-    """Panel members of the owning agency, once: a coordinator returned their proposal that a recommendation
-    is complete, so more is asked of them. What is still needed stays in the tracker, not the e-mail."""
-    from ssgp_dhr.action_plan.models import Recommendation
-
-    since = datetime.combine(today - timedelta(days=RETURNED_WITHIN_DAYS), time(), tzinfo=UK)
-    returns = db.session.execute(
-        sa.select(CaseEvent.id, CaseEvent.occurred_at, Recommendation)
-        .join(Recommendation, sa.and_(Recommendation.review_id == CaseEvent.review_id,
-                                      Recommendation.reference == CaseEvent.to_value))
-        .where(CaseEvent.field == "recommendation_returned", CaseEvent.occurred_at >= sa.literal(since, UTCDateTime()),
-               Recommendation.completed_on.is_(None))
-        .options(selectinload(Recommendation.review)).order_by(CaseEvent.id)
-    ).all()
-    returned = [(event_id, to_uk(at).date(), recommendation) for event_id, at, recommendation in returns
-                if to_uk(at).date() <= today]
-    members = _active_agency_members({r.review_id for _, _, r in returned}, today)
-    for event_id, returned_on, recommendation in returned:
-        review = recommendation.review
-        yield DueItem(
-            kind="recommendation_returned", review=review,
-            recipients=members.get((review.id, recommendation.owning_agency_id), []),
-            item=f"recommendation:{recommendation.id}:returned:{event_id}", due_on=returned_on, occasion="returned",
-            subject=f"{review.reference}: recommendation {recommendation.reference} returned as not yet complete",
-            lines=(f"For review {review.reference} ({review.pseudonym}), the coordinator returned recommendation "
-                   f"{recommendation.reference}, owned by {recommendation.owning_agency.name}, on "
-                   f"{uk_date(returned_on)}: it is not yet accepted as complete.",
-                   "Sign in to read what is still needed, then post your progress or propose it complete again."),
-            link_path=f"/cases/{review.reference}#action-plan",
-        )
-
-
-@reminder_source("removal_review_due")
-def removal_reviews_due(today: date) -> Iterator[DueItem]:
-    """Coordinators: deciding whether a published report stays online, 7 days before, on the day, then weekly."""
-    from ssgp_dhr.publication.models import PublicationRecord
-    from ssgp_dhr.publication.services import removal_review_due
-
-    reviews = db.session.scalars(
-        sa.select(Review).where(Review.status.in_(("published", "summary_only")), Review.published_on.is_not(None))
-        .order_by(Review.id)
-    ).unique().all()
-    records = {record.review_id: record for record in db.session.scalars(
-        sa.select(PublicationRecord).where(PublicationRecord.review_id.in_([r.id for r in reviews])))}
-    found = []
-    for review in reviews:
-        due_on = removal_review_due(review, records.get(review.id))
-        if due_on is not None:
-            found.append((review, deadlines.Deadline("Removal review", due_on, None, pending=True)))
-    yield from _deadline_items("removal_review_due", today, found,
-                               "the review of whether the published report stays online", "removal_review")

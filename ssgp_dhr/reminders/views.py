@@ -18,7 +18,7 @@ def mark_read(reminder_id: int):  # noqa: ANN201
     if not services.mark_read(current_user, reminder_id):
         abort(404)  # not one of yours, or already read
     flash("Notification marked as read")
-    return redirect(url_for("cases.dashboard") + "#notifications")
+    return redirect(url_for("my_work.dashboard") + "#notifications")
 
 
 @reminders.post("/notifications/read")
@@ -26,7 +26,7 @@ def mark_read(reminder_id: int):  # noqa: ANN201
 def mark_all_read():  # noqa: ANN201
     count = services.mark_all_read(current_user)
     flash(f"{count} notification{'s' if count != 1 else ''} marked as read")
-    return redirect(url_for("cases.dashboard"))
+    return redirect(url_for("my_work.dashboard"))
 
 
 @reminders.get("/outbox")

@@ -43,6 +43,7 @@ from ssgp_dhr.cases.models import (
 )
 from ssgp_dhr.cases.policy import coordinated_or_managed_reviews, coordinates_or_manages
 from ssgp_dhr.cases.services import InvalidChange, NotAllowedNow, NotPermitted, StaleReview, changes_since, commit_once
+from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.documents import storage
 from ssgp_dhr.documents.models import Document, DocumentVersion
@@ -61,8 +62,8 @@ from ssgp_dhr.presentation import uk_date
 from ssgp_dhr.reminders.models import OutboxMessage, Reminder
 
 # The stages a review's case file is kept from, and the date each counts from.
-KEPT_FROM = {"closed": ("closed_on", "the review closed"),
-             "not_commissioned": ("decision_on", "the decision not to hold a review")}
+KEPT_FROM = {Stage.CLOSED: ("closed_on", "the review closed"),
+             Stage.NOT_COMMISSIONED: ("decision_on", "the decision not to hold a review")}
 DISPOSAL_FIELD = "case_file_disposed"
 EXTENSION_FIELD = "retention_extended_until"
 # What a destroyed text that must have a value reads as afterwards.

@@ -3,17 +3,18 @@ case page's part saying how long the case file is kept. Thin: services.py writes
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, abort, render_template
 from flask_login import current_user
 
-from ssgp_dhr.access import reauthentication_required, roles_required, signed_in
-from ssgp_dhr.accounts.models import Role, User
+from ssgp_dhr.access import reauthentication_required, roles_required
+from ssgp_dhr.accounts.models import Role
+from ssgp_dhr.cases import areas, history
 from ssgp_dhr.cases.models import Review
 from ssgp_dhr.cases.policy import coordinates_or_manages
-from ssgp_dhr.cases.views import review_form, visible_review_or_404
+from ssgp_dhr.cases.routes import review_rule
+from ssgp_dhr.cases.views import review_form
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.errors import render_error
 from ssgp_dhr.presentation import uk_date
@@ -44,20 +45,18 @@ def case_files_page():  # noqa: ANN201
                            years=services.retention_years(), due_soon_days=services.DUE_SOON_DAYS)
 
 
-def _review_and_retention(reference: str, may: Callable[[User, Review], bool]) -> tuple[Review, services.Retention]:
-    """The review and its retention, for someone who `may` act on them; 403 for anyone else, and while no
-    retention period is set."""
-    review = visible_review_or_404(reference)
+def _retention_or_403(review: Review) -> services.Retention:
+    """The review's retention: 403 while no retention period is set, as there is nothing to act on."""
     kept = services.retention_of(review)
-    if kept is None or not may(current_user, review):
+    if kept is None:
         abort(403)
-    return review, kept
+    return kept
 
 
 @retention.route("/cases/<reference>/case-file/keep-longer", methods=["GET", "POST"])
-@signed_in
-def keep_longer(reference: str):  # noqa: ANN201
-    review, kept = _review_and_retention(reference, services.may_keep_longer)
+@review_rule(services.may_keep_longer)
+def keep_longer(review: Review):  # noqa: ANN201
+    kept = _retention_or_403(review)
     form = forms.KeepLongerForm()
     return review_form(
         review, form, template="retention/keep_longer.html", first_field="until", anchor="case-file",
@@ -67,10 +66,10 @@ def keep_longer(reference: str):  # noqa: ANN201
 
 
 @retention.route("/cases/<reference>/case-file/dispose", methods=["GET", "POST"])
-@signed_in
+@review_rule(services.may_dispose)
 @reauthentication_required
-def dispose(reference: str):  # noqa: ANN201
-    review, kept = _review_and_retention(reference, services.may_dispose)
+def dispose(review: Review):  # noqa: ANN201
+    kept = _retention_or_403(review)
     if not kept.is_due(today_uk()):
         return render_error(409, f"This case file is kept until {uk_date(kept.kept_until)}: "
                                  "it can be disposed of from that day.")
@@ -83,4 +82,16 @@ def dispose(reference: str):  # noqa: ANN201
 
 
 def init_app(app: Flask) -> None:
+    """What keeping case files adds to a review: its section, its history and the managers' reminder."""
+    from ssgp_dhr.retention import reminders  # noqa: F401 - registers the disposal reminder
+
     app.jinja_env.globals["case_retention"] = case_retention
+    areas.register_section(app, areas.Section("case-file", "Keeping the case file", "retention/_retention.html",
+                                              page="case-file", order=80, shown=_closed_or_declined))
+    history.register_titles({"case_file_disposed": "Case file disposed of"},
+                            field_names={"retention_extended_until": "date the case file is kept until"})
+
+
+def _closed_or_declined(review: Review, _user: object) -> bool:
+    """A case file is kept once the review is closed or declined: before, there is nothing to say."""
+    return review.status in services.KEPT_FROM
