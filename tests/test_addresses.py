@@ -4,10 +4,13 @@ Never an error page, the same on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry, Role
+from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.inputs import LARGEST_ID, parse_id, query_page
 from tests import factories
@@ -113,3 +116,12 @@ def test_a_search_looks_for_percent_underscore_and_backslash_as_typed(signed_in_
     expected = typed in "scott_%\\ 50%"
     assert (marked.reference in listed, scott.reference in listed) == (expected, False)
     client.get("/action-plans.csv", query_string={"q": typed})  # the same autoescaped search, without an error
+
+
+@pytest.mark.parametrize("version", [HUGE, "%FF", "٣", "0", ""])
+def test_a_form_carrying_a_version_no_review_can_have_is_a_bad_request(signed_in_as, version):
+    coordinator = factories.coordinator()
+    review = factories.review_at("published", by=coordinator)
+    recommendation = factories.recommendation(review, coordinator, "R1", target_on=today_uk() + timedelta(days=30))
+    page = f"/cases/{review.reference}/recommendations/{recommendation.id}/progress"
+    signed_in_as(coordinator).post(page, {"version": version, "text": "Done."}, 400)

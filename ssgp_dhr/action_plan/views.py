@@ -49,7 +49,7 @@ def _page(template: str, review: Review, form: case_forms.VersionedForm, save: A
     status = 200
     if form.validate_on_submit():
         try:
-            save(int(form.version.data or 0))
+            save(form.seen_version())
         except StaleReview as stale:
             form.version.data = str(stale.review.version)
             errors, status = [{"text": "This case changed while you were working on it: check and save again",

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
+from flask import abort
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovDateInput,
@@ -47,6 +48,7 @@ from ssgp_dhr.cases.models import (
 )
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.forms import LONG_TEXT_MAX, MULTI_LINE_MAX, ServiceForm
+from ssgp_dhr.inputs import parse_id
 
 PUBLISHED_DOCUMENTS = (
     ("overview_report", "Overview report"),
@@ -166,6 +168,14 @@ ACTION_FIELD_LABELS: dict[str, str] = {name: make().args[0] for name, make in AC
 class VersionedForm(ServiceForm):
     # The review version the user saw: a stale write is refused, not silently applied.
     version = HiddenField()
+
+    def seen_version(self) -> int:
+        """The review version the form was loaded at; a bad request (400) if it cannot be one, as a number no
+        version has must not reach the database."""
+        number = parse_id(self.version.data)
+        if number is None:
+            abort(400)
+        return number
 
 
 def action_form_class(trigger: str) -> type[VersionedForm]:

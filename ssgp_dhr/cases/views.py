@@ -546,10 +546,7 @@ def action(review: Review, trigger: str):  # noqa: ANN201
 
 
 def _version(form: forms.VersionedForm) -> int:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        abort(400)
+    return form.seen_version()
 
 
 @cases.route("/cases/<reference>/edit", methods=["GET", "POST"])

@@ -39,10 +39,7 @@ PUBLISHED_STATES = PUBLISHED_STAGES
 
 
 def _version(form: case_forms.VersionedForm) -> int:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        abort(400)
+    return form.seen_version()
 
 
 def _case(review: Review) -> Response:
