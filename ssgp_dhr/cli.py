@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
@@ -236,16 +237,73 @@ def demo_code(email: str) -> None:
 
 
 @dhr.command("verify-audit")
+@click.option("--against", "checkpoint_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A checkpoint from audit-checkpoint: also find entries removed or rewritten since it.")
+@click.option("--key", "key_file", envvar="AUDIT_VERIFY_KEY_FILE", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="The public key that checks the checkpoint (default: AUDIT_VERIFY_KEY_FILE).")
 @with_appcontext
-def verify_audit() -> None:
-    """Check every review's history chain; exit 1 naming the first broken event."""
-    from ssgp_dhr.cases.history import verify_all
+def verify_audit(checkpoint_file: Path | None, key_file: Path | None) -> None:
+    """Check every review's history chain; exit 1 naming every broken event."""
+    from ssgp_dhr.cases import checkpoints
+    from ssgp_dhr.cases.history import chain_breaks
+    from ssgp_dhr.presentation import uk_datetime
 
-    checked, broken = verify_all()
-    if broken:
+    checked, breaks = chain_breaks()
+    for broken in breaks:
         click.echo(f"History chain broken at {broken}", err=True)
+    findings = []
+    if checkpoint_file is not None:
+        if key_file is None:
+            raise click.ClickException("--against needs the checkpoint's public key: --key FILE or AUDIT_VERIFY_KEY_FILE")
+        try:
+            checkpoint = checkpoints.read_checkpoint(checkpoint_file, checkpoints.read_public_key(key_file))
+        except checkpoints.CheckpointRefused as refused:
+            raise click.ClickException(str(refused)) from None
+        findings = checkpoints.findings_against(checkpoint)
+        when = uk_datetime(checkpoints.taken_at(checkpoint))
+        for finding in findings:
+            click.echo(f"Changed since the checkpoint of {when}: {finding}", err=True)
+    if breaks or findings:
+        click.echo(f"History not intact: {len(breaks)} break(s) in the chain, "
+                   f"{len(findings)} review(s) changed since the checkpoint.", err=True)
         sys.exit(1)
     click.echo(f"History chain intact: {checked} events verified.")
+    if checkpoint_file is not None:
+        click.echo(f"Every entry recorded in the checkpoint of {when} is present and unchanged "
+                   f"({len(checkpoint['reviews'])} reviews).")
+
+
+@dhr.command("audit-key")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def audit_key(path: Path) -> None:
+    """Make the key that signs history checkpoints (PATH) and its public key (PATH.pub)."""
+    from ssgp_dhr.cases import checkpoints
+
+    try:
+        public_path = checkpoints.write_signing_key(path)
+    except (checkpoints.CheckpointRefused, OSError) as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"Signing key written to {path}: keep it off the database's machine and out of its backups.")
+    click.echo(f"Public key written to {public_path}: verify-audit --against needs only this one.")
+
+
+@dhr.command("audit-checkpoint")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--key", "key_file", envvar="AUDIT_SIGNING_KEY_FILE", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="The signing key from audit-key (default: AUDIT_SIGNING_KEY_FILE).")
+@with_appcontext
+def audit_checkpoint(file: Path, key_file: Path) -> None:
+    """Write a signed checkpoint of every review's history to FILE; run daily and keep the files elsewhere."""
+    from ssgp_dhr.cases import checkpoints
+
+    try:
+        checkpoint = checkpoints.write_checkpoint(file, checkpoints.read_signing_key(key_file))
+    except checkpoints.CheckpointRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    except OSError as problem:
+        raise click.ClickException(f"cannot write {file}: {problem.strerror}") from None
+    click.echo(f"Checkpoint of {len(checkpoint['reviews'])} reviews ({checkpoint['entries_checked']} entries) "
+               f"written to {file}.")
 
 
 @dhr.command("purge-access-log")

@@ -265,31 +265,50 @@ class ChainBreak:
 
 
 def verify_review_chain(review: Review, events: list[CaseEvent]) -> ChainBreak | None:
+    """The first break in one review's chain, or None when it verifies."""
+    return next(iter(review_chain_breaks(review, events)), None)
+
+
+def review_chain_breaks(review: Review, events: list[CaseEvent]) -> list[ChainBreak]:
+    """Every break in one review's chain, oldest first.
+
+    After a break the check carries on from the entry as stored, so a second alteration further on
+    is reported too, not hidden behind the first.
+    """
+    breaks: list[ChainBreak] = []
     prev_hash = GENESIS_HASH
-    for expected_seq, event in enumerate(events, start=1):
+    expected_seq = 1
+    for event in events:
         if event.seq != expected_seq:
-            return ChainBreak(event.id, review.reference, event.seq, f"expected entry {expected_seq}: an event is missing")
-        if event.prev_hash != prev_hash:
-            return ChainBreak(event.id, review.reference, event.seq, "does not follow the event before it")
-        if event_hash(prev_hash, event) != event.hash:
-            return ChainBreak(event.id, review.reference, event.seq, "its content does not match its hash")
+            breaks.append(ChainBreak(event.id, review.reference, event.seq,
+                                     f"expected entry {expected_seq}: an event is missing"))
+            expected_seq = event.seq  # one gap is one break, not one for every entry after it
+        elif event.prev_hash != prev_hash:
+            breaks.append(ChainBreak(event.id, review.reference, event.seq, "does not follow the event before it"))
+        elif event_hash(prev_hash, event) != event.hash:
+            breaks.append(ChainBreak(event.id, review.reference, event.seq, "its content does not match its hash"))
         prev_hash = event.hash
+        expected_seq += 1
     if len(events) != review.event_count or (review.event_head_hash or GENESIS_HASH) != prev_hash:
         last = events[-1] if events else None
-        return ChainBreak(last.id if last else None, review.reference, last.seq if last else None,
-                          "the newest event does not match the review's record: events were removed or added")
-    return None
+        breaks.append(ChainBreak(last.id if last else None, review.reference, last.seq if last else None,
+                                 "the newest event does not match the review's record: events were removed or added"))
+    return breaks
+
+
+def chain_breaks() -> tuple[int, list[ChainBreak]]:
+    """Walk every review's chain; return the number of events checked and every break found."""
+    checked, breaks = 0, []
+    for review, events in _events_by_review():
+        breaks.extend(review_chain_breaks(review, events))
+        checked += len(events)
+    return checked, breaks
 
 
 def verify_all() -> tuple[int, ChainBreak | None]:
     """Walk every review's chain; return the number of events checked and the first break, if any."""
-    checked = 0
-    for review, events in _events_by_review():
-        broken = verify_review_chain(review, events)
-        if broken:
-            return checked, broken
-        checked += len(events)
-    return checked, None
+    checked, breaks = chain_breaks()
+    return checked, (breaks[0] if breaks else None)
 
 
 def _events_by_review() -> Iterator[tuple[Review, list[CaseEvent]]]:
