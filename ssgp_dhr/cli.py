@@ -16,6 +16,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from ssgp_dhr.extensions import db
+from ssgp_dhr.single_run import AlreadyRunning, only_one_run
 
 
 @click.group()
@@ -321,7 +322,11 @@ def purge_access_log() -> None:
         click.echo("ACCESS_LOG_RETENTION_DAYS is not set: the access log is kept whole.")
         return
     try:
-        deleted, cutoff = purge_entries_older_than(days)
+        with only_one_run("purge-access-log"):
+            deleted, cutoff = purge_entries_older_than(days)
+    except AlreadyRunning:
+        click.echo("Another purge-access-log run is under way: this one did nothing.")
+        return
     except RetentionTooShort as refused:
         click.echo(str(refused), err=True)
         sys.exit(1)
@@ -339,7 +344,11 @@ def send_reminders_command() -> None:
     from ssgp_dhr.reminders.services import send_reminders
 
     try:
-        report = send_reminders()
+        with only_one_run("send-reminders"):
+            report = send_reminders()
+    except AlreadyRunning:
+        click.echo("Another send-reminders run is under way: this one did nothing.")
+        return
     except MailNotConfigured as problem:
         raise click.ClickException(f"No reminders sent: {problem}") from None
     click.echo(f"Reminders by {report.transport}: {report.recorded} new, {report.sent} e-mailed.")
