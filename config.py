@@ -40,6 +40,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_default()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # PostgreSQL: how long to wait for a connection, and for any one statement, before the service says it is
+    # not available (a database that does not answer would otherwise hold a worker until it is killed).
+    DATABASE_CONNECT_TIMEOUT_SECONDS = _env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5)
+    DATABASE_STATEMENT_TIMEOUT_SECONDS = _env_int("DATABASE_STATEMENT_TIMEOUT_SECONDS", 10)
 
     # Wording: the Victims and Prisoners Act 2024 renames DHRs; some partnerships already use the new name.
     REVIEW_TYPE_NAME = os.environ.get("REVIEW_TYPE_NAME", "Domestic Homicide Review")

@@ -108,7 +108,17 @@ def _check_foreign_keys(connection):
                            f"(in {', '.join(tables)}): nothing was changed.")
 
 
+def _run_online_saying_why_not() -> None:
+    """A database that cannot be reached is named in one line (CommandError), not a traceback."""
+    from ssgp_dhr.database import describe_failure
+
+    try:
+        run_migrations_online()
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as problem:
+        raise CommandError(describe_failure(problem, str(target_db.engine.url))) from None
+
+
 if context.is_offline_mode():
     run_migrations_offline()
 else:
-    run_migrations_online()
+    _run_online_saying_why_not()

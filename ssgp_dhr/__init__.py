@@ -90,11 +90,16 @@ def _configure_templates(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from govuk_frontend_wtf.main import WTFormsHelpers
 
+    from ssgp_dhr import database
     from ssgp_dhr.extensions import csrf, db, limiter, login_manager, migrate
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app)
+    except ValueError as problem:
+        raise ConfigurationError(str(problem)) from None
     db.init_app(app)
+    with app.app_context():
+        database.guard_engine(db.engine)
     migrate.init_app(app, db, directory=str(project_folder("migrations")), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -19,7 +19,20 @@ from ssgp_dhr.extensions import db
 from ssgp_dhr.single_run import AlreadyRunning, only_one_run
 
 
-@click.group()
+class _PlainErrors(click.Group):
+    """A command that meets a database it cannot use says so in one line and exits 1, without a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from ssgp_dhr.database import DatabaseUnavailable, describe_failure
+
+        try:
+            return super().invoke(ctx)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ProgrammingError, DatabaseUnavailable) as problem:
+            db.session.rollback()
+            raise click.ClickException(describe_failure(problem, current_app.config["SQLALCHEMY_DATABASE_URI"])) from None
+
+
+@click.group(cls=_PlainErrors)
 def dhr() -> None:
     """Administer the Domestic Homicide Review tracker."""
 
@@ -65,10 +78,13 @@ def load_demo() -> None:
     click.echo("Loaded the demo data.")
 
 
-def _parse_value(value: str) -> object:
+def _parse_value(field: str, value: str) -> object:
+    """A field named *_on is a date (decision_on, told_on): one that is not a real date is refused here, by name."""
     try:
         return date.fromisoformat(value)
     except ValueError:
+        if field.endswith("_on") and value:
+            raise click.ClickException(f"{field} must be a date written YYYY-MM-DD, not {value!r}") from None
         return value
 
 
@@ -79,7 +95,7 @@ def _parse_values(values: tuple[str, ...]) -> dict[str, object]:
         field, sep, value = item.partition("=")
         if not sep:
             raise click.ClickException(f"Write data as FIELD=VALUE, not {item!r}")
-        data[field] = value.split(",") if field == "published_documents" else _parse_value(value)
+        data[field] = value.split(",") if field == "published_documents" else _parse_value(field, value)
     return data
 
 
