@@ -263,7 +263,7 @@ class _Generator:
                 "victim_age": self.rng.randrange(16, 90), "perpetrator_name": f"Perpetrator {review_id} (fictional)",
                 "date_of_death": died, "notified_on": notified, "notified_by": "Police major crime team (bench)",
                 "circumstances": "Fictional benchmark case.", "press_contact": None,
-                "created_at": _at(notified, self.rng), "updated_at": _at(notified, self.rng),
+                "recorded_on": notified, "created_at": _at(notified, self.rng), "updated_at": _at(notified, self.rng),
             }
             self._stage_fields(row, review_id, status, holds, rounds)
             reviews.append(row)

@@ -153,6 +153,7 @@ def _notify(coordinator: User, lead: Organisation, pseudonym: str, victim: str, 
         notified_by="Gloucestershire Constabulary, Major Crime Investigation Team",
         circumstances="Fictional demonstration case. Adult found deceased at home; partner arrested.",
         press_contact="Partnership communications team, 01452 000000 (demo)",
+        recorded_on=died + timedelta(days=4),  # the demo's reviews were entered as each notification came in
     )
 
 

@@ -89,6 +89,9 @@ def notified_review(by: User | None = None, *, lead: Organisation | None = None,
         "notified_by": "Gloucestershire Constabulary", "circumstances": "Test case.",
     }
     values.update(fields)
+    # Recorded when the police notified the partnership, as a review entered at the time is, unless a
+    # test gives another day (a review entered after the event).
+    values.setdefault("recorded_on", min(values["notified_on"], today_uk()))
     return services.record_notification(
         by, lead_partnership_id=lead.id, review_type="Domestic Homicide Review",
         joint_partnership_id=joint.id if joint else None, **values,

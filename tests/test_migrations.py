@@ -182,7 +182,7 @@ def test_a_downgrade_losing_recorded_costs_refuses_in_one_line_and_is_undone_who
         upgrade()
         head = ScriptDirectory(str(PROJECT_DIR / "migrations")).get_current_head()
         coordinator = factories.coordinator()
-        review = factories.notified_review(by=coordinator)
+        review = factories.notified_review(by=coordinator, recorded_on=today_uk())  # recorded as it was created
         costs.record_cost(review, coordinator, review.version, incurred_on=today_uk(), kind="chair", amount_pence=50000,
                           funder_id=review.lead_partnership_id, description="")
         db.session.remove()

@@ -39,6 +39,13 @@ class Deadline:
     met_on: date | None
     pending: bool
     kind: DeadlineKind | None = None  # None for a deadline that is not a statutory time limit
+    recorded_on: date | None = None  # the day the review was first recorded, for a review's own deadlines
+
+    @property
+    def recorded_after_event(self) -> bool:
+        """It had passed before the review was recorded: entered after the event, it is shown with its
+        dates but is not overdue, not a delay to tell the Home Office of, and nobody is reminded of it."""
+        return self.recorded_on is not None and self.due_on < self.recorded_on
 
     def days_left(self, today: date) -> int | None:
         return (self.due_on - today).days if self.pending else None
@@ -50,8 +57,12 @@ class Deadline:
             return max(0, (self.met_on - self.due_on).days)
         return 0
 
+    def days_late(self, today: date) -> int:
+        """days_overdue as the pages show it: none for a deadline recorded after the event."""
+        return 0 if self.recorded_after_event else self.days_overdue(today)
+
     def is_overdue(self, today: date) -> bool:
-        return self.pending and today > self.due_on
+        return self.pending and today > self.due_on and not self.recorded_after_event
 
 
 DECISION = "Decision whether to hold a review"
@@ -65,6 +76,7 @@ def decision_deadline(review: Review) -> Deadline:
         met_on=review.decision_on,
         pending=review.status in DECISION_PENDING,
         kind=DeadlineKind.DECISION,
+        recorded_on=review.recorded_on,
     )
 
 
@@ -78,6 +90,7 @@ def report_deadline(review: Review) -> Deadline | None:
         met_on=first_round.submitted_on if first_round else None,
         pending=review.status in REPORT_PENDING and first_round is None,
         kind=DeadlineKind.REPORT,
+        recorded_on=review.recorded_on,
     )
 
 
@@ -128,6 +141,16 @@ def next_deadline(review: Review, today: date) -> Deadline | None:
     return min(pending, key=lambda d: d.due_on, default=None)
 
 
+def _day_number(day: sa.ColumnElement[date] | InstrumentedAttribute[date | None]) -> sa.ColumnElement[int]:
+    """A date as (year × 12 + month) × 32 + day, in SQL on every database.
+
+    add_months(start, m) < day exactly when _day_number(start) + 32 × m < _day_number(day): the months
+    compare first, and within the same month clamping to its end changes nothing, since `day` is never
+    past the month's end either. So "had the deadline passed by then" is one comparison of integers.
+    """
+    return (sa.extract("year", day) * 12 + sa.extract("month", day)) * 32 + sa.extract("day", day)
+
+
 @dataclass(frozen=True)
 class Clock:
     """A pending deadline in SQL: the reviews whose next deadline it is, and the date it runs from.
@@ -142,6 +165,11 @@ class Clock:
     runs_from: InstrumentedAttribute[date | None]
     months: int
     kind: DeadlineKind
+
+    @property
+    def recorded_after_event(self) -> sa.ColumnElement[bool]:
+        """SQL for Deadline.recorded_after_event: the deadline had passed before the review was recorded."""
+        return _day_number(self.runs_from) + 32 * self.months < _day_number(Review.recorded_on)
 
 
 DECISION_CLOCK = Clock(DECISION, Review.status.in_(DECISION_PENDING), Review.notified_on, DECISION_MONTHS,
@@ -161,10 +189,11 @@ NEXT_CLOCK = _next_clock_case(lambda index, _clock: index).label("next_clock")
 NEXT_RUNS_FROM = _next_clock_case(lambda _index, clock: clock.runs_from).label("next_runs_from")
 
 
-def next_deadline_from(clock_index: int | None, runs_from: date | None) -> Deadline | None:
-    """The next deadline as NEXT_CLOCK and NEXT_RUNS_FROM give it (both None when none is pending)."""
+def next_deadline_from(clock_index: int | None, runs_from: date | None, recorded_on: date) -> Deadline | None:
+    """The next deadline as NEXT_CLOCK and NEXT_RUNS_FROM give it (both None when none is pending), for a
+    review first recorded on `recorded_on`."""
     if clock_index is None or runs_from is None:
         return None
     clock = CLOCKS[clock_index]
     return Deadline(name=clock.name, due_on=add_months(runs_from, clock.months), met_on=None, pending=True,
-                    kind=clock.kind)
+                    kind=clock.kind, recorded_on=recorded_on)

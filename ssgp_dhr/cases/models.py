@@ -119,6 +119,10 @@ class Review(db.Model):
     event_head_hash: Mapped[str | None] = mapped_column(sa.String(64))
     event_count: Mapped[int] = mapped_column(default=0)
 
+    # The UK day the tracker first held the review. A deadline that had already passed then (a review
+    # entered after the event, or brought in from an older system) is shown with its dates, not as
+    # overdue, and nobody is chased for it (deadlines.Deadline.recorded_after_event).
+    recorded_on: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -515,8 +515,13 @@ def make_reference(short_name: str, year: int, number: int) -> str:
     return f"{short_name}-DHR-{year}-{number:03d}"
 
 
-def record_notification(actor: User, *, lead_partnership_id: int, review_type: str, **fields: Any) -> Review:
-    """Create a review in the `notified` stage with its reference and first history event."""
+def record_notification(actor: User, *, lead_partnership_id: int, review_type: str, recorded_on: date | None = None,
+                        **fields: Any) -> Review:
+    """Create a review in the `notified` stage with its reference and first history event.
+
+    `recorded_on` is the day it was first recorded: today, unless it was recorded earlier in another
+    system that the tracker takes over from. Deadlines that had passed by then are not chased.
+    """
     from ssgp_dhr.organisations.models import Organisation
 
     probe = Review(lead_partnership_id=lead_partnership_id, joint_partnership_id=fields.get("joint_partnership_id"))
@@ -525,13 +530,17 @@ def record_notification(actor: User, *, lead_partnership_id: int, review_type: s
     unexpected = set(fields) - set(EDITABLE_FIELDS)
     if unexpected:
         raise WorkflowError(f"A notification does not take {', '.join(sorted(unexpected))}")
+    today = today_uk()
+    recorded_on = recorded_on or today
+    if recorded_on > today:
+        raise InvalidChange([("recorded_on", "The day it was first recorded must be today or in the past")])
     lead = db.session.get(Organisation, lead_partnership_id)
     year = fields["notified_on"].year
     for _attempt in range(3):
         number = _next_reference_number(lead_partnership_id, year)
         review = Review(
             reference=make_reference(lead.short_name, year, number), ref_year=year, ref_number=number,
-            lead_partnership_id=lead_partnership_id, review_type=review_type, **fields,
+            lead_partnership_id=lead_partnership_id, review_type=review_type, recorded_on=recorded_on, **fields,
         )
         workflow.MACHINE.set_state(workflow.INITIAL_STATE, model=review)
         db.session.add(review)

@@ -117,7 +117,7 @@ def _overdue_cutoff(today: date, months: int) -> date:
 
 def _overdue(clock: deadlines.Clock, today: date) -> sa.ColumnElement[bool]:
     """SQL for Deadline.is_overdue on one clock."""
-    return sa.and_(clock.pending, clock.runs_from < _overdue_cutoff(today, clock.months))
+    return sa.and_(clock.pending, clock.runs_from < _overdue_cutoff(today, clock.months), ~clock.recorded_after_event)
 
 
 def overdue_clause(today: date) -> sa.ColumnElement[bool]:
@@ -199,7 +199,7 @@ def listed_reviews(ids: list[int]) -> list[ListedReview]:
     rows = db.session.execute(
         sa.select(Review.id, Review.reference, Review.pseudonym, Review.status, Review.notified_on,
                   lead.name.label("lead"), joint.name.label("joint"), deadlines.NEXT_CLOCK, deadlines.NEXT_RUNS_FROM,
-                  Review.disposed_on)
+                  Review.disposed_on, Review.recorded_on)
         .join(lead, lead.id == Review.lead_partnership_id)
         .outerjoin(joint, joint.id == Review.joint_partnership_id)
         .where(Review.id.in_(ids))
@@ -207,7 +207,8 @@ def listed_reviews(ids: list[int]) -> list[ListedReview]:
     by_id = {row.id: ListedReview(
         id=row.id, reference=row.reference, pseudonym=row.pseudonym, status=row.status, notified_on=row.notified_on,
         lead_partnership=row.lead, joint_partnership=row.joint,
-        next_deadline=deadlines.next_deadline_from(row.next_clock, row.next_runs_from), disposed_on=row.disposed_on,
+        next_deadline=deadlines.next_deadline_from(row.next_clock, row.next_runs_from, row.recorded_on),
+        disposed_on=row.disposed_on,
     ) for row in rows}
     return [by_id[review_id] for review_id in ids]
 

@@ -154,7 +154,8 @@ def coordinators_of(reviews: Iterable[Review]) -> dict[int, list[User]]:
 def deadline_items(kind: str, today: date, found: Iterable[tuple[Review, deadlines.Deadline]], what: str,
                     item_name: str, more: Callable[[Review], Sequence[str]] = lambda review: ()) -> Iterator[DueItem]:
     owed = [(review, deadline, occasion) for review, deadline in found
-            if deadline.pending and (occasion := deadline_occasion(deadline.due_on, today))]
+            if deadline.pending and not deadline.recorded_after_event
+            and (occasion := deadline_occasion(deadline.due_on, today))]
     recipients = coordinators_of(review for review, _, _ in owed)
     for review, deadline, occasion in owed:
         due = when_due(deadline.due_on, today)
