@@ -136,3 +136,16 @@ def test_the_lists_and_the_case_pages_agree_at_every_stage_whenever_the_review_w
                 due.due_on, due.recorded_after_event, due.is_overdue(today)), review.status
         assert (review.id in overdue) == any(d.is_overdue(today) for d in deadlines.deadlines(review)), review.status
         assert (review.id in untold) == deadlines.untold_delay(review, today), review.status
+
+
+def test_the_statistics_still_count_a_decision_made_late_before_the_review_was_recorded(signed_in_as) -> None:
+    """The annual figures say what happened: a decision made late is late, whenever it was entered."""
+    from ssgp_dhr.publication import statistics
+
+    coordinator = factories.coordinator()
+    review = _entered_today(coordinator)
+    advance(review, "commission", coordinator, review.version, decision_on=review.notified_on + timedelta(days=40),
+            home_office_told_on=review.notified_on + timedelta(days=41))
+    figures = statistics.delays(statistics.review_facts(Review.id == review.id), today_uk())
+    assert (figures.late_decisions, figures.late_reports) == (1, 1)
+    signed_in_as(factories.manager()).get("/publication/statistics")  # the page reads the same facts

@@ -73,6 +73,9 @@ class ReviewFacts:
     qa_rounds: list[RoundFacts] = field(default_factory=list)  # in order
     holds: list[HoldFacts] = field(default_factory=list)
     delay_notices: list[NoticeFacts] = field(default_factory=list)
+    # The figures count a late decision or report as late whenever the review was recorded: what happened,
+    # not what to chase (deadlines.Deadline.recorded_after_event is for the pages and reminders).
+    recorded_on: None = None
 
 
 def review_facts(where: sa.ColumnElement[bool]) -> list[ReviewFacts]:
