@@ -166,8 +166,9 @@ def download(review: Review, document_id: int, number: int) -> Response:
     return send_version(version)
 
 
-def send_version(version: DocumentVersion) -> Response:
-    """The stored file of `version` as an attachment under its safe name, streamed; 404 if it is missing.
+def send_version(version: DocumentVersion, download_name: str | None = None) -> Response:
+    """The stored file of `version` as an attachment under its safe name (or `download_name`, the
+    name the service made for a published file), streamed; 404 if it is missing.
 
     The one way a document leaves the tracker, for the case's people and for the public alike.
     """
@@ -179,7 +180,7 @@ def send_version(version: DocumentVersion) -> Response:
     response = Response(wrap_file(request.environ, handle), direct_passthrough=True)
     response.headers["Content-Type"] = version.content_type
     response.headers["Content-Length"] = str(version.size_bytes)
-    response.headers["Content-Disposition"] = storage.content_disposition(version.original_filename)
+    response.headers["Content-Disposition"] = storage.content_disposition(download_name or version.original_filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, PanelMembership, PanelRole, Review
+from ssgp_dhr.cases.names import RestrictedName
 from ssgp_dhr.clock import today_uk, utcnow
 from ssgp_dhr.extensions import db
 from ssgp_dhr.panel import policy
@@ -502,3 +503,13 @@ def panel_work(review: Review, viewer: User) -> PanelWork:
         work.contacts = list(db.session.scalars(
             sa.select(FamilyContact).where(FamilyContact.review_id == review.id).order_by(FamilyContact.id)))
     return work
+
+
+# --- The family's names, for every check and masking of real names -----------------------------
+
+def family_contact_names(review: Review) -> list[RestrictedName]:
+    """Each family contact recorded on the review, as a restricted name (cases.names)."""
+    return [RestrictedName(f"family_contact:{contact.id}", f"Family contact ({contact.relationship_to_victim.lower()})",
+                           contact.name)
+            for contact in db.session.scalars(sa.select(FamilyContact).where(FamilyContact.review_id == review.id)
+                                              .order_by(FamilyContact.id))]

@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from ssgp_dhr.cases import areas, history
+from ssgp_dhr.cases import areas, history, names
 from ssgp_dhr.cases.forms import error_list
 from ssgp_dhr.cases.models import PanelRole, Review
 from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
@@ -292,6 +292,7 @@ def init_app(app: Flask) -> None:
     from ssgp_dhr.panel import reminders  # noqa: F401 - registers the panel's reminder sources
 
     requirements.register()
+    names.register_name_source("family_contacts", services.family_contact_names)
     for order, (section_id, label, template, shown) in enumerate((
             ("panel", "Panel", "panel/_panel_members.html", areas.always),
             ("agency-requests", "Agency requests", "panel/_agency_requests.html", areas.always),

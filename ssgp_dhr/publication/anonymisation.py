@@ -1,41 +1,47 @@
-"""The anonymisation check: is any real name, date of birth or address recorded on a review in the
-text of a document about to be published?
+"""The anonymisation check: is any real name, date of birth or address recorded on a review in
+what is about to go public: a text shown on the public page or in the feed, a published file's
+name, or a document's words, metadata, comments, tracked changes, headers, footers or alt text?
 
-Self-contained: the input is a list of `Candidate(label, file_name, content)`, the output a list of
-`Finding(document, page, field, variant)`. A finding names the *recorded field* that matched
-(victim_name, perpetrator_name, victim_date_of_birth, victim_address, or a family contact field),
-never the matched text, so it can be shown to anyone who may see the review.
+Self-contained: the inputs are `Candidate(label, file_name, content, public_name)` documents and
+`(label, text)` public texts, with the `RecordedValue(field, value)`s to look for; the output a list
+of `Finding(document, page, field, variant, part)`. A finding names where it is and the *key* of the
+recorded value that matched (victim_name, perpetrator_name, family_contact:12, victim_date_of_birth,
+victim_address), never the matched text, so it can be shown to anyone who may see the review.
 
-What counts as a match (case-insensitive, whitespace and line breaks between words ignored,
-curly apostrophes treated as straight ones):
-- a recorded name in full ("Victoria Jane Realname"), or its first and last words ("Victoria Realname");
-- initials with the surname: "V. Realname", "V Realname", "V.J. Realname", "VJ Realname";
-- any of these followed by a possessive or plural: "Realname's", "Realnames'", "Realnames";
-- the surname alone, or the first name alone, only when the word is *distinctive*: four letters or
-  more and not in COMMON_WORDS (the most frequent UK surnames and given names that are ordinary
-  English words). "Smith" alone would stop every report that quotes a Mr Smith from another agency;
-  "J. Smith" and "John Smith" still block;
+What counts as a match (case- and accent-insensitive, whitespace and line breaks between words
+ignored, a word hyphenated across a line break joined, curly apostrophes treated as straight ones):
+- a recorded name in full ("Victoria Jane Realname", "Anne-Marie Smith-Jones"), or any whole part
+  of it alone ("Realname", "Smith", "Jones"), followed or not by a possessive or plural
+  ("Realname's", "Realnames'"), never inside another word ("Scott" is not in "Scottish"). Every
+  part counts, common words too: "Smith" alone may be someone else, and a person decides that
+  (a finding can be accepted as a false positive by a recorded decision), not the matcher. Parts
+  of one letter, particles ("de", "van") and the words of the review's pseudonym are not looked
+  for alone;
 - a date of birth in the usual UK forms: 3/7/1980, 03/07/1980, 03.07.80, 3-7-1980, 1980-07-03,
   3 July 1980, 3rd Jul 1980, July 3, 1980;
 - an address's first line (house number and street, as recorded before the first comma or line
   break) and its postcode, with or without the space ("GL1 2AB", "gl12ab").
 
-A document with no extractable text (a scanned image) or in a format that cannot be read is itself
-a finding: nobody can say it is clean, so it blocks too.
+A document with no extractable text (a scanned image), encrypted, or in a format that cannot be read
+is itself a finding, with the reason: nobody can say it is clean, so it blocks too.
 """
+
 
 from __future__ import annotations
 
+import html
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from xml.etree import ElementTree
 
-# The most frequent surnames in England and Wales, and given names that are also ordinary words:
-# on their own they are not evidence that the recorded person is named.
+# Frequent surnames and given names that are also ordinary words: a part of a name found alone is
+# still a finding, but one of these is marked as possibly someone or something else, so the person
+# reading the findings knows a false positive is likely.
 COMMON_WORDS = frozenset("""
 smith jones williams taylor brown davies evans wilson thomas johnson roberts robinson thompson wright walker
 white edwards hughes green hall lewis harris clarke patel jackson wood turner martin cooper hill ward morris
@@ -48,10 +54,15 @@ grace hope faith rose mark will joy dawn june summer amber ruby pearl holly iris
 victoria april august autumn bill frank jack ray rich sky robin hazel violet crystal angel skye
 """.split())  # noqa: SIM905 - a word list reads better as text
 
+# Parts of a name not looked for alone: they join names rather than name anyone.
+PARTICLES = frozenset({"de", "da", "di", "del", "der", "den", "la", "le", "van", "von", "bin", "ibn", "al", "el"})
+
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
+# An encrypted Word, Excel or OpenDocument file is an OLE compound file, not a zip.
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class UnreadableDocument(Exception):
@@ -60,16 +71,18 @@ class UnreadableDocument(Exception):
 
 @dataclass(frozen=True)
 class Candidate:
-    """One document to be published: what it is called on the case, its file name and its bytes."""
+    """One document to be published: what it is called on the case, the name it was uploaded
+    under, its bytes, and the name the public downloads it under."""
 
     label: str
     file_name: str
     content: bytes
+    public_name: str | None = None
 
 
 @dataclass(frozen=True)
 class RecordedValue:
-    """A restricted value recorded on the review: `field` is the recorded field's name."""
+    """A restricted value recorded on the review: `field` is its key (victim_name, family_contact:12...)."""
 
     field: str
     value: str | date
@@ -77,16 +90,20 @@ class RecordedValue:
 
 @dataclass(frozen=True)
 class Finding:
-    """Where a recorded value appears: the document's label, the page (1-based; None for a header
-    or footer, or for the whole document when it could not be read) and which recorded field."""
+    """Where a recorded value appears: the document's (or public text's) label, the page (1-based;
+    None where pages do not apply), the part (text, headers and footers, document properties,
+    comments, tracked changes, alt text, file name) and the key of the recorded value (None for a
+    document that could not be read, `variant` then saying why)."""
 
     document: str
     page: int | None
     field: str | None
     variant: str
+    part: str = "text"
 
     def as_dict(self) -> dict[str, object]:
-        return {"document": self.document, "page": self.page, "field": self.field, "variant": self.variant}
+        return {"document": self.document, "page": self.page, "field": self.field, "variant": self.variant,
+                "part": self.part}
 
 
 # --- Text extraction --------------------------------------------------------------------------
@@ -131,23 +148,29 @@ def extract_pages(file_name: str, content: bytes, kind: str | None = None) -> li
     except UnreadableDocument:
         raise
     except Exception as error:  # a damaged file: the check reports it rather than failing
-        raise UnreadableDocument(f"{type(error).__name__}") from error
-    raise UnreadableDocument("format not supported")
+        raise UnreadableDocument(f"the file is damaged ({type(error).__name__})") from error
+    raise UnreadableDocument("its format cannot be read")
 
 
 def _refuse_zip_bombs(content: bytes) -> None:
+    if content.startswith(_OLE):
+        raise UnreadableDocument("it is encrypted (protected with a password)")
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         if any(info.file_size > ZIP_MEMBER_LIMIT for info in archive.infolist()):
             raise UnreadableDocument("a part of the file is too large to read")
 
 
-def _pdf_pages(content: bytes) -> list[str]:
+def _pdf_reader(content: bytes):  # noqa: ANN202 - pypdf is imported only when a PDF is read
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(content))
     if reader.is_encrypted:
-        raise UnreadableDocument("encrypted")
-    return _numbered(page.extract_text() or "" for page in reader.pages)
+        raise UnreadableDocument("it is encrypted (protected with a password)")
+    return reader
+
+
+def _pdf_pages(content: bytes) -> list[Page]:
+    return _numbered(page.extract_text() or "" for page in _pdf_reader(content).pages)
 
 
 def _numbered(texts: Iterable[str]) -> list[Page]:
@@ -178,14 +201,8 @@ def _docx_pages(content: bytes) -> list[Page]:
         elif element.tag == f"{_W}p":
             pages[-1].append("\n")
     numbered: list[Page] = _numbered("".join(parts) for parts in pages)
-    margins = [
-        p.text
-        for section in document.sections
-        for part in (section.header, section.footer, section.first_page_header, section.first_page_footer)
-        if not part.is_linked_to_previous
-        for p in part.paragraphs
-    ]
-    margins += _zip_lines(content, *_DOCX_NOTES)
+    # Every header and footer part, linked to a section or not: an unused one still travels with the file.
+    margins = _zip_lines(content, *_DOCX_MARGINS)
     if any(m.strip() for m in margins):
         numbered.append((None, "\n".join(margins)))
     return numbered
@@ -198,71 +215,179 @@ _ZIP_TEXT_PARTS = {
     "odt": (re.compile(r"content\.xml"), {"p", "h"}),
     "xlsx": (re.compile(r"xl/(sharedStrings|worksheets/sheet\d+)\.xml"), {"si", "is"}),
 }
-
-
-_DOCX_NOTES = (re.compile(r"word/(footnotes|endnotes|comments)\.xml"), {"p"})
+_DOCX_MARGINS = (re.compile(r"word/(header\d*|footer\d*|footnotes|endnotes|comments)\.xml"), {"p"})
 
 
 def _zip_lines(content: bytes, members: re.Pattern[str], line_tags: set[str]) -> list[str]:
     lines: list[str] = []
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        for info in archive.infolist():
-            if not members.fullmatch(info.filename):
-                continue
-            # ElementTree neither fetches external entities nor expands nested ones.
-            root = ElementTree.fromstring(archive.read(info))  # noqa: S314
-            for element in root.iter():
-                if element.tag.rsplit("}", 1)[-1] in line_tags:
-                    text = "".join(element.itertext()).strip()
-                    if text:
-                        lines.append(text)
+    for root in _zip_roots(content, members):
+        for element in root.iter():
+            if _local(element.tag) in line_tags:
+                text = "".join(element.itertext()).strip()
+                if text:
+                    lines.append(text)
     return lines
+
+
+def _zip_roots(content: bytes, members: re.Pattern[str]) -> list[ElementTree.Element]:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        # ElementTree neither fetches external entities nor expands nested ones.
+        return [ElementTree.fromstring(archive.read(info))  # noqa: S314
+                for info in archive.infolist() if members.fullmatch(info.filename)]
+
+
+def _local(name: str) -> str:
+    return name.rsplit("}", 1)[-1]
+
+
+# --- What a document carries besides its pages ------------------------------------------------
+
+# (part, members, elements whose text counts, attributes whose values count) for each zip kind.
+_PROPERTIES = re.compile(r"docProps/(core|app|custom)\.xml")
+_HIDDEN_PARTS = {
+    "docx": (
+        ("document properties", _PROPERTIES, "*", ()),
+        ("comments", re.compile(r"word/comments(Extended|Extensible|Ids)?\.xml"), "*", ("author", "initials")),
+        # Deleted text is kept in the file until the change is accepted; each change names its author.
+        ("tracked changes", re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml"),
+         {"delText", "delInstrText"}, ("author",)),
+        ("alt text", re.compile(r"word/[^/]+\.xml"), (), ("descr", "title")),
+        ("people", re.compile(r"word/people\.xml"), (), ("author", "userId")),
+    ),
+    "xlsx": (
+        ("document properties", _PROPERTIES, "*", ()),
+        ("comments", re.compile(r"xl/(comments\d*|threadedComments/[^/]+|persons/[^/]+)\.xml"), "*",
+         ("displayName", "author")),
+        ("sheet names", re.compile(r"xl/workbook\.xml"), (), ("name",)),
+        ("alt text", re.compile(r"xl/drawings/[^/]+\.xml"), (), ("descr", "title")),
+    ),
+    "odt": (
+        ("document properties", re.compile(r"meta\.xml"), "*", ("name",)),
+        ("headers and footers", re.compile(r"styles\.xml"), {"p", "h"}, ()),
+        ("comments", re.compile(r"content\.xml"), {"annotation"}, ()),
+        ("tracked changes", re.compile(r"content\.xml"), {"changed-region"}, ()),
+        ("alt text", re.compile(r"(content|styles)\.xml"), {"title", "desc"}, ("name",)),
+    ),
+}
+
+
+def hidden_parts(file_name: str, content: bytes, kind: str | None = None) -> list[tuple[str, str]]:
+    """(part, text) of what a document carries besides its pages: its properties (PDF document
+    information and XMP; DOCX, XLSX and ODT core, app and custom properties), comments and their
+    authors, tracked changes (deleted text and authors), alt text, sheet names, PDF bookmarks and
+    annotations. Raises UnreadableDocument as extract_pages does."""
+    kind = kind or kind_of(file_name, content)
+    try:
+        if kind == "pdf":
+            return _pdf_hidden(content)
+        if kind in _HIDDEN_PARTS:
+            _refuse_zip_bombs(content)
+            return _zip_hidden(content, _HIDDEN_PARTS[kind])
+    except UnreadableDocument:
+        raise
+    except Exception as error:
+        raise UnreadableDocument(f"the file is damaged ({type(error).__name__})") from error
+    return []
+
+
+def _zip_hidden(content: bytes, parts: Sequence[tuple[str, re.Pattern[str], object, Sequence[str]]]
+                ) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for part, members, tags, attributes in parts:
+        lines = []
+        for root in _zip_roots(content, members):
+            for element in root.iter():
+                if tags == "*" or _local(element.tag) in tags:  # type: ignore[operator]
+                    lines.append(" ".join(t.strip() for t in element.itertext() if t.strip()) if tags != "*"
+                                 else (element.text or "").strip())
+                lines += [value for name, value in element.attrib.items() if _local(name) in attributes]
+        text = "\n".join(line for line in lines if line)
+        if text.strip():
+            found.append((part, text))
+    return found
+
+
+def _pdf_hidden(content: bytes) -> list[tuple[str, str]]:
+    reader = _pdf_reader(content)
+    found = []
+    info = reader.metadata or {}
+    found.append(("document properties", "\n".join(str(v) for v in info.values() if v)))
+    metadata = reader.trailer["/Root"].get("/Metadata")
+    if metadata is not None:
+        found.append(("XMP metadata", _markup_words(metadata.get_object().get_data().decode("utf-8", "replace"))))
+    found.append(("bookmarks", "\n".join(_outline_titles(reader.outline))))
+    notes = []
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            notes += [str(annotation[k]) for k in ("/Contents", "/T", "/Subj") if annotation.get(k)]
+    found.append(("comments", "\n".join(notes)))
+    return [(part, text) for part, text in found if text.strip()]
+
+
+def _markup_words(xml: str) -> str:
+    """The words of XML that may not parse (an XMP packet missing a namespace): its text between the
+    tags and the values of its attributes, where XMP may keep a property (dc:title="...")."""
+    values = [a or b for a, b in re.findall(r"=\s*(?:\"([^\"]*)\"|'([^']*)')", xml)]
+    return html.unescape(re.sub(r"<[^>]*>", " ", xml) + "\n" + "\n".join(values))
+
+
+def _outline_titles(outline: list) -> list[str]:
+    titles = []
+    for item in outline:
+        if isinstance(item, list):
+            titles += _outline_titles(item)
+        elif getattr(item, "title", None):
+            titles.append(str(item.title))
+    return titles
 
 
 # --- Matching ---------------------------------------------------------------------------------
 
+def fold(text: str) -> str:
+    """Text as it is matched: accents dropped, apostrophes straight, case folded."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def _normalise(text: str) -> str:
-    text = text.translate(_APOSTROPHES).casefold()
-    text = re.sub(r"-\n(?=\w)", "", text)  # a word hyphenated across a line break
+    text = fold(text)
+    text = re.sub(r"-\s*\n\s*(?=\w)", "", text)  # a word hyphenated across a line break
     return re.sub(r"\s+", " ", text)
 
 
 def _words(phrase: str) -> list[str]:
-    return [w for w in re.split(r"[\s,]+", phrase.translate(_APOSTROPHES).casefold()) if w]
+    return [w for w in re.split(r"[\s,]+", fold(phrase)) if w]
 
 
-def _phrase(words: Sequence[str]) -> str:
-    return r"\s+".join(re.escape(w) for w in words)
+def _phrase(words: Sequence[str], between: str = r"\s+") -> str:
+    return between.join(re.escape(w) for w in words)
 
 
+# A possessive or plural may follow a name; nothing else that makes a longer word may.
 _END = r"(?:'s|s'|'|s)?(?![\w])"
 _START = r"(?<![\w])"
 
 
-def is_distinctive(word: str) -> bool:
-    return len(word) >= 4 and word.casefold() not in COMMON_WORDS
+def name_parts(name: str) -> list[str]:
+    """The parts of a name, folded: "Anne-Marie O'Neil (née Smith)" gives anne, marie, o'neil, nee, smith."""
+    return [p for p in (w.strip(".'") for w in re.split(r"[\s,()\-]+", fold(name))) if p]
 
 
 def name_patterns(name: str, pseudonym: str | None = None) -> list[tuple[str, re.Pattern[str]]]:
     """(variant, pattern) for a recorded name; see the module's docstring for the rule."""
-    words = [w.strip(".") for w in _words(re.sub(r"\(.*?\)", " ", name))]
-    words = [w for w in words if w]
-    if not words:
+    parts = name_parts(re.sub(r"\(.*?\)", " ", name))
+    if not parts:
         return []
-    safe = {w.casefold() for w in _words(pseudonym or "")}
-    patterns = [("full name", _phrase(words))]
-    if len(words) > 1:
-        surname, given = words[-1], words[:-1]
-        if len(words) > 2:
-            patterns.append(("first name and surname", _phrase([words[0], surname])))
-        initials = [g[0] for g in given]
-        dotted = r"\.?\s*".join(re.escape(i) for i in initials)
-        patterns.append(("initials and surname", rf"{dotted}\.?\s*{re.escape(surname)}"))
-        if initials[0] != dotted:
-            patterns.append(("initial and surname", rf"{re.escape(initials[0])}\.?\s*{re.escape(surname)}"))
-        for variant, word in (("surname", surname), ("first name", words[0])):
-            if is_distinctive(word) and word not in safe:
-                patterns.append((variant, re.escape(word)))
+    safe = set(_words(pseudonym or "")) | PARTICLES
+    patterns = [("full name", _phrase(parts, r"[\s\-]+"))]
+    for n, part in enumerate(parts):
+        if len(part) < 2 or part in safe:
+            continue
+        variant = "surname" if n == len(parts) - 1 and len(parts) > 1 else "first name" if n == 0 else "part of the name"
+        if part in COMMON_WORDS:
+            variant += " (also a common word: it may be someone or something else)"
+        patterns.append((variant, re.escape(part)))
     return [(variant, re.compile(_START + body + _END)) for variant, body in patterns]
 
 
@@ -294,7 +419,10 @@ def address_patterns(address: str) -> list[tuple[str, re.Pattern[str]]]:
     return patterns
 
 
-def patterns_for(values: Iterable[RecordedValue], pseudonym: str | None = None) -> list[tuple[str, str, re.Pattern[str]]]:
+Compiled = list[tuple[str, str, re.Pattern[str]]]
+
+
+def patterns_for(values: Iterable[RecordedValue], pseudonym: str | None = None) -> Compiled:
     """(field, variant, pattern) for every recorded value."""
     out = []
     for recorded in values:
@@ -308,30 +436,55 @@ def patterns_for(values: Iterable[RecordedValue], pseudonym: str | None = None) 
     return out
 
 
+def search(text: str, compiled: Compiled) -> list[tuple[str, str]]:
+    """(field, variant) of each recorded value found in `text`: the first variant of each field."""
+    normalised = _normalise(text)
+    found: dict[str, str] = {}
+    for field, variant, pattern in compiled:
+        if field not in found and pattern.search(normalised):
+            found[field] = variant
+    return list(found.items())
+
+
+def check_texts(texts: Iterable[tuple[str, str | None]], values: Iterable[RecordedValue],
+                pseudonym: str | None = None) -> list[Finding]:
+    """Every place a recorded value appears in the (label, text) public texts."""
+    compiled = patterns_for(values, pseudonym)
+    return [Finding(label, None, field, variant)
+            for label, text in texts if text for field, variant in search(text, compiled)]
+
+
+def _document_findings(candidate: Candidate, compiled: Compiled) -> list[Finding]:
+    findings = []
+    names = [("uploaded file name", candidate.file_name)]
+    if candidate.public_name:
+        names.append(("public file name", candidate.public_name))
+    for part, file_name in names:
+        # A file name's words are joined by hyphens, underscores or dots: read them as spaces.
+        words = re.sub(r"[_.+]+", " ", file_name)
+        findings += [Finding(candidate.label, None, f, v, part) for f, v in search(words, compiled)]
+    try:
+        pages = extract_pages(candidate.file_name, candidate.content)
+        hidden = hidden_parts(candidate.file_name, candidate.content)
+    except UnreadableDocument as unreadable:
+        return [*findings, Finding(candidate.label, None, None, f"the document cannot be read: {unreadable}", "whole document")]
+    if not any(text.strip() for _, text in pages):
+        findings.append(Finding(candidate.label, None, None, "no text found (a scanned image?): check it by hand",
+                                "whole document"))
+    for number, text in pages:
+        part = "text" if number is not None else "headers, footers, notes or comments"
+        findings += [Finding(candidate.label, number, f, v, part) for f, v in search(text, compiled)]
+    for part, text in hidden:
+        findings += [Finding(candidate.label, None, f, v, part) for f, v in search(text, compiled)]
+    return findings
+
+
 def check_documents(candidates: Iterable[Candidate], values: Iterable[RecordedValue],
                     pseudonym: str | None = None) -> list[Finding]:
     """Every place a recorded value appears in the candidates; an empty list means they are clean.
 
-    One finding per document, page and field (the first variant found), so a name repeated on a
-    page is reported once.
+    One finding per document, page, part and field (the first variant found), so a name repeated on
+    a page is reported once.
     """
     compiled = patterns_for(values, pseudonym)
-    findings: list[Finding] = []
-    for candidate in candidates:
-        try:
-            pages = extract_pages(candidate.file_name, candidate.content)
-        except UnreadableDocument:
-            findings.append(Finding(candidate.label, None, None, "the text could not be read"))
-            continue
-        if not any(text.strip() for _, text in pages):
-            findings.append(Finding(candidate.label, None, None, "no text found (a scanned image?): check it by hand"))
-            continue
-        for number, text in pages:
-            normalised = _normalise(text)
-            seen: set[str] = set()
-            for field, variant, pattern in compiled:
-                if field not in seen and pattern.search(normalised):
-                    seen.add(field)
-                    findings.append(Finding(candidate.label, number, field, variant))
-    return findings
-
+    return [finding for candidate in candidates for finding in _document_findings(candidate, compiled)]

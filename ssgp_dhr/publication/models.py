@@ -54,7 +54,8 @@ class AnonymisationCheck(db.Model):
     `documents` lists what was checked: [{"label", "file_name", "sha256", "document_ref"}] where
     document_ref is the stored document version's identifier once documents are kept by the
     tracker (None for a file given to the check directly). `findings` is a list of
-    anonymisation.Finding.as_dict(): document, page, field, variant — never the matched text.
+    anonymisation.Finding.as_dict(): document, page, part, field (the key of the recorded value),
+    variant — never the matched text.
     """
 
     __tablename__ = "anonymisation_checks"
@@ -66,6 +67,10 @@ class AnonymisationCheck(db.Model):
     passed: Mapped[bool]
     documents: Mapped[list] = mapped_column(sa.JSON, default=list)
     findings: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # What else the check read: {field: sha256} of each public text, and a digest of the restricted
+    # values recorded (services.names_digest). A check from before either existed is never current.
+    texts: Mapped[dict | None] = mapped_column(sa.JSON)
+    names_sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
     checked_by: Mapped[User | None] = relationship(lazy="joined")
 

@@ -11,6 +11,9 @@ the checked versions published, in their own transaction.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +27,7 @@ from ssgp_dhr.cases import workflow
 from ssgp_dhr.cases.deadlines import add_months
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
+from ssgp_dhr.cases.names import restricted_names, role_of
 from ssgp_dhr.cases.policy import can_advance
 from ssgp_dhr.cases.services import (
     NotPermitted,
@@ -37,8 +41,7 @@ from ssgp_dhr.clock import today_uk
 from ssgp_dhr.documents import services as document_services
 from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion, ProtectiveMarking
 from ssgp_dhr.extensions import db
-from ssgp_dhr.panel.models import FamilyContact
-from ssgp_dhr.publication.anonymisation import Candidate, RecordedValue, check_documents
+from ssgp_dhr.publication.anonymisation import Candidate, Finding, RecordedValue, check_documents, check_texts
 from ssgp_dhr.publication.models import AnonymisationCheck, PublicationForm, PublicationRecord
 
 # What can be published, by the label the check and the public page use.
@@ -49,12 +52,10 @@ DOCUMENT_LABELS = {
     "home_office_letter": "Home Office letter",
     "learning_summary": "Learning summary",
 }
+# The restricted values that are not names (names are described by cases.names).
 RESTRICTED_FIELD_LABELS = {
-    "victim_name": "Victim's name",
-    "perpetrator_name": "Perpetrator's name",
     "victim_date_of_birth": "Victim's date of birth",
     "victim_address": "Victim's address",
-    "family_contact": "Family contact",
 }
 # What may be published with the full report, and instead of it.
 FULL_REPORT_KINDS = ("overview_report", "executive_summary", "action_plan", "home_office_letter")
@@ -181,6 +182,7 @@ class DocumentToPublish:
     file_name: str
     document_ref: str
     sha256: str
+    public_name: str
 
     @property
     def label(self) -> str:
@@ -228,7 +230,8 @@ def documents_to_publish(review: Review, data: Mapping[str, Any] | None = None) 
         document = current_document(review, kind)
         if document is not None:
             latest = document.latest
-            found.append(DocumentToPublish(kind, latest.original_filename, str(latest.id), latest.sha256))
+            found.append(DocumentToPublish(kind, latest.original_filename, str(latest.id), latest.sha256,
+                                           public_file_name(review, kind, latest)))
     return found
 
 
@@ -245,22 +248,73 @@ def upload_sentence(kinds: Iterable[str]) -> str:
     return f"Upload the {listed} to be published to the case's documents first"
 
 
+def public_file_name(review: Review, kind: str, version: DocumentVersion) -> str:
+    """The name a published document is downloaded under, made by the service from the pseudonym, the
+    review type's initials and the kind ("ML-DHR-overview-report.pdf"): the uploaded name, which may
+    say anything, never leaves the tracker."""
+    initials = "".join(word[0] for word in review.review_type.split() if word[:1].isalpha()).upper() or "DHR"
+    ascii_pseudonym = unicodedata.normalize("NFKD", review.pseudonym).encode("ascii", "ignore").decode()
+    pseudonym = re.sub(r"[^A-Za-z0-9]+", "-", ascii_pseudonym).strip("-") or review.reference
+    return f"{pseudonym}-{initials}-{kind.replace('_', '-')}.{version.file_kind}"
+
+
 def recorded_values(review: Review) -> list[RecordedValue]:
-    """The restricted values the check looks for: every real name, date of birth and address on the
-    case, and the names of the family contacts."""
-    values = [RecordedValue(field, getattr(review, field))
-              for field in ("victim_name", "perpetrator_name", "victim_date_of_birth", "victim_address")
-              if getattr(review, field)]
-    if review.id is not None:
-        values += [RecordedValue("family_contact", name) for name in db.session.scalars(
-            sa.select(FamilyContact.name).where(FamilyContact.review_id == review.id).order_by(FamilyContact.id))
-            if name and name.strip()]
+    """The restricted values the check looks for: every real name recorded on the review
+    (cases.names, the one list), the victim's date of birth and address."""
+    values = [RecordedValue(name.key, name.name) for name in restricted_names(review)]
+    values += [RecordedValue(field, getattr(review, field))
+               for field in ("victim_date_of_birth", "victim_address") if getattr(review, field)]
     return values
 
 
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# The public texts of a review given with the publish action itself (its form), read from its data.
+PUBLISH_FORM_TEXTS = ("publication_url", "summary_only_reason")
+PUBLIC_TEXT_LABELS = {
+    "pseudonym": "Pseudonym (headings, link texts and feed titles)",
+    "public_summary": "Public summary",
+    "learning_summary": "Learning summary",
+    "summary_only_reason": "Why only a learning summary is published",
+    "press_contact": "Press contact",
+    "publication_url": "Address of the review on the partnership's website",
+}
+
+
+def public_texts(review: Review, data: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Every text of the review the public page, its own page and the feed show, by field: the
+    pseudonym (in headings, link texts, the page title and the feed's titles), the summaries, the
+    reason only a learning summary is published, the press contact and the partnership's address.
+    The other words there are the service's own (document labels, dates, the review type). `data`
+    holds values given with the publish action, which it records."""
+    data = data or {}
+    record = publication_record(review) if review.id is not None else None
+    texts = {"pseudonym": review.pseudonym,
+             "public_summary": record.public_summary if record else None,
+             "learning_summary": record.learning_summary if record else None,
+             "press_contact": review.press_contact}
+    for field in PUBLISH_FORM_TEXTS:
+        texts[field] = data.get(field) or getattr(review, field)
+    return {field: text for field, text in texts.items() if text}
+
+
+def text_findings(review: Review, texts: Mapping[str, str]) -> list[Finding]:
+    """Where a restricted value appears in `texts` (field -> text): each finding's document is the field."""
+    return check_texts(texts.items(), recorded_values(review), review.pseudonym)
+
+
+def names_digest(review: Review) -> str:
+    """A digest of the restricted values recorded now: a check made before another was recorded is not current."""
+    return _digest(sorted((v.field, str(v.value)) for v in recorded_values(review)))
+
+
 def run_check(review: Review, actor: User, kinds: Iterable[str] | None = None) -> AnonymisationCheck:
-    """Check the current stored versions of the documents to be published for the review's
-    restricted values, and record the run, pass or fail.
+    """Check everything about to go public for the review's restricted values, and record the run,
+    pass or fail: the current stored versions of the documents to be published (their words,
+    metadata, comments, tracked changes, headers, footers, alt text, and the names they were
+    uploaded and will be downloaded under) and every public text of the review.
 
     `kinds` are the kinds of document to check (for a full report, those the coordinator means to
     publish); a learning-summary publication always checks the learning summary.
@@ -275,15 +329,21 @@ def run_check(review: Review, actor: User, kinds: Iterable[str] | None = None) -
         raise WorkflowError(upload_sentence(missing))
     documents = documents_to_publish(review, data)
     contents = [d.read() for d in documents]
-    findings = check_documents([Candidate(d.label, d.file_name, content) for d, content in zip(documents, contents, strict=True)],
+    texts = public_texts(review)
+    findings = check_documents([Candidate(d.label, d.file_name, content, d.public_name)
+                                for d, content in zip(documents, contents, strict=True)],
                                recorded_values(review), review.pseudonym)
+    findings += [Finding(PUBLIC_TEXT_LABELS[f.document], None, f.field, f.variant, f"public text: {f.document}")
+                 for f in text_findings(review, texts)]
     check = AnonymisationCheck(
         review_id=review.id, checked_by_id=actor.id, passed=not findings,
         # The checksum of the bytes actually read: a stored file that no longer matches its
         # recorded checksum is then not covered by this check.
         documents=[{"label": d.label, "kind": d.kind, "file_name": d.file_name, "document_ref": d.document_ref,
-                    "version": d.version.number, "sha256": hashlib.sha256(content).hexdigest()}
+                    "version": d.version.number, "sha256": hashlib.sha256(content).hexdigest(),
+                    "public_name": d.public_name}
                    for d, content in zip(documents, contents, strict=True)],
+        texts=_text_digests(texts), names_sha256=names_digest(review),
         findings=[f.as_dict() for f in findings],
     )
     db.session.add(check)
@@ -295,18 +355,37 @@ def run_check(review: Review, actor: User, kinds: Iterable[str] | None = None) -
     return check
 
 
+def _text_digests(texts: Mapping[str, str]) -> dict[str, str]:
+    return {field: _digest(text) for field, text in texts.items() if field not in PUBLISH_FORM_TEXTS}
+
+
 def latest_check(review: Review) -> AnonymisationCheck | None:
     return db.session.scalar(sa.select(AnonymisationCheck).where(AnonymisationCheck.review_id == review.id)
                              .order_by(AnonymisationCheck.checked_at.desc(), AnonymisationCheck.id.desc()).limit(1))
 
 
-def check_covers(check: AnonymisationCheck | None, documents: Iterable[DocumentToPublish]) -> bool:
-    """The newest check passed and read every document to be published in its current version:
-    the same version id and the same checksum. A corrected version uploaded since is not covered."""
+def check_covers(check: AnonymisationCheck | None, documents: Iterable[DocumentToPublish],
+                 review: Review | None = None) -> bool:
+    """The newest check passed and read every document to be published in its current version
+    (the same version id and the same checksum), the public texts as they are now and the
+    restricted values recorded now. A corrected version uploaded, a public text changed or a name
+    recorded since is not covered."""
     wanted = {(d.document_ref, d.sha256) for d in documents}
     if check is None or not check.passed or not wanted:
         return False
+    if review is not None and not is_current(check, review):
+        return False
     return wanted <= {(d.get("document_ref"), d.get("sha256")) for d in check.documents}
+
+
+def is_current(check: AnonymisationCheck, review: Review) -> bool:
+    """The check read the public texts and restricted values as they are now, and the current
+    version of each document it read."""
+    if check.names_sha256 != names_digest(review) or check.texts != _text_digests(public_texts(review)):
+        return False
+    current = {str(v.id) for kind in {d.get("kind") for d in check.documents}
+               if (doc := current_document(review, kind)) is not None for v in [doc.latest]}
+    return {d.get("document_ref") for d in check.documents} <= current
 
 
 def published_documents(review_ids: Iterable[int]) -> dict[int, list[Document]]:
@@ -325,13 +404,25 @@ def published_documents(review_ids: Iterable[int]) -> dict[int, list[Document]]:
     return {i: sorted(documents, key=rank) for i, documents in found.items()}
 
 
-def field_label(field: str | None) -> str:
-    return RESTRICTED_FIELD_LABELS.get(field or "", (field or "the document").replace("_", " "))
+def field_label(field: str | None, review: Review | None = None) -> str:
+    """Who or what a finding's recorded value is, for anyone who may see the review: never the value."""
+    if field in RESTRICTED_FIELD_LABELS:
+        return RESTRICTED_FIELD_LABELS[field]
+    if review is not None:
+        return role_of(review, field)
+    return (field or "the document").split(":")[0].replace("_", " ")
+
+
+def finding_name(review: Review, field: str | None) -> str | None:
+    """The recorded name a finding matched, for those who may see real names only."""
+    return next((name.name for name in restricted_names(review) if name.key == field), None)
 
 
 # --- What publishing needs --------------------------------------------------------------------
 
 ANONYMISATION_REQUIREMENT = "The anonymisation check must have passed on the current versions of the documents to be published"
+PUBLISH_FORM_REQUIREMENT = ("The public address or the reason only a learning summary is published contains a "
+                            "restricted name, date of birth or address: remove it")
 
 
 def _to(endpoint: str, **args: str) -> Callable[[Review], str]:
@@ -358,7 +449,11 @@ def register_requirements() -> None:
         # With nothing chosen to publish, the requirement to choose says so; this one has nothing to judge.
         workflow.requires(trigger, ANONYMISATION_REQUIREMENT, done_at=_to("publication.anonymisation_check"))(
             lambda f: not kinds_to_publish(f.review, f.data)
-            or check_covers(latest_check(f.review), documents_to_publish(f.review, f.data)))
+            or check_covers(latest_check(f.review), documents_to_publish(f.review, f.data), f.review))
+        # What the publish form itself records goes public at once: it is checked as it is given.
+        workflow.requires(trigger, PUBLISH_FORM_REQUIREMENT, field="publication_url")(
+            lambda f: not text_findings(f.review, {k: v for k, v in f.data.items()
+                                                   if k in PUBLISH_FORM_TEXTS and isinstance(v, str)}))
     workflow.requires("publish_summary", "Write the learning summary shown on the public reviews page",
                       done_at=_to("publication.details"))(
         lambda f: (r := publication_record(f.review)) is not None and bool(r.learning_summary))

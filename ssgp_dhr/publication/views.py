@@ -77,9 +77,14 @@ def _form_page(template: str, review: Review, form: case_forms.VersionedForm, sa
 def case_publication(review: Review) -> dict[str, Any]:
     """What the case page's publication section shows (a template global, so the case view stays as it is)."""
     record = services.publication_record(review)
-    return {"record": record, "check": services.latest_check(review),
+    check = services.latest_check(review)
+    names = can_see_real_names(current_user, review)
+    return {"record": record, "check": check, "current": check is not None and services.is_current(check, review),
             "removal_review_on": services.removal_review_due(review, record),
-            "kinds": services.kinds_to_publish(review), "field_label": services.field_label,
+            "kinds": services.kinds_to_publish(review),
+            "field_label": lambda field: services.field_label(field, review),
+            # The recorded name a finding matched: only for those who may see real names.
+            "name_of": (lambda field: services.finding_name(review, field)) if names else (lambda field: None),
             "labels": services.DOCUMENT_LABELS}
 
 
@@ -181,22 +186,32 @@ def is_summary_only(review: Review, record: PublicationRecord | None) -> bool:
     return review.status == Stage.SUMMARY_ONLY or (record is not None and record.form is PublicationForm.SUMMARY_ONLY)
 
 
-def published_links(review: Review, documents: list[Document] | None = None) -> list[tuple[str, str]]:
-    """(text, address) of each published document of the review: THE source of the public page's links.
+def published_links(review: Review, documents: list[Document] | None = None) -> list[tuple[str, str, str | None]]:
+    """(text, address, file name) of each published document of the review: THE source of the public page's links.
 
     The published report, executive summary and Home Office letter (or the learning summary), each
-    through the public download route, which serves only the version marked published; then the
-    recorded public address, if any. `documents` are the review's published documents when the
-    caller has loaded them for a whole page.
+    through the public download route, which serves only the version marked published under the
+    name the service made for it; then the recorded public address, if any. `documents` are the
+    review's published documents when the caller has loaded them for a whole page.
     """
+    links: list[tuple[str, str, str | None]] = [
+        (services.DOCUMENT_LABELS.get(d.document_type.value, d.document_type.label), address, name)
+        for d, address, name in published_files(review, documents)]
+    if review.publication_url:
+        links.append(("The review on the partnership's website", review.publication_url, None))
+    return links
+
+
+def published_files(review: Review, documents: list[Document] | None = None) -> list[tuple[Document, str, str]]:
+    """(document, download address, download name) of each published document of the review."""
     if documents is None:
         documents = services.published_documents([review.id])[review.id]
-    links = [(services.DOCUMENT_LABELS.get(d.document_type.value, d.document_type.label),
-              url_for("publication.public_document", reference=review.reference, document_id=d.id, which="current"))
-             for d in documents]
-    if review.publication_url:
-        links.append(("The review on the partnership's website", review.publication_url))
-    return links
+    files = []
+    for d in documents:
+        name = services.public_file_name(review, d.document_type.value, d.public_version)
+        files.append((d, url_for("publication.public_document", reference=review.reference, document_id=d.id,
+                                 which="current"), name))
+    return files
 
 
 def _published_review_or_404(reference: str) -> Review:
@@ -216,7 +231,7 @@ def public_document(reference: str, document_id: int, which: str) -> Response:
     version = document.public_version
     if version is None or which not in ("current", str(version.number)):
         abort(404)
-    return send_version(version)
+    return send_version(version, services.public_file_name(document.review, document.document_type.value, version))
 
 
 def _public_entries(rows: list[tuple[Review, PublicationRecord | None]]) -> list[dict[str, Any]]:
@@ -234,7 +249,8 @@ def _public_entry(review: Review, record: PublicationRecord | None,
             "learning_summary": record.learning_summary if record else None,
             "summary_only_reason": review.summary_only_reason if is_summary_only(review, record) else None,
             "press_contact": review.press_contact or current_app.config["PUBLIC_CONTACT"],
-            "links": published_links(review, documents)}
+            "links": published_links(review, documents),
+            "files": [(d.id, name) for d, _address, name in published_files(review, documents)]}
 
 
 @publication.get("/reviews")
@@ -293,6 +309,10 @@ def public_feed() -> Response:
         sub(item, "link", href=address)
         sub(item, "updated", stamp(entry["published_on"]))
         sub(item, "summary", entry["summary"] or "")
+        for document_id, file_name in entry["files"]:
+            # Each published file, under the name the service made for it (never the uploaded one).
+            sub(item, "link", rel="enclosure", title=file_name, href=external_url(
+                "publication.public_document", reference=entry["reference"], document_id=document_id, which="current"))
     body = ElementTree.tostring(feed, encoding="unicode", xml_declaration=True)
     return Response(body, mimetype="application/atom+xml")
 
