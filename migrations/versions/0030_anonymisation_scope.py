@@ -2,8 +2,8 @@
 text of the review and of the restricted values recorded, so a text changed or a name recorded since
 makes it out of date.
 
-Revision ID: 0029_anonymisation_scope
-Revises: 0028_role_changes
+Revision ID: 0030_anonymisation_scope
+Revises: 0029_review_recorded_on
 Create Date: 2026-12-05 00:40:00
 
 """
@@ -13,8 +13,8 @@ from alembic import op
 from migrations.data_loss import refuse_to_destroy
 
 # revision identifiers, used by Alembic.
-revision = '0029_anonymisation_scope'
-down_revision = '0028_role_changes'
+revision = '0030_anonymisation_scope'
+down_revision = '0029_review_recorded_on'
 branch_labels = None
 depends_on = None
 
