@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -78,13 +78,26 @@ def pounds(pence: int) -> str:
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_response(rows: Iterable[list[Any]], filename: str) -> Response:
-    """A CSV download of `rows`, text that a spreadsheet would run as a formula quoted as text."""
+# A column heading: words, in sentence case (a capital first, proper names such as "Home Office" keep theirs),
+# never a field's name such as `within_limit`.
+_HEADING = re.compile(r"[A-Z][^_]*")
+
+
+def csv_response(headings: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Response:
+    """A CSV download: `headings` then `rows`, text that a spreadsheet would run as a formula quoted as text.
+
+    UTF-8 with a byte-order mark, which is how Excel on Windows knows it is UTF-8 (without one it reads
+    "2024–25" as "2024â€“25"); lines end in CRLF, as RFC 4180 has them.
+    """
+    wrong = [h for h in headings if not _HEADING.fullmatch(h)]
+    if wrong:
+        raise ValueError(f"CSV headings are words in sentence case: {wrong}")
     out = io.StringIO()
     writer = csv.writer(out)
+    writer.writerow(headings)
     for row in rows:
         writer.writerow([f"'{c}" if isinstance(c, str) and c.startswith(_FORMULA_STARTS) else c for c in row])
-    return Response(out.getvalue(), mimetype="text/csv",
+    return Response(("\ufeff" + out.getvalue()).encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 

@@ -160,7 +160,7 @@ def test_a_page_holds_fifty_recommendations_and_the_pages_link_on(act_as, plans)
 
 
 def rows_of(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def test_the_csv_holds_every_matching_recommendation_with_its_progress(act_as, plans):  # noqa: F811
@@ -174,14 +174,14 @@ def test_the_csv_holds_every_matching_recommendation_with_its_progress(act_as, p
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == f"attachment; filename=action-plans-{today_uk().isoformat()}.csv"
     header, *rows = rows_of(response)
-    assert header[:4] == ["review", "pseudonym", "lead partnership", "recommendation"]
+    assert header[:4] == ["Review", "Pseudonym", "Lead partnership", "Recommendation"]
     record = [dict(zip(header, row, strict=True)) for row in rows]
-    assert [(r["review"], r["recommendation"], r["rag status"]) for r in record] == [
+    assert [(r["Review"], r["Recommendation"], r["RAG status"]) for r in record] == [
         (plans["a"].reference, "R1", "Red"), (plans["a"].reference, "R3", "Green")]
-    assert record[0]["latest progress"] == "Half the staff trained."
-    assert record[0]["evidence"] == "Training register"
-    assert record[0]["last update"] == today_uk().isoformat()
-    assert record[1]["last update"] == ""
+    assert record[0]["Latest progress"] == "Half the staff trained."
+    assert record[0]["Evidence"] == "Training register"
+    assert record[0]["Last update"] == today_uk().isoformat()
+    assert record[1]["Last update"] == ""
     assert len(rows_of(client.get("/action-plans.csv?status=any"))) == 1 + 4
 
     # A recommendation's text is written as text, never as a formula a spreadsheet would run.

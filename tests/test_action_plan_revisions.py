@@ -146,8 +146,8 @@ def test_the_revision_form_prefills_keeps_what_was_typed_and_shows_the_revision(
     assert "Level: from “Single-agency” to “Multi-agency”" in history
     monitoring = client.get("/action-plans")
     assert f"Revised from {uk_date(target)}" in monitoring.select_one("#recommendations").get_text()
-    header, row = client.get("/action-plans.csv").get_data(as_text=True).splitlines()
-    assert dict(zip(header.split(","), row.split(","), strict=True))["original target date"] == target.isoformat()
+    header, row = client.get("/action-plans.csv").get_data().decode("utf-8-sig").splitlines()
+    assert dict(zip(header.split(","), row.split(","), strict=True))["Original target date"] == target.isoformat()
 
 
 def test_only_the_reviews_coordinators_open_the_form(act_as, plan):  # noqa: F811

@@ -214,7 +214,7 @@ def csv_rows(client, url: str) -> list[dict[str, str]]:
     response = client.get(url)
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=reviews-")
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def test_the_list_downloads_as_a_csv_of_every_match_in_its_order(setting):
@@ -223,16 +223,16 @@ def test_the_list_downloads_as_a_csv_of_every_match_in_its_order(setting):
     link = page.select_one("main a[download]")
     assert link.get_text(strip=True).startswith("Download every review listed as a spreadsheet (CSV)")
     rows = csv_rows(client, link["href"])
-    assert [row["reference"] for row in rows] == [reviews[k].reference for k in ("sg", "fresh", "late")]
+    assert [row["Reference"] for row in rows] == [reviews[k].reference for k in ("sg", "fresh", "late")]
     late = rows[2]
     due = deadlines.next_deadline(reviews["late"], today_uk())
     assert late == {
-        "reference": reviews["late"].reference, "pseudonym": "Ellis", "stage": "Notified",
-        "lead partnership": "Stronger Safer Gloucester Partnership", "joint partnership": "",
-        "notified": reviews["late"].notified_on.isoformat(), "next deadline": due.name,
-        "due": due.due_on.isoformat(), "days overdue": str(due.days_overdue(today_uk())), "case file disposed of": "",
+        "Reference": reviews["late"].reference, "Pseudonym": "Ellis", "Stage": "Notified",
+        "Lead partnership": "Stronger Safer Gloucester Partnership", "Joint partnership": "",
+        "Notified": reviews["late"].notified_on.isoformat(), "Next deadline": due.name,
+        "Due": due.due_on.isoformat(), "Days overdue": str(due.days_overdue(today_uk())), "Case file disposed of": "",
     }
-    assert rows[0]["days overdue"] == ""  # not overdue
+    assert rows[0]["Days overdue"] == ""  # not overdue
 
 
 def test_the_csv_holds_every_match_not_one_page_and_nothing_hidden(act_as):  # noqa: F811
@@ -242,7 +242,7 @@ def test_the_csv_holds_every_match_not_one_page_and_nothing_hidden(act_as):  # n
     factories.notified_review(lead=factories.organisation("OTHER", "Other Partnership"), pseudonym="Hidden")
     client = act_as(coordinator)
     rows = csv_rows(client, "/cases.csv?sort=pseudonym&order=asc")
-    assert [row["pseudonym"] for row in rows] == [f"P{n:02d}" for n in range(27)]
+    assert [row["Pseudonym"] for row in rows] == [f"P{n:02d}" for n in range(27)]
     with counting_statements() as statements:
         csv_rows(client, "/cases.csv")
     assert not [s for s in statements for field in RESTRICTED_FIELDS if field in s]
@@ -253,4 +253,4 @@ def test_a_panel_member_downloads_only_the_reviews_they_sit_on(act_as):  # noqa:
     seated = factories.review_at("panel", pseudonym="Seated")
     factories.seat_on_panel(seated, member)
     factories.review_at("panel", pseudonym="Elsewhere")
-    assert [row["pseudonym"] for row in csv_rows(act_as(member), "/cases.csv")] == ["Seated"]
+    assert [row["Pseudonym"] for row in csv_rows(act_as(member), "/cases.csv")] == ["Seated"]

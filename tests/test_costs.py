@@ -181,10 +181,10 @@ def test_the_statistics_sum_the_costs_of_the_readers_partnerships_by_payer_and_p
     assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in page.select("#costs-by-year tbody tr")] \
         == [[year, "£1,650.50"]]
     rows = client.client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
-    assert f"costs in pounds: financial year,{year},1650.50,,,1650.50" in rows
-    assert "costs in pounds: total,,1650.50,,," in rows
-    assert f"costs in pounds: paid by {people['pcc'].name},,400.00,,,1650.50" in rows
-    assert "costs in pounds: family advocacy,,400.00,,,1650.50" in rows
+    assert f"Costs in pounds: financial year,{year},1650.50,,,1650.50" in rows
+    assert "Costs in pounds: total,,1650.50,,," in rows
+    assert f"Costs in pounds: paid by {people['pcc'].name},,400.00,,,1650.50" in rows
+    assert "Costs in pounds: family advocacy,,400.00,,,1650.50" in rows
     assert act_as(factories.manager(factories.safer_glos())).get("/publication/statistics") \
         .select_one("#costs-total").get_text(strip=True) == "£9,999.99 recorded against these reviews."
 
@@ -433,9 +433,9 @@ def test_the_statistics_sum_what_each_organisation_owes_under_the_agreed_shares(
     assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in page.select("#costs-balances tbody tr")] \
         == [[pcc.name, "Owes £300.02"], [nhs.name, "Owes £99.99"], [partnership.name, "Is owed £400.01"]]
     rows = client.client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
-    assert "reviews with agreed shares of their costs,,2,,," in rows
-    assert f"costs in pounds: owed by {pcc.name} under the agreed shares,,300.02,,," in rows
-    assert f"costs in pounds: owed back to {partnership.name} under the agreed shares,,400.01,,," in rows
+    assert "Reviews with agreed shares of their costs,,2,,," in rows
+    assert f"Costs in pounds: owed by {pcc.name} under the agreed shares,,300.02,,," in rows
+    assert f"Costs in pounds: owed back to {partnership.name} under the agreed shares,,400.01,,," in rows
 
     recharge(review, coordinator, payer_id=pcc.id, payee_id=partnership.id, amount_pence=30_002)  # settling up
     recharge(second, coordinator, payer_id=nhs.id, payee_id=partnership.id, amount_pence=9_999)
@@ -553,11 +553,12 @@ def test_every_cost_and_recharge_of_the_readers_partnerships_downloads_as_a_ledg
 
     response = act_as(people["manager"]).client.get("/publication/costs.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     def year(of):
         return costs.financial_year(of.year if of.month >= 4 else of.year - 1)
     partnership, before = review.lead_partnership.name, day - timedelta(days=1)
-    assert rows[0] == ["review", "date", "financial_year", "entry", "for", "paid_by", "paid_to", "amount", "details"]
+    assert rows[0] == ["Review", "Date", "Financial year", "Entry", "For", "Paid by", "Paid to", "Amount in pounds",
+                       "Details"]
     assert rows[1:] == [
         [review.reference, before.isoformat(), year(before), "cost", "Legal advice", pcc.name, "", "99.00", "Counsel"],
         [review.reference, day.isoformat(), year(day), "cost", "Independent chair", partnership, "", "1250.50",

@@ -308,12 +308,12 @@ def test_the_annual_statistics_count_declines_by_the_home_offices_answer(act_as)
         "4 decisions not to hold a review, 1 of them later reopened. Of the 3 still standing, the Home Office "
         "agreed 1, asked for a review in 1 (not yet reopened) and has not yet answered 1.")
     csv = client.client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
-    assert [line for line in csv if line.startswith("decisions not to hold a review")] == [
-        "decisions not to hold a review,,4,,,",
-        "decisions not to hold a review: reopened,,1,,,4",
-        "decisions not to hold a review: home office agreed,,1,,,3",
-        "decisions not to hold a review: home office asked for a review,,1,,,3",
-        "decisions not to hold a review: home office response awaited,,1,,,3",
+    assert [line for line in csv if line.startswith("Decisions not to hold a review")] == [
+        "Decisions not to hold a review,,4,,,",
+        "Decisions not to hold a review: reopened,,1,,,4",
+        "Decisions not to hold a review: Home Office agreed,,1,,,3",
+        "Decisions not to hold a review: Home Office asked for a review,,1,,,3",
+        "Decisions not to hold a review: Home Office response awaited,,1,,,3",
     ]
 
 

@@ -321,8 +321,8 @@ def test_statistics_for_a_seeded_set_computed_by_hand(act_as):  # noqa: F811
     assert rows[year][:2] == (2, 2)
     page = act_as(factories.manager()).get("/publication/statistics")
     assert page.select_one("svg[role=img] title") and page.select_one("#per-year")
-    csv = act_as(factories.manager()).client.get("/publication/home-office-library.csv").get_data(as_text=True)
-    assert csv.splitlines()[0].startswith("reference,") and a.reference in csv and b.reference not in csv
+    csv = act_as(factories.manager()).client.get("/publication/home-office-library.csv").get_data().decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("Reference,") and a.reference in csv and b.reference not in csv
     assert "Realname" not in csv
     act_as(factories.manager()).get("/publication")
 
@@ -518,9 +518,9 @@ def test_the_delay_figures_count_late_reports_the_causes_told_and_the_holds_comp
         "Reviews put on hold for parallel proceedings: 2, with 2 holds in all. Holds that have ended lasted a "
         "median of 1 day. Holds that went past the end first expected: 1.")
     csv = act_as(manager).client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
-    assert "late reports: home office told of the delay,,2,,,4" in csv
-    assert "late decisions: home office told of the delay,,1,,,2" in csv
-    assert "holds past their first expected end,,1,,,2" in csv
+    assert "Late reports: Home Office told of the delay,,2,,,4" in csv
+    assert "Late decisions: Home Office told of the delay,,1,,,2" in csv
+    assert "Holds past their first expected end,,1,,,2" in csv
 
 
 def test_the_statistics_read_no_restricted_field(act_as):  # noqa: F811
@@ -563,7 +563,7 @@ def test_recommendations_completed_on_time_are_counted_by_hand(act_as):  # noqa:
     assert client.get("/publication/statistics").select_one("#on-time").get_text(" ", strip=True) == (
         "1 of 2 completed recommendations were completed by their target date (3 recommendations in all).")
     csv = client.client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
-    assert "recommendations completed on time,,1,,,2" in csv
+    assert "Recommendations completed on time,,1,,,2" in csv
 
 
 def test_a_moved_target_is_counted_and_completion_is_also_judged_against_the_first(act_as):  # noqa: F811
@@ -586,5 +586,5 @@ def test_a_moved_target_is_counted_and_completion_is_also_judged_against_the_fir
         "1 recommendation has had its target date moved. Against the dates first agreed, 0 of 1 completed "
         "recommendations were completed in time.")
     csv = client.client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
-    assert "recommendations completed by the target first agreed,,0,,,1" in csv
-    assert "recommendations with a target date moved,,1,,,2" in csv
+    assert "Recommendations completed by the target first agreed,,0,,,1" in csv
+    assert "Recommendations with a target date moved,,1,,,2" in csv

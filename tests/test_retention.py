@@ -318,8 +318,9 @@ def test_the_case_list_its_spreadsheet_and_the_case_page_mark_a_disposed_of_case
     assert not rows[kept.reference].select(".app-disposed")
     assert client.get(f"/cases/{review.reference}").select_one("h1 ~ p .app-disposed")
     assert not client.get(f"/cases/{kept.reference}").select(".app-disposed")
-    sheet = {row[0]: row for row in csv.reader(io.StringIO(client.client.get("/cases.csv?status=closed").text))}
-    assert sheet["reference"][-1] == "case file disposed of"
+    text = client.client.get("/cases.csv?status=closed").get_data().decode("utf-8-sig")
+    sheet = {row[0]: row for row in csv.reader(io.StringIO(text))}
+    assert sheet["Reference"][-1] == "Case file disposed of"
     assert (sheet[review.reference][-1], sheet[kept.reference][-1]) == (today_uk().isoformat(), "")
 
 

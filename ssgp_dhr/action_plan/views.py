@@ -177,9 +177,9 @@ def monitoring_page():  # noqa: ANN201
 
 
 MONITORING_CSV_COLUMNS = (
-    "review", "pseudonym", "lead partnership", "recommendation", "level", "owning agency", "text", "actions",
-    "target date", "original target date", "rag status", "last update", "latest progress", "evidence",
-    "completion proposed", "completed")
+    "Review", "Pseudonym", "Lead partnership", "Recommendation", "Level", "Owning agency", "Text", "Actions",
+    "Target date", "Original target date", "RAG status", "Last update", "Latest progress", "Evidence",
+    "Completion proposed", "Completed")
 
 
 @action_plan.get("/action-plans.csv")
@@ -187,7 +187,7 @@ MONITORING_CSV_COLUMNS = (
 def monitoring_csv() -> Response:
     """Every recommendation the page's filters match (not one page): the partnership's report on its action plans."""
     today = today_uk()
-    rows: list[list[Any]] = [list(MONITORING_CSV_COLUMNS)]
+    rows: list[list[Any]] = []
     for r in monitoring.every(current_user, monitoring.Filters.from_args(request.args), today):
         rows.append([r.review_reference, r.pseudonym, r.lead_partnership, r.reference, r.level.label, r.owning_agency,
                      r.text, r.actions, r.target_on.isoformat(),
@@ -195,7 +195,7 @@ def monitoring_csv() -> Response:
                      to_uk(r.last_activity).date().isoformat() if r.progress_posted else "", r.latest_progress or "",
                      r.evidence or "", r.completion_proposed_on.isoformat() if r.completion_proposed_on else "",
                      r.completed_on.isoformat() if r.completed_on else ""])
-    return presentation.csv_response(rows, f"action-plans-{today.isoformat()}.csv")
+    return presentation.csv_response(MONITORING_CSV_COLUMNS, rows, f"action-plans-{today.isoformat()}.csv")
 
 
 def init_app(app: Flask) -> None:

@@ -330,8 +330,8 @@ def case_list():  # noqa: ANN201
     )
 
 
-CASE_LIST_CSV_COLUMNS = ("reference", "pseudonym", "stage", "lead partnership", "joint partnership", "notified",
-                         "next deadline", "due", "days overdue", "case file disposed of")
+CASE_LIST_CSV_COLUMNS = ("Reference", "Pseudonym", "Stage", "Lead partnership", "Joint partnership", "Notified",
+                         "Next deadline", "Due", "Days overdue", "Case file disposed of")
 
 
 @cases.get("/cases.csv")
@@ -342,7 +342,7 @@ def case_list_csv() -> Response:
     today = today_uk()
     chosen = ListFilters.from_args(request.args)
     ids = db.session.scalars(chosen.ordered_ids(chosen.matching(current_user, today))).all()
-    rows: list[list[Any]] = [list(CASE_LIST_CSV_COLUMNS)]
+    rows: list[list[Any]] = []
     for review in listed_reviews(ids):
         due = review.next_deadline
         rows.append([review.reference, review.pseudonym, workflow.STAGE_BY_NAME[review.status].label,
@@ -350,7 +350,7 @@ def case_list_csv() -> Response:
                      due.name if due else "", due.due_on.isoformat() if due else "",
                      due.days_overdue(today) if due and due.is_overdue(today) else "",
                      review.disposed_on.isoformat() if review.disposed_on else ""])
-    return presentation.csv_response(rows, f"reviews-{today.isoformat()}.csv")
+    return presentation.csv_response(CASE_LIST_CSV_COLUMNS, rows, f"reviews-{today.isoformat()}.csv")
 
 
 # --- A new notification -----------------------------------------------------------------------

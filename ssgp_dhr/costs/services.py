@@ -79,6 +79,10 @@ def spend(where: sa.ColumnElement[bool]) -> CostTotals:
 
 LEDGER_COLUMNS = ("review", "date", "financial_year", "entry", "for", "paid_by", "paid_to", "amount_pence",
                   "details")
+# The ledger's columns as a spreadsheet heads them (the amount in pounds there).
+LEDGER_HEADINGS = {"review": "Review", "date": "Date", "financial_year": "Financial year", "entry": "Entry",
+                   "for": "For", "paid_by": "Paid by", "paid_to": "Paid to", "amount_pence": "Amount in pounds",
+                   "details": "Details"}
 
 
 def ledger(where: sa.ColumnElement[bool]) -> list[dict[str, object]]:

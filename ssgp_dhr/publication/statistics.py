@@ -247,6 +247,12 @@ def declines(reviews: Iterable[Review | ReviewFacts]) -> Declines:
     )
 
 
+# The Home Office library's metadata, each column with its heading.
+LIBRARY_HEADINGS = {
+    "reference": "Reference", "review_type": "Review type", "lead_partnership": "Lead partnership",
+    "joint_partnership": "Joint partnership", "year_of_death": "Year of death", "pseudonym": "Pseudonym",
+    "victim_age": "Victim age", "publication_date": "Publication date", "summary_only": "Summary only",
+    "url": "Web address", "home_office_letter_date": "Home Office letter date"}
 LIBRARY_COLUMNS = ("reference", "review_type", "lead_partnership", "joint_partnership", "year_of_death",
                    "pseudonym", "victim_age", "publication_date", "summary_only", "url", "home_office_letter_date")
 

@@ -425,62 +425,66 @@ def _pounds(pence: int) -> str:
     return f"{pence // 100}.{pence % 100:02d}"
 
 
+STATISTICS_CSV_HEADINGS = ("Figure", "Year", "Value", "Limit", "Within limit", "Count")
+
+
 @publication.get("/publication/statistics.csv")
 @roles_required(Role.MANAGER, Role.COORDINATOR)
 def statistics_csv() -> Response:
     figures = _figures()
-    rows: list[list[Any]] = [["figure", "year", "value", "limit", "within_limit", "count"]]
+    rows: list[list[Any]] = []
     for y in figures["years"]:
-        rows += [["notified", y.year, y.notified, "", "", ""], ["commissioned", y.year, y.commissioned, "", "", ""],
-                 ["published", y.year, y.published, "", "", ""]]
+        rows += [["Notified", y.year, y.notified, "", "", ""], ["Commissioned", y.year, y.commissioned, "", "", ""],
+                 ["Published", y.year, y.published, "", "", ""]]
     for i in figures["intervals"]:
-        rows.append([f"median days: {i.name.lower()}", "", "" if i.median_days is None else i.median_days,
+        rows.append([f"Median days: {i.name.lower()}", "", "" if i.median_days is None else i.median_days,
                      i.limit or "", i.within_limit if i.limit else "", i.count])
     delays = figures["delays"]
-    rows += [["late decisions whether to hold a review", "", delays.late_decisions, "", "", ""],
-             ["late decisions: home office told of the delay", "", delays.decisions_told, "", "", delays.late_decisions]]
-    rows += [["late reports to the home office", "", delays.late_reports, "", "", ""],
-             ["late reports: home office told of the delay", "", delays.told, "", "", delays.late_reports]]
-    rows += [[f"delay cause: {cause.label}", "", count, "", "", ""] for cause, count in delays.causes]
-    rows += [["reviews put on hold", "", delays.held, "", "", ""], ["holds", "", delays.holds, "", "", ""],
-             ["median days on hold: ended holds", "", "" if delays.median_days_on_hold is None
+    rows += [["Late decisions whether to hold a review", "", delays.late_decisions, "", "", ""],
+             ["Late decisions: Home Office told of the delay", "", delays.decisions_told, "", "", delays.late_decisions]]
+    rows += [["Late reports to the Home Office", "", delays.late_reports, "", "", ""],
+             ["Late reports: Home Office told of the delay", "", delays.told, "", "", delays.late_reports]]
+    rows += [[f"Delay cause: {cause.label}", "", count, "", "", ""] for cause, count in delays.causes]
+    rows += [["Reviews put on hold", "", delays.held, "", "", ""], ["Holds", "", delays.holds, "", "", ""],
+             ["Median days on hold: ended holds", "", "" if delays.median_days_on_hold is None
               else delays.median_days_on_hold, "", "", ""],
-             ["holds past their first expected end", "", delays.holds_overran, "", "", delays.holds]]
+             ["Holds past their first expected end", "", delays.holds_overran, "", "", delays.holds]]
     declines = figures["declines"]
-    rows += [["decisions not to hold a review", "", declines.declined, "", "", ""],
-             ["decisions not to hold a review: reopened", "", declines.reopened, "", "", declines.declined]]
+    rows += [["Decisions not to hold a review", "", declines.declined, "", "", ""],
+             ["Decisions not to hold a review: reopened", "", declines.reopened, "", "", declines.declined]]
     still = declines.declined - declines.reopened
-    rows += [[f"decisions not to hold a review: {answer}", "", count, "", "", still] for answer, count in (
-        ("home office agreed", declines.agreed), ("home office asked for a review", declines.review_asked),
-        ("home office response awaited", declines.awaited))]
-    rows.append(["recommendations completed on time", "", figures["on_time"], "", "", figures["completed"]])
-    rows.append(["recommendations completed by the target first agreed", "", figures["on_first_target"], "", "",
+    rows += [[f"Decisions not to hold a review: {answer}", "", count, "", "", still] for answer, count in (
+        ("Home Office agreed", declines.agreed), ("Home Office asked for a review", declines.review_asked),
+        ("Home Office response awaited", declines.awaited))]
+    rows.append(["Recommendations completed on time", "", figures["on_time"], "", "", figures["completed"]])
+    rows.append(["Recommendations completed by the target first agreed", "", figures["on_first_target"], "", "",
                  figures["completed"]])
-    rows.append(["recommendations with a target date moved", "", figures["revised_targets"], "", "",
+    rows.append(["Recommendations with a target date moved", "", figures["revised_targets"], "", "",
                  figures["recommendations"]])
     spend = figures["spend"]
-    rows.append(["costs in pounds: total", "", _pounds(spend.total_pence), "", "", ""])
-    rows += [[f"costs in pounds: paid by {name}", "", _pounds(pence), "", "", _pounds(spend.total_pence)]
+    rows.append(["Costs in pounds: total", "", _pounds(spend.total_pence), "", "", ""])
+    rows += [[f"Costs in pounds: paid by {name}", "", _pounds(pence), "", "", _pounds(spend.total_pence)]
              for name, pence in spend.by_funder]
-    rows += [[f"costs in pounds: {kind.label.lower()}", "", _pounds(pence), "", "", _pounds(spend.total_pence)]
+    rows += [[f"Costs in pounds: {kind.label.lower()}", "", _pounds(pence), "", "", _pounds(spend.total_pence)]
              for kind, pence in spend.by_kind]
-    rows += [["costs in pounds: financial year", year, _pounds(pence), "", "", _pounds(spend.total_pence)]
+    rows += [["Costs in pounds: financial year", year, _pounds(pence), "", "", _pounds(spend.total_pence)]
              for year, pence in spend.by_financial_year]
     shared = figures["shared"]
-    rows.append(["reviews with agreed shares of their costs", "", shared.reviews, "", "", ""])
-    rows += [[f"costs in pounds: {'owed by' if pence > 0 else 'owed back to'} {name} under the agreed shares", "",
+    rows.append(["Reviews with agreed shares of their costs", "", shared.reviews, "", "", ""])
+    rows += [[f"Costs in pounds: {'owed by' if pence > 0 else 'owed back to'} {name} under the agreed shares", "",
               _pounds(abs(pence)), "", "", ""] for name, pence in shared.owed]
-    return presentation.csv_response(rows, "dhr-statistics.csv")
+    return presentation.csv_response(STATISTICS_CSV_HEADINGS, rows, "dhr-statistics.csv")
 
 
 @publication.get("/publication/costs.csv")
 @roles_required(Role.MANAGER, Role.COORDINATOR)
 def costs_csv() -> Response:
     """Every cost and recharge of the reviews the statistics count, a line each, amounts in pounds."""
-    rows: list[list[Any]] = [[c if c != "amount_pence" else "amount" for c in cost_services.LEDGER_COLUMNS]]
+    rows: list[list[Any]] = []
     for line in cost_services.ledger(_in_partnerships()):
         rows.append([_pounds(line[c]) if c == "amount_pence" else line[c] for c in cost_services.LEDGER_COLUMNS])
-    return presentation.csv_response(rows, "dhr-costs.csv")
+    headings = [cost_services.LEDGER_HEADINGS[c] for c in cost_services.LEDGER_COLUMNS]
+    return presentation.csv_response(headings, rows, "dhr-costs.csv")
 
 
 @publication.get("/publication/home-office-library.csv")
@@ -490,11 +494,12 @@ def library_csv() -> Response:
         sa.select(Review).where(_in_partnerships(), Review.status.in_(PUBLISHED_STATES), Review.published_on.is_not(None))
         .options(selectinload(Review.qa_rounds)).order_by(Review.reference)).unique().all()
     records = _records(reviews)
-    rows: list[list[Any]] = [list(statistics.LIBRARY_COLUMNS)]
+    rows: list[list[Any]] = []
     for review in reviews:
         row = statistics.library_row(review, is_summary_only(review, records.get(review.id)), review.publication_url)
         rows.append([row[c] for c in statistics.LIBRARY_COLUMNS])
-    return presentation.csv_response(rows, "dhr-library-metadata.csv")
+    headings = [statistics.LIBRARY_HEADINGS[c] for c in statistics.LIBRARY_COLUMNS]
+    return presentation.csv_response(headings, rows, "dhr-library-metadata.csv")
 
 
 def init_app(app: Flask) -> None:
