@@ -44,6 +44,8 @@ class Config:
     # not available (a database that does not answer would otherwise hold a worker until it is killed).
     DATABASE_CONNECT_TIMEOUT_SECONDS = _env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5)
     DATABASE_STATEMENT_TIMEOUT_SECONDS = _env_int("DATABASE_STATEMENT_TIMEOUT_SECONDS", 10)
+    # SQLite: how long a write waits for another to finish before the service says it is not available.
+    DATABASE_BUSY_TIMEOUT_SECONDS = _env_int("DATABASE_BUSY_TIMEOUT_SECONDS", 5)
 
     # Wording: the Victims and Prisoners Act 2024 renames DHRs; some partnerships already use the new name.
     REVIEW_TYPE_NAME = os.environ.get("REVIEW_TYPE_NAME", "Domestic Homicide Review")

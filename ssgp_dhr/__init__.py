@@ -99,7 +99,7 @@ def _init_extensions(app: Flask) -> None:
         raise ConfigurationError(str(problem)) from None
     db.init_app(app)
     with app.app_context():
-        database.guard_engine(db.engine)
+        database.guard_engine(app, db.engine)
     migrate.init_app(app, db, directory=str(project_folder("migrations")), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -34,6 +34,9 @@ PENDING_SECONDS = 10 * 60
 # What someone who must change a temporary password may still use.
 OPEN_BEFORE_PASSWORD_CHANGE = {"accounts.change_password", "accounts.sign_out", "accounts.confirm_password",
                                "accounts.session_status", "accounts.keep_session_alive"}
+# Public requests that never read who is signed in: the health check answers the same whatever cookies come
+# with it (and needs no database to read a session by).
+SESSIONLESS = {"health.healthz"}
 # Requests that are not the person using the service: the page's own check of how long the session has
 # left must not keep it alive, or a computer left on a page would never be signed out.
 NOT_ACTIVITY = {"accounts.session_status"}
@@ -175,6 +178,8 @@ def init_app(app: Flask) -> None:
         rule = rule_for(app, request.endpoint)
         if rule is None:
             abort(403)
+        if request.endpoint in SESSIONLESS:
+            return None
         expired = _check_signed_in_session()
         if expired is not None:
             return expired

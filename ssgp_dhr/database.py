@@ -10,10 +10,15 @@
 from __future__ import annotations
 
 import functools
+import os
+import socket
+import threading
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask
+import sqlalchemy.orm
+from flask import Flask, g, has_request_context
 from sqlalchemy.engine import URL, Engine, make_url
 
 
@@ -67,8 +72,13 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
-def guard_engine(engine: Engine) -> None:
-    """Open an embedded database only if its file is there (the migrations make it)."""
+def guard_engine(app: Flask, engine: Engine) -> None:
+    """Bound how long the engine may wait for the database, and open an embedded database only if its file
+    is there (the migrations make it)."""
+    if engine.dialect.name == "postgresql":
+        _watch_postgresql(engine, app.config["DATABASE_STATEMENT_TIMEOUT_SECONDS"] + 2)
+    if engine.dialect.name == "sqlite":
+        _sqlite_busy_timeout(engine, app.config["DATABASE_BUSY_TIMEOUT_SECONDS"])
     path = sqlite_file(engine.url)
     if path is not None:
         sa.event.listen(engine, "do_connect", functools.partial(_refuse_missing_file, path))
@@ -86,3 +96,137 @@ def describe_failure(problem: BaseException, uri: str) -> str:
     if isinstance(problem, DatabaseUnavailable):
         return str(problem)
     return f"The database cannot be used ({_hidden(uri)}): {_first_line(problem)}"
+
+
+# A database that stops answering in the middle of a conversation (a hung server, a network that drops
+# packets) leaves the client waiting on its socket for good: PostgreSQL's own statement timeout needs the
+# server to answer, and the connect timeout covers only opening a connection. So each PostgreSQL connection
+# in use has a deadline, renewed each time it is sent something; past it, its socket is shut down, the
+# waiting call fails at once, and the request gets the "not available" page.
+class _Deadlines:
+    def __init__(self) -> None:
+        self._due: dict[int, tuple[float, int]] = {}  # id(DBAPI connection) -> (deadline, socket)
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, dbapi_connection: object, seconds: float) -> None:
+        fd = getattr(getattr(dbapi_connection, "pgconn", None), "socket", None)
+        if fd is None:
+            return
+        with self._wake:
+            self._due[id(dbapi_connection)] = (time.monotonic() + seconds, fd)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._watch, name="database-deadlines", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def disarm(self, dbapi_connection: object) -> None:
+        with self._wake:
+            self._due.pop(id(dbapi_connection), None)
+
+    def _watch(self) -> None:
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                overdue = [(key, fd) for key, (deadline, fd) in self._due.items() if deadline <= now]
+                for key, _ in overdue:
+                    del self._due[key]
+                if not overdue:
+                    soonest = min((deadline for deadline, _ in self._due.values()), default=now + 60)
+                    self._wake.wait(max(soonest - now, 0.01))
+                    continue
+            for _, fd in overdue:
+                _shut_down(fd)
+
+
+def _shut_down(fd: int) -> None:
+    """End the connection under the caller waiting on it; the library then reports it as lost."""
+    try:
+        with socket.socket(fileno=os.dup(fd)) as connection:
+            connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+_deadlines = _Deadlines()
+
+
+def _watch_postgresql(engine: Engine, seconds: float) -> None:
+    def arm(connection: sa.Connection, *_: object) -> None:
+        _deadlines.arm(connection.connection.dbapi_connection, seconds)
+
+    def disarm_statement(connection: sa.Connection, *_: object) -> None:
+        _deadlines.disarm(connection.connection.dbapi_connection)
+
+    for name in ("before_cursor_execute", "commit", "rollback"):
+        sa.event.listen(engine, name, arm)
+    sa.event.listen(engine, "after_cursor_execute", disarm_statement)
+    # A COMMIT or ROLLBACK is followed by the connection going back to the pool, which ends its deadline.
+    sa.event.listen(engine.pool, "checkin", lambda dbapi_connection, _record: _deadlines.disarm(dbapi_connection))
+
+    ping = engine.dialect.do_ping
+
+    def timed_ping(dbapi_connection: object) -> bool:
+        # The check of a pooled connection before it is handed out (pool_pre_ping): no event precedes it.
+        _deadlines.arm(dbapi_connection, seconds)
+        try:
+            return ping(dbapi_connection)
+        finally:
+            _deadlines.disarm(dbapi_connection)
+
+    engine.dialect.do_ping = timed_ping
+
+
+def _sqlite_busy_timeout(engine: Engine, seconds: float) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _busy_timeout(dbapi_connection: object, _record: object) -> None:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+
+
+@functools.cache
+def code_head(migrations: str) -> str:
+    """The newest migration the code has (read once)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(migrations).get_current_head()
+
+
+def check_schema(migrations: str) -> None:
+    """Raise DatabaseUnavailable unless the database answers and is at the code's migration head."""
+    from alembic.migration import MigrationContext
+
+    from ssgp_dhr.extensions import db
+
+    with db.engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    expected = code_head(migrations)
+    if current != expected:
+        raise DatabaseUnavailable(f"The database is at migration {current or 'none (empty)'}, the code expects "
+                                  f"{expected}: run `flask --app wsgi dhr setup-database`")
+
+
+# Whether this request sent a COMMIT whose answer never came: what it wrote may or may not be saved.
+_IN_DOUBT = "commit_in_doubt"
+
+
+def track_commits(app: Flask) -> None:
+    """Note each COMMIT this app's requests send; a session's after_commit (below) notes its answer."""
+    from ssgp_dhr.extensions import db
+
+    with app.app_context():
+        sa.event.listen(db.engine, "commit", _commit_sent)
+
+
+def _commit_sent(*_: object) -> None:
+    if has_request_context():
+        setattr(g, _IN_DOUBT, True)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _commit_answered(*_: object) -> None:
+    if has_request_context():
+        setattr(g, _IN_DOUBT, False)
+
+
+def commit_in_doubt() -> bool:
+    return bool(g.get(_IN_DOUBT))

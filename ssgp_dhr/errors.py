@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template, request
+import contextlib
+
+import sqlalchemy as sa
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from ssgp_dhr.extensions import db
+from ssgp_dhr import database
+from ssgp_dhr.extensions import db, login_manager
+
+# What a database that is down, hung, locked past its timeout or not at the code's migration head raises.
+DATABASE_FAILURES = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError, database.DatabaseUnavailable)
+# Fields never written back into a page, even to the person who typed them.
+NOT_KEPT = ("password", "code", "secret")
+RETRY_AFTER_SECONDS = 30
 
 MESSAGES = {
     400: ("There is a problem with your request", "The request could not be understood. Go back and try again."),
@@ -60,3 +70,43 @@ def init_app(app: Flask) -> None:
         return _render(500)
 
     app.register_error_handler(InternalServerError, lambda e: _render(500))
+
+    def database_unavailable(error: Exception) -> tuple[Response, int] | Response:
+        in_doubt = _forget_the_database()
+        app.logger.error("database not available on %s %s: %s", request.method, request.path,
+                         database.describe_failure(error, app.config["SQLALCHEMY_DATABASE_URI"]))
+        if request.blueprint == "health" or request.path.startswith("/healthz"):
+            return jsonify(status="error", database="error"), 503
+        response = unavailable_page(in_doubt)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Cache-Control"] = "no-store"  # it may hold what the person typed
+        return response
+
+    for failure in DATABASE_FAILURES:
+        app.register_error_handler(failure, database_unavailable)
+    database.track_commits(app)
+
+
+def _forget_the_database() -> bool:
+    """Make the rest of the request need no database: the failed transaction is dropped, and who is signed in,
+    which cannot be read now, is taken as nobody. Whether a COMMIT was sent without its answer is returned."""
+    with contextlib.suppress(Exception):  # the connection is already lost; the pool replaces it
+        db.session.rollback()
+    g._login_user = login_manager.anonymous_user()
+    return database.commit_in_doubt()
+
+
+def unavailable_page(in_doubt: bool) -> Response:
+    """The house page for a database that is not available, made without it. For a form: whether anything was
+    saved, and what was typed, sent again by one button once the service is back (when all of it can be kept)."""
+    kept, dropped = [], False
+    if request.method == "POST" and not in_doubt:
+        for name, value in request.form.items(multi=True):
+            if any(word in name.lower() for word in NOT_KEPT):
+                dropped = True
+            else:
+                kept.append((name, value))
+        dropped = dropped or bool(request.files)
+    body = render_template("unavailable.html", posted=request.method == "POST", in_doubt=in_doubt,
+                           kept=[] if dropped else kept, action=request.full_path.rstrip("?"))
+    return Response(body, 503)

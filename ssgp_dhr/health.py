@@ -1,10 +1,10 @@
-"""GET /healthz: for load balancers and monitoring."""
+"""GET /healthz: for load balancers and monitoring. "ok" only when the database answers and is at the code's
+migration head; it reads no session, so any cookie the request carries changes nothing."""
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
 
+from ssgp_dhr import database, project_folder
 from ssgp_dhr.access import public
-from ssgp_dhr.extensions import db
 
 health = Blueprint("health", __name__)
 
@@ -13,9 +13,9 @@ health = Blueprint("health", __name__)
 @public
 def healthz():  # noqa: ANN201
     try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # any database failure means "not healthy"; the detail goes to the log only
-        current_app.logger.exception("health check: database unreachable")
-        db.session.rollback()
-        return jsonify(status="error", database="error"), 503
+        database.check_schema(str(project_folder("migrations")))
+    except database.DatabaseUnavailable as problem:  # answers, but is not the database the code expects
+        current_app.logger.error("health check: %s", problem)
+        return jsonify(status="error", database="not at the migration head"), 503
+    # A database that does not answer raises here and errors.py answers 503 for it.
     return jsonify(status="ok", database="ok")

@@ -192,3 +192,16 @@ def signed_in_as(client_request: ClientRequest):
         sign_in(client_request.client, user)
         return client_request
     return as_user
+
+
+@pytest.fixture
+def client_of():
+    """A checking client of another app built over the tests' database (with other settings, or through a
+    proxy), signed in as `user` if given."""
+    def make(application: Flask, user: User | None = None) -> ClientRequest:
+        application.test_client_class = IsolatedClient
+        other = application.test_client()
+        if user is not None:
+            sign_in(other, user)
+        return ClientRequest(other)
+    return make
