@@ -251,3 +251,33 @@ def test_a_date_of_birth_and_address_are_still_found():
     assert {f.field for f in check_texts([("Public summary", "Born 3 July 1980 at 12 Acacia Avenue.")], [
         RecordedValue("victim_date_of_birth", date(1980, 7, 3)),
         RecordedValue("victim_address", "12 Acacia Avenue, Gloucester")])} == {"victim_date_of_birth", "victim_address"}
+
+
+# --- A check belongs to what it read ----------------------------------------------------------
+
+def test_a_new_version_a_changed_public_text_or_a_new_name_makes_the_check_out_of_date(act_as):  # noqa: F811
+    review, coordinator = _approved()
+    kinds = ["overview_report", "executive_summary"]
+    manager = factories.manager()
+
+    def shown() -> tuple[str, str]:
+        case = act_as(coordinator).get(f"/cases/{review.reference}").select_one("#anonymisation-status strong")
+        board = act_as(manager).get("/publication")
+        row = next(tr for tr in board.select("tr") if review.reference in tr.get_text())
+        return case.get_text(strip=True), row.select("td")[-1].get_text(strip=True)
+
+    assert shown()[1] == "Not run"
+    publication.run_check(review, coordinator, kinds)
+    assert shown() == ("Passed", "Passed")
+    for change in (
+            lambda: _upload(review, coordinator, "overview_report", b"A clean report about Scott.", "r.txt"),
+            lambda: publication.record_details(review, coordinator, review.version, {"public_summary": "Scott, 40."}),
+            lambda: panel_services.add_family_contact(review, coordinator, name="Marguerite Oakenshaw",
+                                                      relationship_to_victim="Sister", contact_details=None)):
+        change()
+        assert shown() == (publication.CHECK_OUT_OF_DATE, publication.CHECK_OUT_OF_DATE)
+        with pytest.raises(services.RequirementsNotMet) as refused:
+            services.advance(review, "publish", coordinator, review.version, **factories.trigger_data(review, "publish"))
+        assert publication.ANONYMISATION_REQUIREMENT in refused.value.reasons
+        publication.run_check(review, coordinator, kinds)
+        assert shown() == ("Passed", "Passed")

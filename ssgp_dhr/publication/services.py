@@ -388,6 +388,21 @@ def is_current(check: AnonymisationCheck, review: Review) -> bool:
     return {d.get("document_ref") for d in check.documents} <= current
 
 
+CHECK_NOT_RUN, CHECK_PASSED, CHECK_FAILED = "Not run", "Passed", "Failed"
+CHECK_OUT_OF_DATE = "Not checked for the current versions"
+
+
+def check_status(review: Review, check: AnonymisationCheck | None = None) -> str:
+    """The newest check's result as it stands now: a passed or failed check that read other versions,
+    other public texts or other recorded names than the review has now is out of date."""
+    check = check or latest_check(review)
+    if check is None:
+        return CHECK_NOT_RUN
+    if not is_current(check, review):
+        return CHECK_OUT_OF_DATE
+    return CHECK_PASSED if check.passed else CHECK_FAILED
+
+
 def published_documents(review_ids: Iterable[int]) -> dict[int, list[Document]]:
     """The documents marked published of each review, in the order of DOCUMENT_LABELS: the only ones
     the public may download. One query for a whole page of reviews."""

@@ -79,7 +79,7 @@ def case_publication(review: Review) -> dict[str, Any]:
     record = services.publication_record(review)
     check = services.latest_check(review)
     names = can_see_real_names(current_user, review)
-    return {"record": record, "check": check, "current": check is not None and services.is_current(check, review),
+    return {"record": record, "check": check, "status": services.check_status(review, check),
             "removal_review_on": services.removal_review_due(review, record),
             "kinds": services.kinds_to_publish(review),
             "field_label": lambda field: services.field_label(field, review),
@@ -384,6 +384,10 @@ def board_columns(in_partnership: sa.ColumnElement[bool]) -> dict[str, BoardColu
         sa.select(Review).where(Review.id.in_(shown_ids)))} if shown_ids else {}
     rows = {i: {"review": review, "since": waiting_since.get(i, (None, None, None))[1],
                 "removal_review_on": removal_on.get(i)} for i, review in reviews.items()}
+    # Awaiting publication: whether the check passed on what would be published now (at most
+    # BOARD_SHOWN reviews, each read on its own).
+    for i in awaiting[:BOARD_SHOWN]:
+        rows[i]["check"] = services.check_status(reviews[i])
     return {heading: BoardColumn([rows[i] for i in ids[:BOARD_SHOWN]], len(ids), order)
             for heading, (ids, order) in lists.items()}
 
