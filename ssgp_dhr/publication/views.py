@@ -79,7 +79,9 @@ def case_publication(review: Review) -> dict[str, Any]:
     record = services.publication_record(review)
     check = services.latest_check(review)
     names = can_see_real_names(current_user, review)
-    return {"record": record, "check": check, "status": services.check_status(review, check),
+    status = services.check_status(review, check)
+    return {"record": record, "check": check, "status": status,
+            "current": status in (services.CHECK_PASSED, services.CHECK_FAILED),
             "removal_review_on": services.removal_review_due(review, record),
             "kinds": services.kinds_to_publish(review),
             "field_label": lambda field: services.field_label(field, review),
