@@ -143,17 +143,19 @@ def _accounts(orgs: dict[str, Organisation]) -> dict[str, User]:
 
 
 def _notify(coordinator: User, lead: Organisation, pseudonym: str, victim: str, perpetrator: str,
-            age: int, died_days_ago: int, joint: Organisation | None = None) -> Review:
+            age: int, died_days_ago: int, joint: Organisation | None = None, **facts: object) -> Review:
     died = today_uk() - timedelta(days=died_days_ago)
+    details = {"notified_by": "Gloucestershire Constabulary, Major Crime Investigation Team",
+               "circumstances": "Fictional demonstration case. Adult found deceased at home; partner arrested.",
+               **facts}
     return services.record_notification(
-        coordinator, lead_partnership_id=lead.id, review_type="Domestic Homicide Review",
+        coordinator, lead_partnership_id=lead.id, review_type=current_app.config["REVIEW_TYPE_NAME"],
         joint_partnership_id=joint.id if joint else None,
         pseudonym=pseudonym, victim_name=f"{victim} (fictional)", perpetrator_name=f"{perpetrator} (fictional)",
         victim_age=age, date_of_death=died, notified_on=died + timedelta(days=4),
-        notified_by="Gloucestershire Constabulary, Major Crime Investigation Team",
-        circumstances="Fictional demonstration case. Adult found deceased at home; partner arrested.",
         press_contact="Partnership communications team, 01452 000000 (demo)",
         recorded_on=died + timedelta(days=4),  # the demo's reviews were entered as each notification came in
+        **details,
     )
 
 
@@ -225,6 +227,8 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
     services.update_details(avery, alex, avery.version, {
         "joint_review_kind": "safeguarding_adults_review", "joint_review_with": "Gloucestershire Safeguarding Adults Board"})
 
+    _suicide_review(orgs, alex, chair, police, health, today)
+
     # On hold for a criminal trial.
     quinn = _notify(sam, sg, "Quinn", "Lou Madeup", "Ray Madeup", 52, died_days_ago=300)
     _step(quinn, sam, "commission", decision_on=quinn.notified_on + timedelta(days=28),
@@ -295,6 +299,30 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
           decline_reasons="The criteria are not met: the coroner found the death was from natural causes.")
     services.record_decision_response(kai, alex, kai.version, received_on=kai.notified_on + timedelta(days=80),
                                       outcome="agreed", notes="")
+
+
+def _suicide_review(orgs: dict[str, Organisation], coordinator: User, chair: User, police: User, health: User,
+                    today: date) -> Review:
+    """A review after a suicide following domestic abuse: panel work under way, then paused for the inquest.
+    Nobody is charged: the other person is the person alleged to have caused harm."""
+    jamie = _notify(coordinator, orgs["SSGP"], "Jamie", "Sol Madeupname", "Ash Madeupname", 31, died_days_ago=240,
+                    death_kind="suicide", notified_by="HM Coroner for Gloucestershire (demo)",
+                    circumstances="Fictional demonstration case. Adult found deceased at home; the coroner opened an "
+                                  "inquest. The family told the police of years of controlling behaviour by a former "
+                                  "partner, who has not been charged.")
+    _step(jamie, coordinator, "commission", decision_on=jamie.notified_on + timedelta(days=26),
+          home_office_told_on=jamie.notified_on + timedelta(days=27))
+    _seat_panel(jamie, [(chair, orgs["SSGP"], PanelRole.INDEPENDENT_CHAIR),
+                        (police, orgs["Constabulary"], PanelRole.AGENCY_REPRESENTATIVE),
+                        (health, orgs["NHS Glos"], PanelRole.AGENCY_REPRESENTATIVE)])
+    _step(jamie, coordinator, "convene_panel", chair_name=chair.full_name,
+          chair_appointed_on=jamie.notified_on + timedelta(days=40),
+          terms_of_reference_agreed_on=jamie.notified_on + timedelta(days=52))
+    _panel_work(jamie, coordinator, orgs, police, health)
+    _step(jamie, coordinator, "pause", hold_reason="inquest",
+          hold_details="The coroner resumed the inquest and asked the panel not to interview witnesses before it.",
+          hold_started_on=today - timedelta(days=14), hold_expected_end_on=today + timedelta(days=45))
+    return jamie
 
 
 # The published documents each kind of publication needs beyond those uploaded for submission.

@@ -210,7 +210,7 @@ def prepare_publication(review: Review, trigger: str, by: User) -> None:
         **({k: data[k] for k in ("summary_only_reason", "family_agreed_summary_on", "home_office_agreed_summary_on")}
            if summary else {}))
     publication.record_details(review, by, review.version, {
-        "public_summary": f"{review.pseudonym} was killed by a former partner.",
+        "public_summary": f"{review.pseudonym} died after years of abuse by a former partner.",
         "learning_summary": "Agencies should share information sooner." if summary else None})
     kinds = ["learning_summary"] if summary else data["published_documents"]
     for kind in kinds:  # the stored documents to be published, clean

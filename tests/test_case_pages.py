@@ -298,7 +298,8 @@ def test_editing_details_records_each_change_in_the_history(act_as):
     assert page.find(id="pseudonym")["value"] == "Scott"
     assert page.find(id="victim_name")["value"] == "Victoria Realname"
     assert page.title.get_text().startswith(f"Edit case details – {review.reference} – ")
-    data = {i["name"]: i.get("value", "") for i in page.select("main form input") if i.get("type") != "submit"}
+    data = {i["name"]: i.get("value", "") for i in page.select("main form input")
+            if i.get("type") != "submit" and (i.get("type") != "radio" or i.has_attr("checked"))}
     data.update(form_data({"date_of_death": review.date_of_death, "notified_on": review.notified_on,
                            "victim_date_of_birth": None}))
     data["victim_date_of_birth"] = ["", "", ""]
@@ -316,7 +317,8 @@ def test_a_stale_edit_is_refused_with_409_and_the_changes(act_as):
     review = factories.notified_review(coordinator)
     client = act_as(coordinator)
     page = client.get(f"/cases/{review.reference}/edit")
-    data = {i["name"]: i.get("value", "") for i in page.select("main form input") if i.get("type") != "submit"}
+    data = {i["name"]: i.get("value", "") for i in page.select("main form input")
+            if i.get("type") != "submit" and (i.get("type") != "radio" or i.has_attr("checked"))}
     data.update(form_data({"date_of_death": review.date_of_death, "notified_on": review.notified_on}))
     data.update({"victim_date_of_birth": ["", "", ""], "pseudonym": "Avery", "circumstances": "x", "joint_partnership_id": ""})
     services.advance(review, "commission", coordinator, review.version, **factories.trigger_data(review, "commission"))
@@ -329,8 +331,10 @@ def test_a_stale_edit_is_refused_with_409_and_the_changes(act_as):
 
 
 def _details_form(page) -> dict:
-    """What the edit page's form would send as it stands (text boxes, hidden fields, text areas, selects)."""
-    data = {i["name"]: i.get("value", "") for i in page.select("main form input") if i.get("type") != "submit"}
+    """What the edit page's form would send as it stands (text boxes, hidden fields, the radios chosen, text
+    areas, selects)."""
+    data = {i["name"]: i.get("value", "") for i in page.select("main form input")
+            if i.get("type") != "submit" and (i.get("type") != "radio" or i.has_attr("checked"))}
     data.update({t["name"]: t.get_text().strip() for t in page.select("main form textarea")})
     for select in page.select("main form select"):
         chosen = select.find("option", selected=True)
@@ -407,6 +411,7 @@ def notification_data(**changes: Any) -> dict[str, Any]:
         "pseudonym": "Jordan", "victim_name": "Jo Realname", "perpetrator_name": "Pat Realname", "victim_age": "34",
         "date_of_death": today - timedelta(days=5), "notified_on": today - timedelta(days=2),
         "notified_by": "Gloucestershire Constabulary", "circumstances": "Found at home.", "press_contact": "",
+        "death_kind": "domestic_homicide",
     }
     data.update(changes)
     return form_data(data)

@@ -30,6 +30,7 @@ def notification(**changes: Any) -> dict[str, Any]:
         "date_of_death": [str(died.day), str(died.month), str(died.year)],
         "notified_on": [str(told.day), str(told.month), str(told.year)],
         "notified_by": "Gloucestershire Constabulary", "circumstances": "Found at home.", "press_contact": "",
+        "death_kind": "domestic_homicide",
     }
     data.update(changes)
     return data

@@ -36,7 +36,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ssgp_dhr.cases import workflow
+from ssgp_dhr.cases import death_kinds, workflow
 from ssgp_dhr.cases.models import (
     ConsiderationAdvice,
     DeadlineKind,
@@ -186,6 +186,14 @@ def action_form_class(trigger: str) -> type[VersionedForm]:
     return type(f"{trigger.title().replace('_', '')}Form", (VersionedForm,), attrs)
 
 
+def fit_to_review(form: VersionedForm, review: Any) -> None:
+    """Offer what fits the review's kind of death first: after a suicide, a hold is most often for the inquest."""
+    if "hold_reason" in form:
+        first = review.wording.hold_reasons_first
+        form.hold_reason.choices = sorted(form.hold_reason.choices, key=lambda c: first.index(c.value)
+                                          if c.value in first else len(first))
+
+
 def action_data(form: VersionedForm, trigger: str) -> dict[str, Any]:
     """What the user gave for the action; blanks are left out so the requirements name them."""
     data: dict[str, Any] = {}
@@ -272,6 +280,10 @@ class DecisionResponseForm(VersionedForm):
 class DetailsForm(VersionedForm):
     """The facts recorded at notification; also the edit-details form."""
 
+    death_kind = RadioField("What kind of death is it?", widget=GovRadioInput(),
+                            choices=[SelectChoice(value, label) for value, label in death_kinds.choices()],
+                            description="It decides the words the tracker uses of the death and of the other person",
+                            validators=[InputRequired("Choose the kind of death")])
     pseudonym = _text("Pseudonym", "The name the review is known by in its reports", required="Enter the pseudonym",
                       max_length=80)
     victim_name = _text("Victim's full name", required="Enter the victim's full name")
@@ -279,7 +291,7 @@ class DetailsForm(VersionedForm):
     victim_address = _area("Victim's address", max_length=500)
     victim_age = IntegerField("Victim's age", widget=GovTextInput(), validators=[
         Optional(), NumberRange(min=0, max=120, message="Victim's age must be a whole number between 0 and 120")])
-    perpetrator_name = _text("Perpetrator's full name", "Leave blank if not known")
+    perpetrator_name = _text(death_kinds.OTHER_PERSON_NAME_UNKNOWN_KIND, "Leave blank if not known")
     date_of_death = _date("Date of death", required="Enter the date of death")
     notified_on = _date("Date notified", "The date the partnership was told of the death", required="Enter the date notified")
     notified_by = _text("Notified by", "The agency that told the partnership, for example Gloucestershire Constabulary",
@@ -308,6 +320,11 @@ class DetailsForm(VersionedForm):
         if field.data and self.date_of_death.data and field.data < self.date_of_death.data:
             raise ValidationError("Date notified cannot be before the date of death")
 
+    def speak_of(self, kind: str | None) -> None:
+        """Label the other person's name as `kind` of death calls them (both ways while it is not chosen)."""
+        if "perpetrator_name" in self and kind in set(death_kinds.DeathKind):
+            self.perpetrator_name.label.text = death_kinds.wording(kind).other_person_name
+
     def set_partnership_choices(self, partnerships: Iterable[Any]) -> None:
         self.joint_partnership_id.choices = [SelectChoice("", "None")] + [SelectChoice(str(p.id), p.name) for p in partnerships]
 
@@ -329,7 +346,7 @@ class DetailsForm(VersionedForm):
 
 
 DETAIL_FIELDS = (
-    "pseudonym", "victim_name", "victim_date_of_birth", "victim_address", "victim_age", "perpetrator_name",
+    "death_kind", "pseudonym", "victim_name", "victim_date_of_birth", "victim_address", "victim_age", "perpetrator_name",
     "date_of_death", "notified_on", "notified_by", "circumstances", "press_contact", "joint_partnership_id",
     "joint_review_kind", "joint_review_with",
 )

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ssgp_dhr.accounts.models import User
+from ssgp_dhr.cases import death_kinds
 from ssgp_dhr.cases.models import CaseEvent, EventKind, HoldReason, QAOutcome, Review
 from ssgp_dhr.clock import utcnow
 from ssgp_dhr.extensions import db
@@ -42,6 +43,7 @@ EVENT_TITLES = {
 
 # A recorded fact whose column name does not read as words: "hold expected end on changed".
 FIELD_NAMES = {
+    "death_kind": "kind of death",
     "hold_expected_end_on": "expected end of the hold",
     "joint_partnership": "joint partnership",
     "joint_review_kind": "joint review",
@@ -56,6 +58,7 @@ _QA_ROUND_FIELD = re.compile(r"qa_round_(\d+)_(panel_meeting_on|letter_on)")
 VALUE_LABELS: dict[str, dict[str, str]] = {
     "qa_outcome": {k.value: k.label for k in QAOutcome},
     "hold_reason": {k.value: k.label for k in HoldReason},
+    "death_kind": dict(death_kinds.choices()),
 }
 
 
@@ -70,8 +73,11 @@ def register_value_labels(field: str, labels: Mapping[str, str]) -> None:
     VALUE_LABELS[field] = dict(labels)
 
 
-def field_name(field: str | None) -> str:
-    """A changed field in words, lower case: 'expected end of the hold', 'date of death'."""
+def field_name(field: str | None, death_kind: str | None = None) -> str:
+    """A changed field in words, lower case: 'expected end of the hold', 'date of death'; the other
+    person's name as the review's kind of death calls them."""
+    if field in death_kinds.field_names(death_kind):
+        return death_kinds.field_names(death_kind)[field]
     if field and (round_field := _QA_ROUND_FIELD.fullmatch(field)):
         number, which = round_field.groups()
         what = "Quality Assurance Panel meeting" if which == "panel_meeting_on" else "Home Office letter"

@@ -9,12 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ssgp_dhr.accounts.models import User
+from ssgp_dhr.cases.death_kinds import DeathKind
 from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.clock import UTCDateTime, utcnow
 from ssgp_dhr.extensions import db, db_enum
 from ssgp_dhr.organisations.models import Organisation
 
-# Fields that identify real people: shown only to those allowed to see real names.
+# Fields that identify real people: shown only to those allowed to see real names. perpetrator_name is the
+# other person's name whatever the kind of death (after a suicide, the person alleged to have caused harm).
 RESTRICTED_FIELDS = frozenset({"victim_name", "perpetrator_name", "victim_date_of_birth", "victim_address"})
 
 
@@ -58,6 +60,10 @@ class Review(db.Model):
     ref_year: Mapped[int]
     ref_number: Mapped[int]
     review_type: Mapped[str] = mapped_column(sa.String(80))
+    # What the review is about: a killing, a suicide or another unexpected death following domestic abuse.
+    # It chooses the words every page uses of the death and the other person (death_kinds.wording).
+    death_kind: Mapped[DeathKind] = mapped_column(db_enum(DeathKind, 40), default=DeathKind.DOMESTIC_HOMICIDE,
+                                                  server_default=DeathKind.DOMESTIC_HOMICIDE.value)
     lead_partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     joint_partnership_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
 
@@ -146,6 +152,13 @@ class Review(db.Model):
     @property
     def partnership_ids(self) -> set[int]:
         return {self.lead_partnership_id} | ({self.joint_partnership_id} if self.joint_partnership_id else set())
+
+    @property
+    def wording(self):  # noqa: ANN201 - death_kinds.Wording
+        """The words that fit this review's death: the other person, their name's label, the hold reasons."""
+        from ssgp_dhr.cases.death_kinds import wording
+
+        return wording(self.death_kind)
 
     @property
     def current_hold(self) -> ReviewHold | None:

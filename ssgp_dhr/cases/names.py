@@ -34,8 +34,9 @@ def register_name_source(key: str, source: NameSource) -> None:
 
 
 def perpetrator_role(review: Review) -> str:
-    """How the person recorded in `perpetrator_name` is described."""
-    return "Perpetrator"
+    """How the person recorded in `perpetrator_name` is described: as the review's kind of death calls them
+    (after a suicide, the person alleged to have caused harm)."""
+    return review.wording.other_person_key
 
 
 def _review_names(review: Review) -> Iterable[RestrictedName]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ssgp_dhr.accounts.models import User
 from ssgp_dhr.cases import deadlines, workflow
+from ssgp_dhr.cases.death_kinds import DeathKind
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import (
     CaseEvent,
@@ -87,7 +88,7 @@ _HOLD_FIELDS = {"hold_reason", "hold_details", "hold_started_on", "hold_expected
 _QA_FIELDS = {"submitted_on", "panel_meeting_on", "letter_on", "changes_requested", "qa_outcome"}
 
 EDITABLE_FIELDS = (
-    "pseudonym", "victim_name", "victim_date_of_birth", "victim_address", "victim_age", "perpetrator_name",
+    "death_kind", "pseudonym", "victim_name", "victim_date_of_birth", "victim_address", "victim_age", "perpetrator_name",
     "date_of_death", "notified_on", "notified_by", "circumstances", "press_contact", "joint_partnership_id",
     "joint_review_kind", "joint_review_with",
 )
@@ -534,6 +535,7 @@ def record_notification(actor: User, *, lead_partnership_id: int, review_type: s
     recorded_on = recorded_on or today
     if recorded_on > today:
         raise InvalidChange([("recorded_on", "The day it was first recorded must be today or in the past")])
+    fields = {**fields, **_death_kind(fields)}
     lead = db.session.get(Organisation, lead_partnership_id)
     year = fields["notified_on"].year
     for _attempt in range(3):
@@ -562,7 +564,7 @@ def update_details(review: Review, actor: User, expected_version: int, changes: 
     unexpected = set(changes) - set(EDITABLE_FIELDS)
     if unexpected:
         raise WorkflowError(f"These details cannot be edited here: {', '.join(sorted(unexpected))}")
-    changes = {**changes}
+    changes = {**changes, **_death_kind(changes)}
     kind = changes.get("joint_review_kind")
     if kind and kind not in set(JointReviewKind):
         raise InvalidChange([("joint_review_kind", "Choose the review it is held jointly with")])
@@ -584,6 +586,16 @@ def update_details(review: Review, actor: User, expected_version: int, changes: 
 
 
 _JOINT_REVIEW = ("joint_review_kind", "joint_review_with")
+
+
+def _death_kind(given: Mapping[str, Any]) -> dict[str, DeathKind]:
+    """The kind of death given (as a DeathKind), if it was; one that is not a kind is refused."""
+    if "death_kind" not in given:
+        return {}
+    try:
+        return {"death_kind": DeathKind(given["death_kind"])}
+    except ValueError:
+        raise InvalidChange([("death_kind", "Choose the kind of death")]) from None
 
 
 def _joint_review_problems(joint: Mapping[str, Any]) -> list[tuple[str, str]]:

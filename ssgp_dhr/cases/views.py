@@ -371,6 +371,7 @@ def new_notification():  # noqa: ANN201
     if len(form.lead_partnership_id.choices) > 1:
         form.lead_partnership_id.choices.insert(0, SelectChoice("", "Choose a partnership"))
     form.set_partnership_choices(all_partnerships)
+    form.speak_of(form.death_kind.data)
     if form.validate_on_submit():
         details = form.details(real_names=True)
         try:
@@ -445,7 +446,8 @@ def _history_context(review: Review) -> dict[str, Any]:
     return {"show_real_names": can_see_real_names(current_user, review), "stages": workflow.STAGE_BY_NAME,
             "withheld": history.withheld_from(current_user, review),
             "field_labels": HISTORY_FIELD_LABELS, "event_titles": history.EVENT_TITLES,
-            "field_name": history.field_name, "value_in_words": history.value_in_words}
+            "field_name": lambda field: history.field_name(field, review.death_kind),
+            "value_in_words": history.value_in_words}
 
 
 # An action's data in the history, labelled as on its form, but as statements where the form asks a question.
@@ -495,7 +497,7 @@ def _change_lines(review: Review, changes: list[CaseEvent]) -> list[tuple[str, d
             text = f"{history.EVENT_TITLES[event.field]}: {history.value_in_words(event.field, event.to_value)}, by {who}"
         else:
             before, after = (history.value_in_words(event.field, v) or "blank" for v in (event.from_value, event.to_value))
-            text = f"{who} changed the {history.field_name(event.field)} from “{before}” to “{after}”"
+            text = f"{who} changed the {history.field_name(event.field, review.death_kind)} from “{before}” to “{after}”"
         lines.append((text, when))
     return lines
 
@@ -517,6 +519,7 @@ def action(review: Review, trigger: str):  # noqa: ANN201
     if trigger not in workflow.available_triggers(review.status) and request.method == "GET":
         abort(409)  # the case moved on since the user saw the button
     form = forms.action_form_class(trigger)()
+    forms.fit_to_review(form, review)
     if request.method == "GET":
         form.version.data = str(review.version)
     errors: list[dict[str, str]] = []
@@ -559,6 +562,8 @@ def edit_details(review: Review):  # noqa: ANN201
     if request.method == "GET":
         form.joint_partnership_id.data = str(review.joint_partnership_id or "")
         form.joint_review_kind.data = review.joint_review_kind.value if review.joint_review_kind else ""
+        form.death_kind.data = review.death_kind.value
+    form.speak_of(form.death_kind.data)
     if not real_names:
         # The fields are left out of the form entirely, so they are neither shown nor required.
         for name in ("victim_name", "perpetrator_name", "victim_date_of_birth", "victim_address"):
