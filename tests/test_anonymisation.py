@@ -281,3 +281,22 @@ def test_a_new_version_a_changed_public_text_or_a_new_name_makes_the_check_out_o
         assert publication.ANONYMISATION_REQUIREMENT in refused.value.reasons
         publication.run_check(review, coordinator, kinds)
         assert shown() == ("Passed", "Passed")
+
+
+# --- Findings where they are typed ------------------------------------------------------------
+
+def test_public_text_naming_someone_is_refused_on_its_form_with_what_was_typed_kept(act_as):  # noqa: F811
+    review, coordinator = _approved()
+    typed = "Scott, 40, was killed by Peter in 2024."
+    page = act_as(coordinator).post(f"/cases/{review.reference}/publication/details", data={
+        "version": review.version, "public_summary": typed}, expected_status=400)
+    summary = page.select_one(".govuk-error-summary")
+    link = summary.select_one("a[href='#public_summary']")
+    assert "Perpetrator (Peter Realname)" in link.get_text() and "first name" in link.get_text()
+    assert page.select_one("#public_summary").get_text() == typed
+    assert "Perpetrator" in page.select_one("#public_summary-error").get_text()
+    assert publication.publication_record(review).public_summary == "Scott was killed."  # unchanged
+    with pytest.raises(publication.RestrictedText):
+        publication.record_decision(review, coordinator, review.version, form="summary_only", decided_on=date.today(),
+                                    summary_only_reason="Peter's family asked.", family_agreed_summary_on=date.today(),
+                                    home_office_agreed_summary_on=date.today())

@@ -120,6 +120,7 @@ def record_decision(review: Review, actor: User, expected_version: int, *, form:
     if review.status != Stage.APPROVED:
         raise WorkflowError("The form of publication is decided once the Home Office has approved the report")
     chosen = PublicationForm(form)
+    refuse_restricted_text(review, {"summary_only_reason": summary_only_reason})
     if chosen is PublicationForm.SUMMARY_ONLY:
         missing = [text for value, text in (
             (summary_only_reason, "Give the reason only a learning summary is published"),
@@ -140,6 +141,24 @@ def record_decision(review: Review, actor: User, expected_version: int, *, form:
     return record
 
 
+class RestrictedText(WorkflowError):
+    """Public text that would name someone: `findings` are where (the field, as `document`) and whose."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        super().__init__("; ".join(f"{PUBLIC_TEXT_LABELS.get(f.document, f.document)} contains a restricted "
+                                   f"{'name' if f.field and not f.field.startswith('victim_') else 'detail'}"
+                                   for f in findings))
+
+
+def refuse_restricted_text(review: Review, texts: Mapping[str, Any]) -> None:
+    """Refuse public text holding a restricted name, date of birth or address (unless a confirmed
+    decision allows that name, or accepted that finding as a false positive)."""
+    found = text_findings(review, {k: v for k, v in texts.items() if isinstance(v, str) and v})
+    if found:
+        raise RestrictedText(found)
+
+
 DETAIL_FIELDS = ("public_summary", "learning_summary", "sent_to_secretary_of_state_on", "sent_to_commissioner_on",
                  "removal_review_on")
 
@@ -150,6 +169,7 @@ def record_details(review: Review, actor: User, expected_version: int, changes: 
     unexpected = set(changes) - set(DETAIL_FIELDS)
     if unexpected:
         raise WorkflowError(f"These details cannot be recorded here: {', '.join(sorted(unexpected))}")
+    refuse_restricted_text(review, changes)
     record = _record_for(review)
     for field, value in changes.items():
         _change(review, actor, expected_version, record, field, value or None)

@@ -46,9 +46,29 @@ def _case(review: Review) -> Response:
     return redirect(url_for("cases.case_page", reference=review.reference))
 
 
+def _restricted_text_errors(review: Review, form: case_forms.VersionedForm,
+                            refused: services.RestrictedText) -> list[dict[str, str]]:
+    """Each finding in the text typed, on its field and in the error summary: whose name it is (and
+    the name, for those who may see real names) and which form of it was found."""
+    names = can_see_real_names(current_user, review)
+    errors = []
+    for finding in refused.findings:
+        whose = services.field_label(finding.field, review)
+        name = services.finding_name(review, finding.field) if names else None
+        text = (f"{services.PUBLIC_TEXT_LABELS.get(finding.document, finding.document)} contains a restricted detail: "
+                f"{whose}{f' ({name})' if name else ''}, found as the "
+                f"{finding.variant}. Change it, or ask for the name to be allowed for publication")
+        field = getattr(form, finding.document, None)
+        if field is not None:
+            field.errors = [*field.errors, text]
+        errors.append({"text": text, "href": f"#{finding.document}"})
+    return errors
+
+
 def _form_page(template: str, review: Review, form: case_forms.VersionedForm, save: Any, done: str,
                **context: Any) -> Any:
-    """GET shows the form; POST validates it and calls `save(version)`; refusals return to the form."""
+    """GET shows the form; POST validates it and calls `save(version)`; refusals return to the form,
+    with what was typed."""
     if request.method == "GET":
         form.version.data = str(review.version)
     errors: list[dict[str, str]] = []
@@ -61,6 +81,9 @@ def _form_page(template: str, review: Review, form: case_forms.VersionedForm, sa
                        "href": f"#{next(iter(form._fields))}"}]
             form.version.data = str(stale.review.version)
             status = 409
+        except services.RestrictedText as refused:
+            errors, status = _restricted_text_errors(review, form, refused), 400
+            context["restricted"] = True
         except WorkflowError as refused:
             first = next(name for name in form._fields if name not in ("csrf_token", "version"))
             errors, status = [{"text": str(refused), "href": f"#{first}"}], 400
