@@ -41,6 +41,16 @@ from ssgp_dhr.inputs import has_control_characters
 
 accounts = Blueprint("accounts", __name__, template_folder="templates")
 
+
+@accounts.app_context_processor
+def header_name() -> dict[str, str | None]:
+    """The name in the header: the partnership a signed-in person works for (Safer Gloucestershire's
+    people see Safer Gloucestershire), or None (the service's configured name) for someone working for
+    several, or signed out. A page about one partnership's review sets `header_partnership` instead."""
+    if not current_user.is_authenticated:
+        return {"header_name": None}
+    return {"header_name": roles.own_partnership_name(current_user)}
+
 login_manager.login_view = "accounts.sign_in"
 login_manager.session_protection = "strong"
 

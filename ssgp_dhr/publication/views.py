@@ -29,7 +29,8 @@ from ssgp_dhr.documents.models import Document
 from ssgp_dhr.documents.views import send_version
 from ssgp_dhr.extensions import db
 from ssgp_dhr.hosts import external_url
-from ssgp_dhr.inputs import query_page
+from ssgp_dhr.inputs import has_control_characters, query_page
+from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 from ssgp_dhr.publication import forms, services, statistics
 from ssgp_dhr.publication.models import PublicationForm, PublicationRecord
 
@@ -186,8 +187,8 @@ FEED_SIZE = 50
 _PUBLISHED = (Review.status.in_(PUBLISHED_STATES), Review.published_on.is_not(None))
 
 
-def published_reviews(*, reference: str | None = None, limit: int | None = None,
-                      offset: int = 0) -> list[tuple[Review, PublicationRecord | None]]:
+def published_reviews(*, reference: str | None = None, limit: int | None = None, offset: int = 0,
+                      partnership: Organisation | None = None) -> list[tuple[Review, PublicationRecord | None]]:
     """Reviews whose publication is recorded, newest first: the only reviews the public sees.
 
     A page of them (`limit`, `offset`) or the one with `reference`: never all of them at once, as a
@@ -198,13 +199,31 @@ def published_reviews(*, reference: str | None = None, limit: int | None = None,
              .where(*_PUBLISHED).order_by(Review.published_on.desc(), Review.reference.desc()))
     if reference is not None:
         query = query.where(Review.reference == reference)
+    if partnership is not None:
+        query = query.where(_published_by(partnership))
     if limit is not None:
         query = query.limit(limit).offset(offset)
     return [(review, record) for review, record in db.session.execute(query).all()]
 
 
-def count_published_reviews() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Review).where(*_PUBLISHED)) or 0
+def count_published_reviews(partnership: Organisation | None = None) -> int:
+    query = sa.select(sa.func.count()).select_from(Review).where(*_PUBLISHED)
+    if partnership is not None:
+        query = query.where(_published_by(partnership))
+    return db.session.scalar(query) or 0
+
+
+def _published_by(partnership: Organisation) -> sa.ColumnElement[bool]:
+    """The reviews a partnership published: those it led or held jointly."""
+    return sa.or_(Review.lead_partnership_id == partnership.id, Review.joint_partnership_id == partnership.id)
+
+
+def _public_partnership(short_name: str) -> Organisation | None:
+    """The partnership a public address names by its short name (`?partnership=SG`); None for any other value."""
+    if not short_name or len(short_name) > 40 or has_control_characters(short_name):
+        return None
+    return db.session.scalar(sa.select(Organisation).where(
+        Organisation.short_name == short_name, Organisation.kind == OrganisationKind.PARTNERSHIP))
 
 
 def is_summary_only(review: Review, record: PublicationRecord | None) -> bool:
@@ -274,6 +293,9 @@ def _public_entry(review: Review, record: PublicationRecord | None,
             "learning_summary": record.learning_summary if record else None,
             "summary_only_reason": review.summary_only_reason if is_summary_only(review, record) else None,
             "press_contact": review.press_contact or current_app.config["PUBLIC_CONTACT"],
+            # Who published it: the lead partnership, with the joint one if any (their public names).
+            "partnership": review.lead_partnership.name, "partnership_short": review.lead_partnership.short_name,
+            "joint_partnership": review.joint_partnership.name if review.joint_partnership else None,
             "links": published_links(review, documents),
             "files": [(d.id, name) for d, _address, name in published_files(review, documents)]}
 
@@ -281,16 +303,22 @@ def _public_entry(review: Review, record: PublicationRecord | None,
 @publication.get("/reviews")
 @public
 def public_reviews():  # noqa: ANN201
-    total = count_published_reviews()
+    """Every published review, or one partnership's (`?partnership=SG`, under its own name)."""
+    wanted = request.args.get("partnership", "")
+    partnership = _public_partnership(wanted)
+    if wanted and partnership is None:
+        abort(404)
+    total = count_published_reviews(partnership)
     pages = max(1, -(-total // PUBLIC_PAGE_SIZE))
     page = query_page()
     if page > pages:
         abort(404)
-    rows = published_reviews(limit=PUBLIC_PAGE_SIZE, offset=(page - 1) * PUBLIC_PAGE_SIZE)
-    links = presentation.pagination(page, pages, lambda n: url_for("publication.public_reviews", page=n),
+    rows = published_reviews(limit=PUBLIC_PAGE_SIZE, offset=(page - 1) * PUBLIC_PAGE_SIZE, partnership=partnership)
+    by = {"partnership": partnership.short_name} if partnership else {}
+    links = presentation.pagination(page, pages, lambda n: url_for("publication.public_reviews", page=n, **by),
                                     label="Pages of published reviews")
     return render_template("publication/public.html", entries=_public_entries(rows), page=page, pages=pages,
-                           total=total, pagination=links)
+                           total=total, pagination=links, partnership=partnership)
 
 
 @publication.get("/reviews/<reference>")
@@ -333,6 +361,7 @@ def public_feed() -> Response:
         sub(item, "id", address)
         sub(item, "link", href=address)
         sub(item, "updated", stamp(entry["published_on"]))
+        sub(sub(item, "author"), "name", entry["partnership"])  # the partnership that published it
         sub(item, "summary", entry["summary"] or "")
         for document_id, file_name in entry["files"]:
             # Each published file, under the name the service made for it (never the uploaded one).
