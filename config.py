@@ -46,6 +46,9 @@ class Config:
     DATABASE_STATEMENT_TIMEOUT_SECONDS = _env_int("DATABASE_STATEMENT_TIMEOUT_SECONDS", 10)
     # SQLite: how long a write waits for another to finish before the service says it is not available.
     DATABASE_BUSY_TIMEOUT_SECONDS = _env_int("DATABASE_BUSY_TIMEOUT_SECONDS", 5)
+    # PostgreSQL: the role that owns the tables and runs the migrations, when the service's own role
+    # (DATABASE_URL) is another with fewer privileges (ssgp_dhr/database_roles.py).
+    MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL") or None
 
     # Wording: the Victims and Prisoners Act 2024 renames DHRs; some partnerships already use the new name.
     REVIEW_TYPE_NAME = os.environ.get("REVIEW_TYPE_NAME", "Domestic Homicide Review")
@@ -175,6 +178,9 @@ class ProductionConfig(Config):
             found.append("SMTP_HOST is not set: `dhr send-reminders` will refuse to send e-mail reminders")
         elif not settings.get("MAIL_SENDER"):
             found.append("MAIL_SENDER is not set: `dhr send-reminders` will refuse to send e-mail reminders")
+        from ssgp_dhr.database_roles import shared_role_warning  # here: ssgp_dhr imports this module
+
+        found.extend(shared_role_warning(settings))
         if not settings.get("SERVICE_CONTACT_EMAIL"):
             found.append("SERVICE_CONTACT_EMAIL is not set: the accessibility statement and the privacy page "
                          "give no address to write to")

@@ -39,7 +39,7 @@ def render_item(type_, obj, autogen_context):
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=str(target_db.engine.url),
+        url=current_app.config.get("MIGRATION_DATABASE_URL") or str(target_db.engine.url),
         target_metadata=target_db.metadata,
         literal_binds=True,
         render_as_batch=True,
@@ -57,7 +57,7 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
-    with _migration_connection(target_db.engine) as connection:
+    with _migration_engine() as engine, _migration_connection(engine) as connection:
         # Alembic takes SQLite's DDL for non-transactional and would commit after each migration;
         # on the connection below it is transactional.
         context.configure(connection=connection, target_metadata=target_db.metadata, transactional_ddl=True,
@@ -66,6 +66,20 @@ def run_migrations_online() -> None:
             context.run_migrations()
             if connection.dialect.name == "sqlite":
                 _check_foreign_keys(connection)
+
+
+@contextmanager
+def _migration_engine():
+    """The owner's role when MIGRATION_DATABASE_URL names one (ssgp_dhr/database_roles.py), else the app's."""
+    url = current_app.config.get("MIGRATION_DATABASE_URL")
+    if not url:
+        yield target_db.engine
+        return
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @contextmanager

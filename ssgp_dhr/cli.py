@@ -42,8 +42,13 @@ def dhr() -> None:
 def setup_database() -> None:
     """Create or upgrade the database, and load the demo data if it is empty (development only)."""
     from ssgp_dhr import demo
+    from ssgp_dhr.database_roles import grant_to_service_role
 
     upgrade()
+    granted = grant_to_service_role(current_app.config)
+    if granted:
+        click.echo(f"The service's database role {granted} has its privileges (none to alter, truncate, or change "
+                   "the history or the access log).")
     if current_app.config["ENV_NAME"] == "development" and demo.database_is_empty():
         demo.load_demo_data()
         click.echo("Loaded the demo data.")

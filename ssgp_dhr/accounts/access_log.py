@@ -103,9 +103,11 @@ def purge_entries_older_than(days: int, now: datetime | None = None) -> tuple[in
     cutoff = now - timedelta(days=days)
     try:
         if db.engine.dialect.name == "postgresql":
-            # The log's trigger lets this transaction delete entries, and only those older than the floor.
-            db.session.execute(sa.select(sa.func.set_config("ssgp.purging_access_log", "on", True)))
-        deleted = db.session.execute(sa.delete(AccessLogEntry).where(AccessLogEntry.occurred_at < cutoff)).rowcount
+            # The service's database role may not delete from the log: a function that runs as its owner
+            # does (migration 0032), and the log's trigger still keeps every entry younger than the floor.
+            deleted = db.session.scalar(sa.select(sa.func.purge_access_log(cutoff)))
+        else:
+            deleted = db.session.execute(sa.delete(AccessLogEntry).where(AccessLogEntry.occurred_at < cutoff)).rowcount
         db.session.add(AccessLogEntry(event=AccessEvent.ACCESS_LOG_PURGED, occurred_at=now, entries_deleted=deleted,
                                       deleted_before=cutoff))
         db.session.commit()
