@@ -306,7 +306,8 @@ def _suicide_review(orgs: dict[str, Organisation], coordinator: User, chair: Use
     """A review after a suicide following domestic abuse: panel work under way, then paused for the inquest.
     Nobody is charged: the other person is the person alleged to have caused harm."""
     jamie = _notify(coordinator, orgs["SSGP"], "Jamie", "Sol Madeupname", "Ash Madeupname", 31, died_days_ago=240,
-                    death_kind="suicide", notified_by="HM Coroner for Gloucestershire (demo)",
+                    death_kind="suicide", notifier_kind="coroner",
+                    notified_by="HM Coroner for Gloucestershire (demo)",
                     circumstances="Fictional demonstration case. Adult found deceased at home; the coroner opened an "
                                   "inquest. The family told the police of years of controlling behaviour by a former "
                                   "partner, who has not been charged.")
@@ -321,7 +322,11 @@ def _suicide_review(orgs: dict[str, Organisation], coordinator: User, chair: Use
     _panel_work(jamie, coordinator, orgs, police, health)
     _step(jamie, coordinator, "pause", hold_reason="inquest",
           hold_details="The coroner resumed the inquest and asked the panel not to interview witnesses before it.",
-          hold_started_on=today - timedelta(days=14), hold_expected_end_on=today + timedelta(days=45))
+          hold_started_on=today - timedelta(days=14), hold_expected_end_on=today + timedelta(days=45),
+          inquest_on=today + timedelta(days=30))
+    services.record_coroner_request(
+        jamie, coordinator, jamie.version, received_on=today - timedelta(days=10), sent_on=None,
+        details="The coroner asked for the overview report once the panel has signed it off. (Fictional demo.)")
     return jamie
 
 

@@ -411,7 +411,7 @@ def notification_data(**changes: Any) -> dict[str, Any]:
         "pseudonym": "Jordan", "victim_name": "Jo Realname", "perpetrator_name": "Pat Realname", "victim_age": "34",
         "date_of_death": today - timedelta(days=5), "notified_on": today - timedelta(days=2),
         "notified_by": "Gloucestershire Constabulary", "circumstances": "Found at home.", "press_contact": "",
-        "death_kind": "domestic_homicide",
+        "death_kind": "domestic_homicide", "notifier_kind": "police",
     }
     data.update(changes)
     return form_data(data)
@@ -440,7 +440,7 @@ def test_a_coordinator_records_a_notification(act_as):
     ({"pseudonym": ""}, "Enter the pseudonym", "pseudonym"),
     ({"victim_name": "  "}, "Enter the victim's full name", "victim_name"),
     ({"notified_on": ["", "", ""]}, "Enter the date notified", "notified_on-day"),
-    ({"notified_by": ""}, "Enter who notified the partnership", "notified_by"),
+    ({"notified_by": ""}, "Enter the service or officer who notified the partnership", "notified_by"),
     ({"victim_age": "forty"}, "Not a valid integer value.", "victim_age"),
 ])
 def test_a_notification_with_problems_is_refused_with_linked_errors_and_nothing_lost(act_as, changes, message, anchor):

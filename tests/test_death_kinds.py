@@ -218,7 +218,8 @@ def test_no_page_csv_or_e_mail_about_the_demo_suicide_review_says_killed_or_perp
                     and status == 200]
     # The walk reached the pages that name the other person or the death: not a vacuous pass.
     assert {f"/cases/{review.reference}", f"/cases/{review.reference}/edit", f"/cases/{review.reference}/history",
-            f"/cases/{review.reference}/actions/resume"} <= set(review_pages), review_pages
+            f"/cases/{review.reference}/actions/resume", f"/cases/{review.reference}/hold/inquest",
+            f"/cases/{review.reference}/coroner-request"} <= set(review_pages), review_pages
     assert len(review_pages) >= 20, review_pages
     assert sum(s == 200 and u.startswith(f"/cases/{review.reference}")
                for u, s in walked["police@panel.example"].items()) >= 5
@@ -268,7 +269,8 @@ def test_the_review_type_can_be_called_a_domestic_abuse_related_death_review(app
         f"{review.pseudonym} – Domestic Abuse Related Death Reviews")
 
 
-def test_the_demo_notification_of_a_suicide_came_from_the_coroner():
+def test_the_demo_suicide_review_was_notified_by_the_coroner_who_asked_for_the_report():
     review = _demo_suicide_review()
-    assert review.death_kind is DeathKind.SUICIDE and "Coroner" in review.notified_by
+    assert review.death_kind is DeathKind.SUICIDE and review.notifier_kind == "coroner"
+    assert review.current_hold.inquest_on > today_uk() and review.coroner_request_received_on is not None
     assert review.notified_on - review.date_of_death == timedelta(days=4)

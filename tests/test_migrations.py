@@ -109,6 +109,8 @@ RESTORED_BY_UPGRADE = {
     # 0016 refuses while a delay to the decision is recorded; every notice left is about the report,
     # which is what the upgrade writes into the column again.
     "delay_notices.deadline",
+    # 0032 refuses where who sent a notification differs from what its words say; the upgrade reads them again.
+    "reviews.notifier_kind",
 }
 
 

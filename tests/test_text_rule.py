@@ -30,7 +30,7 @@ def notification(**changes: Any) -> dict[str, Any]:
         "date_of_death": [str(died.day), str(died.month), str(died.year)],
         "notified_on": [str(told.day), str(told.month), str(told.year)],
         "notified_by": "Gloucestershire Constabulary", "circumstances": "Found at home.", "press_contact": "",
-        "death_kind": "domestic_homicide",
+        "death_kind": "domestic_homicide", "notifier_kind": "police",
     }
     data.update(changes)
     return data
@@ -47,7 +47,8 @@ def reviews() -> int:
                                               "Remove them, or retype the text rather than pasting it"),
     ("circumstances", "Found\x1b[31m at home.", "Circumstances must not include hidden control characters. "
                                                   "Remove them, or retype the text rather than pasting it"),
-    ("notified_by", "Police\x85", "Notified by must be one line of text, without tabs or hidden control characters"),
+    ("notified_by", "Police\x85", "Service or officer who notified the partnership must be one line of text, "
+                                   "without tabs or hidden control characters"),
 ])
 def test_a_control_character_in_a_notification_is_refused_with_an_error_on_its_field(signed_in_as, field, typed, message):
     client = signed_in_as(factories.coordinator())

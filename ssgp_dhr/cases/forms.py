@@ -44,6 +44,7 @@ from ssgp_dhr.cases.models import (
     DelayCause,
     HoldReason,
     JointReviewKind,
+    NotifierKind,
     QAOutcome,
 )
 from ssgp_dhr.clock import today_uk
@@ -134,6 +135,8 @@ ACTION_FIELDS: dict[str, Callable[[], Field]] = {
     "hold_started_on": lambda: _date("Date the hold started"),
     "hold_expected_end_on": lambda: _date("Date the hold is expected to end"),
     "hold_ended_on": lambda: _date("Date the hold ended"),
+    "inquest_on": lambda: _date("Date of the inquest", "Only for an inquest, once the coroner has listed it. "
+                                "Leave blank if it is not known yet"),
     "overview_report_completed_on": lambda: _date("Date the overview report was completed"),
     "executive_summary_completed_on": lambda: _date("Date the executive summary was completed"),
     "action_plan_completed_on": lambda: _date("Date the action plan was completed"),
@@ -223,6 +226,25 @@ class HoldEndForm(VersionedForm):
     submit = SubmitField("Save the new expected end", widget=GovSubmitInput())
 
 
+class InquestDateForm(VersionedForm):
+    """The date of the inquest the current hold waits for."""
+
+    inquest_on = _date("Date of the inquest", "As the coroner listed it. For example, 27 3 2027",
+                       required="Give the date of the inquest")
+    submit = SubmitField("Save the inquest's date", widget=GovSubmitInput())
+
+
+class CoronerRequestForm(VersionedForm):
+    """The coroner's request for the review's report, and when the report was sent."""
+
+    received_on = _date("Date of the coroner's request", "The date on the coroner's letter or e-mail",
+                        required="Record the date of the coroner's request")
+    details = _area("What the coroner asked for", "For example, the overview report before the inquest resumes. "
+                    "Without real names: the pseudonym and roles only")
+    sent_on = _date("Date the report was sent to the coroner", "Leave blank until it has been sent")
+    submit = SubmitField("Save the coroner's request", widget=GovSubmitInput())
+
+
 class DelayNoticeForm(VersionedForm):
     """The Home Office told that the decision or the report will be late."""
 
@@ -294,8 +316,12 @@ class DetailsForm(VersionedForm):
     perpetrator_name = _text(death_kinds.OTHER_PERSON_NAME_UNKNOWN_KIND, "Leave blank if not known")
     date_of_death = _date("Date of death", required="Enter the date of death")
     notified_on = _date("Date notified", "The date the partnership was told of the death", required="Enter the date notified")
-    notified_by = _text("Notified by", "The agency that told the partnership, for example Gloucestershire Constabulary",
-                        required="Enter who notified the partnership")
+    notifier_kind = RadioField("Who notified the partnership?", widget=GovRadioInput(),
+                               choices=[SelectChoice(k.value, k.label) for k in NotifierKind],
+                               validators=[InputRequired("Choose who notified the partnership")])
+    notified_by = _text("Service or officer who notified the partnership",
+                        "For example, Gloucestershire Constabulary, Major Crime Investigation Team, or HM Coroner for "
+                        "Gloucestershire", required="Enter the service or officer who notified the partnership")
     circumstances = _area("Circumstances", "What is known of the death, without names", max_length=LONG_TEXT_MAX)
     press_contact = _text("Press contact", "Leave blank if there has been none")
     joint_partnership_id = SelectField("Joint partnership", widget=GovSelect(), coerce=str,
@@ -346,7 +372,8 @@ class DetailsForm(VersionedForm):
 
 
 DETAIL_FIELDS = (
-    "death_kind", "pseudonym", "victim_name", "victim_date_of_birth", "victim_address", "victim_age", "perpetrator_name",
+    "death_kind", "notifier_kind", "pseudonym", "victim_name",
+    "victim_date_of_birth", "victim_address", "victim_age", "perpetrator_name",
     "date_of_death", "notified_on", "notified_by", "circumstances", "press_contact", "joint_partnership_id",
     "joint_review_kind", "joint_review_with",
 )

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from ssgp_dhr.accounts.models import User
 from ssgp_dhr.cases import death_kinds
-from ssgp_dhr.cases.models import CaseEvent, EventKind, HoldReason, QAOutcome, Review
+from ssgp_dhr.cases.models import CaseEvent, EventKind, HoldReason, NotifierKind, QAOutcome, Review
 from ssgp_dhr.clock import utcnow
 from ssgp_dhr.extensions import db
 from ssgp_dhr.presentation import recorded_value
@@ -44,6 +44,12 @@ EVENT_TITLES = {
 # A recorded fact whose column name does not read as words: "hold expected end on changed".
 FIELD_NAMES = {
     "death_kind": "kind of death",
+    "notifier_kind": "who notified the partnership",
+    "notified_by": "service or officer who notified the partnership",
+    "inquest_on": "date of the inquest",
+    "coroner_request_received_on": "date of the coroner's request for the report",
+    "coroner_request_details": "what the coroner asked for",
+    "coroner_report_sent_on": "date the report was sent to the coroner",
     "hold_expected_end_on": "expected end of the hold",
     "joint_partnership": "joint partnership",
     "joint_review_kind": "joint review",
@@ -59,6 +65,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "qa_outcome": {k.value: k.label for k in QAOutcome},
     "hold_reason": {k.value: k.label for k in HoldReason},
     "death_kind": dict(death_kinds.choices()),
+    "notifier_kind": {k.value: k.label for k in NotifierKind},
 }
 
 

@@ -32,6 +32,18 @@ class JointReviewKind(enum.StrEnum):
                 "child_safeguarding_practice_review": "Child Safeguarding Practice Review"}[self.value]
 
 
+class NotifierKind(enum.StrEnum):
+    """Who told the partnership of the death: the police usually; after a suicide often the coroner."""
+
+    POLICE = "police"
+    CORONER = "coroner"
+    OTHER_AGENCY = "other_agency"
+
+    @property
+    def label(self) -> str:
+        return {"police": "The police", "coroner": "The coroner", "other_agency": "Another agency"}[self.value]
+
+
 class Review(db.Model):
     __tablename__ = "reviews"
     __table_args__ = (
@@ -81,9 +93,14 @@ class Review(db.Model):
     perpetrator_name: Mapped[str | None] = mapped_column(sa.String(200))
     date_of_death: Mapped[date]
     notified_on: Mapped[date] = mapped_column(index=True)  # the case list's "Notified" sort
-    notified_by: Mapped[str] = mapped_column(sa.String(200))
+    notified_by: Mapped[str] = mapped_column(sa.String(200))  # the service or officer, in their own words
+    notifier_kind: Mapped[NotifierKind] = mapped_column(db_enum(NotifierKind, 20), default=NotifierKind.POLICE)
     circumstances: Mapped[str] = mapped_column(sa.Text, default="")
     press_contact: Mapped[str | None] = mapped_column(sa.String(200))
+    # The coroner's request for the review's report (for the inquest), when it comes, and when it was sent.
+    coroner_request_received_on: Mapped[date | None]
+    coroner_request_details: Mapped[str | None] = mapped_column(sa.Text)
+    coroner_report_sent_on: Mapped[date | None]
     # Held jointly with a Safeguarding Adults Review or Child Safeguarding Practice Review, and the board
     # or partnership that shares it: both set, or neither.
     joint_review_kind: Mapped[JointReviewKind | None] = mapped_column(db_enum(JointReviewKind, 40))
@@ -218,6 +235,7 @@ class ReviewHold(db.Model):
     # The expected end given when the hold began: kept when it is changed, so an overrun can be explained.
     first_expected_end_on: Mapped[date]
     ended_on: Mapped[date | None]
+    inquest_on: Mapped[date | None]  # a hold for an inquest: the day the inquest is listed, once it is
 
     review: Mapped[Review] = relationship(back_populates="holds")
 

@@ -6,6 +6,7 @@ checks, records the history and commits once, or changes nothing.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
@@ -31,6 +32,7 @@ from ssgp_dhr.cases.models import (
     EventKind,
     HoldReason,
     JointReviewKind,
+    NotifierKind,
     QAOutcome,
     QARound,
     Review,
@@ -84,11 +86,12 @@ class StaleReview(WorkflowError):
 
 
 # Data an action takes that is not a column of the review itself.
-_HOLD_FIELDS = {"hold_reason", "hold_details", "hold_started_on", "hold_expected_end_on", "hold_ended_on"}
+_HOLD_FIELDS = {"hold_reason", "hold_details", "hold_started_on", "hold_expected_end_on", "hold_ended_on", "inquest_on"}
 _QA_FIELDS = {"submitted_on", "panel_meeting_on", "letter_on", "changes_requested", "qa_outcome"}
 
 EDITABLE_FIELDS = (
-    "death_kind", "pseudonym", "victim_name", "victim_date_of_birth", "victim_address", "victim_age", "perpetrator_name",
+    "death_kind", "notifier_kind", "pseudonym", "victim_name",
+    "victim_date_of_birth", "victim_address", "victim_age", "perpetrator_name",
     "date_of_death", "notified_on", "notified_by", "circumstances", "press_contact", "joint_partnership_id",
     "joint_review_kind", "joint_review_with",
 )
@@ -172,7 +175,7 @@ def _apply_effects(review: Review, trigger: str, source: str, data: Mapping[str,
         review.holds.append(ReviewHold(
             reason=HoldReason(data["hold_reason"]), details=data["hold_details"],
             started_on=data["hold_started_on"], expected_end_on=data["hold_expected_end_on"],
-            first_expected_end_on=data["hold_expected_end_on"],
+            first_expected_end_on=data["hold_expected_end_on"], inquest_on=data.get("inquest_on"),
         ))
     elif trigger == "resume":
         review.current_hold.ended_on = data["hold_ended_on"]
@@ -290,6 +293,57 @@ def change_hold_end(review: Review, actor: User | None, expected_version: int, *
             from_value=previous, to_value=expected_end_on, reason=reason, payload={"hold_id": hold.id},
         )
     return event
+
+
+def record_inquest_date(review: Review, actor: User | None, expected_version: int, *,
+                        inquest_on: date | None) -> CaseEvent:
+    """Record (or change) the date of the inquest the current hold waits for, as the coroner lists it."""
+    check_may_write(review, actor, expected_version)
+    hold = review.current_hold
+    if review.status != Stage.ON_HOLD or hold is None or hold.reason is not HoldReason.INQUEST:
+        raise NotAllowedNow("An inquest's date is recorded on a hold waiting for the inquest")
+    if inquest_on is None:
+        raise InvalidChange([("inquest_on", "Give the date of the inquest")])
+    if inquest_on < review.date_of_death:
+        raise InvalidChange([("inquest_on", "The inquest cannot be before the death, on "
+                                            f"{uk_date(review.date_of_death)}")])
+    previous = hold.inquest_on
+    with _one_write(review, expected_version), db.session.no_autoflush:
+        hold.inquest_on = inquest_on
+        event = append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="inquest_on",
+                             from_value=previous, to_value=inquest_on, payload={"hold_id": hold.id})
+    return event
+
+
+CORONER_REQUEST_FIELDS = ("coroner_request_received_on", "coroner_request_details", "coroner_report_sent_on")
+
+
+def record_coroner_request(review: Review, actor: User | None, expected_version: int, *, received_on: date | None,
+                           details: str | None, sent_on: date | None) -> list[CaseEvent]:
+    """Record the coroner's request for the review's report (for the inquest) and, once it went, when it was
+    sent; a correction is a change in the history like any other."""
+    check_may_write(review, actor, expected_version)
+    details = (details or "").strip() or None
+    problems = past_date_problems(
+        "received_on", received_on, missing="Record the date of the coroner's request",
+        future="The date of the coroner's request cannot be in the future", earliest=review.notified_on,
+        too_early="The coroner's request cannot be before the partnership was notified, on")
+    if sent_on is not None and received_on is not None:
+        problems += past_date_problems(
+            "sent_on", sent_on, missing="", future="The date the report was sent cannot be in the future",
+            earliest=received_on, too_early="The report cannot have been sent before the coroner asked for it, on")
+    if problems:
+        raise InvalidChange(problems)
+    changes = dict(zip(CORONER_REQUEST_FIELDS, (received_on, details, sent_on), strict=True))
+    events = []
+    with _one_write(review, expected_version), db.session.no_autoflush:
+        for field, value in changes.items():
+            old = getattr(review, field)
+            if old != value:
+                setattr(review, field, value)
+                events.append(append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version,
+                                           field=field, from_value=old, to_value=value))
+    return events
 
 
 def _hold_end_problems(hold: ReviewHold, expected_end_on: date | None, reason: str) -> list[tuple[str, str]]:
@@ -535,7 +589,7 @@ def record_notification(actor: User, *, lead_partnership_id: int, review_type: s
     recorded_on = recorded_on or today
     if recorded_on > today:
         raise InvalidChange([("recorded_on", "The day it was first recorded must be today or in the past")])
-    fields = {**fields, **_death_kind(fields)}
+    fields = {**fields, **_kinds_given(fields)}
     lead = db.session.get(Organisation, lead_partnership_id)
     year = fields["notified_on"].year
     for _attempt in range(3):
@@ -564,7 +618,7 @@ def update_details(review: Review, actor: User, expected_version: int, changes: 
     unexpected = set(changes) - set(EDITABLE_FIELDS)
     if unexpected:
         raise WorkflowError(f"These details cannot be edited here: {', '.join(sorted(unexpected))}")
-    changes = {**changes, **_death_kind(changes)}
+    changes = {**changes, **_kinds_given(changes)}
     kind = changes.get("joint_review_kind")
     if kind and kind not in set(JointReviewKind):
         raise InvalidChange([("joint_review_kind", "Choose the review it is held jointly with")])
@@ -588,14 +642,25 @@ def update_details(review: Review, actor: User, expected_version: int, changes: 
 _JOINT_REVIEW = ("joint_review_kind", "joint_review_with")
 
 
-def _death_kind(given: Mapping[str, Any]) -> dict[str, DeathKind]:
-    """The kind of death given (as a DeathKind), if it was; one that is not a kind is refused."""
-    if "death_kind" not in given:
-        return {}
-    try:
-        return {"death_kind": DeathKind(given["death_kind"])}
-    except ValueError:
-        raise InvalidChange([("death_kind", "Choose the kind of death")]) from None
+# The details that record a kind, each with the sentence refusing a value that is none of its kinds.
+_KINDS: dict[str, tuple[type[enum.StrEnum], str]] = {
+    "death_kind": (DeathKind, "Choose the kind of death"),
+    "notifier_kind": (NotifierKind, "Choose who notified the partnership"),
+}
+
+
+def _kinds_given(given: Mapping[str, Any]) -> dict[str, enum.StrEnum]:
+    """The kinds given (the kind of death, who notified) as their enums; one that is none of them is refused."""
+    found, problems = {}, []
+    for field, (kind, sentence) in _KINDS.items():
+        if field in given:
+            try:
+                found[field] = kind(given[field])
+            except ValueError:
+                problems.append((field, sentence))
+    if problems:
+        raise InvalidChange(problems)
+    return found
 
 
 def _joint_review_problems(joint: Mapping[str, Any]) -> list[tuple[str, str]]:

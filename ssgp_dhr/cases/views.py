@@ -28,6 +28,7 @@ from ssgp_dhr.cases.models import (
     DecisionResponse,
     DecisionResponseOutcome,
     DelayNotice,
+    HoldReason,
     Review,
     ReviewHold,
     answers_current_decision,
@@ -563,6 +564,7 @@ def edit_details(review: Review):  # noqa: ANN201
         form.joint_partnership_id.data = str(review.joint_partnership_id or "")
         form.joint_review_kind.data = review.joint_review_kind.value if review.joint_review_kind else ""
         form.death_kind.data = review.death_kind.value
+        form.notifier_kind.data = review.notifier_kind.value
     form.speak_of(form.death_kind.data)
     if not real_names:
         # The fields are left out of the form entirely, so they are neither shown nor required.
@@ -586,6 +588,36 @@ def change_hold_end(review: Review):  # noqa: ANN201
             review, current_user, version, expected_end_on=form.expected_end_on.data, reason=form.reason.data),
         done=lambda: f"The hold is now expected to end on {presentation.uk_date(form.expected_end_on.data)}",
         context=lambda shown: {"hold": shown.current_hold})
+
+
+@cases.route("/cases/<reference>/hold/inquest", methods=["GET", "POST"])
+@review_rule(can_advance)
+def record_inquest_date(review: Review):  # noqa: ANN201
+    hold = review.current_hold
+    if (hold is None or hold.reason is not HoldReason.INQUEST) and request.method == "GET":
+        abort(409)  # the review was resumed since the user saw the link
+    form = forms.InquestDateForm(obj=hold if request.method == "GET" else None)
+    return review_form(
+        review, form, template="cases/inquest_date.html", first_field="inquest_on", anchor="deadlines",
+        act=lambda version: services.record_inquest_date(review, current_user, version,
+                                                         inquest_on=form.inquest_on.data),
+        done=lambda: f"The inquest is listed for {presentation.uk_date(form.inquest_on.data)}",
+        context=lambda shown: {"hold": shown.current_hold})
+
+
+@cases.route("/cases/<reference>/coroner-request", methods=["GET", "POST"])
+@review_rule(can_advance)
+def record_coroner_request(review: Review):  # noqa: ANN201
+    form = forms.CoronerRequestForm()
+    if request.method == "GET":
+        form.received_on.data, form.details.data, form.sent_on.data = (
+            getattr(review, field) for field in services.CORONER_REQUEST_FIELDS)
+    return review_form(
+        review, form, template="cases/coroner_request.html", first_field="received_on", anchor="key-facts",
+        act=lambda version: services.record_coroner_request(
+            review, current_user, version, received_on=form.received_on.data, details=form.details.data,
+            sent_on=form.sent_on.data),
+        done=lambda: "The coroner's request is recorded", context=lambda shown: {})
 
 
 @cases.route("/cases/<reference>/delays/new", methods=["GET", "POST"])

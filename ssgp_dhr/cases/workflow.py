@@ -38,7 +38,8 @@ ACTIONS: dict[str, Action] = {a.trigger: a for a in (
     Action("decline", "Decide not to hold a review", ("decision_on", "home_office_told_on", "decline_reasons")),
     Action("reopen", "Reopen: a review is required", ("reopen_reason", "decision_on", "home_office_told_on")),
     Action("convene_panel", "Convene the panel", ("chair_name", "chair_appointed_on", "terms_of_reference_agreed_on")),
-    Action("pause", "Put on hold", ("hold_reason", "hold_details", "hold_started_on", "hold_expected_end_on")),
+    Action("pause", "Put on hold", ("hold_reason", "hold_details", "hold_started_on", "hold_expected_end_on",
+                                    "inquest_on")),
     Action("resume", "Resume the review", ("hold_ended_on",)),
     Action("submit", "Submit to the Home Office", (
         "overview_report_completed_on", "executive_summary_completed_on", "action_plan_completed_on",
@@ -284,6 +285,8 @@ requires("pause", "Choose what the review is waiting for from the list", field="
 requires("pause", "The expected end of the hold must be after its start", field="hold_expected_end_on")(
     lambda f: f["hold_expected_end_on"] is None or f["hold_started_on"] is None
     or f["hold_expected_end_on"] >= f["hold_started_on"])
+requires("pause", "An inquest's date is for a hold waiting for an inquest: clear it, or choose the inquest",
+         field="inquest_on")(lambda f: f["inquest_on"] is None or f["hold_reason"] == HoldReason.INQUEST)
 require_fields("resume", ("hold_ended_on", "Record the date the hold ended"))
 requires("resume", "The hold cannot end before it started", field="hold_ended_on")(
     lambda f: f["hold_ended_on"] is None or f.review.current_hold is None
