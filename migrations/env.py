@@ -7,7 +7,7 @@ migration of a run happens in one transaction: a failure, or a downgrade refusin
 
 import logging
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -57,7 +57,8 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
-    with _migration_engine() as engine, _migration_connection(engine) as connection:
+    with ExitStack() as stack:
+        connection = _connected(stack)
         # Alembic takes SQLite's DDL for non-transactional and would commit after each migration;
         # on the connection below it is transactional.
         context.configure(connection=connection, target_metadata=target_db.metadata, transactional_ddl=True,
@@ -122,17 +123,20 @@ def _check_foreign_keys(connection):
                            f"(in {', '.join(tables)}): nothing was changed.")
 
 
-def _run_online_saying_why_not() -> None:
-    """A database that cannot be reached is named in one line (CommandError), not a traceback."""
+def _connected(stack):
+    """The connection to migrate on; a database that cannot be reached is named in one line (CommandError), not a
+    traceback. A migration's own failure keeps its traceback, for whoever fixes it."""
     from ssgp_dhr.database import describe_failure
 
+    engine = stack.enter_context(_migration_engine())
     try:
-        run_migrations_online()
+        # Connecting opens the database: no statement yet, as that would begin the run's transaction.
+        return stack.enter_context(_migration_connection(engine))
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as problem:
-        raise CommandError(describe_failure(problem, str(target_db.engine.url))) from None
+        raise CommandError(describe_failure(problem, str(engine.url))) from None
 
 
 if context.is_offline_mode():
     run_migrations_offline()
 else:
-    _run_online_saying_why_not()
+    run_migrations_online()

@@ -130,13 +130,14 @@ def _register_blueprints(app: Flask) -> None:
     from ssgp_dhr.documents import views as document_views
     from ssgp_dhr.health import health
     from ssgp_dhr.my_work.views import my_work
+    from ssgp_dhr.organisations.views import organisations
     from ssgp_dhr.panel import views as panel_views
     from ssgp_dhr.publication import views as publication_views
     from ssgp_dhr.reminders.views import reminders
     from ssgp_dhr.retention import views as retention_views
 
-    for blueprint in (health, about, accounts, admin, my_work, case_views.cases, reminders, document_views.documents,
-                      panel_views.panel, publication_views.publication, action_plan_views.action_plan,
+    for blueprint in (health, about, accounts, admin, organisations, my_work, case_views.cases, reminders,
+                      document_views.documents, panel_views.panel, publication_views.publication, action_plan_views.action_plan,
                       costs_views.costs, retention_views.retention):
         app.register_blueprint(blueprint)
     # The review first, then each area adding its part to it (cases imports none of them).

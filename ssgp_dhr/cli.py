@@ -58,6 +58,41 @@ def setup_database() -> None:
         print_demo_accounts()
 
 
+@dhr.command("create-admin")
+@click.argument("email")
+@click.option("--partnership", "partnership_name", required=True,
+              help="The partnership they administer, by its full name: added if there is none of that name.")
+@click.option("--short-name", default=None, help="A new partnership's short name (default: its initials).")
+@click.option("--name", "full_name", prompt="Their full name", help="The administrator's full name.")
+@click.option("--password-file", type=click.File("r", encoding="utf-8"), default=None,
+              help="Read the password from the first line of this file ('-': standard input) instead of a prompt.")
+@with_appcontext
+def create_admin(email: str, partnership_name: str, short_name: str | None, full_name: str,
+                 password_file: Any) -> None:
+    """Create an administrator of a partnership (and the partnership, if it is new): the first account of a new
+    service. The password comes from a prompt or a file, never the command line; they set up their
+    authenticator app when they first sign in."""
+    from ssgp_dhr.accounts.administrators import AdministratorRefused, create_administrator
+
+    if password_file is not None:
+        password = password_file.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Their password", hide_input=True, confirmation_prompt=True)
+    try:
+        made = create_administrator(email, full_name, partnership_name, password, short_name=short_name)
+    except AdministratorRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    if made.partnership_added:
+        click.echo(f"Added the partnership {made.partnership.name} ({made.partnership.short_name}).")
+    click.echo(f"Created {made.person.email}, administrator of {made.partnership.name}. They sign in at "
+               f"{_sign_in_address()} and set up an authenticator app the first time.")
+
+
+def _sign_in_address() -> str:
+    base = current_app.config.get("BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+    return base.rstrip("/") + "/sign-in"
+
+
 def print_demo_accounts() -> None:
     from ssgp_dhr import demo
 

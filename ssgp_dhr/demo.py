@@ -25,7 +25,7 @@ from ssgp_dhr.costs import services as costs
 from ssgp_dhr.documents import services as document_services
 from ssgp_dhr.documents.models import DocumentType
 from ssgp_dhr.extensions import db
-from ssgp_dhr.organisations.models import Organisation, OrganisationKind
+from ssgp_dhr.organisations.models import AgencyKind, Organisation, OrganisationKind
 from ssgp_dhr.panel import services as panel_services
 from ssgp_dhr.panel.models import InputKind, RequestKind, RequestStatus
 from ssgp_dhr.publication import services as publication
@@ -37,16 +37,16 @@ PARTNERSHIPS = (
     ("Safer Gloucestershire", "SG"),
 )
 AGENCIES = (
-    ("Gloucestershire Constabulary", "Constabulary"),
-    ("Gloucester City Council", "City Council"),
-    ("Gloucestershire County Council", "County Council"),
-    ("Office of the Police and Crime Commissioner", "OPCC"),
-    ("NHS Gloucestershire Integrated Care Board", "NHS Glos"),
-    ("Gloucestershire Fire and Rescue Service", "Fire and Rescue"),
-    ("Youth Support Team", "Youth Support"),
-    ("Probation Service (Gloucestershire)", "Probation"),
-    ("Gloucester City Homes", "Housing"),
-    ("Gloucestershire Domestic Abuse Support Service", "GDASS"),
+    ("Gloucestershire Constabulary", "Constabulary", AgencyKind.POLICE),
+    ("Gloucester City Council", "City Council", AgencyKind.COUNCIL),
+    ("Gloucestershire County Council", "County Council", AgencyKind.COUNCIL),
+    ("Office of the Police and Crime Commissioner", "OPCC", AgencyKind.OTHER),
+    ("NHS Gloucestershire Integrated Care Board", "NHS Glos", AgencyKind.HEALTH),
+    ("Gloucestershire Fire and Rescue Service", "Fire and Rescue", AgencyKind.OTHER),
+    ("Youth Support Team", "Youth Support", AgencyKind.COUNCIL),
+    ("Probation Service (Gloucestershire)", "Probation", AgencyKind.PROBATION),
+    ("Gloucester City Homes", "Housing", AgencyKind.OTHER),
+    ("Gloucestershire Domestic Abuse Support Service", "GDASS", AgencyKind.SPECIALIST),
 )
 
 
@@ -123,8 +123,8 @@ def _organisations() -> dict[str, Organisation]:
     orgs = {}
     for name, short in PARTNERSHIPS:
         orgs[short] = Organisation(name=name, short_name=short, kind=OrganisationKind.PARTNERSHIP)
-    for name, short in AGENCIES:
-        orgs[short] = Organisation(name=name, short_name=short, kind=OrganisationKind.AGENCY)
+    for name, short, agency_kind in AGENCIES:
+        orgs[short] = Organisation(name=name, short_name=short, kind=OrganisationKind.AGENCY, agency_kind=agency_kind)
     db.session.add_all(orgs.values())
     return orgs
 

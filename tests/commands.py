@@ -12,9 +12,12 @@ from ssgp_dhr import PROJECT_DIR
 _GIVEN_ONLY = ("DATABASE_URL", "SECRET_KEY", "DHR_ENV")
 
 
-def flask_command(*args: str, timeout: float = 120, **settings: str) -> subprocess.CompletedProcess:
-    """Run `flask --app wsgi ARGS` with `settings` as environment variables; the output as text."""
+def flask_command(*args: str, timeout: float = 120, input_text: str | None = None,
+                  **settings: str) -> subprocess.CompletedProcess:
+    """Run `flask --app wsgi ARGS` with `settings` as environment variables (and `input_text` on its standard
+    input); the output as text."""
     env = {name: value for name, value in os.environ.items() if name not in _GIVEN_ONLY}
     env.update(settings)
     return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args],  # noqa: S603 - the test's own arguments
-                          cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+                          cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+                          input=input_text)

@@ -70,7 +70,8 @@ def users():  # noqa: ANN201
 @reauthentication_required
 def new_user():  # noqa: ANN201
     form = NewAccountForm()
-    organisations = db.session.scalars(sa.select(Organisation).order_by(Organisation.kind, Organisation.name)).all()
+    organisations = db.session.scalars(sa.select(Organisation).where(Organisation.is_active)
+                                       .order_by(Organisation.kind, Organisation.name)).all()
     form.organisation_id.choices = [("", "Choose an organisation")] + [(str(o.id), o.name) for o in organisations]
     form.roles.choices = _role_choices()
     if form.validate_on_submit():

@@ -85,6 +85,11 @@ def first_roles(by: User, person: User, chosen: Iterable[Grant]) -> list[RoleCha
     return _recorded(by, person, after, set())
 
 
+def record_changes(by: User | None, person: User, added: set[Grant], removed: set[Grant]) -> list[RoleChange]:
+    """Record roles given and taken away (by None: the command line), in the caller's transaction."""
+    return _recorded(by, person, added, removed)
+
+
 def _recorded(by: User | None, person: User, added: set[Grant], removed: set[Grant]) -> list[RoleChange]:
     changes = [RoleChange(user=person, changed_by=by, role=role, partnership_id=partnership, granted=granted)
                for granted, grants in ((True, added), (False, removed)) for role, partnership in sorted(grants)]

@@ -356,9 +356,12 @@ def case_list_csv() -> Response:
 
 # --- A new notification -----------------------------------------------------------------------
 
-def _partnerships() -> list[Organisation]:
+def _partnerships(keeping: int | None = None) -> list[Organisation]:
+    """The active partnerships, and the one `keeping` names (already recorded on the review) even if inactive."""
     return db.session.scalars(
-        sa.select(Organisation).where(Organisation.kind == OrganisationKind.PARTNERSHIP).order_by(Organisation.name)
+        sa.select(Organisation).where(Organisation.kind == OrganisationKind.PARTNERSHIP,
+                                      sa.or_(Organisation.is_active, Organisation.id == keeping))
+        .order_by(Organisation.name)
     ).all()
 
 
@@ -559,7 +562,8 @@ def _version(form: forms.VersionedForm) -> int:
 def edit_details(review: Review):  # noqa: ANN201
     real_names = can_see_real_names(current_user, review)
     form = forms.DetailsForm(obj=review if request.method == "GET" else None)
-    form.set_partnership_choices(p for p in _partnerships() if p.id != review.lead_partnership_id)
+    form.set_partnership_choices(p for p in _partnerships(keeping=review.joint_partnership_id)
+                                 if p.id != review.lead_partnership_id)
     if request.method == "GET":
         form.joint_partnership_id.data = str(review.joint_partnership_id or "")
         form.joint_review_kind.data = review.joint_review_kind.value if review.joint_review_kind else ""
