@@ -66,6 +66,11 @@ class Config:
     MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
     # Uploaded documents: outside the web root, each under a random name the server makes.
     DOCUMENT_STORE_PATH = os.environ.get("DOCUMENT_STORE_PATH") or str(INSTANCE_DIR / "documents")
+    # Or an S3-compatible object store that several application servers share: s3://bucket/prefix
+    # (ssgp_dhr/documents/s3_store.py), with S3_ENDPOINT_URL for one other than AWS's.
+    DOCUMENT_STORE_URL = os.environ.get("DOCUMENT_STORE_URL") or None
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
+    S3_REGION = os.environ.get("S3_REGION") or None
     # Months after publication when the partnership decides whether a report stays online (local practice: 12).
     REMOVAL_REVIEW_MONTHS = _env_int("REMOVAL_REVIEW_MONTHS", 12)
     # Weeks after the Home Office was told of a decision not to hold a review before coordinators are

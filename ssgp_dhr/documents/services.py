@@ -152,7 +152,7 @@ def mark_published(document: Document, actor: User, version: DocumentVersion | N
 
 def open_version(version: DocumentVersion) -> BinaryIO:
     """The stored bytes of `version`, for reading (the caller checks the reader may)."""
-    return storage.path_of(version.stored_name).open("rb")
+    return storage.current_store().open(version.stored_name, version.sha256)
 
 
 # --- Text, for checks such as looking for real names before publication ----------------------

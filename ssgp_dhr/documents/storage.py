@@ -1,9 +1,14 @@
 """The document store: files outside the web root, under names the server makes.
 
-An upload is written to a temporary file in the store's own directory, checked, flushed to disk
-(fsync) and only then renamed to its final name, so a reader never sees half a file and a crash
-leaves at most a temporary file that no row points to. The caller commits the row afterwards and
-calls remove() if that fails.
+The bytes live in a local folder (the default) or in an S3-compatible object store
+(DOCUMENT_STORE_URL=s3://bucket/prefix, see s3_store.py); everything else in the tracker reads and
+writes through current_store(), so the two are interchangeable.
+
+An upload is written to a temporary file first (in the folder itself, or a local spool for an object
+store), checked, flushed to disk (fsync) and only then put under its final name: renamed into the
+folder, or sent in one PUT whose SHA-256 the object store checks. A reader never sees half a file, and
+a crash leaves at most a temporary file that no row points to. The caller commits the row afterwards
+and calls remove() if that fails.
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ import re
 import secrets
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 from urllib.parse import quote
 
 from flask import current_app
@@ -45,17 +51,101 @@ class StoredFile:
     filename: str  # safe, and ending in the extension of the kind the content is
 
 
+class StoredFileDamaged(OSError):
+    """A stored file whose bytes no longer match the SHA-256 recorded when it was uploaded."""
+
+
+class DocumentStore(Protocol):
+    """Where the bytes of document versions live. Names are those save() makes (64 hex characters)."""
+
+    description: str
+
+    def spool(self) -> Path:
+        """A local folder for an upload's temporary file while it is checked."""
+
+    def put(self, temporary: Path, stored_name: str, sha256: str) -> None:
+        """Keep the checked file at `temporary` under `stored_name`, whole or not at all."""
+
+    def open(self, stored_name: str, sha256: str | None = None) -> BinaryIO:
+        """The stored bytes for reading; FileNotFoundError if missing, StoredFileDamaged if they are
+        known not to match `sha256`."""
+
+    def exists(self, stored_name: str) -> bool: ...
+
+    def delete(self, stored_name: str) -> None:
+        """Remove the file; nothing happens if it is already gone."""
+
+    def names(self) -> Iterator[str]:
+        """Every stored name in the store (temporary files excluded)."""
+
+    def sha256_of(self, stored_name: str) -> str:
+        """The SHA-256 of the stored bytes, as hex."""
+
+
+def checked_name(stored_name: str) -> str:
+    # Stored names are hex made by save(); refuse anything else rather than join it to a path or key.
+    if not re.fullmatch(r"[0-9a-f]{64}", stored_name):
+        raise ValueError("not a stored document name")
+    return stored_name
+
+
+class FolderStore:
+    """The local folder: the default, and what `make run` uses."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.description = f"the folder {directory}"
+
+    def spool(self) -> Path:
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return self.directory  # the same file system, so the final rename is atomic
+
+    def put(self, temporary: Path, stored_name: str, sha256: str) -> None:
+        os.replace(temporary, self.path_of(stored_name))
+        _fsync_directory(self.directory)
+
+    def open(self, stored_name: str, sha256: str | None = None) -> BinaryIO:
+        return self.path_of(stored_name).open("rb")
+
+    def exists(self, stored_name: str) -> bool:
+        return self.path_of(stored_name).is_file()
+
+    def delete(self, stored_name: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path_of(stored_name).unlink()
+
+    def names(self) -> Iterator[str]:
+        if self.directory.is_dir():
+            yield from sorted(p.name for p in self.directory.iterdir() if re.fullmatch(r"[0-9a-f]{64}", p.name))
+
+    def sha256_of(self, stored_name: str) -> str:
+        digest = hashlib.sha256()
+        with self.open(stored_name) as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
+
+    def path_of(self, stored_name: str) -> Path:
+        return self.directory / checked_name(stored_name)
+
+
+def current_store() -> DocumentStore:
+    """The store the configuration names: an object store for DOCUMENT_STORE_URL=s3://..., else the folder."""
+    url = current_app.config.get("DOCUMENT_STORE_URL") or ""
+    if url.startswith("s3://"):
+        from ssgp_dhr.documents.s3_store import store_for  # boto3 is loaded only when it is used
+
+        return store_for(current_app)
+    return FolderStore(Path(current_app.config["DOCUMENT_STORE_PATH"]))
+
+
 def store_directory() -> Path:
-    directory = Path(current_app.config["DOCUMENT_STORE_PATH"])
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return directory
+    return FolderStore(Path(current_app.config["DOCUMENT_STORE_PATH"])).spool()
 
 
 def path_of(stored_name: str) -> Path:
-    # Stored names are hex made by save(); refuse anything else rather than join it to a path.
-    if not re.fullmatch(r"[0-9a-f]{64}", stored_name):
-        raise ValueError("not a stored document name")
-    return store_directory() / stored_name
+    """Where the folder store keeps `stored_name` (the folder store only)."""
+    return FolderStore(Path(current_app.config["DOCUMENT_STORE_PATH"])).path_of(stored_name)
 
 
 def max_bytes() -> int:
@@ -72,8 +162,8 @@ def save(stream: BinaryIO, filename: str) -> StoredFile:
     Raises FileRefused for an empty, oversize or unaccepted file. On any failure, including the
     stream breaking part way, nothing is left in the store.
     """
-    directory = store_directory()
-    descriptor, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, dir=directory)
+    store = current_store()
+    descriptor, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, dir=store.spool())
     temporary_path = Path(temporary)
     try:
         digest, size, limit = hashlib.sha256(), 0, max_bytes()
@@ -92,19 +182,16 @@ def save(stream: BinaryIO, filename: str) -> StoredFile:
         except file_kinds.NotAcceptedKind as refused:
             raise FileRefused(str(refused)) from None
         stored_name = secrets.token_hex(32)
-        os.replace(temporary_path, directory / stored_name)
-        _fsync_directory(directory)
-    except BaseException:
+        store.put(temporary_path, stored_name, digest.hexdigest())
+    finally:
         with contextlib.suppress(FileNotFoundError):
             temporary_path.unlink()
-        raise
     return StoredFile(stored_name, size, digest.hexdigest(), kind, with_extension(safe_name, kind))
 
 
 def remove(stored_name: str) -> None:
     """Remove a stored file whose row was not committed."""
-    with contextlib.suppress(FileNotFoundError):
-        path_of(stored_name).unlink()
+    current_store().delete(stored_name)
 
 
 def _fsync_directory(directory: Path) -> None:

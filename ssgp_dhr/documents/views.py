@@ -177,6 +177,9 @@ def send_version(version: DocumentVersion, download_name: str | None = None) -> 
     except FileNotFoundError:
         current_app.logger.error("document version %s is missing from the store", version.id)
         abort(404)
+    except storage.StoredFileDamaged:
+        current_app.logger.error("document version %s in the store does not match its recorded SHA-256", version.id)
+        abort(404)
     response = Response(wrap_file(request.environ, handle), direct_passthrough=True)
     response.headers["Content-Type"] = version.content_type
     response.headers["Content-Length"] = str(version.size_bytes)
