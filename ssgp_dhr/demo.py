@@ -28,6 +28,7 @@ from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import AgencyKind, Organisation, OrganisationKind
 from ssgp_dhr.panel import services as panel_services
 from ssgp_dhr.panel.models import InputKind, RequestKind, RequestStatus
+from ssgp_dhr.publication import name_decisions
 from ssgp_dhr.publication import services as publication
 
 DEMO_PASSWORD = "demo-password-not-for-real-use"  # noqa: S105 - fictional demo accounts only
@@ -207,7 +208,7 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
     _notify(sam, sg, "Morgan", "Ann Sample", "Mark Sample", 61, died_days_ago=60)
 
     # Commissioned: chair being appointed.
-    ellis = _notify(alex, ssgp, "Ellis", "Kim Fictional", "Lee Fictional", 27, died_days_ago=90, joint=sg)
+    ellis = _notify(alex, ssgp, "Ellis", "Kim Oakhurst", "Lee Oakhurst", 27, died_days_ago=90, joint=sg)
     _step(ellis, alex, "commission", decision_on=ellis.notified_on + timedelta(days=20),
           home_office_told_on=ellis.notified_on + timedelta(days=22))
     services.record_decision_response(ellis, alex, ellis.version, received_on=ellis.notified_on + timedelta(days=30),
@@ -251,7 +252,7 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
         expected_on=today + timedelta(days=240))
 
     # With the Home Office after one round of revisions.
-    sky = _notify(alex, ssgp, "Sky", "Dee Invented", "Max Invented", 38, died_days_ago=600)
+    sky = _notify(alex, ssgp, "Sky", "Dee Marchbank", "Max Marchbank", 38, died_days_ago=600)
     _through_submission(sky, alex, chair)
     _step(sky, alex, "request_revisions", letter_on=sky.qa_rounds[-1].submitted_on + timedelta(days=50),
           changes_requested="Strengthen the analysis of agency contact in the year before the death.")
@@ -262,8 +263,16 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
     _through_submission(scott, alex, chair)
     _step(scott, alex, "approve", letter_on=scott.qa_rounds[-1].submitted_on + timedelta(days=60),
           qa_outcome="publish")
+    # The family asked for the victim's own first name to be used: recorded, and confirmed by the manager.
+    allowed = name_decisions.record_allowed_name(
+        scott, alex, scott.version, name_key="victim_name", reason="family_asked",
+        details="The family asked for her own first name to be used in what is published. (Fictional demo.)",
+        family_agreed_on=scott.qa_rounds[-1].letter_on, home_office_agreed_on=scott.qa_rounds[-1].letter_on)
+    name_decisions.confirm(scott, users["manager@ssgp.example"], allowed)
     _prepare_publication(scott, alex, "full", scott.qa_rounds[-1].letter_on + timedelta(days=5),
-                         ["overview_report", "executive_summary", "home_office_letter"])
+                         ["overview_report", "executive_summary", "home_office_letter"],
+                         summary="Val, called Drew in the review until her family asked for her own first name to be "
+                                 "used, was 41 when she was killed by a partner. (Fictional demo.)")
     _step(scott, alex, "publish", published_on=scott.qa_rounds[-1].letter_on + timedelta(days=30),
           publication_url="https://www.example.org/dhr/drew",
           published_documents=["overview_report", "executive_summary", "home_office_letter"])
@@ -338,13 +347,14 @@ PUBLICATION_DOCUMENTS = {
 
 
 def _prepare_publication(review: Review, coordinator: User, form: str | None, decided_on: object,
-                         kinds: list[str]) -> None:
+                         kinds: list[str], summary: str | None = None) -> None:
     """The decision (unless made already), the public summary, the stored documents to publish and a
     passing anonymisation check on them; the publish action then marks them published."""
     if form:
         publication.record_decision(review, coordinator, review.version, form=form, decided_on=decided_on)
     publication.record_details(review, coordinator, review.version, {
-        "public_summary": f"{review.pseudonym}, aged {review.victim_age}, was killed by a partner. (Fictional demo.)",
+        "public_summary": summary or f"{review.pseudonym}, aged {review.victim_age}, was killed by a partner. "
+                                     "(Fictional demo.)",
         "learning_summary": "Agencies should ask about domestic abuse at every contact. (Fictional demo.)"
         if kinds == ["learning_summary"] else None})
     for kind in kinds:

@@ -78,3 +78,23 @@ def test_demo_data_is_refused_outside_an_empty_development_database():
     result = current_app.test_cli_runner().invoke(args=["dhr", "load-demo"])
     assert result.exit_code != 0
     assert "already holds data" in result.output
+
+
+def test_every_demo_review_passes_its_own_check_and_one_shows_an_allowed_name(client_request):
+    from ssgp_dhr.documents.models import Document
+    from ssgp_dhr.documents.services import read_version
+    from ssgp_dhr.publication import name_decisions
+    from ssgp_dhr.publication import services as publication
+    from ssgp_dhr.publication.anonymisation import Candidate, check_documents
+
+    load_demo_data()
+    for review in db.session.scalars(sa.select(Review)):
+        documents = db.session.scalars(sa.select(Document).where(Document.review_id == review.id)).all()
+        candidates = [Candidate(d.title, d.latest.original_filename, read_version(d.latest),
+                                publication.public_file_name(review, d.document_type.value, d.latest)) for d in documents]
+        assert check_documents(candidates, publication.recorded_values(review), review.pseudonym) == [], review.pseudonym
+        assert publication.text_findings(review, publication.public_texts(review)) == [], review.pseudonym
+    drew = db.session.scalars(sa.select(Review).where(Review.pseudonym == "Drew")).one()
+    assert name_decisions.allowed_keys(drew) == {"victim_name"}
+    assert publication.check_status(drew) == publication.CHECK_PASSED
+    assert "Val, called Drew" in client_request.get(f"/reviews/{drew.reference}").select_one("main").get_text()

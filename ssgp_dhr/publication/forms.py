@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSubmitInput
-from wtforms import RadioField, SelectMultipleField, SubmitField
+from wtforms import RadioField, SelectMultipleField, SubmitField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from ssgp_dhr.cases.forms import VersionedForm, _area, _date
-from ssgp_dhr.forms import LONG_TEXT_MAX
+from ssgp_dhr.forms import LONG_TEXT_MAX, ServiceForm
 from ssgp_dhr.publication.models import PublicationForm
+from ssgp_dhr.publication.name_decisions import ALLOW_REASONS
 from ssgp_dhr.publication.services import DOCUMENT_LABELS, FULL_REPORT_KINDS
 
 
@@ -30,8 +31,6 @@ class DecisionForm(VersionedForm):
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
     def validate_form(self, field: RadioField) -> None:
-        from wtforms import ValidationError
-
         if not field.data:
             raise ValidationError("Choose how the review will be published")
 
@@ -60,3 +59,33 @@ class CheckForm(VersionedForm):
 
 class SummaryCheckForm(VersionedForm):
     submit = SubmitField("Run the anonymisation check", widget=GovSubmitInput())
+
+
+class AllowNameForm(VersionedForm):
+    """A recorded real name that may be published: why, and who agreed when."""
+
+    name_key = RadioField("Which name may be published?", widget=GovRadioInput(), validate_choice=True, choices=[])
+    reason = RadioField("Why may it be published?", widget=GovRadioInput(), validate_choice=True,
+                        choices=[SelectChoice(r.value, r.label) for r in ALLOW_REASONS])
+    details = _area("Details", "What the family asked, the court proceedings that made the name public, or the other reason")
+    family_agreed_on = _date("Date the family agreed", "Leave blank if the family was not asked")
+    home_office_agreed_on = _date("Date the Home Office agreed", "Leave blank if it has not been asked")
+    submit = SubmitField("Record the decision", widget=GovSubmitInput())
+
+    def validate_name_key(self, field: RadioField) -> None:
+        if not field.data:
+            raise ValidationError("Choose which name may be published")
+
+    def validate_reason(self, field: RadioField) -> None:
+        if not field.data:
+            raise ValidationError("Choose why the name may be published")
+
+
+class AcceptFindingForm(VersionedForm):
+    details = _area("Why is this not the person named?", "For example: the word is the month of June, not the "
+                    "person's first name", required="Say why the finding is not the person named")
+    submit = SubmitField("Record the decision", widget=GovSubmitInput())
+
+
+class ConfirmDecisionForm(ServiceForm):
+    submit = SubmitField("Confirm the decision", widget=GovSubmitInput())

@@ -77,3 +77,64 @@ class AnonymisationCheck(db.Model):
     @property
     def labels(self) -> set[str]:
         return {d["label"] for d in self.documents}
+
+
+class NameDecisionKind(enum.StrEnum):
+    ALLOW_NAME = "allow_name"  # a recorded real name may be published
+    ACCEPT_FINDING = "accept_finding"  # a finding is a false positive
+
+    @property
+    def label(self) -> str:
+        return {"allow_name": "Name allowed for publication", "accept_finding": "Finding accepted as a false positive"}[
+            self.value]
+
+
+class NameDecisionReason(enum.StrEnum):
+    FAMILY_ASKED = "family_asked"
+    PUBLIC_THROUGH_COURTS = "public_through_courts"
+    OTHER = "other"
+    FALSE_POSITIVE = "false_positive"
+
+    @property
+    def label(self) -> str:
+        return {"family_asked": "The family asked for the real name to be used",
+                "public_through_courts": "Already public through court proceedings",
+                "other": "Another reason", "false_positive": "Not the person: a false positive"}[self.value]
+
+
+class NameDecision(db.Model):
+    """A recorded decision that a real name may be published, or that one finding of the check is a
+    false positive: recorded by a coordinator and in effect once a second person confirms it.
+
+    It refers to the name by its key (cases.names) and holds a digest of the name as recorded
+    (`name_sha256`), never the name: a name corrected since is not covered. An accepted finding
+    also names where it is (`location`, `part`, `variant` as the check reported them) and, for a
+    document, the checksum of the version it was found in, so it does not carry over to another.
+    """
+
+    __tablename__ = "name_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[NameDecisionKind] = mapped_column(db_enum(NameDecisionKind, 20))
+    name_key: Mapped[str] = mapped_column(sa.String(60))
+    name_sha256: Mapped[str] = mapped_column(sa.String(64))
+    reason: Mapped[NameDecisionReason] = mapped_column(db_enum(NameDecisionReason, 30))
+    details: Mapped[str | None] = mapped_column(sa.Text)
+    family_agreed_on: Mapped[date | None]
+    home_office_agreed_on: Mapped[date | None]
+    location: Mapped[str | None] = mapped_column(sa.String(200))
+    part: Mapped[str | None] = mapped_column(sa.String(100))
+    variant: Mapped[str | None] = mapped_column(sa.String(200))
+    content_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id], lazy="joined")
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id], lazy="joined")
+
+    @property
+    def in_effect(self) -> bool:
+        return self.confirmed_at is not None

@@ -41,8 +41,9 @@ from ssgp_dhr.clock import today_uk
 from ssgp_dhr.documents import services as document_services
 from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion, ProtectiveMarking
 from ssgp_dhr.extensions import db
+from ssgp_dhr.publication import name_decisions
 from ssgp_dhr.publication.anonymisation import Candidate, Finding, RecordedValue, check_documents, check_texts
-from ssgp_dhr.publication.models import AnonymisationCheck, PublicationForm, PublicationRecord
+from ssgp_dhr.publication.models import AnonymisationCheck, NameDecision, PublicationForm, PublicationRecord
 
 # What can be published, by the label the check and the public page use.
 DOCUMENT_LABELS = {
@@ -280,8 +281,10 @@ def public_file_name(review: Review, kind: str, version: DocumentVersion) -> str
 
 def recorded_values(review: Review) -> list[RecordedValue]:
     """The restricted values the check looks for: every real name recorded on the review
-    (cases.names, the one list), the victim's date of birth and address."""
-    values = [RecordedValue(name.key, name.name) for name in restricted_names(review)]
+    (cases.names, the one list) but those a confirmed decision allows to be published, the
+    victim's date of birth and address."""
+    allowed = name_decisions.allowed_keys(review)
+    values = [RecordedValue(name.key, name.name) for name in restricted_names(review) if name.key not in allowed]
     values += [RecordedValue(field, getattr(review, field))
                for field in ("victim_date_of_birth", "victim_address") if getattr(review, field)]
     return values
@@ -321,8 +324,23 @@ def public_texts(review: Review, data: Mapping[str, Any] | None = None) -> dict[
 
 
 def text_findings(review: Review, texts: Mapping[str, str]) -> list[Finding]:
-    """Where a restricted value appears in `texts` (field -> text): each finding's document is the field."""
-    return check_texts(texts.items(), recorded_values(review), review.pseudonym)
+    """Where a restricted value appears in `texts` (field -> text), but for findings accepted as false
+    positives: each finding's document is the field."""
+    accepted = name_decisions.accepted_findings(review)
+    return [f for f in check_texts(texts.items(), recorded_values(review), review.pseudonym)
+            if not _is_accepted(accepted, _text_finding(f), None)]
+
+
+def _text_finding(finding: Finding) -> Finding:
+    """A public text's finding as the check reports it: where is the text's label, the part says which field."""
+    return Finding(PUBLIC_TEXT_LABELS.get(finding.document, finding.document), None, finding.field, finding.variant,
+                   f"public text: {finding.document}")
+
+
+def _is_accepted(accepted: Iterable[NameDecision], finding: Finding, content_sha256: str | None) -> bool:
+    return finding.field is not None and any(
+        name_decisions.accepts(d, location=finding.document, part=finding.part, field=finding.field,
+                               variant=finding.variant, content_sha256=content_sha256) for d in accepted)
 
 
 def names_digest(review: Review) -> str:
@@ -353,10 +371,13 @@ def run_check(review: Review, actor: User, kinds: Iterable[str] | None = None) -
     findings = check_documents([Candidate(d.label, d.file_name, content, d.public_name)
                                 for d, content in zip(documents, contents, strict=True)],
                                recorded_values(review), review.pseudonym)
-    findings += [Finding(PUBLIC_TEXT_LABELS[f.document], None, f.field, f.variant, f"public text: {f.document}")
-                 for f in text_findings(review, texts)]
+    findings += [_text_finding(f) for f in check_texts(texts.items(), recorded_values(review), review.pseudonym)]
+    # A finding accepted as a false positive by a confirmed decision stays listed, marked so.
+    accepted = name_decisions.accepted_findings(review)
+    sha_of = {d.label: d.sha256 for d in documents}
+    listed = [{**f.as_dict(), "accepted": _is_accepted(accepted, f, sha_of.get(f.document))} for f in findings]
     check = AnonymisationCheck(
-        review_id=review.id, checked_by_id=actor.id, passed=not findings,
+        review_id=review.id, checked_by_id=actor.id, passed=all(f["accepted"] for f in listed),
         # The checksum of the bytes actually read: a stored file that no longer matches its
         # recorded checksum is then not covered by this check.
         documents=[{"label": d.label, "kind": d.kind, "file_name": d.file_name, "document_ref": d.document_ref,
@@ -364,13 +385,15 @@ def run_check(review: Review, actor: User, kinds: Iterable[str] | None = None) -
                     "public_name": d.public_name}
                    for d, content in zip(documents, contents, strict=True)],
         texts=_text_digests(texts), names_sha256=names_digest(review),
-        findings=[f.as_dict() for f in findings],
+        findings=listed,
     )
     db.session.add(check)
     append_event(review, actor, EventKind.CHANGE, based_on_version=review.version, field="anonymisation_check",
                  to_value="passed" if check.passed else "failed",
                  payload={"documents": [d.label for d in documents],
-                          "versions": [d.document_ref for d in documents], "findings": len(findings)})
+                          "versions": [d.document_ref for d in documents],
+                          "findings": sum(not f["accepted"] for f in listed),
+                          "accepted": sum(f["accepted"] for f in listed)})
     commit_once()
     return check
 

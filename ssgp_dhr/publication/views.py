@@ -19,9 +19,10 @@ from ssgp_dhr.accounts.models import Role
 from ssgp_dhr.cases import areas, history, workflow
 from ssgp_dhr.cases import forms as case_forms
 from ssgp_dhr.cases.models import QARound, Review
+from ssgp_dhr.cases.names import restricted_names
 from ssgp_dhr.cases.policy import can_advance, can_see_real_names, coordinated_or_managed_reviews
 from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
-from ssgp_dhr.cases.services import StaleReview, WorkflowError
+from ssgp_dhr.cases.services import NotPermitted, StaleReview, WorkflowError
 from ssgp_dhr.cases.stages import BEFORE_COMMISSIONING, PUBLISHED_STAGES, Stage
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.costs import services as cost_services
@@ -31,8 +32,8 @@ from ssgp_dhr.extensions import db
 from ssgp_dhr.hosts import external_url
 from ssgp_dhr.inputs import has_control_characters, query_page
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
-from ssgp_dhr.publication import forms, services, statistics
-from ssgp_dhr.publication.models import PublicationForm, PublicationRecord
+from ssgp_dhr.publication import forms, name_decisions, services, statistics
+from ssgp_dhr.publication.models import NameDecision, PublicationForm, PublicationRecord
 
 publication = Blueprint("publication", __name__, template_folder="templates")
 
@@ -90,6 +91,8 @@ def _form_page(template: str, review: Review, form: case_forms.VersionedForm, sa
             errors, status = [{"text": str(refused), "href": f"#{first}"}], 400
         else:
             flash(done)
+            if context.pop("to_names", False):
+                return redirect(url_for("publication.names", reference=review.reference))
             return _case(review)
     elif form.errors:
         errors, status = case_forms.error_list(form), 400
@@ -111,6 +114,7 @@ def case_publication(review: Review) -> dict[str, Any]:
             "field_label": lambda field: services.field_label(field, review),
             # The recorded name a finding matched: only for those who may see real names.
             "name_of": (lambda field: services.finding_name(review, field)) if names else (lambda field: None),
+            "may_confirm": name_decisions.may_confirm(current_user, review),
             "labels": services.DOCUMENT_LABELS}
 
 
@@ -177,6 +181,81 @@ def anonymisation_check(review: Review):  # noqa: ANN201
                                 "upload corrected versions and check them again")
     return _form_page("publication/check.html", review, form, save, "The anonymisation check passed",
                       stored=stored, labels=services.DOCUMENT_LABELS)
+
+
+# --- Names allowed for publication, and findings accepted as false positives --------------------
+
+@publication.get("/cases/<reference>/publication/names")
+@review_rule(name_decisions.may_see_decisions)
+def names(review: Review):  # noqa: ANN201
+    return _names_page(review)
+
+
+def _names_page(review: Review, errors: list[dict[str, str]] | None = None, status: int = 200) -> Any:
+    may_see = can_see_real_names(current_user, review)
+    rows = []
+    for decision in name_decisions.decisions(review):
+        current = {n.key: n for n in restricted_names(review)}.get(decision.name_key)
+        lapsed = current is None or name_decisions.name_digest(review, current.name) != decision.name_sha256
+        rows.append({"decision": decision, "who": services.field_label(decision.name_key, review),
+                     "name": current.name if current is not None and may_see else None, "lapsed": lapsed,
+                     "may_confirm": not decision.in_effect and not lapsed and decision.recorded_by_id != current_user.id
+                     and name_decisions.may_confirm(current_user, review)})
+    return render_template("publication/names.html", review=review, rows=rows, form=forms.ConfirmDecisionForm(),
+                           may_record=can_advance(current_user, review), errors=errors or []), status
+
+
+@publication.route("/cases/<reference>/publication/names/allow", methods=["GET", "POST"])
+@review_rule(can_advance)
+def allow_name(review: Review):  # noqa: ANN201
+    form = forms.AllowNameForm()
+    # Only coordinators record these, and they may see the real names they choose between.
+    form.name_key.choices = [(n.key, f"{n.role}: {n.name}") for n in restricted_names(review)]
+    if request.method == "GET" and request.args.get("name") in {n.key for n in restricted_names(review)}:
+        form.name_key.data = request.args["name"]
+    return _form_page("publication/allow_name.html", review, form, lambda v: name_decisions.record_allowed_name(
+        review, current_user, v, name_key=form.name_key.data, reason=form.reason.data,
+        details=(form.details.data or "").strip() or None, family_agreed_on=form.family_agreed_on.data,
+        home_office_agreed_on=form.home_office_agreed_on.data),
+        "Decision recorded: it takes effect once a second person confirms it", to_names=True)
+
+
+@publication.route("/cases/<reference>/publication/names/accept/<int:number>", methods=["GET", "POST"])
+@review_rule(can_advance)
+def accept_finding(review: Review, number: int):  # noqa: ANN201
+    """Accept finding `number` (from 1) of the newest check as a false positive."""
+    check = services.latest_check(review)
+    findings = check.findings if check is not None else []
+    if not 1 <= number <= len(findings) or not findings[number - 1].get("field") or findings[number - 1].get("accepted"):
+        abort(404)
+    finding = findings[number - 1]
+    sha = next((d.get("sha256") for d in check.documents if d.get("label") == finding["document"]), None)
+    form = forms.AcceptFindingForm()
+    return _form_page("publication/accept_finding.html", review, form, lambda v: name_decisions.record_accepted_finding(
+        review, current_user, v, location=finding["document"], part=finding.get("part") or "text",
+        field=finding["field"], variant=finding["variant"], content_sha256=sha,
+        details=(form.details.data or "").strip() or None),
+        "Decision recorded: it takes effect once a second person confirms it", to_names=True, finding=finding,
+        who=services.field_label(finding["field"], review), name=services.finding_name(review, finding["field"]))
+
+
+@publication.route("/cases/<reference>/publication/names/<int:decision_id>/confirm", methods=["GET", "POST"])
+@review_rule(name_decisions.may_confirm)
+def confirm_decision(review: Review, decision_id: int):  # noqa: ANN201
+    """POST confirms (the button on the names page); GET goes to that page."""
+    decision = part_of_review_or_404(review, NameDecision, decision_id)
+    if request.method == "GET":
+        return redirect(url_for("publication.names", reference=review.reference) + f"#decision-{decision.id}")
+    form = forms.ConfirmDecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        name_decisions.confirm(review, current_user, decision)
+    except WorkflowError as refused:
+        return _names_page(review, [{"text": str(refused), "href": f"#decision-{decision.id}"}],
+                           403 if isinstance(refused, NotPermitted) else 400)
+    flash("Decision confirmed: it is now in effect. Run the anonymisation check again")
+    return redirect(url_for("publication.names", reference=review.reference))
 
 
 # --- The public reviews page ------------------------------------------------------------------
@@ -573,7 +652,8 @@ def init_app(app: Flask) -> None:
             ("publication", "Publication", "publication/_publication.html")), start=40):
         areas.register_section(app, areas.Section(section_id, label, template, page="home-office", order=order,
                                                   shown=_commissioned))
-    history.register_titles({"anonymisation_check": "Anonymisation check"}, field_names={
+    history.register_titles({"anonymisation_check": "Anonymisation check",
+                             "name_decision": "Name allowed for publication, or a finding accepted"}, field_names={
         "publication_form": "form of publication",
         "publication_decided_on": "date the form of publication was decided",
         "sent_to_secretary_of_state_on": "date sent to the Secretary of State",
@@ -581,7 +661,7 @@ def init_app(app: Flask) -> None:
         "removal_review_on": "date to review removing the report",
     })
     history.register_value_labels("publication_form", {k.value: k.label for k in PublicationForm})
-    history.register_topic("documents", "Documents", ("anonymisation_check",))
+    history.register_topic("documents", "Documents", ("anonymisation_check", "name_decision"))
     history.register_topic("publication", "Publication and action plan", (
         "publication_form", "publication_decided_on", "public_summary", "learning_summary",
         "sent_to_secretary_of_state_on", "sent_to_commissioner_on", "removal_review_on", "summary_only_reason",
