@@ -1,8 +1,8 @@
 """Names allowed for publication, and findings of the anonymisation check accepted as false
 positives: each recorded by a coordinator and in effect once a second person confirms it.
 
-Revision ID: 0034_name_decisions
-Revises: 0033_notifiers_and_inquests
+Revision ID: 0035_name_decisions
+Revises: 0034_organisation_changes
 Create Date: 2026-12-05 00:40:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 from migrations.data_loss import refuse_to_destroy
 
 # revision identifiers, used by Alembic.
-revision = '0034_name_decisions'
-down_revision = '0033_notifiers_and_inquests'
+revision = '0035_name_decisions'
+down_revision = '0034_organisation_changes'
 branch_labels = None
 depends_on = None
 
