@@ -135,7 +135,7 @@ def test_a_false_positive_is_accepted_for_that_finding_only_after_a_second_perso
     button = names_page.select_one("button[id^='confirm-']")
     decision_id = button["id"].split("-")[1]
     act_as(manager).post(f"/cases/{review.reference}/publication/names/{decision_id}/confirm", data={},
-                         expected_status=302)
+                         expected_status=302, token_from=f"/cases/{review.reference}/publication/names")
     check = publication.run_check(review, coordinator, kinds)
     assert check.passed and [f["accepted"] for f in check.findings] == [True]
     # Another text with the name in it is still refused: the acceptance covered that finding only.
@@ -147,6 +147,6 @@ def test_the_recorder_cannot_confirm_through_the_page(act_as):  # noqa: F811
     review, coordinator = ml_review()
     decision = allow(review, coordinator, "victim_name")
     page = act_as(coordinator).post(f"/cases/{review.reference}/publication/names/{decision.id}/confirm", data={},
-                                    expected_status=403)
+                                    expected_status=403, token_from=f"/cases/{review.reference}/publication/names")
     assert "You recorded this decision" in page.select_one(".govuk-error-summary").get_text()
     assert not db.session.get(type(decision), decision.id).in_effect
