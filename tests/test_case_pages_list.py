@@ -227,7 +227,8 @@ def test_the_list_downloads_as_a_csv_of_every_match_in_its_order(setting):
     late = rows[2]
     due = deadlines.next_deadline(reviews["late"], today_uk())
     assert late == {
-        "Reference": reviews["late"].reference, "Pseudonym": "Ellis", "Stage": "Notified",
+        "Reference": reviews["late"].reference, "Pseudonym": "Ellis", "Kind of death": "Domestic homicide",
+        "Stage": "Notified",
         "Lead partnership": "Stronger Safer Gloucester Partnership", "Joint partnership": "",
         "Notified": reviews["late"].notified_on.isoformat(), "Next deadline": due.name,
         "Due": due.due_on.isoformat(), "Days overdue": str(due.days_overdue(today_uk())), "Case file disposed of": "",

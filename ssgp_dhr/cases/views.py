@@ -22,7 +22,8 @@ from wtforms.fields.choices import SelectChoice
 from ssgp_dhr import presentation
 from ssgp_dhr.access import roles_required, signed_in
 from ssgp_dhr.accounts.models import Role, User
-from ssgp_dhr.cases import areas, deadlines, diagram, forms, history, services, workflow
+from ssgp_dhr.cases import areas, deadlines, death_kinds, diagram, forms, history, services, workflow
+from ssgp_dhr.cases.death_kinds import DeathKind
 from ssgp_dhr.cases.models import (
     CaseEvent,
     DecisionResponse,
@@ -188,6 +189,7 @@ class ListedReview:
     joint_partnership: str | None
     next_deadline: deadlines.Deadline | None
     disposed_on: date | None
+    death_kind: DeathKind = DeathKind.DOMESTIC_HOMICIDE
 
 
 def listed_reviews(ids: list[int]) -> list[ListedReview]:
@@ -200,7 +202,7 @@ def listed_reviews(ids: list[int]) -> list[ListedReview]:
     rows = db.session.execute(
         sa.select(Review.id, Review.reference, Review.pseudonym, Review.status, Review.notified_on,
                   lead.name.label("lead"), joint.name.label("joint"), deadlines.NEXT_CLOCK, deadlines.NEXT_RUNS_FROM,
-                  Review.disposed_on, Review.recorded_on)
+                  Review.disposed_on, Review.recorded_on, Review.death_kind)
         .join(lead, lead.id == Review.lead_partnership_id)
         .outerjoin(joint, joint.id == Review.joint_partnership_id)
         .where(Review.id.in_(ids))
@@ -209,7 +211,7 @@ def listed_reviews(ids: list[int]) -> list[ListedReview]:
         id=row.id, reference=row.reference, pseudonym=row.pseudonym, status=row.status, notified_on=row.notified_on,
         lead_partnership=row.lead, joint_partnership=row.joint,
         next_deadline=deadlines.next_deadline_from(row.next_clock, row.next_runs_from, row.recorded_on),
-        disposed_on=row.disposed_on,
+        disposed_on=row.disposed_on, death_kind=row.death_kind,
     ) for row in rows}
     return [by_id[review_id] for review_id in ids]
 
@@ -226,6 +228,7 @@ class ListFilters:
     untold: bool = False
     overrun: bool = False
     declined: str = ""
+    kind: str = ""  # a kind of death (death_kinds.DeathKind)
     search: str = ""
     sort: str = "reference"
     order: str = "desc"
@@ -241,6 +244,7 @@ class ListFilters:
             overdue=args.get("overdue") == "yes", untold=args.get("untold") == "yes",
             overrun=args.get("overrun") == "yes",
             declined=args.get("declined", "") if args.get("declined") in DECLINE_ANSWERS else "",
+            kind=args.get("kind", "") if args.get("kind") in set(DeathKind) else "",
             search=args.get("q", "").strip()[:SEARCH_MAX], sort=sort, order=order)
 
     def query_args(self) -> dict[str, str]:
@@ -248,7 +252,8 @@ class ListFilters:
         return {k: v for k, v in {
             "status": self.status, "partnership": self.partnership, "year": self.year,
             "overdue": "yes" if self.overdue else "", "untold": "yes" if self.untold else "",
-            "overrun": "yes" if self.overrun else "", "declined": self.declined, "q": self.search}.items() if v}
+            "overrun": "yes" if self.overrun else "", "declined": self.declined, "kind": self.kind,
+            "q": self.search}.items() if v}
 
     def matching(self, user: User, today: date) -> sa.Select:
         """The reviews `user` may see that the filters match."""
@@ -270,6 +275,8 @@ class ListFilters:
                 query = query.where(clause(today))
         if self.declined:
             query = query.where(declined_clause(self.declined))
+        if self.kind:
+            query = query.where(Review.death_kind == self.kind)
         if self.search:
             typed = self.search.lower()  # autoescape: a % or _ typed is looked for, not a wildcard
             query = query.where(sa.or_(sa.func.lower(Review.reference).contains(typed, autoescape=True),
@@ -322,7 +329,8 @@ def case_list():  # noqa: ANN201
         "cases/list.html", pagination=pagination, reviews=reviews, total=total, exact=exact, page=page, pages=pages,
         today=today, filters=filters, status=chosen.status, partnership=chosen.partnership, year=chosen.year,
         search=chosen.search, overdue=chosen.overdue, untold=chosen.untold, overrun=chosen.overrun,
-        declined=chosen.declined, decline_answers=DECLINE_ANSWERS,
+        declined=chosen.declined, decline_answers=DECLINE_ANSWERS, kind=chosen.kind,
+        death_kinds=death_kinds.choices(),
         sort=chosen.sort, order=chosen.order, sorts=SORTS, list_url=list_url, partnerships=partnerships, years=years,
         stage_by_name=workflow.STAGE_BY_NAME, next_deadline=deadlines.next_deadline,
         status_options=STATUS_OPTIONS,
@@ -331,7 +339,7 @@ def case_list():  # noqa: ANN201
     )
 
 
-CASE_LIST_CSV_COLUMNS = ("Reference", "Pseudonym", "Stage", "Lead partnership", "Joint partnership", "Notified",
+CASE_LIST_CSV_COLUMNS = ("Reference", "Pseudonym", "Kind of death", "Stage", "Lead partnership", "Joint partnership", "Notified",
                          "Next deadline", "Due", "Days overdue", "Case file disposed of")
 
 
@@ -346,7 +354,8 @@ def case_list_csv() -> Response:
     rows: list[list[Any]] = []
     for review in listed_reviews(ids):
         due = review.next_deadline
-        rows.append([review.reference, review.pseudonym, workflow.STAGE_BY_NAME[review.status].label,
+        rows.append([review.reference, review.pseudonym, death_kinds.wording(review.death_kind).label,
+                     workflow.STAGE_BY_NAME[review.status].label,
                      review.lead_partnership, review.joint_partnership or "", review.notified_on.isoformat(),
                      due.name if due else "", due.due_on.isoformat() if due else "",
                      due.days_overdue(today) if due and due.is_overdue(today) else "",
@@ -747,3 +756,4 @@ def init_app(app: Flask) -> None:
     """The review's own words in its history; the areas add theirs in their own init_app."""
     history.register_value_labels("published_documents", dict(forms.PUBLISHED_DOCUMENTS))
     app.jinja_env.globals["Stage"] = Stage
+    app.jinja_env.globals["death_kind_words"] = death_kinds.wording

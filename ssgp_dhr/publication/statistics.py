@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from ssgp_dhr.action_plan.models import Recommendation
 from ssgp_dhr.cases.deadlines import DECISION_MONTHS, REPORT_MONTHS, add_months, decision_deadline, report_deadline
+from ssgp_dhr.cases.death_kinds import DeathKind
 from ssgp_dhr.cases.models import (
     DeadlineKind,
     DecisionResponse,
@@ -69,6 +70,7 @@ class ReviewFacts:
     decision_on: date | None
     published_on: date | None
     was_reopened: bool = False
+    death_kind: DeathKind = DeathKind.DOMESTIC_HOMICIDE
     decision_response: ResponseFacts | None = None  # the Home Office's answer to the current decision
     qa_rounds: list[RoundFacts] = field(default_factory=list)  # in order
     holds: list[HoldFacts] = field(default_factory=list)
@@ -87,7 +89,8 @@ def review_facts(where: sa.ColumnElement[bool]) -> list[ReviewFacts]:
     run = db.session.connection().execute
     facts = {id_: ReviewFacts(*values)
              for id_, *values in run(sa.select(Review.id, Review.status, Review.notified_on, Review.decision_on,
-                                               Review.published_on, Review.reopen_reason.is_not(None))
+                                               Review.published_on, Review.reopen_reason.is_not(None),
+                                               Review.death_kind)
                                      .where(where))}
     answers = run(sa.select(DecisionResponse.review_id, DecisionResponse.outcome)
                   .join(Review, answers_current_decision()).where(where))
@@ -158,6 +161,30 @@ def per_year(reviews: Iterable[Review | ReviewFacts]) -> list[YearRow]:
             published[r.published_on.year] += 1
     return [YearRow(y, notified[y], commissioned[y], published[y])
             for y in sorted(notified.keys() | commissioned.keys() | published.keys())]
+
+
+@dataclass(frozen=True)
+class KindYearRow:
+    """One year's figures for one kind of death."""
+
+    year: int
+    kind: DeathKind
+    notified: int
+    commissioned: int
+    published: int
+
+
+def per_year_by_kind(reviews: Iterable[Review | ReviewFacts]) -> list[KindYearRow]:
+    """per_year for each kind of death apart: suicides following domestic abuse are now recorded nationally in
+    numbers close to domestic homicides, and the partnership's annual review counts them apart. A year lists
+    the kinds it has any review of, in the order of DeathKind."""
+    by_kind: dict[DeathKind, list[Review | ReviewFacts]] = {}
+    for review in reviews:
+        by_kind.setdefault(DeathKind(review.death_kind), []).append(review)
+    rows = [KindYearRow(y.year, kind, y.notified, y.commissioned, y.published)
+            for kind, kept in by_kind.items() for y in per_year(kept)]
+    order = list(DeathKind)
+    return sorted(rows, key=lambda r: (r.year, order.index(r.kind)))
 
 
 def _interval(name: str, pairs: list[tuple[date, date]], months: int | None) -> Interval:
@@ -252,8 +279,8 @@ LIBRARY_HEADINGS = {
     "reference": "Reference", "review_type": "Review type", "lead_partnership": "Lead partnership",
     "joint_partnership": "Joint partnership", "year_of_death": "Year of death", "pseudonym": "Pseudonym",
     "victim_age": "Victim age", "publication_date": "Publication date", "summary_only": "Summary only",
-    "url": "Web address", "home_office_letter_date": "Home Office letter date"}
-LIBRARY_COLUMNS = ("reference", "review_type", "lead_partnership", "joint_partnership", "year_of_death",
+    "url": "Web address", "home_office_letter_date": "Home Office letter date", "death_kind": "Kind of death"}
+LIBRARY_COLUMNS = ("reference", "review_type", "death_kind", "lead_partnership", "joint_partnership", "year_of_death",
                    "pseudonym", "victim_age", "publication_date", "summary_only", "url", "home_office_letter_date")
 
 
@@ -261,7 +288,7 @@ def library_row(review: Review, summary_only: bool, url: str | None) -> dict[str
     """A published review as a row of the Home Office DHR library's metadata: nothing restricted."""
     approving = next((q for q in reversed(review.qa_rounds) if q.outcome and q.outcome.value != "revise"), None)
     return {
-        "reference": review.reference, "review_type": review.review_type,
+        "reference": review.reference, "review_type": review.review_type, "death_kind": review.wording.label,
         "lead_partnership": review.lead_partnership.name,
         "joint_partnership": review.joint_partnership.name if review.joint_partnership else "",
         "year_of_death": review.date_of_death.year, "pseudonym": review.pseudonym,

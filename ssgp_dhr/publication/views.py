@@ -16,8 +16,9 @@ from sqlalchemy.orm import selectinload
 from ssgp_dhr import presentation
 from ssgp_dhr.access import public, roles_required
 from ssgp_dhr.accounts.models import Role
-from ssgp_dhr.cases import areas, history, workflow
+from ssgp_dhr.cases import areas, death_kinds, history, workflow
 from ssgp_dhr.cases import forms as case_forms
+from ssgp_dhr.cases.death_kinds import DeathKind
 from ssgp_dhr.cases.models import QARound, Review
 from ssgp_dhr.cases.names import restricted_names
 from ssgp_dhr.cases.policy import can_advance, can_see_real_names, coordinated_or_managed_reviews
@@ -453,8 +454,24 @@ def public_feed() -> Response:
 # --- For managers: the board, the statistics, the exports --------------------------------------
 
 def _in_partnerships() -> sa.ColumnElement[bool]:
-    """The reviews of the partnerships the user manages or coordinates."""
-    return coordinated_or_managed_reviews(current_user)
+    """The reviews of the partnerships the user manages or coordinates, of the kind of death chosen (the
+    `kind` filter of the board, the statistics and the exports), if one is."""
+    kind = chosen_kind()
+    clause = coordinated_or_managed_reviews(current_user)
+    return sa.and_(clause, Review.death_kind == kind) if kind else clause
+
+
+def chosen_kind() -> str:
+    """The kind of death the page is filtered to ('' for every kind); a value that is none is ignored."""
+    kind = request.args.get("kind", "")
+    return kind if kind in set(DeathKind) else ""
+
+
+def _kind_filter() -> dict[str, Any]:
+    """What a page's kind-of-death filter shows: the kinds, the one chosen, and its words."""
+    kind = chosen_kind()
+    return {"kind": kind, "death_kinds": death_kinds.choices(),
+            "kind_label": death_kinds.wording(kind).label if kind else None}
 
 
 BOARD_SHOWN = 25  # reviews listed in each column of the publication board
@@ -535,13 +552,14 @@ def _records(reviews: list[Review]) -> dict[int, PublicationRecord]:
 @roles_required(Role.MANAGER, Role.COORDINATOR)
 def board():  # noqa: ANN201
     return render_template("publication/board.html", columns=board_columns(_in_partnerships()), today=today_uk(),
-                           stages=workflow.STAGE_BY_NAME, shown=BOARD_SHOWN)
+                           stages=workflow.STAGE_BY_NAME, shown=BOARD_SHOWN, **_kind_filter())
 
 
 def _figures() -> dict[str, Any]:
     reviews = statistics.review_facts(_in_partnerships())
     recommendations = statistics.recommendation_counts(_in_partnerships())
-    return {"years": statistics.per_year(reviews), "intervals": statistics.intervals(reviews),
+    return {"years": statistics.per_year(reviews), "by_kind": statistics.per_year_by_kind(reviews),
+            "intervals": statistics.intervals(reviews),
             "delays": statistics.delays(reviews, today_uk()), "declines": statistics.declines(reviews),
             "on_time": recommendations.on_time, "completed": recommendations.completed,
             "recommendations": recommendations.total, "on_first_target": recommendations.on_first_target,
@@ -554,7 +572,7 @@ def _figures() -> dict[str, Any]:
 def statistics_page():  # noqa: ANN201
     figures = _figures()
     top = max((max(y.notified, y.commissioned, y.published) for y in figures["years"]), default=0)
-    return render_template("publication/statistics.html", top=max(top, 1), **figures)
+    return render_template("publication/statistics.html", top=max(top, 1), **figures, **_kind_filter())
 
 
 def _pounds(pence: int) -> str:
@@ -573,6 +591,11 @@ def statistics_csv() -> Response:
     for y in figures["years"]:
         rows += [["Notified", y.year, y.notified, "", "", ""], ["Commissioned", y.year, y.commissioned, "", "", ""],
                  ["Published", y.year, y.published, "", "", ""]]
+    for k in figures["by_kind"]:
+        label = k.kind.label
+        rows += [[f"Notified: {label}", k.year, k.notified, "", "", ""],
+                 [f"Commissioned: {label}", k.year, k.commissioned, "", "", ""],
+                 [f"Published: {label}", k.year, k.published, "", "", ""]]
     for i in figures["intervals"]:
         rows.append([f"Median days: {i.name.lower()}", "", "" if i.median_days is None else i.median_days,
                      i.limit or "", i.within_limit if i.limit else "", i.count])
