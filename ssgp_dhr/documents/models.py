@@ -16,6 +16,7 @@ from ssgp_dhr.extensions import db, db_enum
 
 class DocumentType(enum.StrEnum):
     TERMS_OF_REFERENCE = "terms_of_reference"
+    SCOPING_RESPONSE = "scoping_response"
     IMR = "imr"
     CHRONOLOGY = "chronology"
     MINUTES = "minutes"
@@ -31,6 +32,7 @@ class DocumentType(enum.StrEnum):
     def label(self) -> str:
         return {
             "terms_of_reference": "Terms of reference",
+            "scoping_response": "Scoping response",
             "imr": "Individual management review (IMR)",
             "chronology": "Chronology",
             "minutes": "Panel meeting minutes",

@@ -27,7 +27,7 @@ from ssgp_dhr.extensions import db
 from ssgp_dhr.publication.anonymisation import UnreadableDocument, extract_pages
 
 __all__ = [
-    "DocumentError", "FileRefused", "NotPermitted", "documents_of", "extract_text", "has_document", "mark_published",
+    "DocumentError", "FileRefused", "NotPermitted", "deliver", "documents_of", "extract_text", "has_document", "mark_published",
     "open_version", "read_version", "upload_document", "upload_version",
 ]
 
@@ -82,8 +82,28 @@ def upload_version(document: Document, actor: User, *, stream: BinaryIO, filenam
     return _store_version(document.review, document, actor, stream, filename, number=document.latest.number + 1)
 
 
+def deliver(review: Review, actor: User, document: Document | None, *, document_type: DocumentType, title: str,
+            stream: BinaryIO, filename: str | None, permitted: bool,
+            then: Callable[[DocumentVersion], None]) -> DocumentVersion:
+    """A document an agency delivers against a request: `document`'s next version, or the first of a new one.
+
+    The area asking for it decides who may deliver (`permitted`, its own rule: the agency's panel member,
+    who uploads nothing else) and passes `then`, which records the delivery on the request in the same
+    transaction as the version and its history. The file is checked as every upload is.
+    """
+    if not permitted or review.disposed_on is not None:
+        raise NotPermitted("Only the agency's panel members can deliver what was asked of it")
+    if document is None:
+        document = Document(review=review, document_type=document_type, title=title,
+                        marking=ProtectiveMarking.OFFICIAL_SENSITIVE)
+        number = 1
+    else:
+        number = document.latest.number + 1
+    return _store_version(review, document, actor, stream, filename, number=number, then=then)
+
+
 def _store_version(review: Review, document: Document, actor: User, stream: BinaryIO, filename: str | None,
-                   *, number: int) -> DocumentVersion:
+                   *, number: int, then: Callable[[DocumentVersion], None] | None = None) -> DocumentVersion:
     stored = storage.save(stream, filename or "")
     try:
         version = DocumentVersion(
@@ -98,6 +118,9 @@ def _store_version(review: Review, document: Document, actor: User, stream: Bina
                      payload={"document_type": document.document_type.value, "title": document.title,
                               "version": number, "sha256": stored.sha256, "size_bytes": stored.size_bytes,
                               "file_kind": stored.kind.name})
+        if then is not None:
+            db.session.flush()
+            then(version)
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()

@@ -69,6 +69,8 @@ def dashboard():  # noqa: ANN201
         context |= _managed(_of_partnerships(managed), today)
     shown = [r.id for r in [*context.get("open_reviews", []), *context.get("publications", [])]]
     context["overdue_recommendations"] = overdue_recommendation_counts(shown, today)
+    if coordinated or current_user.has_role(Role.PANEL_MEMBER):  # coordinators and chairs take deliveries
+        context["to_take"] = panel_services.deliveries_to_take(current_user)
     if current_user.has_role(Role.PANEL_MEMBER):
         context["panel_reviews"] = db.session.scalars(
             sa.select(Review).where(Review.id.in_(panel_review_ids(current_user)))

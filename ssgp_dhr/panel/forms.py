@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSelect, GovSubmitInput
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovFileInput, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import RadioField, SelectField, SelectMultipleField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
@@ -13,7 +14,7 @@ from ssgp_dhr.cases.forms import _area, _date, _text
 from ssgp_dhr.cases.models import PanelMembership, PanelRole
 from ssgp_dhr.forms import LONG_TEXT_MAX, ServiceForm
 from ssgp_dhr.inputs import parse_id
-from ssgp_dhr.panel.models import FamilyEventKind, InputKind, PublicationConsent, RequestKind, RequestStatus
+from ssgp_dhr.panel.models import RETURN_REASON_MAX, FamilyEventKind, InputKind, PublicationConsent, RequestKind, RequestStatus
 
 
 def _radios(label: str, choices: Iterable[tuple[str, str]], required: str) -> RadioField:
@@ -72,6 +73,23 @@ class RequestUpdateForm(ServiceForm):
     submit = SubmitField("Save the request", widget=GovSubmitInput())
 
 
+class DeliveryForm(ServiceForm):
+    """The agency's response, as a file: whether it is accepted is judged by its content (documents.storage)."""
+
+    file = FileField("Upload the file", widget=GovFileInput(), validators=[FileRequired("Select the file to upload")])
+    submit = SubmitField("Deliver it", widget=GovSubmitInput())
+
+
+class DeliveryDecisionForm(ServiceForm):
+    decision = _radios("Is this what was asked for?", [
+        ("accept", "Yes, accept it"), ("return", "No, return it to the agency with what is missing")],
+        "Choose whether to accept it or return it")
+    missing = _area("What is missing", "If you return it: the agency reads this in the tracker, never by e-mail. "
+                    "No real names", max_length=RETURN_REASON_MAX)
+    due_on = _date("New due date", "If you return it and give the agency more time. For example, 27 3 2026")
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
 class MeetingForm(ServiceForm):
     held_on = _date("Date of the meeting", required="Enter the date of the meeting")
     agenda = _area("Agenda", required="Enter the agenda")
@@ -91,6 +109,9 @@ class MeetingActionForm(ServiceForm):
 
 class InputForm(ServiceForm):
     kind = _radios("Kind of contribution", [(k.value, k.label) for k in InputKind], "Choose the kind of contribution")
+    # Judged by the service (a version of this review's draft), so a choice left out is not "not valid".
+    document_version_id = SelectField("The version of the draft you read", description="For a comment on a draft",
+                                      widget=GovSelect(), coerce=str, validate_choice=False)
     text = _area("Your contribution", "Visible to this review's panel and its coordinators",
                  required="Enter your contribution", max_length=LONG_TEXT_MAX)
     submit = SubmitField("Post to the input log", widget=GovSubmitInput())

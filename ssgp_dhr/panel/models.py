@@ -4,8 +4,9 @@ their actions, the input log with its revisions, and the family's involvement.
 Panel membership itself (PanelMembership) lives with the review in ssgp_dhr.cases.models, because
 the case-level access rules are built on it.
 
-Minutes, IMRs and chronologies are documents: until documents are stored here, a record keeps the
-date it was received and a free-text note, to be linked to the document once it exists.
+An agency delivers its scoping response, IMR or chronology as a document against the request: a
+versioned document (documents.models), each version delivered, then accepted or returned with what is
+missing. A request answered outside the tracker keeps the date it was received and a note.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ssgp_dhr.accounts.models import User
 from ssgp_dhr.cases.models import PanelMembership, Review
 from ssgp_dhr.clock import UTCDateTime, utcnow
+from ssgp_dhr.documents.models import Document, DocumentVersion
 from ssgp_dhr.extensions import db, db_enum
 from ssgp_dhr.organisations.models import Organisation
 
@@ -46,6 +48,8 @@ class RequestStatus(enum.StrEnum):
                 "returned": "Returned for more work"}[self.value]
 
 
+RETURN_REASON_MAX = 5000  # what is missing from a response returned to the agency
+
 # An agency still owes the panel something in these states: past its due date it is overdue.
 OUTSTANDING = (RequestStatus.REQUESTED, RequestStatus.RETURNED)
 
@@ -70,12 +74,16 @@ class AgencyRequest(db.Model):
     due_on: Mapped[date] = mapped_column(index=True)
     received_on: Mapped[date | None]
     responsible_id: Mapped[int | None] = mapped_column(sa.ForeignKey("panel_memberships.id"), index=True)
-    # Until documents are held here: where the response is, or what was returned and why.
+    # For a response not delivered through the tracker: where it is.
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # The document the agency delivered, every version kept; and, when it was last returned, what is missing.
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    return_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     review: Mapped[Review] = relationship()
     agency: Mapped[Organisation] = relationship(lazy="joined")
     responsible: Mapped[PanelMembership | None] = relationship(lazy="joined")
+    document: Mapped[Document | None] = relationship()
 
     def is_overdue(self, today: date) -> bool:
         return self.status in OUTSTANDING and self.due_on < today
@@ -162,11 +170,14 @@ class InputEntry(db.Model):
     retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     retracted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     retraction_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # A comment on a draft names the version of the draft that was read.
+    document_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document_versions.id"))
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined")
     retracted_by: Mapped[User | None] = relationship(foreign_keys=[retracted_by_id], lazy="joined")
     revisions: Mapped[list[InputRevision]] = relationship(back_populates="entry", order_by="InputRevision.id",
                                                          cascade="all, delete-orphan")
+    document_version: Mapped[DocumentVersion | None] = relationship(lazy="joined")
 
     @property
     def is_retracted(self) -> bool:

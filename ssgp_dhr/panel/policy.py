@@ -10,9 +10,10 @@ review itself is a 404 for them (ssgp_dhr.cases.policy.can_view_review).
 
 from __future__ import annotations
 
-from ssgp_dhr.accounts.models import User
+from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases.models import PanelRole, Review
 from ssgp_dhr.cases.policy import active_membership, can_see_real_names, can_view_review, coordinates
+from ssgp_dhr.panel.models import AgencyRequest, RequestStatus
 
 
 def is_on_panel(user: User, review: Review) -> bool:
@@ -61,3 +62,24 @@ def can_see_family_contacts(user: User, review: Review) -> bool:
 def is_chair(user: User, review: Review) -> bool:
     membership = active_membership(user, review)
     return membership is not None and membership.panel_role is PanelRole.INDEPENDENT_CHAIR
+
+
+# --- What agencies deliver ----------------------------------------------------------------------
+
+def speaks_for_agency(user: User, review: Review, request: AgencyRequest) -> bool:
+    """On the review's panel for the agency asked, or named as responsible for the request."""
+    membership = active_membership(user, review) if user.has_role(Role.PANEL_MEMBER) else None
+    return membership is not None and (membership.agency_id == request.agency_id or request.responsible_id == membership.id)
+
+
+def can_deliver(user: User, review: Review, request: AgencyRequest) -> bool:
+    """Upload the agency's response to `request`: its panel members (or a coordinator, for them), until it
+    is accepted."""
+    if not user.is_enabled or review.disposed_on is not None or request.status is RequestStatus.ACCEPTED:
+        return False
+    return coordinates(user, review) or speaks_for_agency(user, review, request)
+
+
+def can_take_delivery(user: User, review: Review) -> bool:
+    """Accept what an agency delivered, or return it with what is missing: the coordinators and the chair."""
+    return user.is_enabled and review.disposed_on is None and (coordinates(user, review) or is_chair(user, review))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -21,11 +21,15 @@ from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, PanelMembership, PanelRole, Review
 from ssgp_dhr.cases.names import RestrictedName
+from ssgp_dhr.cases.policy import coordinated_or_managed_reviews
 from ssgp_dhr.clock import today_uk, utcnow
+from ssgp_dhr.documents import services as document_services
+from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion
 from ssgp_dhr.extensions import db
 from ssgp_dhr.panel import policy
 from ssgp_dhr.panel.models import (
     OUTSTANDING,
+    RETURN_REASON_MAX,
     AgencyRequest,
     FamilyContact,
     FamilyEvent,
@@ -198,6 +202,118 @@ def update_request(review: Review, actor: User, request_id: int, *, status: Requ
     return _commit(write)
 
 
+# --- What agencies deliver ----------------------------------------------------------------------
+
+DOCUMENT_TYPES = {RequestKind.SCOPING: DocumentType.SCOPING_RESPONSE, RequestKind.IMR: DocumentType.IMR,
+                  RequestKind.CHRONOLOGY: DocumentType.CHRONOLOGY}
+
+
+def _request(review: Review, request_id: int) -> AgencyRequest:
+    request = db.session.get(AgencyRequest, request_id)
+    if request is None or request.review_id != review.id:
+        raise PanelError("There is no such request on this review")
+    return request
+
+
+def deliver(review: Review, actor: User, request_id: int, *, stream: BinaryIO, filename: str | None) -> DocumentVersion:
+    """The agency's response to a request, uploaded by its panel member: the request's document gets a new
+    version (the first makes the document), the request is received today, reminders about it stop, and
+    the history records it. One transaction: a refused file changes nothing."""
+    request = _request(review, request_id)
+    if request.status is RequestStatus.ACCEPTED:
+        raise NotPermitted(f"{request.agency.name}'s {request.kind.label} has been accepted: nothing more is asked")
+    permitted = policy.can_deliver(actor, review, request)
+    before = request.status
+
+    def received(version: DocumentVersion) -> None:
+        request.document_id = version.document_id
+        request.status, request.received_on = RequestStatus.RECEIVED, today_uk()
+        _record(review, actor, "agency_request",
+                f"{request.kind.label} from {request.agency.name}: version {version.number} delivered",
+                from_value=before.label, payload={"request_id": request.id, "status": RequestStatus.RECEIVED.value,
+                                                  "document_id": version.document_id, "version": version.number})
+
+    try:
+        return document_services.deliver(
+            review, actor, request.document, document_type=DOCUMENT_TYPES[request.kind],
+            title=f"{request.kind.label} – {request.agency.name}", stream=stream, filename=filename,
+            permitted=permitted, then=received)
+    except document_services.NotPermitted as refused:
+        raise NotPermitted(str(refused)) from None
+    except (document_services.FileRefused, document_services.DocumentError) as refused:
+        raise PanelError(str(refused), "file") from None
+
+
+def _delivered(review: Review, actor: User, request_id: int) -> AgencyRequest:
+    _require(policy.can_take_delivery(actor, review),
+             "Only the review's coordinators and independent chair can accept or return what an agency delivered")
+    request = _request(review, request_id)
+    if request.status is not RequestStatus.RECEIVED or request.document is None:
+        raise PanelError(f"{request.agency.name}'s {request.kind.label} is {request.status.label.lower()}: "
+                         "there is nothing delivered to accept or return")
+    return request
+
+
+def accept_delivery(review: Review, actor: User, request_id: int) -> AgencyRequest:
+    """The version delivered is what was asked for: the request is accepted."""
+    request = _delivered(review, actor, request_id)
+
+    def write() -> AgencyRequest:
+        request.status, request.return_reason = RequestStatus.ACCEPTED, None
+        _record(review, actor, "agency_request",
+                f"{request.kind.label} from {request.agency.name}: version {request.document.latest.number} accepted",
+                from_value=RequestStatus.RECEIVED.label,
+                payload={"request_id": request.id, "status": RequestStatus.ACCEPTED.value,
+                         "version": request.document.latest.number})
+        return request
+
+    return _commit(write)
+
+
+def return_delivery(review: Review, actor: User, request_id: int, *, missing: str,
+                    due_on: date | None = None) -> AgencyRequest:
+    """Return the version delivered with what is missing (read in the tracker, never e-mailed), and a new due
+    date if one is given: the agency owes it again, and is reminded as the date comes and goes."""
+    request = _delivered(review, actor, request_id)
+    missing = (missing or "").strip()
+    if not missing:
+        raise PanelError("Say what is missing, so the agency knows what to add", "missing")
+    if len(missing) > RETURN_REASON_MAX:
+        raise PanelError(f"What is missing must be {RETURN_REASON_MAX} characters or fewer", "missing")
+    if due_on is not None and due_on < today_uk():
+        raise PanelError("The new due date must be today or later", "due_on")
+
+    def write() -> AgencyRequest:
+        request.status, request.return_reason = RequestStatus.RETURNED, missing
+        if due_on is not None:
+            request.due_on = due_on
+        # What is missing stays with the request: the history, read by everyone who sees the review, says only
+        # that it was returned.
+        _record(review, actor, "agency_request",
+                f"{request.kind.label} from {request.agency.name}: version {request.document.latest.number} "
+                f"returned for more work" + (f", now due {due_on.isoformat()}" if due_on else ""),
+                from_value=RequestStatus.RECEIVED.label,
+                payload={"request_id": request.id, "status": RequestStatus.RETURNED.value,
+                         "version": request.document.latest.number, "due_on": request.due_on.isoformat()})
+        return request
+
+    return _commit(write)
+
+
+def deliveries_to_take(user: User) -> list[AgencyRequest]:
+    """What agencies delivered that `user` may accept or return: on reviews they coordinate or chair."""
+    today = today_uk()
+    chaired = sa.select(PanelMembership.review_id).where(
+        PanelMembership.user_id == user.id, PanelMembership.panel_role == PanelRole.INDEPENDENT_CHAIR,
+        PanelMembership.started_on <= today, sa.or_(PanelMembership.ended_on.is_(None), PanelMembership.ended_on > today))
+    found = db.session.scalars(
+        sa.select(AgencyRequest).join(Review, Review.id == AgencyRequest.review_id)
+        .where(AgencyRequest.status == RequestStatus.RECEIVED, AgencyRequest.document_id.is_not(None),
+               sa.or_(coordinated_or_managed_reviews(user), Review.id.in_(chaired)))
+        .options(joinedload(AgencyRequest.review)).order_by(AgencyRequest.received_on, AgencyRequest.id)).unique()
+    return [r for r in found if policy.can_take_delivery(user, r.review)]
+
+
 def overdue_clause(today: date) -> sa.ColumnElement[bool]:
     return sa.and_(AgencyRequest.status.in_(OUTSTANDING), AgencyRequest.due_on < today)
 
@@ -221,14 +337,18 @@ def overdue_counts(reviews_clause: sa.ColumnElement[bool], today: date | None = 
 
 
 def open_requests_for(user: User) -> list[AgencyRequest]:
-    """What is asked of `user`: the outstanding requests they are responsible for on panels they sit on."""
+    """What is asked of `user`: the outstanding requests on panels they sit on that they are responsible
+    for, or, where nobody is named, that ask their agency (the reminders go to the same people)."""
     today = today_uk()
+    seat = sa.and_(PanelMembership.review_id == AgencyRequest.review_id, PanelMembership.user_id == user.id,
+                   PanelMembership.started_on <= today,
+                   sa.or_(PanelMembership.ended_on.is_(None), PanelMembership.ended_on > today))
+    theirs = sa.or_(AgencyRequest.responsible_id == PanelMembership.id,
+                    sa.and_(AgencyRequest.responsible_id.is_(None), AgencyRequest.agency_id == PanelMembership.agency_id))
     return list(db.session.scalars(
-        sa.select(AgencyRequest).join(PanelMembership, PanelMembership.id == AgencyRequest.responsible_id)
-        .where(PanelMembership.user_id == user.id, PanelMembership.started_on <= today,
-               sa.or_(PanelMembership.ended_on.is_(None), PanelMembership.ended_on > today),
-               AgencyRequest.status.in_(OUTSTANDING))
-        .options(joinedload(AgencyRequest.review)).order_by(AgencyRequest.due_on)
+        sa.select(AgencyRequest).join(PanelMembership, seat)
+        .where(theirs, AgencyRequest.status.in_(OUTSTANDING))
+        .options(joinedload(AgencyRequest.review)).order_by(AgencyRequest.due_on, AgencyRequest.id)
     ).unique())
 
 
@@ -305,16 +425,41 @@ def add_meeting_action(review: Review, actor: User, meeting_id: int, *, descript
 
 # --- The input log ----------------------------------------------------------------------------
 
-def post_input(review: Review, actor: User, *, kind: InputKind, text: str) -> InputEntry:
+DRAFT_TYPES = (DocumentType.DRAFT_OVERVIEW_REPORT, DocumentType.OVERVIEW_REPORT, DocumentType.EXECUTIVE_SUMMARY)
+
+
+def draft_versions(review: Review) -> list[DocumentVersion]:
+    """The versions of the review's draft and final reports a comment can be about, newest first."""
+    return list(db.session.scalars(
+        sa.select(DocumentVersion).join(Document, Document.id == DocumentVersion.document_id)
+        .where(Document.review_id == review.id, Document.document_type.in_(DRAFT_TYPES))
+        .order_by(DocumentVersion.uploaded_at.desc(), DocumentVersion.id.desc())))
+
+
+def post_input(review: Review, actor: User, *, kind: InputKind, text: str,
+               document_version_id: int | None = None) -> InputEntry:
+    """Post to the input log; a comment on a draft names the version of the draft that was read."""
     _require(policy.can_post_input(actor, review), "Only this review's panel and coordinators can post to its input log")
     if not text.strip():
         raise PanelError("Enter your contribution", "text")
+    version = None
+    drafts = draft_versions(review) if kind is InputKind.DRAFT_COMMENT or document_version_id else []
+    if document_version_id is not None or drafts:
+        # Once a draft is held here, a comment on it says which version was read (before, a draft
+        # shared on paper is commented on without one).
+        version = next((v for v in drafts if v.id == document_version_id), None)
+        if version is None or kind is not InputKind.DRAFT_COMMENT:
+            raise PanelError("Choose the version of the draft you read" if kind is InputKind.DRAFT_COMMENT else
+                             "Only a comment on a draft names a version of it", "document_version_id")
 
     def write() -> InputEntry:
-        entry = InputEntry(review_id=review.id, author_id=actor.id, kind=kind, text=text.strip(), posted_at=utcnow())
+        entry = InputEntry(review_id=review.id, author_id=actor.id, kind=kind, text=text.strip(), posted_at=utcnow(),
+                           document_version_id=version.id if version else None)
         db.session.add(entry)
         db.session.flush()
-        _record(review, actor, "input_log", f"{kind.label} posted", payload={"entry_id": entry.id})
+        _record(review, actor, "input_log", f"{kind.label} posted" + (
+            f" on version {version.number} of “{version.document.title}”" if version else ""),
+                payload={"entry_id": entry.id, **({"document_version_id": version.id} if version else {})})
         return entry
 
     return _commit(write)
@@ -455,6 +600,8 @@ class PanelWork:
     family: FamilyInvolvement | None = None
     contacts: list[FamilyContact] = field(default_factory=list)
     family_events: list[FamilyEvent] = field(default_factory=list)
+    takes_delivery: bool = False  # accepts or returns what agencies deliver
+    deliverable: set[int] = field(default_factory=set)  # the requests the viewer may deliver against
     overdue_count: int = 0
     meetings_held: int = 0
     request_count: int = 0
@@ -492,6 +639,8 @@ def panel_work(review: Review, viewer: User) -> PanelWork:
     if work.sees_work:
         work.members = sorted(review.panel, key=lambda m: (m.panel_role.value != "independent_chair", m.started_on, m.id))
         work.requests, work.meetings = requests, meetings
+        work.takes_delivery = policy.can_take_delivery(viewer, review)
+        work.deliverable = {r.id for r in requests if policy.can_deliver(viewer, review, r)}
         work.entries = list(db.session.scalars(
             sa.select(InputEntry).where(InputEntry.review_id == review.id).order_by(InputEntry.posted_at.desc())
             .options(selectinload(InputEntry.revisions))).unique())

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -19,6 +19,7 @@ from ssgp_dhr.cases.forms import error_list
 from ssgp_dhr.cases.models import PanelRole, Review
 from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
 from ssgp_dhr.clock import today_uk
+from ssgp_dhr.documents import forms as document_forms
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.panel import forms, policy, requirements, services
@@ -32,6 +33,7 @@ from ssgp_dhr.panel.models import (
     RequestKind,
     RequestStatus,
 )
+from ssgp_dhr.presentation import uk_date
 
 panel = Blueprint("panel", __name__, template_folder="templates")
 
@@ -49,7 +51,7 @@ def _form_page(review: Review, form: FlaskForm, *, title: str, section: str, act
         try:
             act()
         except services.PanelError as refused:
-            name = refused.field if refused.field and hasattr(form, refused.field) else None
+            name = refused.field if refused.field and getattr(form, refused.field, None) is not None else None
             if name:
                 field = getattr(form, name)
                 field.errors = [*field.errors, str(refused)]
@@ -139,6 +141,68 @@ def edit_request(review: Review, request_id: int):  # noqa: ANN201
             note=form.note.data or None))
 
 
+# --- What agencies deliver ----------------------------------------------------------------------
+
+def _delivery_page(review: Review, agency_request: AgencyRequest, form: FlaskForm, template: str, status: int,
+                   errors: list[dict[str, str]] | None = None) -> tuple[str, int]:
+    document = agency_request.document
+    if isinstance(form, forms.DeliveryForm):
+        form.file.description = document_forms.file_hint(current_app.config["MAX_UPLOAD_MB"])
+    return render_template(
+        template, review=review, agency_request=agency_request, form=form, errors=errors or error_list(form),
+        versions=list(reversed(document.versions)) if document else [], today=today_uk()), status
+
+
+@panel.route("/cases/<reference>/requests/<int:request_id>/deliver", methods=["GET", "POST"])
+@review_rule(policy.can_see_panel_work)
+def deliver(review: Review, request_id: int):  # noqa: ANN201
+    """The agency's panel member uploads its response to the request (from My work's "Asked of you")."""
+    agency_request = part_of_review_or_404(review, AgencyRequest, request_id)
+    if not policy.can_deliver(current_user, review, agency_request):
+        abort(403)
+    form = forms.DeliveryForm()
+    if not form.validate_on_submit():
+        return _delivery_page(review, agency_request, form, "panel/deliver.html", 400 if form.errors else 200)
+    try:
+        version = services.deliver(review, current_user, agency_request.id, stream=form.file.data.stream,
+                                   filename=form.file.data.filename)
+    except services.PanelError as refused:
+        form.file.errors = [*form.file.errors, str(refused)]
+        status = 403 if isinstance(refused, services.NotPermitted) else 400
+        return _delivery_page(review, agency_request, form, "panel/deliver.html", status)
+    flash(f"{agency_request.kind.label} delivered as version {version.number}. The coordinators will accept it "
+          "or say what is missing")
+    return redirect(url_for("my_work.dashboard"))
+
+
+@panel.route("/cases/<reference>/requests/<int:request_id>/decide", methods=["GET", "POST"])
+@review_rule(policy.can_take_delivery)
+def decide_delivery(review: Review, request_id: int):  # noqa: ANN201
+    """The coordinator or chair accepts what the agency delivered, or returns it with what is missing."""
+    agency_request = part_of_review_or_404(review, AgencyRequest, request_id)
+    if agency_request.status is not RequestStatus.RECEIVED or agency_request.document is None:
+        abort(404)
+    form = forms.DeliveryDecisionForm()
+    if form.validate_on_submit():
+        try:
+            if form.decision.data == "accept":
+                services.accept_delivery(review, current_user, agency_request.id)
+                done = f"{agency_request.kind.label} from {agency_request.agency.name} accepted"
+            else:
+                services.return_delivery(review, current_user, agency_request.id, missing=form.missing.data or "",
+                                         due_on=form.due_on.data)
+                done = f"{agency_request.kind.label} returned to {agency_request.agency.name} with what is missing"
+        except services.PanelError as refused:
+            name = refused.field if refused.field and hasattr(form, refused.field) else None
+            if name:
+                getattr(form, name).errors = [*getattr(form, name).errors, str(refused)]
+            errors = error_list(form) if name else [{"text": str(refused), "href": "#main-content"}]
+            return _delivery_page(review, agency_request, form, "panel/decide_delivery.html", 400, errors)
+        flash(done)
+        return redirect(_case(review, "agency-requests"))
+    return _delivery_page(review, agency_request, form, "panel/decide_delivery.html", 400 if form.errors else 200)
+
+
 # --- Meetings ---------------------------------------------------------------------------------
 
 def _meeting_form(review: Review, meeting: PanelMeeting | None) -> forms.MeetingForm:
@@ -197,9 +261,19 @@ def new_meeting_action(review: Review, meeting_id: int):  # noqa: ANN201
 @review_rule(policy.can_post_input)
 def new_input(review: Review):  # noqa: ANN201
     form = forms.InputForm()
+    drafts = services.draft_versions(review)
+    form.document_version_id.choices = [SelectChoice("", "Not about a draft")] + [
+        SelectChoice(str(v.id), f"{v.document.title}, version {v.number} ({uk_date(v.uploaded_at)})") for v in drafts]
+    if not drafts:
+        del form.document_version_id
+    elif not form.is_submitted() and request.args.get("kind") == InputKind.DRAFT_COMMENT:
+        form.kind.data = InputKind.DRAFT_COMMENT.value  # from "Comment on this draft"
+        form.document_version_id.data = request.args.get("version", "")
     return _form_page(
         review, form, title="Add to the input log", section="input-log", done="Your contribution was posted",
-        act=lambda: services.post_input(review, current_user, kind=InputKind(form.kind.data), text=form.text.data))
+        act=lambda: services.post_input(
+            review, current_user, kind=InputKind(form.kind.data), text=form.text.data,
+            document_version_id=forms.optional_int(form.document_version_id.data) if drafts else None))
 
 
 @panel.route("/cases/<reference>/input/<int:entry_id>/edit", methods=["GET", "POST"])
