@@ -11,6 +11,7 @@ kind. A text input's hint says it; a text area shows the GOV.UK character count,
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -100,8 +101,39 @@ def _one_kind_of_new_line(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+# WTForms' own messages for a value of the wrong shape (a typed-in or tampered value), in the service's
+# words and naming the field, as GOV.UK error messages do.
+_WRONG_SHAPE = {
+    "Not a valid integer value.": "{subject} must be a whole number, like 42",
+    "Not a valid decimal value.": "{subject} must be a number, like 12.50",
+    "Not a valid float value.": "{subject} must be a number, like 12.5",
+    "Not a valid date value.": "{subject} must be a real date",
+    "Not a valid datetime value.": "{subject} must be a real date and time",
+    "Not a valid time value.": "{subject} must be a real time, like 14:30",
+    "Not a valid choice.": "Select one of the options given for “{subject}”",
+    "Invalid Choice: could not coerce.": "Select one of the options given for “{subject}”",
+}
+_NOT_A_CHOICE = re.compile(r"^'.*' (is not a valid choice|are not valid choices) for this field\.$", re.DOTALL)
+
+
+def in_plain_words(field: Field, message: str) -> str:
+    """`message` as the service words it: WTForms' own wording replaced, anything else as it is."""
+    if _NOT_A_CHOICE.match(message):
+        message = "Not a valid choice."
+    template = _WRONG_SHAPE.get(message)
+    return template.format(subject=_subject(field)) if template else message
+
+
 class ServiceForm(FlaskForm):
-    """Every form in the service derives from this: the text rule and the maximum lengths above."""
+    """Every form in the service derives from this: the text rule and the maximum lengths above, and
+    WTForms' own messages in the service's words."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.errors, list):  # a FormField's errors are a mapping of its own fields'
+                field.errors = [in_plain_words(field, e) if isinstance(e, str) else e for e in field.errors]
+        return valid
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -441,7 +441,7 @@ def test_a_coordinator_records_a_notification(act_as):
     ({"victim_name": "  "}, "Enter the victim's full name", "victim_name"),
     ({"notified_on": ["", "", ""]}, "Enter the date notified", "notified_on-day"),
     ({"notified_by": ""}, "Enter the service or officer who notified the partnership", "notified_by"),
-    ({"victim_age": "forty"}, "Not a valid integer value.", "victim_age"),
+    ({"victim_age": "forty"}, "Victim's age must be a whole number, like 42", "victim_age"),
 ])
 def test_a_notification_with_problems_is_refused_with_linked_errors_and_nothing_lost(act_as, changes, message, anchor):
     client = act_as(factories.coordinator())
@@ -464,7 +464,7 @@ def test_a_coordinator_cannot_record_for_another_partnership(act_as):
     client = act_as(factories.coordinator())
     page = client.post("/cases/new", notification_data(lead_partnership_id=str(factories.safer_glos().id)),
                        expected_status=400)
-    assert "Not a valid choice" in page.select_one(".govuk-error-summary").get_text()
+    assert "Select one of the options given for “Lead partnership”" in page.select_one(".govuk-error-summary").get_text()
 
 
 # --- The workflow diagram ---------------------------------------------------------------------

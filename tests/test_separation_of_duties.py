@@ -55,6 +55,15 @@ def test_an_administrator_cannot_give_itself_case_roles_and_read_real_names(sign
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RoleChange)) == 0
 
 
+def test_a_tampered_role_value_is_refused_on_the_form_in_plain_words(signed_in_as, partnerships, admin):
+    ssgp, _ = partnerships
+    person = factories.coordinator(ssgp)
+    page = post_roles(signed_in_as(admin), person, [f"superuser:{ssgp.id}"], 400)
+    assert page.select_one(".govuk-error-summary a").get_text(strip=True) == "Select one of the options given for “Roles”"
+    assert page.title.get_text().startswith("Error: ")
+    assert held(person) == {(Role.COORDINATOR, ssgp.id)}
+
+
 def test_no_administrator_can_give_another_administrator_a_case_role(signed_in_as, partnerships, admin):
     ssgp, _ = partnerships
     second = factories.user((Role.ADMIN, ssgp))

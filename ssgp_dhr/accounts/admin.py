@@ -127,7 +127,7 @@ def change_roles(user_id: int):  # noqa: ANN201
     form = RolesForm()
     form.roles.choices = _role_choices()
     if not form.validate_on_submit():
-        abort(400)
+        return _user_page(person, form, 400)  # a value no box offers: said on the form, not a bare refusal
     try:
         changes = roles.change_roles(current_user, person, _grants(form.roles.data))
     except roles.RolesRefused as refused:
