@@ -363,6 +363,73 @@ def audit_checkpoint(file: Path, key_file: Path) -> None:
                f"written to {file}.")
 
 
+@dhr.command("verify-store")
+@with_appcontext
+def verify_store_command() -> None:
+    """Check every document version's file is in the store with its SHA-256; list files no row names; remove
+    uploads left half-written over an hour ago. Exit 1 if a file is missing or altered."""
+    from ssgp_dhr.documents.verify import verify_store
+
+    check = verify_store()
+    for where in check.missing:
+        click.echo(f"Missing: {where}", err=True)
+    for where in check.altered:
+        click.echo(f"Altered (not the SHA-256 recorded): {where}", err=True)
+    for name in check.unnamed:
+        click.echo(f"Named by no document version: {name}", err=True)
+    if check.temporaries_removed:
+        click.echo(f"Removed {len(check.temporaries_removed)} upload(s) left half-written.")
+    click.echo(f"{check.checked} document versions checked: {len(check.missing)} missing, {len(check.altered)} altered, "
+               f"{len(check.unnamed)} files named by no version.")
+    if not check.ok:
+        sys.exit(1)
+
+
+@dhr.command("backup")
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(destination: Path) -> None:
+    """Back up the database and every stored document to DESTINATION, a new or empty folder, while the service
+    runs; exit 1 if a document could not be copied whole."""
+    from ssgp_dhr.backups.services import BackupRefused, take_backup
+
+    try:
+        report = take_backup(destination)
+    except BackupRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    for name in report.missing:
+        click.echo(f"Missing from the store (a disposal after the snapshot?): {name}", err=True)
+    for name in report.altered:
+        click.echo(f"Altered in the store (not the SHA-256 recorded): {name}", err=True)
+    click.echo(f"Backed up the database, {report.reviews} reviews' history heads and {report.documents} document "
+               f"versions to {destination}.")
+    if not report.ok:
+        sys.exit(1)
+
+
+@dhr.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(source: Path) -> None:
+    """Restore the backup in SOURCE into an empty database and document store, then check the history chains,
+    the store and each review's history head against the backup's manifest."""
+    from ssgp_dhr.backups.services import BackupRefused, restore_backup
+
+    try:
+        report = restore_backup(source)
+    except BackupRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(f"Restored the database and {report.documents} document versions from {source}.")
+    click.echo(f"History chains: {report.history_events} events verified" +
+               (f", broken at {report.history_break}" if report.history_break else ", intact") + ".")
+    for reference in report.heads_differing:
+        click.echo(f"History head not as backed up: {reference}", err=True)
+    click.echo(f"Document store: {report.store.checked} versions checked, {len(report.store.missing)} missing, "
+               f"{len(report.store.altered)} altered, {len(report.store.unnamed)} files named by no version.")
+    if not report.ok:
+        sys.exit(1)
+
+
 @dhr.command("purge-access-log")
 @with_appcontext
 def purge_access_log() -> None:
