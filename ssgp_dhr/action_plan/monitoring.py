@@ -3,7 +3,7 @@ reports on them until all are complete. Read-only; filtered, counted and paged i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ from ssgp_dhr.accounts.models import User
 from ssgp_dhr.action_plan.models import ProgressUpdate, Recommendation, RecommendationLevel
 from ssgp_dhr.action_plan.rag import Rag, last_activity, rag_sql
 from ssgp_dhr.cases.models import PanelMembership, Review
+from ssgp_dhr.cases.names import masker_of
 from ssgp_dhr.cases.policy import visible_reviews_clause
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
@@ -107,6 +108,7 @@ def matching_count(counts: dict[Rag, int], status: str) -> int:
 class MonitoredRecommendation:
     """A row of the monitoring page and its CSV, read as columns: never the review's restricted fields."""
 
+    review_id: int
     review_reference: str
     pseudonym: str
     lead_partnership: str
@@ -140,7 +142,8 @@ def _rows(ids_query: sa.Select, today: date) -> list[MonitoredRecommendation]:
         .order_by(ProgressUpdate.posted_at.desc(), ProgressUpdate.id.desc()).limit(1).scalar_subquery()
     posted = sa.exists().where(ProgressUpdate.recommendation_id == Recommendation.id)
     rows = db.session.execute(_ordered(
-        sa.select(Review.reference.label("review_reference"), Review.pseudonym, lead.name.label("lead_partnership"),
+        sa.select(Review.id.label("review_id"), Review.reference.label("review_reference"), Review.pseudonym,
+                  lead.name.label("lead_partnership"),
                   Recommendation.reference, Recommendation.text, Recommendation.level,
                   agency.name.label("owning_agency"), Recommendation.actions, Recommendation.target_on,
                   Recommendation.original_target_on, Recommendation.evidence, last_activity().label("last_activity"),
@@ -158,12 +161,20 @@ def _rows(ids_query: sa.Select, today: date) -> list[MonitoredRecommendation]:
 def page(user: User, filters: Filters, today: date, number: int, size: int) -> list[MonitoredRecommendation]:
     """One page of the matching recommendations: complete last, then by target date."""
     ids = _ordered(_matching(user, filters, today)).limit(size).offset((number - 1) * size)
-    return _rows(ids, today)
+    return _masked(user, _rows(ids, today))
 
 
 def every(user: User, filters: Filters, today: date) -> list[MonitoredRecommendation]:
     """Every matching recommendation, for the CSV."""
-    return _rows(_matching(user, filters, today), today)
+    return _masked(user, _rows(_matching(user, filters, today), today))
+
+
+def _masked(user: User, rows: list[MonitoredRecommendation]) -> list[MonitoredRecommendation]:
+    """The rows' free text with the real names recorded on their reviews masked for `user`, unless
+    they may see them (cases.names.masker: a query for the reviews, and one per area for the names)."""
+    masked = masker_of(user, {row.review_id for row in rows})
+    return [replace(row, **{field: masked(row.review_id, getattr(row, field))
+                            for field in ("text", "actions", "evidence", "latest_progress")}) for row in rows]
 
 
 def agencies() -> list[sa.Row[tuple[int, str]]]:

@@ -11,8 +11,12 @@ name itself is for those who may see real names only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+import sqlalchemy as sa
 
 from ssgp_dhr.cases.models import Review
 
@@ -24,13 +28,56 @@ class RestrictedName:
     name: str  # the real name as recorded
 
 
+# Frequent surnames and given names that are also ordinary words: the check marks a finding of one as
+# possibly someone or something else, and masking hides one only where it is written as a name.
+COMMON_WORDS = frozenset("""
+smith jones williams taylor brown davies evans wilson thomas johnson roberts robinson thompson wright walker
+white edwards hughes green hall lewis harris clarke patel jackson wood turner martin cooper hill ward morris
+moore clark king baker harrison morgan allen james scott phillips watson davis parker price bennett young
+griffiths mitchell kelly cook carter richardson bailey collins bell shaw murphy miller richards khan marshall
+anderson simpson ellis adams singh begum wilkinson foster chapman powell webb rogers gray grey mason hunt
+hussain campbell matthews owen palmer holmes mills barnes knight lloyd butler russell barker fisher stevens
+jenkins murray dixon harvey long field page
+grace hope faith rose mark will joy dawn june summer amber ruby pearl holly iris ivy lily daisy heather
+victoria april august autumn bill frank jack ray rich sky robin hazel violet crystal angel skye
+""".split())  # noqa: SIM905 - a word list reads better as text
+
+# Parts of a name not looked for alone: they join names rather than name anyone.
+PARTICLES = frozenset({"de", "da", "di", "del", "der", "den", "la", "le", "van", "von", "bin", "ibn", "al", "el"})
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+WITHHELD = "[name withheld]"
+
+
+def fold(text: str) -> str:
+    """Text as names are compared: accents dropped, apostrophes straight, case folded."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def name_parts(name: str) -> list[str]:
+    """The parts of a name, folded: "Anne-Marie O'Neil (née Smith)" gives anne, marie, o'neil, nee, smith."""
+    return [p for p in (w.strip(".'") for w in re.split(r"[\s,()\-]+", fold(name))) if p]
+
+
+def searched_parts(name: str, pseudonym: str | None) -> list[str]:
+    """The parts of a recorded name looked for alone: not one letter, a particle or a word of the pseudonym."""
+    safe = set(name_parts(pseudonym or "")) | PARTICLES
+    return [p for p in name_parts(re.sub(r"\(.*?\)", " ", name)) if len(p) >= 2 and p not in safe]
+
+
 NameSource = Callable[[Review], Iterable[RestrictedName]]
+# The same for many reviews at once (a list, a CSV): review id -> names, in one query.
+ManyNameSource = Callable[[Sequence[Review]], Mapping[int, Iterable[RestrictedName]]]
 _sources: dict[str, NameSource] = {}
+_many_sources: dict[str, ManyNameSource] = {}
 
 
-def register_name_source(key: str, source: NameSource) -> None:
-    """Add the named people an area records; `key` makes registering twice harmless."""
+def register_name_source(key: str, source: NameSource, many: ManyNameSource | None = None) -> None:
+    """Add the named people an area records (`many`: for many reviews in one query); `key` makes
+    registering twice harmless."""
     _sources[key] = source
+    if many is not None:
+        _many_sources[key] = many
 
 
 def perpetrator_role(review: Review) -> str:
@@ -55,6 +102,19 @@ def restricted_names(review: Review) -> list[RestrictedName]:
     return names
 
 
+def restricted_names_of(reviews: Sequence[Review]) -> dict[int, list[RestrictedName]]:
+    """restricted_names for many reviews, by review id, in a query per area rather than per review."""
+    found = {review.id: list(_review_names(review)) for review in reviews}
+    for key, source in _sources.items():
+        if key in _many_sources:
+            for review_id, named in _many_sources[key](reviews).items():
+                found[review_id].extend(n for n in named if n.name and n.name.strip())
+        else:
+            for review in reviews:
+                found[review.id].extend(n for n in source(review) if n.name and n.name.strip())
+    return found
+
+
 def role_of(review: Review, key: str | None) -> str:
     """The role recorded under `key`, as it is now (a name removed since is described by its kind)."""
     for name in restricted_names(review):
@@ -62,3 +122,94 @@ def role_of(review: Review, key: str | None) -> str:
             return name.role
     return {"victim_name": "Victim", "perpetrator_name": perpetrator_role(review)}.get(
         key or "", (key or "").split(":")[0].replace("_", " ").capitalize())
+
+
+# --- Masking: real names typed into free text, for those who may not see them --------------------
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+_JOINED = re.compile(r"[\s\-.]*")  # what may stand between two parts of one name
+
+
+def mask(text: str | None, review: Review, names: list[RestrictedName] | None = None) -> str | None:
+    """`text` with each recorded real name in it replaced: the victim's by the pseudonym, anyone
+    else's (or a part several people share, a family surname) by "[name withheld]". A whole part of
+    a name counts, whatever its case and accents and with a possessive or plural, never inside
+    another word; a part that is also a common word ("Mark", "June") only where it is written with a
+    capital. The parts of one person's name written together are replaced once."""
+    if not text:
+        return text
+    names = restricted_names(review) if names is None else names
+    whose: dict[str, set[str]] = {}
+    for name in names:
+        for part in searched_parts(name.name, review.pseudonym):
+            whose.setdefault(part, set()).add(name.key)
+    if not whose:
+        return text
+    spans: list[tuple[int, int, set[str]]] = []
+    for match in _WORD.finditer(text):
+        word = match.group()
+        folded = fold(word)
+        possessive = folded.endswith("'s")
+        base = folded[:-2] if possessive else folded
+        base = base if base in whose or not base.endswith("s") else base[:-1]
+        if base not in whose or (base in COMMON_WORDS and not word[:1].isupper()):
+            continue
+        end = match.end() - (2 if possessive else 0)
+        keys = whose[base]
+        if spans and spans[-1][2] & keys and _JOINED.fullmatch(text[spans[-1][1]:match.start()]):
+            spans[-1] = (spans[-1][0], end, spans[-1][2] & keys)  # the next part of the same person's name
+        else:
+            spans.append((match.start(), end, keys))
+    out, at = [], 0
+    for start, end, keys in spans:
+        out += [text[at:start], review.pseudonym if keys == {"victim_name"} else WITHHELD]
+        at = end
+    return "".join([*out, text[at:]])
+
+
+def masked_for(user: object, review: Review, text: str | None) -> str | None:
+    """`text` as `user` may read it: unchanged for those who may see real names, masked for everyone else.
+
+    THE function every page, CSV and e-mail showing free text about a review goes through (the
+    `masked` template filter calls it); the names are read once per review and request.
+    """
+    from flask import g, has_request_context
+
+    from ssgp_dhr.cases.policy import can_see_real_names
+
+    if not text or (user is not None and can_see_real_names(user, review)):
+        return text
+    if not has_request_context():
+        return mask(text, review)
+    cache = g.setdefault("restricted_names", {})
+    if review.id not in cache:
+        cache[review.id] = restricted_names(review)
+    return mask(text, review, cache[review.id])
+
+
+def masker(user: object, reviews: Iterable[Review]) -> Callable[[int, str | None], str | None]:
+    """For rows about many reviews (a list, a CSV): `masked(review_id, text)`, masking each row's
+    text as masked_for would, with the names read once for all the reviews."""
+    from ssgp_dhr.cases.policy import can_see_real_names
+    from ssgp_dhr.extensions import db
+
+    hidden = [review for review in reviews if not can_see_real_names(user, review)]
+    if hidden:  # the reviews may have been read without their names: read them all at once
+        db.session.scalars(sa.select(Review).where(Review.id.in_([r.id for r in hidden]))).all()
+    names = restricted_names_of(hidden)
+    by_id = {review.id: review for review in hidden}
+    return lambda review_id, text: mask(text, by_id[review_id], names[review_id]) if review_id in by_id else text
+
+
+def masker_of(user: object, review_ids: Iterable[int]) -> Callable[[int, str | None], str | None]:
+    """masker for the reviews with these ids: the reviews read with only what decides who may see
+    their names (a reader who may see them never has them read), then the names of the others."""
+    from sqlalchemy.orm import load_only, selectinload
+
+    from ssgp_dhr.extensions import db
+
+    ids = set(review_ids)
+    reviews = db.session.scalars(sa.select(Review).where(Review.id.in_(ids)).options(
+        load_only(Review.id, Review.lead_partnership_id, Review.joint_partnership_id, Review.pseudonym,
+                  Review.disposed_on), selectinload(Review.panel))).all() if ids else []
+    return masker(user, reviews)

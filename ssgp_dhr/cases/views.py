@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from ssgp_dhr import presentation
 from ssgp_dhr.access import roles_required, signed_in
 from ssgp_dhr.accounts.models import Role, User
-from ssgp_dhr.cases import areas, deadlines, death_kinds, diagram, forms, history, services, workflow
+from ssgp_dhr.cases import areas, deadlines, death_kinds, diagram, forms, history, names, services, workflow
 from ssgp_dhr.cases.death_kinds import DeathKind
 from ssgp_dhr.cases.models import (
     CaseEvent,
@@ -757,3 +757,5 @@ def init_app(app: Flask) -> None:
     history.register_value_labels("published_documents", dict(forms.PUBLISHED_DOCUMENTS))
     app.jinja_env.globals["Stage"] = Stage
     app.jinja_env.globals["death_kind_words"] = death_kinds.wording
+    # {{ text | masked(review) }}: free text with the recorded real names hidden from those who may not see them.
+    app.jinja_env.filters["masked"] = lambda text, review: names.masked_for(current_user, review, text)

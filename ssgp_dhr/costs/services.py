@@ -90,18 +90,19 @@ def ledger(where: sa.ColumnElement[bool]) -> list[dict[str, object]]:
     finance officers reconcile these against their own accounts. Two statements however many."""
     payer, payee = aliased(Organisation), aliased(Organisation)
     costs = db.session.execute(
-        sa.select(Review.reference, ReviewCost.incurred_on, ReviewCost.kind, payer.name, ReviewCost.amount_pence,
-                  ReviewCost.description)
+        sa.select(Review.id, Review.reference, ReviewCost.incurred_on, ReviewCost.kind, payer.name,
+                  ReviewCost.amount_pence, ReviewCost.description)
         .join(Review, Review.id == ReviewCost.review_id).join(payer, payer.id == ReviewCost.funder_id).where(where)).all()
     recharges = db.session.execute(
-        sa.select(Review.reference, CostRecharge.paid_on, payer.name, payee.name, CostRecharge.amount_pence,
+        sa.select(Review.id, Review.reference, CostRecharge.paid_on, payer.name, payee.name, CostRecharge.amount_pence,
                   CostRecharge.reference)
         .join(Review, Review.id == CostRecharge.review_id).join(payer, payer.id == CostRecharge.payer_id)
         .join(payee, payee.id == CostRecharge.payee_id).where(where)).all()
-    rows = [{"review": ref, "date": on, "entry": "cost", "for": CostKind(kind).label, "paid_by": by, "paid_to": "",
-             "amount_pence": pence, "details": details} for ref, on, kind, by, pence, details in costs]
-    rows += [{"review": ref, "date": on, "entry": "recharge", "for": "", "paid_by": by, "paid_to": to,
-              "amount_pence": pence, "details": details} for ref, on, by, to, pence, details in recharges]
+    # review_id is not a column: it is how the CSV masks the details for a reader who may not see names.
+    rows = [{"review_id": rid, "review": ref, "date": on, "entry": "cost", "for": CostKind(kind).label, "paid_by": by,
+             "paid_to": "", "amount_pence": pence, "details": details} for rid, ref, on, kind, by, pence, details in costs]
+    rows += [{"review_id": rid, "review": ref, "date": on, "entry": "recharge", "for": "", "paid_by": by, "paid_to": to,
+              "amount_pence": pence, "details": details} for rid, ref, on, by, to, pence, details in recharges]
     for row in rows:
         on = row["date"]
         row["financial_year"] = financial_year(on.year if on.month >= 4 else on.year - 1)

@@ -366,7 +366,7 @@ def init_app(app: Flask) -> None:
     from ssgp_dhr.panel import reminders  # noqa: F401 - registers the panel's reminder sources
 
     requirements.register()
-    names.register_name_source("family_contacts", services.family_contact_names)
+    names.register_name_source("family_contacts", services.family_contact_names, services.family_contact_names_of)
     for order, (section_id, label, template, shown) in enumerate((
             ("panel", "Panel", "panel/_panel_members.html", areas.always),
             ("agency-requests", "Agency requests", "panel/_agency_requests.html", areas.always),

@@ -32,32 +32,14 @@ from __future__ import annotations
 import html
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from xml.etree import ElementTree
 
-# Frequent surnames and given names that are also ordinary words: a part of a name found alone is
-# still a finding, but one of these is marked as possibly someone or something else, so the person
-# reading the findings knows a false positive is likely.
-COMMON_WORDS = frozenset("""
-smith jones williams taylor brown davies evans wilson thomas johnson roberts robinson thompson wright walker
-white edwards hughes green hall lewis harris clarke patel jackson wood turner martin cooper hill ward morris
-moore clark king baker harrison morgan allen james scott phillips watson davis parker price bennett young
-griffiths mitchell kelly cook carter richardson bailey collins bell shaw murphy miller richards khan marshall
-anderson simpson ellis adams singh begum wilkinson foster chapman powell webb rogers gray grey mason hunt
-hussain campbell matthews owen palmer holmes mills barnes knight lloyd butler russell barker fisher stevens
-jenkins murray dixon harvey long field page
-grace hope faith rose mark will joy dawn june summer amber ruby pearl holly iris ivy lily daisy heather
-victoria april august autumn bill frank jack ray rich sky robin hazel violet crystal angel skye
-""".split())  # noqa: SIM905 - a word list reads better as text
+from ssgp_dhr.cases.names import COMMON_WORDS, fold, name_parts, searched_parts
 
-# Parts of a name not looked for alone: they join names rather than name anyone.
-PARTICLES = frozenset({"de", "da", "di", "del", "der", "den", "la", "le", "van", "von", "bin", "ibn", "al", "el"})
-
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
@@ -344,12 +326,6 @@ def _outline_titles(outline: list) -> list[str]:
 
 # --- Matching ---------------------------------------------------------------------------------
 
-def fold(text: str) -> str:
-    """Text as it is matched: accents dropped, apostrophes straight, case folded."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
 def _normalise(text: str) -> str:
     text = fold(text)
     text = re.sub(r"-\s*\n\s*(?=\w)", "", text)  # a word hyphenated across a line break
@@ -369,20 +345,15 @@ _END = r"(?:'s|s'|'|s)?(?![\w])"
 _START = r"(?<![\w])"
 
 
-def name_parts(name: str) -> list[str]:
-    """The parts of a name, folded: "Anne-Marie O'Neil (née Smith)" gives anne, marie, o'neil, nee, smith."""
-    return [p for p in (w.strip(".'") for w in re.split(r"[\s,()\-]+", fold(name))) if p]
-
-
 def name_patterns(name: str, pseudonym: str | None = None) -> list[tuple[str, re.Pattern[str]]]:
     """(variant, pattern) for a recorded name; see the module's docstring for the rule."""
     parts = name_parts(re.sub(r"\(.*?\)", " ", name))
     if not parts:
         return []
-    safe = set(_words(pseudonym or "")) | PARTICLES
+    searched = set(searched_parts(name, pseudonym))
     patterns = [("full name", _phrase(parts, r"[\s\-]+"))]
     for n, part in enumerate(parts):
-        if len(part) < 2 or part in safe:
+        if part not in searched:
             continue
         variant = "surname" if n == len(parts) - 1 and len(parts) > 1 else "first name" if n == 0 else "part of the name"
         if part in COMMON_WORDS:

@@ -20,7 +20,7 @@ from ssgp_dhr.cases import areas, death_kinds, history, workflow
 from ssgp_dhr.cases import forms as case_forms
 from ssgp_dhr.cases.death_kinds import DeathKind
 from ssgp_dhr.cases.models import QARound, Review
-from ssgp_dhr.cases.names import restricted_names
+from ssgp_dhr.cases.names import masker_of, restricted_names
 from ssgp_dhr.cases.policy import can_advance, can_see_real_names, coordinated_or_managed_reviews
 from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
 from ssgp_dhr.cases.services import NotPermitted, StaleReview, WorkflowError
@@ -641,7 +641,11 @@ def statistics_csv() -> Response:
 def costs_csv() -> Response:
     """Every cost and recharge of the reviews the statistics count, a line each, amounts in pounds."""
     rows: list[list[Any]] = []
-    for line in cost_services.ledger(_in_partnerships()):
+    lines = cost_services.ledger(_in_partnerships())
+    # The details are typed text: masked for a reader who may not see the real names of a review.
+    masked = masker_of(current_user, {line["review_id"] for line in lines})
+    for line in lines:
+        line["details"] = masked(line["review_id"], line["details"])
         rows.append([_pounds(line[c]) if c == "amount_pence" else line[c] for c in cost_services.LEDGER_COLUMNS])
     headings = [cost_services.LEDGER_HEADINGS[c] for c in cost_services.LEDGER_COLUMNS]
     return presentation.csv_response(headings, rows, "dhr-costs.csv")

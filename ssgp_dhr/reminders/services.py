@@ -27,6 +27,7 @@ from sqlalchemy.orm import raiseload
 
 from ssgp_dhr.accounts.models import Role, User
 from ssgp_dhr.cases.models import RESTRICTED_FIELDS, Review
+from ssgp_dhr.cases.names import mask, restricted_names
 from ssgp_dhr.clock import today_uk, utcnow
 from ssgp_dhr.extensions import db
 from ssgp_dhr.presentation import uk_date
@@ -89,6 +90,11 @@ def _record(due: DueItem, existing: set[tuple], report: RunReport) -> None:
         current_app.logger.error("Reminder withheld: %s", refused)
         report.withheld.append(f"{due.kind} {due.review.reference}")
         return
+    # An e-mail leaves the secure system: any other recorded name (a family contact's, a part of one)
+    # in the text it quotes is masked, for every recipient.
+    names = restricted_names(due.review)
+    subject = mask(due.subject, due.review, names) or due.subject
+    body = mask(body, due.review, names) or ""
     for person in due.recipients:
         key = (person.id, due.kind, due.item, due.due_on, due.occasion)
         if key in existing:
@@ -99,7 +105,7 @@ def _record(due: DueItem, existing: set[tuple], report: RunReport) -> None:
             with db.session.begin_nested():
                 db.session.add(Reminder(
                     recipient_id=person.id, review_id=due.review.id, kind=due.kind, item=due.item, due_on=due.due_on,
-                    occasion=due.occasion, subject=due.subject, body=body, link_path=due.path(),
+                    occasion=due.occasion, subject=subject, body=body, link_path=due.path(),
                 ))
             report.recorded += 1
         except IntegrityError:
