@@ -61,7 +61,8 @@ def test_record_a_notification_and_take_it_to_publication(visit):
     assert page.locator(".govuk-error-summary").count() == 1
     today = today_uk()
     died, notified = today - timedelta(days=40), today - timedelta(days=38)
-    fill_action(page, {"pseudonym": "Jordan", "victim_name": "Jo Realname", "victim_age": "34",
+    fill_action(page, {"death_kind": "domestic_homicide", "pseudonym": "Jordan", "victim_name": "Jo Realname",
+                       "victim_age": "34", "notifier_kind": "police",
                        "date_of_death": died, "notified_on": notified, "notified_by": "Gloucestershire Constabulary",
                        "circumstances": "Found at home."})
     press(page, "main form button.govuk-button")

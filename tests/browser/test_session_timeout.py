@@ -5,6 +5,8 @@ the sign-in page, which says why."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ssgp_dhr import access
@@ -53,7 +55,8 @@ def test_warned_before_the_session_ends_stay_signed_in_then_let_it_end(visit, se
     server_clock["seconds"] += IDLE - 60
     page.clock.fast_forward((IDLE - WARNING) * 1000)
     dialog.wait_for(state="visible")
-    assert "1 minute" in dialog.inner_text()
+    # A minute was left when the page asked; on a busy machine a second or two more has passed since.
+    assert re.search(r"sign you out in (1 minute|5\d seconds)", dialog.inner_text())
     server_clock["seconds"] += 61
     with page.expect_navigation():
         page.clock.fast_forward(60 * 1000)
