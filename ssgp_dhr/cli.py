@@ -302,12 +302,15 @@ def demo_code(email: str) -> None:
 def verify_audit(checkpoint_file: Path | None, key_file: Path | None) -> None:
     """Check every review's history chain; exit 1 naming every broken event."""
     from ssgp_dhr.cases import checkpoints
-    from ssgp_dhr.cases.history import chain_breaks
+    from ssgp_dhr.cases.history import chain_breaks, redactions
     from ssgp_dhr.presentation import uk_datetime
 
     checked, breaks = chain_breaks()
     for broken in breaks:
         click.echo(f"History chain broken at {broken}", err=True)
+    # A redaction keeps the chain, and is reported as what it is.
+    for redaction in redactions():
+        click.echo(f"Redacted: {redaction}")
     findings = []
     if checkpoint_file is not None:
         if key_file is None:

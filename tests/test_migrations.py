@@ -188,6 +188,14 @@ def test_a_downgrade_losing_recorded_costs_refuses_in_one_line_and_is_undone_who
         costs.record_cost(review, coordinator, review.version, incurred_on=today_uk(), kind="chair", amount_pence=50000,
                           funder_id=review.lead_partnership_id, description="")
         db.session.remove()
+        # The history's entries since 0037 commit to digests of their texts: going below it is refused
+        # first, for the history; forced past it, the costs are what the rest would destroy.
+        assert _flask(empty_database_url, "db", "downgrade", "0037_history_redaction").returncode == 0
+        refused = _flask(empty_database_url, "db", "downgrade", "0036_agency_deliveries")
+        assert refused.returncode == 1 and "case_events (history entries whose hashes" in refused.stderr
+        forced = _flask(empty_database_url, "db", "downgrade", "-x", "force_data_loss=yes", "0036_agency_deliveries")
+        assert forced.returncode == 0, forced.stderr
+        head = "0036_agency_deliveries"
 
         result = _flask(empty_database_url, "db", "downgrade", "0019_progress_latest_index")
 

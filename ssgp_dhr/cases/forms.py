@@ -412,3 +412,9 @@ def error_list(form: ServiceForm, extra: Iterable[tuple[str, str]] = ()) -> list
 def _first_input_id(field: Field) -> str:
     # Radios and checkboxes: the first option's id is the field's own id (GOV.UK macros).
     return field.id
+
+
+class RedactionForm(VersionedForm):
+    reason = _area("Why is the name redacted?", "For example: the family contact's name was typed into the reason "
+                   "for a hold", required="Give the reason for the redaction")
+    submit = SubmitField("Redact the names", widget=GovSubmitInput())

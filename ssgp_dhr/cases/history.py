@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -39,6 +40,7 @@ EVENT_TITLES = {
     "delay_notice_corrected": "Delay report corrected",
     "decision_response": "Home Office response to the decision",
     "consideration_panel": "Consideration panel",
+    "history_redaction": "Real names redacted from a history entry",
 }
 
 # A recorded fact whose column name does not read as words: "hold expected end on changed".
@@ -111,6 +113,35 @@ def as_text(value: Any) -> str | None:
     return str(getattr(value, "value", value))
 
 
+def text_digest(salt: str, path: str, text: str) -> str:
+    """The salted digest of one free text of an entry, which the entry's hash commits to."""
+    return hashlib.sha256(f"{salt}\x1f{path}\x1f{text}".encode()).hexdigest()
+
+
+def map_texts(value: Any, change: Callable[[str, str], Any], path: str) -> Any:
+    """`value` (a text, or a payload of dicts and lists) with each text at `path`... replaced by `change(path, text)`."""
+    if isinstance(value, str):
+        return change(path, value)
+    if isinstance(value, dict):
+        return {key: map_texts(item, change, f"{path}.{key}") for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [map_texts(item, change, f"{path}.{n}") for n, item in enumerate(value)]
+    return value
+
+
+def entry_texts(event: CaseEvent) -> dict[str, str]:
+    """Every free text of an entry by its path: from, to, reason, payload.<key>..."""
+    found: dict[str, str] = {}
+
+    def collect(path: str, text: str) -> str:
+        found[path] = text
+        return text
+    for path, value in (("from", event.from_value), ("to", event.to_value), ("reason", event.reason),
+                        ("payload", event.payload or {})):
+        map_texts(value, collect, path)
+    return found
+
+
 def canonical_json(event: CaseEvent) -> str:
     occurred = event.occurred_at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
     body = {
@@ -127,6 +158,16 @@ def canonical_json(event: CaseEvent) -> str:
         "payload": event.payload or {},
         "based_on_version": event.based_on_version,
     }
+    salt = getattr(event, "salt", None)
+    if salt:
+        # The texts' digests, and for a redacted text its original's digest: redacting keeps the hash.
+        redacted = getattr(event, "redacted", None) or {}
+
+        def digest(path: str, text: str) -> str:
+            return "sha256:" + (redacted[path]["sha256"] if path in redacted else text_digest(salt, path, text))
+        body.update({key: map_texts(body[key], digest, path) for key, path in (
+            ("from", "from"), ("to", "to"), ("reason", "reason"), ("payload", "payload"))})
+        body["salt"] = salt
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -168,6 +209,7 @@ def append_event(
         payload=payload or {},
         based_on_version=based_on_version,
         prev_hash=prev_hash,
+        salt=secrets.token_hex(16),
     )
     event.hash = event_hash(prev_hash, event)
     review.event_count = event.seq
@@ -291,6 +333,7 @@ def review_chain_breaks(review: Review, events: list[CaseEvent]) -> list[ChainBr
     breaks: list[ChainBreak] = []
     prev_hash = GENESIS_HASH
     expected_seq = 1
+    by_seq = {event.seq: event for event in events}
     for event in events:
         if event.seq != expected_seq:
             breaks.append(ChainBreak(event.id, review.reference, event.seq,
@@ -300,6 +343,8 @@ def review_chain_breaks(review: Review, events: list[CaseEvent]) -> list[ChainBr
             breaks.append(ChainBreak(event.id, review.reference, event.seq, "does not follow the event before it"))
         elif event_hash(prev_hash, event) != event.hash:
             breaks.append(ChainBreak(event.id, review.reference, event.seq, "its content does not match its hash"))
+        elif event.redacted and (problem := _redaction_problem(event, by_seq)):
+            breaks.append(ChainBreak(event.id, review.reference, event.seq, problem))
         prev_hash = event.hash
         expected_seq += 1
     if len(events) != review.event_count or (review.event_head_hash or GENESIS_HASH) != prev_hash:
@@ -307,6 +352,48 @@ def review_chain_breaks(review: Review, events: list[CaseEvent]) -> list[ChainBr
         breaks.append(ChainBreak(last.id if last else None, review.reference, last.seq if last else None,
                                  "the newest event does not match the review's record: events were removed or added"))
     return breaks
+
+
+REDACTION_FIELD = "history_redaction"
+
+
+def _redaction_problem(event: CaseEvent, by_seq: Mapping[int, CaseEvent]) -> str | None:
+    """A redacted text must be named by a later redaction entry of the same chain, which records the
+    digest of the text put in its place: else the text was changed, not redacted."""
+    texts = entry_texts(event)
+    for path, mark in (event.redacted or {}).items():
+        entry = by_seq.get(mark.get("entry"))
+        recorded = (entry.payload or {}).get("fields", {}) if entry is not None and entry.field == REDACTION_FIELD \
+            and (entry.payload or {}).get("entry") == event.seq else {}
+        if path not in recorded:
+            return f"its {path} is marked redacted, but no redaction entry records it"
+        if path in texts and text_digest(event.salt, path, texts[path]) != recorded[path]:
+            return f"its {path} does not match the text its redaction recorded"
+    return None
+
+
+@dataclass(frozen=True)
+class Redaction:
+    review_reference: str
+    seq: int
+    paths: tuple[str, ...]
+    by_entry: int
+
+    def __str__(self) -> str:
+        return (f"review {self.review_reference}, entry {self.seq}: {', '.join(self.paths)} redacted "
+                f"(recorded in entry {self.by_entry})")
+
+
+def redactions() -> list[Redaction]:
+    """Every redacted entry of every review, for verify-audit's report."""
+    found = []
+    for reference, seq, redacted in db.session.execute(
+            sa.select(Review.reference, CaseEvent.seq, CaseEvent.redacted).join(Review, Review.id == CaseEvent.review_id)
+            .where(CaseEvent.redacted.is_not(None)).order_by(Review.reference, CaseEvent.seq)):
+        if redacted:
+            entries = {mark.get("entry") for mark in redacted.values()}
+            found.append(Redaction(reference, seq, tuple(sorted(redacted)), max(e for e in entries if e is not None)))
+    return found
 
 
 def chain_breaks() -> tuple[int, list[ChainBreak]]:

@@ -505,6 +505,12 @@ class CaseEvent(db.Model):
     based_on_version: Mapped[int]
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # Since redaction exists, the hash commits to a salted digest of each free text (from, to,
+    # reason and every text in the payload), not the text itself: a text can then be redacted and
+    # the chain still verifies. None: an entry from before, whose texts are in its hash.
+    salt: Mapped[str | None] = mapped_column(sa.String(32))
+    # {path: {"sha256": the original text's digest, "entry": the redaction's seq}} for each redacted text.
+    redacted: Mapped[dict | None] = mapped_column(sa.JSON)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
 

@@ -94,7 +94,10 @@ def _review_names(review: Review) -> Iterable[RestrictedName]:
 
 
 def restricted_names(review: Review) -> list[RestrictedName]:
-    """Every real name recorded on the review, the review's own first, then each area's."""
+    """Every real name recorded on the review, the review's own first, then each area's; none once its
+    case file is disposed of (the names were destroyed: what the fields hold then says so)."""
+    if review.disposed_on is not None:
+        return []
     names = list(_review_names(review))
     if review.id is not None:
         for source in _sources.values():
@@ -104,13 +107,14 @@ def restricted_names(review: Review) -> list[RestrictedName]:
 
 def restricted_names_of(reviews: Sequence[Review]) -> dict[int, list[RestrictedName]]:
     """restricted_names for many reviews, by review id, in a query per area rather than per review."""
-    found = {review.id: list(_review_names(review)) for review in reviews}
+    found = {review.id: list(_review_names(review)) if review.disposed_on is None else [] for review in reviews}
     for key, source in _sources.items():
+        kept = [review for review in reviews if review.disposed_on is None]
         if key in _many_sources:
-            for review_id, named in _many_sources[key](reviews).items():
+            for review_id, named in _many_sources[key](kept).items():
                 found[review_id].extend(n for n in named if n.name and n.name.strip())
         else:
-            for review in reviews:
+            for review in kept:
                 found[review.id].extend(n for n in source(review) if n.name and n.name.strip())
     return found
 

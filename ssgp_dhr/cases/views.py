@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from ssgp_dhr import presentation
 from ssgp_dhr.access import roles_required, signed_in
 from ssgp_dhr.accounts.models import Role, User
-from ssgp_dhr.cases import areas, deadlines, death_kinds, diagram, forms, history, names, services, workflow
+from ssgp_dhr.cases import areas, deadlines, death_kinds, diagram, forms, history, names, redaction, services, workflow
 from ssgp_dhr.cases.death_kinds import DeathKind
 from ssgp_dhr.cases.models import (
     CaseEvent,
@@ -41,7 +41,7 @@ from ssgp_dhr.cases.policy import (
     followed_partnerships,
     visible_reviews_clause,
 )
-from ssgp_dhr.cases.routes import review_rule
+from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
 from ssgp_dhr.cases.stages import MAIN_PATH, Stage
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
@@ -460,7 +460,39 @@ def _history_context(review: Review) -> dict[str, Any]:
             "withheld": history.withheld_from(current_user, review),
             "field_labels": HISTORY_FIELD_LABELS, "event_titles": history.EVENT_TITLES,
             "field_name": lambda field: history.field_name(field, review.death_kind),
-            "value_in_words": history.value_in_words}
+            "value_in_words": history.value_in_words, "may_redact": _redactable(review)}
+
+
+def _redactable(review: Review) -> Callable[[CaseEvent], bool]:
+    """Whether the viewer may redact an entry: a lead partnership's coordinator, of an entry holding a real name."""
+    if not redaction.may_redact(current_user, review):
+        return lambda _event: False
+    recorded = names.restricted_names(review)
+    return lambda event: bool(event.salt) and any(
+        names.mask(text, review, recorded) != text for text in history.entry_texts(event).values())
+
+
+@cases.route("/cases/<reference>/history/<int:event_id>/redact", methods=["GET", "POST"])
+@review_rule(redaction.may_redact)
+def redact_entry(review: Review, event_id: int):  # noqa: ANN201
+    """Redact the real names typed into one history entry, keeping the chain (cases/redaction.py)."""
+    event = part_of_review_or_404(review, CaseEvent, event_id)
+    form = forms.RedactionForm()
+    if request.method == "GET":
+        form.version.data = str(review.version)
+    errors: list[dict[str, str]] = []
+    if form.validate_on_submit():
+        try:
+            redaction.redact_entry(review, current_user, event, form.reason.data)
+        except services.WorkflowError as refused:
+            errors = [{"text": str(refused), "href": "#reason"}]
+        else:
+            flash(f"Entry {event.seq} redacted: the history still verifies, and records the redaction")
+            return redirect(url_for("cases.case_history", reference=review.reference))
+    elif form.errors:
+        errors = forms.error_list(form)
+    return render_template("cases/redact.html", review=review, form=form, errors=errors, entry=event,
+                           texts=redaction.redacted_texts(review, event)), 400 if errors else 200
 
 
 # An action's data in the history, labelled as on its form, but as statements where the form asks a question.
@@ -507,9 +539,11 @@ def _change_lines(review: Review, changes: list[CaseEvent]) -> list[tuple[str, d
         elif event.is_restricted and not real_names:
             text = f"{who} changed a restricted detail"
         elif event.field in history.EVENT_TITLES:
-            text = f"{history.EVENT_TITLES[event.field]}: {history.value_in_words(event.field, event.to_value)}, by {who}"
+            value = names.masked_for(current_user, review, history.value_in_words(event.field, event.to_value))
+            text = f"{history.EVENT_TITLES[event.field]}: {value}, by {who}"
         else:
-            before, after = (history.value_in_words(event.field, v) or "blank" for v in (event.from_value, event.to_value))
+            before, after = (names.masked_for(current_user, review, history.value_in_words(event.field, v)) or "blank"
+                             for v in (event.from_value, event.to_value))
             text = f"{who} changed the {history.field_name(event.field, review.death_kind)} from “{before}” to “{after}”"
         lines.append((text, when))
     return lines
