@@ -194,3 +194,33 @@ def test_the_store_lists_only_its_own_names_under_its_prefix(app: Flask, s3: S3S
     assert not store.exists(version.stored_name)
     with pytest.raises(FileNotFoundError):
         services.read_version(version)
+
+
+def test_backup_verify_store_and_restore_work_with_the_object_store(
+        app: Flask, s3: S3Server, bucket: str, tmp_path: Path) -> None:
+    from ssgp_dhr import create_app
+    from ssgp_dhr.backups.services import restore_backup, take_backup
+    from ssgp_dhr.documents.verify import verify_store
+    from tests.conftest import on_postgres, postgres_scratch_url
+
+    kept, changed = _upload(samples.PDF), _upload(samples.DOCX, filename="imr.docx")
+    check = verify_store()
+    assert (check.checked, check.missing, check.altered, check.unnamed) == (2, [], [], [])
+    take_backup(tmp_path / "backup")
+    assert (tmp_path / "backup" / "documents" / kept.stored_name).read_bytes() == samples.PDF
+
+    s3.client().put_object(Bucket=bucket, Key=f"documents/{changed.stored_name}", Body=b"PK altered")
+    assert [where.split()[0] for where in verify_store().altered] == [changed.stored_name]
+
+    target = s3.new_bucket(f"dhr-restored-{time.monotonic_ns() % 10**6}")
+    url = postgres_scratch_url("restored_s3") if on_postgres() else f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+    restored = create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "DOCUMENT_STORE_PATH": str(tmp_path / "unused"),
+                                   "DOCUMENT_STORE_URL": f"s3://{target}/documents",
+                                   "S3_ENDPOINT_URL": app.config["S3_ENDPOINT_URL"], "S3_REGION": CREDENTIALS["S3_REGION"],
+                                   "DOCUMENT_SPOOL_PATH": str(tmp_path / "restored-spool")})
+    with restored.app_context():
+        restore_backup(tmp_path / "backup")
+        assert s3.keys(target) == sorted(f"documents/{v.stored_name}" for v in (kept, changed))
+        restored_check = verify_store()
+        assert (restored_check.checked, restored_check.missing, restored_check.altered) == (2, [], [])
+        db.engine.dispose()
