@@ -15,8 +15,11 @@ run: setup
 	PORT=$(PORT) $(BIN)/flask dhr setup-database
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; each has its own database on PostgreSQL).
+# TEST_WORKERS=0 runs it in this process, e.g. to debug one test.
+TEST_WORKERS ?= 2
 test: setup $(VENV)/.bench-installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS)) $(PYTEST_ARGS)
 
 # National scale on SQLite and PostgreSQL: see docs/performance.md. BENCH_ARGS=--reuse measures the data already built.
 bench: setup $(VENV)/.bench-installed

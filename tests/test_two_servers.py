@@ -140,7 +140,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def two_servers(services_present: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     database = postgres_scratch_url("two_servers")
-    redis_url = os.environ["REDIS_TEST_URL"]
+    # A Redis database of its own: the sign-in tests reset the limits in REDIS_TEST_URL's, perhaps at the
+    # same moment in another worker.
+    parsed = redis.connection.parse_url(os.environ["REDIS_TEST_URL"])
+    own_db = (int(parsed.get("db", 0)) + 15) % 16
+    redis_url = f"redis://{parsed.get('host', '127.0.0.1')}:{parsed.get('port', 6379)}/{own_db}"
     with s3_server() as s3:
         bucket = s3.new_bucket("dhr-two-servers")
         shared = {**os.environ, **CREDENTIALS, "DHR_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
