@@ -76,3 +76,39 @@ def test_one_of_many_simultaneous_actions_wins(app: Flask, triggers: list[str]) 
     assert [(e.trigger, e.to_value) for e in transitions] == [(winners[0].removeprefix("done:"), fresh.status)]
     assert fresh.version == version + 1
     assert history.verify_all() == (2, None)
+
+
+def test_a_case_file_disposed_of_from_two_machines_at_once_is_disposed_of_once(app: Flask, monkeypatch) -> None:
+    from ssgp_dhr.retention import services as retention
+    from tests.test_retention import closed_years_ago
+
+    monkeypatch.setitem(app.config, "CASE_FILE_RETENTION_YEARS", 6)
+    review = closed_years_ago(review_at("closed"), 7)
+    manager = factories.manager()
+    review_id, manager_id, version = review.id, manager.id, review.version
+    barrier, outcomes = threading.Barrier(2), []
+
+    def dispose() -> None:
+        with app.app_context():
+            mine = db.session.get(Review, review_id)
+            barrier.wait(timeout=30)
+            try:
+                retention.dispose_of_case_file(mine, db.session.get(User, manager_id), version)
+                outcomes.append("disposed")
+            except StaleReview:
+                outcomes.append("stale")
+            except Exception as error:  # any other outcome is what the test reports
+                outcomes.append(repr(error))
+
+    threads = [threading.Thread(target=dispose) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["disposed", "stale"], outcomes
+    db.session.rollback()
+    db.session.expire_all()
+    entries = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.review_id == review_id)).all()
+    assert [e.field for e in entries] == ["case_file_disposed"]
+    assert history.verify_all()[1] is None

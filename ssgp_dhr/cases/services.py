@@ -119,13 +119,33 @@ def check_may_write(review: Review, actor: User | None, expected_version: int, *
 
 
 
-def commit_once() -> None:
-    """Commit the request's one write, or roll it all back and re-raise: never half of it."""
+def commit_once(review: Review | None = None, expected_version: int | None = None) -> None:
+    """Commit the request's one write, or roll it all back and re-raise: never half of it.
+
+    Given the review written to and the version the writer saw, a concurrent write to the same review
+    (another server, another tab) becomes StaleReview, as every other write to a review does.
+    """
     try:
         db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        if review is None or expected_version is None:
+            raise
+        fresh = db.session.get(Review, review.id, populate_existing=True)
+        raise StaleReview(fresh, changes_since(fresh, expected_version)) from None
     except BaseException:
         db.session.rollback()
         raise
+
+
+def lock_for_write(review: Review, expected_version: int) -> None:
+    """Hold the review's row until the transaction ends, and refuse (StaleReview) if another write got
+    there first: for a write that must not even start on a changed review, such as a disposal."""
+    current = db.session.scalar(sa.select(Review.version).where(Review.id == review.id).with_for_update())
+    if current != expected_version:
+        db.session.rollback()
+        fresh = db.session.get(Review, review.id, populate_existing=True)
+        raise StaleReview(fresh, changes_since(fresh, expected_version))
 
 
 @contextmanager

@@ -42,7 +42,15 @@ from ssgp_dhr.cases.models import (
     ReviewHold,
 )
 from ssgp_dhr.cases.policy import coordinated_or_managed_reviews, coordinates_or_manages
-from ssgp_dhr.cases.services import InvalidChange, NotAllowedNow, NotPermitted, StaleReview, changes_since, commit_once
+from ssgp_dhr.cases.services import (
+    InvalidChange,
+    NotAllowedNow,
+    NotPermitted,
+    StaleReview,
+    changes_since,
+    commit_once,
+    lock_for_write,
+)
 from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.documents import storage
@@ -181,7 +189,7 @@ def keep_longer(review: Review, actor: User, expected_version: int, *, until: da
     event = append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field=EXTENSION_FIELD,
                          from_value=retention.kept_until, to_value=until, reason=reason)
     review.retention_extended_until = until
-    commit_once()
+    commit_once(review, expected_version)
     return event
 
 
@@ -242,6 +250,7 @@ def dispose_of_case_file(review: Review, actor: User, expected_version: int, *,
         refusal="Only a manager of the lead partnership can dispose of this review's case file")
     if not retention.is_due(today):
         raise NotAllowedNow(f"This case file is kept until {uk_date(retention.kept_until)}")
+    lock_for_write(review, expected_version)  # a second disposal waits here, then is told it changed
     inventory = disposal_inventory(review)
     versions = db.session.execute(_unpublished_versions(review)).all()
     destroyed_head = review.event_head_hash
@@ -257,7 +266,7 @@ def dispose_of_case_file(review: Review, actor: User, expected_version: int, *,
     except BaseException:
         db.session.rollback()
         raise
-    commit_once()
+    commit_once(review, expected_version)
     for version in versions:
         try:
             storage.remove(version.stored_name)
