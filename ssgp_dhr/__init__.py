@@ -52,11 +52,12 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     inputs.init_app(app)  # its converters before any route is added
     _register_blueprints(app)
 
-    from ssgp_dhr import access, errors, hosts, security
+    from ssgp_dhr import access, errors, hosts, security, submissions
 
     hosts.init_app(app)
     security.init_app(app)
     access.init_app(app)
+    submissions.init_app(app)  # after the access check: a form someone may not send is refused first
     errors.init_app(app)
     return app
 

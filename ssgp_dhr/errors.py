@@ -9,7 +9,7 @@ from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from ssgp_dhr import database
+from ssgp_dhr import database, submissions
 from ssgp_dhr.extensions import db, login_manager
 
 # What a database that is down, hung, locked past its timeout or not at the code's migration head raises.
@@ -98,9 +98,12 @@ def _forget_the_database() -> bool:
 
 def unavailable_page(in_doubt: bool) -> Response:
     """The house page for a database that is not available, made without it. For a form: whether anything was
-    saved, and what was typed, sent again by one button once the service is back (when all of it can be kept)."""
+    saved, and what was typed, sent again by one button once the service is back (when all of it can be kept,
+    and a repeat cannot be saved twice)."""
     kept, dropped = [], False
-    if request.method == "POST" and not in_doubt:
+    # After a COMMIT whose answer was lost, sending again is safe only with the form's one-time key: a repeat of
+    # what was saved is then refused (submissions.py).
+    if request.method == "POST" and (not in_doubt or request.form.get(submissions.FIELD)):
         for name, value in request.form.items(multi=True):
             if any(word in name.lower() for word in NOT_KEPT):
                 dropped = True

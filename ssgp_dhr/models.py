@@ -28,6 +28,7 @@ __all__ = [
 from ssgp_dhr.action_plan.models import ProgressUpdate, Recommendation
 from ssgp_dhr.costs.models import CostRecharge, CostShare, CostSharing, ReviewCost
 from ssgp_dhr.publication.models import AnonymisationCheck, PublicationRecord
+from ssgp_dhr.submissions import FormSubmission
 
-__all__ += ["AnonymisationCheck", "CostRecharge", "CostShare", "CostSharing", "ProgressUpdate", "PublicationRecord",
-            "Recommendation", "ReviewCost"]
+__all__ += ["AnonymisationCheck", "CostRecharge", "CostShare", "CostSharing", "FormSubmission", "ProgressUpdate",
+            "PublicationRecord", "Recommendation", "ReviewCost"]

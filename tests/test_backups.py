@@ -186,3 +186,4 @@ def test_verify_store_finds_missing_and_altered_files_lists_strays_and_removes_l
 def test_a_temporary_upload_is_never_served(app):
     with pytest.raises(ValueError, match="not a stored document name"):
         storage.path_of(f"{TEMPORARY_PREFIX}abc")
+

@@ -136,7 +136,7 @@ def test_each_action_form_asks_for_exactly_the_data_its_action_takes(act_as, tri
     page = act_as(coordinator).get(action_url(review, trigger))
     form = page.find("main").find("form")
     names = {i["name"] for i in form.find_all(["input", "textarea", "select"]) if i.get("name")}
-    assert names == {*workflow.ACTIONS[trigger].fields, "csrf_token", "version"}
+    assert names == {*workflow.ACTIONS[trigger].fields, "csrf_token", "version", "submission_key"}
     assert form.find("input", attrs={"name": "version"})["value"] == str(review.version)
     assert page.title.get_text().startswith(f"{workflow.ACTIONS[trigger].label} – {review.reference} – ")
     for field in workflow.ACTIONS[trigger].fields:
