@@ -155,8 +155,8 @@ class ProductionConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
 
     @classmethod
-    def problems(cls, settings: dict) -> list[str]:
-        """What stops this configuration from being safe to serve."""
+    def problems(cls, settings: dict, *, serving: bool = True) -> list[str]:
+        """What stops this configuration from being safe to serve (or, not `serving`, to run a command)."""
         from ssgp_dhr.hosts import base_url_problem, configured_base_url  # here: ssgp_dhr imports this module
 
         missing = []
@@ -169,7 +169,9 @@ class ProductionConfig(Config):
             missing.append("BASE_URL (the service's address, e.g. https://dhr.example.org: links in e-mails and the "
                            "public feed are built from it, and requests for any other host are refused)")
         storage = str(settings.get("RATELIMIT_STORAGE_URI") or "memory://")
-        if storage.startswith("memory://") and settings.get("RATELIMIT_ENABLED", True) and not settings.get("SINGLE_WORKER"):
+        # A command (dhr send-reminders, setup-database...) takes no sign-in, so needs no shared limit.
+        if (serving and storage.startswith("memory://") and settings.get("RATELIMIT_ENABLED", True)
+                and not settings.get("SINGLE_WORKER")):
             missing.append("RATELIMIT_STORAGE_URI (a store the workers share, e.g. redis://127.0.0.1:6379/0: in memory "
                            "each worker counts sign-in attempts apart, so several workers let several times the "
                            "limit through; or SINGLE_WORKER=true if the service runs one worker only)")

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
@@ -62,10 +63,17 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     return app
 
 
+def _serving() -> bool:
+    """Whether this process serves requests: gunicorn (no command line of Flask's) or `flask run`, not a
+    `flask dhr ...` command run by an administrator or a scheduler."""
+    command = click.get_current_context(silent=True)
+    return command is None or command.info_name == "run"
+
+
 def _check_production(app: Flask) -> None:
     if app.config["ENV_NAME"] != "production":
         return
-    missing = ProductionConfig.problems(app.config)
+    missing = ProductionConfig.problems(app.config, serving=_serving())
     if missing:
         raise ConfigurationError("Production needs these settings: " + "; ".join(missing))
     for warning in ProductionConfig.warnings(app.config):

@@ -120,3 +120,17 @@ def test_an_unknown_account_is_named(app: Flask) -> None:
     code, output = _dhr(app, "advance", review.reference, "commission", "--as", "nobody@example.org")
 
     assert (code, output) == (1, "Error: There is no account nobody@example.org\n")
+
+
+@pytest.mark.slow
+def test_a_daily_command_in_production_needs_no_shared_rate_limit_but_the_service_does(tmp_path):
+    settings = {"DHR_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+                "BASE_URL": "https://dhr.example.org", "SECRET_KEY": "k" * 40}
+    assert flask_command("dhr", "setup-database", **settings).returncode == 0
+    result = flask_command("dhr", "verify-audit", **settings)
+    assert result.returncode == 0, result.stderr
+    assert "History chain intact" in result.stdout
+
+    with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI"):  # serving: as gunicorn loads it
+        create_app("production", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+                                  "BASE_URL": "https://dhr.example.org", "SECRET_KEY": "k" * 40})
