@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from ssgp_dhr.accounts.models import Role, RoleChange
+from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import AgencyKind, Organisation, OrganisationChangeKind, OrganisationKind
 from ssgp_dhr.organisations.services import history
@@ -120,3 +123,22 @@ def test_an_inactive_partnership_is_offered_for_nothing_new_and_can_come_back(si
 
 def test_only_administrators_see_the_pages(signed_in_as):
     signed_in_as(factories.coordinator()).get("/admin/organisations", expected_status=403)
+
+
+def test_an_inactive_agency_is_offered_for_no_new_request_but_stays_on_a_recommendation_it_owns(signed_in_as):
+    coordinator = factories.coordinator()
+    review = factories.review_at("panel", by=coordinator)
+    police = factories.organisation("Wyedean Police", "Wyedean Constabulary")
+    owned = factories.recommendation(review, coordinator, "R1", target_on=today_uk() + timedelta(days=60), agency=police)
+    police.is_active = False
+    db.session.commit()
+    client = signed_in_as(coordinator)
+
+    offered = [o.get_text() for o in client.get(f"/cases/{review.reference}/requests/new").find(id="agency_id")
+               .find_all("option")]
+    assert "Wyedean Constabulary" not in offered
+    owners = client.get(f"/cases/{review.reference}/recommendations/{owned.id}/revise").find(id="owning_agency_id")
+    assert owners.find("option", selected=True).get_text() == "Wyedean Constabulary"
+    new = [o.get_text() for o in client.get(f"/cases/{review.reference}/recommendations/new")
+           .find(id="owning_agency_id").find_all("option")]
+    assert "Wyedean Constabulary" not in new

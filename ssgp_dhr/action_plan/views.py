@@ -7,7 +7,6 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -25,9 +24,9 @@ from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
 from ssgp_dhr.cases.services import InvalidChange, StaleReview, WorkflowError
 from ssgp_dhr.cases.stages import BEFORE_COMMISSIONING
 from ssgp_dhr.clock import to_uk, today_uk
-from ssgp_dhr.extensions import db
 from ssgp_dhr.inputs import query_page
-from ssgp_dhr.organisations.models import Organisation, OrganisationKind
+from ssgp_dhr.organisations import services as organisations
+from ssgp_dhr.organisations.models import OrganisationKind
 
 action_plan = Blueprint("action_plan", __name__, template_folder="templates")
 
@@ -67,9 +66,9 @@ def _page(template: str, review: Review, form: case_forms.VersionedForm, save: A
     return render_template(template, review=review, form=form, errors=errors, **context), status
 
 
-def _offer_agencies(form: forms.RecommendationForm | forms.RevisionForm) -> None:
-    agencies = db.session.scalars(sa.select(Organisation).where(Organisation.kind == OrganisationKind.AGENCY)
-                                  .order_by(Organisation.name)).all()
+def _offer_agencies(form: forms.RecommendationForm | forms.RevisionForm, keeping: int | None = None) -> None:
+    """The active agencies, and the recommendation's own owner (`keeping`) even if marked inactive since."""
+    agencies = organisations.offered(OrganisationKind.AGENCY, keeping=keeping)
     form.owning_agency_id.choices = [SelectChoice("", "Choose an agency")] + [SelectChoice(str(a.id), a.name) for a in agencies]
 
 
@@ -107,7 +106,7 @@ def revise(review: Review, recommendation_id: int):  # noqa: ANN201
     if recommendation.completed_on is not None and request.method == "GET":
         abort(409)  # accepted as complete since the user saw the link
     form = forms.RevisionForm(obj=recommendation if request.method == "GET" else None)
-    _offer_agencies(form)
+    _offer_agencies(form, keeping=recommendation.owning_agency_id)
     if request.method == "GET":
         form.owning_agency_id.data = str(recommendation.owning_agency_id)
     changed: list[bool] = []

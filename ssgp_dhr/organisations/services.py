@@ -125,9 +125,13 @@ def history(organisation: Organisation, limit: int = CHANGES_SHOWN) -> list[Orga
                                    .limit(limit)))
 
 
-def active(kind: OrganisationKind) -> sa.Select:
-    """The active organisations of a kind, by name: what is offered when something new is recorded."""
-    return sa.select(Organisation).where(Organisation.kind == kind, Organisation.is_active).order_by(Organisation.name)
+def offered(kind: OrganisationKind | None = None, keeping: int | None = None) -> list[Organisation]:
+    """The organisations offered in a choice, by name: the active ones (of `kind`), and the one `keeping` names,
+    already recorded on what is being changed, even if it has been marked inactive since."""
+    query = sa.select(Organisation).where(sa.or_(Organisation.is_active, Organisation.id == keeping))
+    if kind is not None:
+        query = query.where(Organisation.kind == kind)
+    return list(db.session.scalars(query.order_by(Organisation.name)))
 
 
 def partnership_named(name: str) -> Organisation | None:

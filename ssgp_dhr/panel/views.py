@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -20,8 +19,7 @@ from ssgp_dhr.cases.models import PanelRole, Review
 from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.documents import forms as document_forms
-from ssgp_dhr.extensions import db
-from ssgp_dhr.organisations.models import Organisation
+from ssgp_dhr.organisations import services as organisations
 from ssgp_dhr.panel import forms, policy, requirements, services
 from ssgp_dhr.panel.models import (
     AgencyRequest,
@@ -67,7 +65,7 @@ def _form_page(review: Review, form: FlaskForm, *, title: str, section: str, act
 
 
 def _agency_choices(blank: str) -> list[SelectChoice]:
-    agencies = db.session.scalars(sa.select(Organisation).order_by(Organisation.name)).all()
+    agencies = organisations.offered()  # for a new membership or request: no organisation marked inactive
     return [SelectChoice("", blank)] + [SelectChoice(str(a.id), a.name) for a in agencies]
 
 
