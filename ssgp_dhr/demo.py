@@ -28,7 +28,7 @@ from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import AgencyKind, Organisation, OrganisationKind
 from ssgp_dhr.panel import services as panel_services
 from ssgp_dhr.panel.models import InputKind, RequestKind, RequestStatus
-from ssgp_dhr.publication import name_decisions
+from ssgp_dhr.publication import copies, name_decisions
 from ssgp_dhr.publication import services as publication
 
 DEMO_PASSWORD = "demo-password-not-for-real-use"  # noqa: S105 - fictional demo accounts only
@@ -291,6 +291,9 @@ def _reviews(orgs: dict[str, Organisation], users: dict[str, User]) -> None:
           family_agreed_summary_on=letter + timedelta(days=10), home_office_agreed_summary_on=letter + timedelta(days=20),
           published_on=letter + timedelta(days=40))
 
+    _copies_sent(scott, alex, ["Home Office (for the Secretary of State)", "Domestic Abuse Commissioner"])
+    _copies_sent(rowan, sam, list(copies.USUAL_RECIPIENTS))
+
     _recommendations(scott, alex, orgs, today)
     _recommendations(rowan, sam, orgs, today)
     _costs(scott, alex, orgs)
@@ -366,6 +369,17 @@ def _prepare_publication(review: Review, coordinator: User, form: str | None, de
     check = publication.run_check(review, coordinator, kinds)
     if not check.passed:  # demo documents hold no real names: a finding here is a bug in the demo
         raise RuntimeError(f"the demo documents of {review.reference} failed the anonymisation check")
+
+
+def _copies_sent(review: Review, coordinator: User, sent_to: list[str]) -> None:
+    """The lead partnership's usual list of whom copies go to (started once), and the copies sent a few days
+    after publication: those not in `sent_to` are still to send, for the publication board."""
+    if not copies.recipients(review.lead_partnership_id, retired=True):
+        copies.add_usual_recipients(coordinator, review.lead_partnership_id)
+    for recipient in copies.recipients(review.lead_partnership_id):
+        if recipient.name in sent_to:
+            copies.record_copy_sent(review, coordinator, review.version, recipient_id=recipient.id,
+                                    sent_on=review.published_on + timedelta(days=3))
 
 
 def _costs(review: Review, coordinator: User, orgs: dict[str, Organisation]) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSubmitInput
 from wtforms import RadioField, SelectMultipleField, SubmitField, ValidationError
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
 
-from ssgp_dhr.cases.forms import VersionedForm, _area, _date
+from ssgp_dhr.cases.forms import VersionedForm, _area, _date, _text
 from ssgp_dhr.forms import LONG_TEXT_MAX, ServiceForm
 from ssgp_dhr.publication.models import PublicationForm
 from ssgp_dhr.publication.name_decisions import ALLOW_REASONS
@@ -40,10 +41,32 @@ class DetailsForm(VersionedForm):
                            "no addresses: the pseudonym, the age and what happened, in a few sentences")
     learning_summary = _area("Learning summary", "For a learning-summary publication: the lessons, shown on the public page",
                              max_length=LONG_TEXT_MAX)
-    sent_to_secretary_of_state_on = _date("Date a copy went to the Secretary of State")
-    sent_to_commissioner_on = _date("Date a copy went to the Domestic Abuse Commissioner")
     removal_review_on = _date("Removal review date", "Leave blank for the default, a set number of months after publication")
     submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class CopySentForm(VersionedForm):
+    """A copy of the publication sent to one of the partnership's recipients."""
+
+    recipient_id = RadioField("Who was the copy sent to?", widget=GovRadioInput(), coerce=str,
+                              validators=[InputRequired("Choose who the copy went to")])
+    sent_on = _date("Date the copy was sent", "For example, 27 3 2027", required="Record the date the copy was sent")
+    submit = SubmitField("Record the copy sent", widget=GovSubmitInput())
+
+
+class RecipientForm(ServiceForm):
+    """A new recipient on a partnership's list."""
+
+    name = _text("Add someone copies are sent to",
+                 "For example, the Office of the Police and Crime Commissioner for Gloucestershire",
+                 required="Enter who copies are sent to", max_length=200)
+    submit = SubmitField("Add to the list", widget=GovSubmitInput())
+
+
+class ConfirmForm(ServiceForm):
+    """A button that does one thing (start the list with the usual recipients, retire one): CSRF only."""
+
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
 class CheckForm(VersionedForm):

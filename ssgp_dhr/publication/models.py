@@ -39,13 +39,43 @@ class PublicationRecord(db.Model):
     # Shown on the public reviews page: no names, written for the public.
     public_summary: Mapped[str | None] = mapped_column(sa.Text)
     learning_summary: Mapped[str | None] = mapped_column(sa.Text)
-    sent_to_secretary_of_state_on: Mapped[date | None]
-    sent_to_commissioner_on: Mapped[date | None]
     # Set only to override the default (REMOVAL_REVIEW_MONTHS after publication).
     removal_review_on: Mapped[date | None]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     review: Mapped[Review] = relationship()
+
+
+class CopyRecipient(db.Model):
+    """Someone a partnership sends a copy of each published report or learning summary to: the Home Office,
+    the Domestic Abuse Commissioner, the Police and Crime Commissioner, the coroner. A recipient no longer
+    sent copies is retired, not deleted: the copies sent to it stay on record."""
+
+    __tablename__ = "copy_recipients"
+    __table_args__ = (sa.UniqueConstraint("partnership_id", "name", name="uq_copy_recipients_partnership_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    retired_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CopySent(db.Model):
+    """A copy of a review's publication sent to one of its lead partnership's recipients, and when."""
+
+    __tablename__ = "copies_sent"
+    # Also the index for a review's copies (review_id leads).
+    __table_args__ = (sa.UniqueConstraint("review_id", "recipient_id", name="uq_copies_sent_review_recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("copy_recipients.id"), index=True)
+    sent_on: Mapped[date]
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # none: moved from before
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    recipient: Mapped[CopyRecipient] = relationship(lazy="joined")
 
 
 class AnonymisationCheck(db.Model):

@@ -160,12 +160,11 @@ def refuse_restricted_text(review: Review, texts: Mapping[str, Any]) -> None:
         raise RestrictedText(found)
 
 
-DETAIL_FIELDS = ("public_summary", "learning_summary", "sent_to_secretary_of_state_on", "sent_to_commissioner_on",
-                 "removal_review_on")
+DETAIL_FIELDS = ("public_summary", "learning_summary", "removal_review_on")
 
 
 def record_details(review: Review, actor: User, expected_version: int, changes: Mapping[str, Any]) -> PublicationRecord:
-    """The public summary, the learning summary, copies sent, and an overriding removal review date."""
+    """The public summary, the learning summary and an overriding removal review date (copies sent: copies.py)."""
     check_may_write(review, actor, expected_version)
     unexpected = set(changes) - set(DETAIL_FIELDS)
     if unexpected:

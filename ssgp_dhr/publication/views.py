@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from ssgp_dhr import presentation
 from ssgp_dhr.access import public, roles_required
@@ -31,9 +32,9 @@ from ssgp_dhr.documents.models import Document
 from ssgp_dhr.documents.views import send_version
 from ssgp_dhr.extensions import db
 from ssgp_dhr.hosts import external_url
-from ssgp_dhr.inputs import has_control_characters, query_page
+from ssgp_dhr.inputs import has_control_characters, parse_id, query_page
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
-from ssgp_dhr.publication import forms, name_decisions, services, statistics
+from ssgp_dhr.publication import copies, forms, name_decisions, services, statistics
 from ssgp_dhr.publication.models import NameDecision, PublicationForm, PublicationRecord
 
 publication = Blueprint("publication", __name__, template_folder="templates")
@@ -112,6 +113,8 @@ def case_publication(review: Review) -> dict[str, Any]:
             "current": status in (services.CHECK_PASSED, services.CHECK_FAILED),
             "removal_review_on": services.removal_review_due(review, record),
             "kinds": services.kinds_to_publish(review),
+            "copies": copies.copy_lines(review) if copies.is_published(review) else [],
+            "published": copies.is_published(review),
             "field_label": lambda field: services.field_label(field, review),
             # The recorded name a finding matched: only for those who may see real names.
             "name_of": (lambda field: services.finding_name(review, field)) if names else (lambda field: None),
@@ -257,6 +260,22 @@ def confirm_decision(review: Review, decision_id: int):  # noqa: ANN201
                            403 if isinstance(refused, NotPermitted) else 400)
     flash("Decision confirmed: it is now in effect. Run the anonymisation check again")
     return redirect(url_for("publication.names", reference=review.reference))
+
+
+@publication.route("/cases/<reference>/publication/copies", methods=["GET", "POST"])
+@review_rule(can_advance)
+def copy_sent(review: Review):  # noqa: ANN201
+    if not copies.is_published(review) and request.method == "GET":
+        abort(409)  # not published (any more): there is nothing to send copies of
+    form = forms.CopySentForm()
+    lines = copies.copy_lines(review)
+    form.recipient_id.choices = [SelectChoice(str(line.recipient.id), line.recipient.name) for line in lines
+                                 if line.recipient.retired_on is None]
+    if request.method == "GET" and request.args.get("to") in {c.value for c in form.recipient_id.choices}:
+        form.recipient_id.data = request.args["to"]
+    return _form_page("publication/copy_sent.html", review, form, lambda v: copies.record_copy_sent(
+        review, current_user, v, recipient_id=parse_id(form.recipient_id.data), sent_on=form.sent_on.data),
+        "The copy sent is recorded", lines=lines)
 
 
 # --- The public reviews page ------------------------------------------------------------------
@@ -451,6 +470,87 @@ def public_feed() -> Response:
     return Response(body, mimetype="application/atom+xml")
 
 
+# --- Whom copies are sent to ---------------------------------------------------------------------
+
+def _kept_lists() -> list[tuple[Organisation, bool]]:
+    """The partnerships whose list of recipients the user sees, with whether they keep it (coordinate it)."""
+    coordinated = set(current_user.partnerships_for(Role.COORDINATOR))
+    shown = coordinated | set(current_user.partnerships_for(Role.MANAGER))
+    return [(p, p.id in coordinated) for p in db.session.scalars(
+        sa.select(Organisation).where(Organisation.id.in_(shown)).order_by(Organisation.name))]
+
+
+@publication.get("/publication/copy-recipients")
+@roles_required(Role.MANAGER, Role.COORDINATOR)
+def copy_recipients():  # noqa: ANN201
+    return _recipients_page()
+
+
+def _recipients_page(errors: list[dict[str, str]] | None = None, typed: forms.RecipientForm | None = None,
+                     partnership_id: int | None = None, status: int = 200) -> Any:
+    lists = [(p, keeps, copies.recipients(p.id),
+              typed if typed is not None and p.id == partnership_id else _recipient_form(p.id))
+             for p, keeps in _kept_lists()]
+    return render_template("publication/copy_recipients.html", lists=lists, errors=errors or [],
+                           usual=copies.USUAL_RECIPIENTS), status
+
+
+def _recipient_form(partnership_id: int) -> forms.RecipientForm:
+    """One partnership's add form: its fields' names carry the partnership (one form each on the page), so its
+    CSRF token is the page's own, checked for every POST by CSRFProtect."""
+    return forms.RecipientForm(prefix=f"p{partnership_id}", meta={"csrf": False})
+
+
+def _kept_or_404(partnership_id: int) -> Organisation:
+    for partnership, keeps in _kept_lists():
+        if partnership.id == partnership_id and keeps:
+            return partnership
+    abort(404)
+
+
+@publication.post("/publication/copy-recipients/<int:partnership_id>")
+@roles_required(Role.COORDINATOR)
+def add_copy_recipient(partnership_id: int):  # noqa: ANN201
+    partnership = _kept_or_404(partnership_id)
+    form = _recipient_form(partnership.id)
+    if form.validate_on_submit():
+        try:
+            recipient = copies.add_recipient(current_user, partnership.id, form.name.data)
+        except WorkflowError as refused:
+            problems = getattr(refused, "problems", [("name", str(refused))])
+            return _recipients_page(case_forms.place_problems(form, problems), form, partnership.id, 400)
+        flash(f"{recipient.name} is on {partnership.name}'s list")
+        return redirect(url_for("publication.copy_recipients"))
+    return _recipients_page(case_forms.error_list(form), form, partnership.id, 400)
+
+
+@publication.post("/publication/copy-recipients/<int:partnership_id>/usual")
+@roles_required(Role.COORDINATOR)
+def add_usual_copy_recipients(partnership_id: int):  # noqa: ANN201
+    partnership = _kept_or_404(partnership_id)
+    if forms.ConfirmForm().validate_on_submit():
+        try:
+            copies.add_usual_recipients(current_user, partnership.id)
+        except WorkflowError as refused:
+            flash(str(refused))
+        else:
+            flash(f"{partnership.name}'s list starts with the usual recipients")
+    return redirect(url_for("publication.copy_recipients"))
+
+
+@publication.post("/publication/copy-recipients/<int:partnership_id>/<int:recipient_id>/retire")
+@roles_required(Role.COORDINATOR)
+def retire_copy_recipient(partnership_id: int, recipient_id: int):  # noqa: ANN201
+    partnership = _kept_or_404(partnership_id)
+    recipient = next((r for r in copies.recipients(partnership.id) if r.id == recipient_id), None)
+    if recipient is None:
+        abort(404)
+    if forms.ConfirmForm().validate_on_submit():
+        copies.retire_recipient(current_user, recipient)
+        flash(f"{recipient.name} is no longer offered; the copies sent to it stay on record")
+    return redirect(url_for("publication.copy_recipients"))
+
+
 # --- For managers: the board, the statistics, the exports --------------------------------------
 
 def _in_partnerships() -> sa.ColumnElement[bool]:
@@ -522,18 +622,23 @@ def board_columns(in_partnership: sa.ColumnElement[bool]) -> dict[str, BoardColu
     brief = [row.id for row in published if row.id in summary_only]
     removal_on = {row.id: services.removal_review_on(row.published_on, row.removal_review_on) for row in published}
     due = sorted((i for i, on in removal_on.items() if on is not None and on <= today), key=lambda i: (removal_on[i], i))
+    owing = set(db.session.scalars(sa.select(Review.id).where(
+        in_partnership, Review.status.in_(PUBLISHED_STATES), Review.published_on.is_not(None), copies.owing_a_copy())))
+    to_send_first = [row.id for row in reversed(published) if row.id in owing]  # published longest ago first
 
     # Submitted and not yet approved: with the QA Panel, or being revised at its request.
     lists = {"In Home Office QA": (with_home_office, "waiting longest"),
              "Awaiting publication": (awaiting, "waiting longest"),
              "Published": (full, "most recently published"), "Summary only": (brief, "most recently published"),
+             "Copies still to send": (to_send_first, "published longest ago"),
              "Removal review due": (due, "longest overdue")}
     shown_ids = {i for ids, _ in lists.values() for i in ids[:BOARD_SHOWN]}
     # The dates were worked out above from the rows; only what a row shows is loaded now.
     reviews = {review.id: review for review in db.session.scalars(
         sa.select(Review).where(Review.id.in_(shown_ids)))} if shown_ids else {}
+    to_send = copies.still_to_send(r for r in reviews.values() if copies.is_published(r))
     rows = {i: {"review": review, "since": waiting_since.get(i, (None, None, None))[1],
-                "removal_review_on": removal_on.get(i)} for i, review in reviews.items()}
+                "removal_review_on": removal_on.get(i), "to_send": to_send.get(i)} for i, review in reviews.items()}
     # Awaiting publication: whether the check passed on what would be published now (at most
     # BOARD_SHOWN reviews, each read on its own).
     for i in awaiting[:BOARD_SHOWN]:
@@ -679,7 +784,7 @@ def init_app(app: Flask) -> None:
             ("publication", "Publication", "publication/_publication.html")), start=40):
         areas.register_section(app, areas.Section(section_id, label, template, page="home-office", order=order,
                                                   shown=_commissioned))
-    history.register_titles({"anonymisation_check": "Anonymisation check",
+    history.register_titles({"anonymisation_check": "Anonymisation check", "copy_sent": "Copy sent",
                              "name_decision": "Name allowed for publication, or a finding accepted"}, field_names={
         "publication_form": "form of publication",
         "publication_decided_on": "date the form of publication was decided",
@@ -691,8 +796,8 @@ def init_app(app: Flask) -> None:
     history.register_topic("documents", "Documents", ("anonymisation_check", "name_decision"))
     history.register_topic("publication", "Publication and action plan", (
         "publication_form", "publication_decided_on", "public_summary", "learning_summary",
-        "sent_to_secretary_of_state_on", "sent_to_commissioner_on", "removal_review_on", "summary_only_reason",
-        "family_agreed_summary_on", "home_office_agreed_summary_on"))
+        "sent_to_secretary_of_state_on", "sent_to_commissioner_on", "copy_sent", "removal_review_on",
+        "summary_only_reason", "family_agreed_summary_on", "home_office_agreed_summary_on"))
 
 
 def _commissioned(review: Review, _user: object) -> bool:
