@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask, g, has_request_context, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -51,6 +52,10 @@ def _sent_key() -> str:
     return sent if _KEY.fullmatch(sent) else ""
 
 
+class AlreadySaved(Exception):
+    """The form's key was saved by another copy of it: this one is not saved."""
+
+
 def submission_key_field() -> Markup:
     """The hidden field for a form's template: the key sent with it when the form comes back with a mistake to
     put right (nothing was saved), else a new one."""
@@ -64,10 +69,14 @@ def _already_saved() -> tuple[str, int] | None:
         return None
     if db.session.get(FormSubmission, key) is not None:
         db.session.rollback()
-        back = request.referrer if _same_site(request.referrer) else None
-        return render_template("already_saved.html", back=back), 200
+        return _already_saved_page()
     setattr(g, _KEY_SEEN, key)
     return None
+
+
+def _already_saved_page() -> tuple[str, int]:
+    back = request.referrer if _same_site(request.referrer) else None
+    return render_template("already_saved.html", back=back), 200
 
 
 def _same_site(address: str | None) -> bool:
@@ -94,8 +103,13 @@ def _record_key(session: Session) -> None:
     if not g.get(_WROTE):
         return
     user_id = current_user.id if current_user.is_authenticated else None
-    session.add(FormSubmission(key=g.get(_KEY_SEEN), user_id=user_id, endpoint=(request.endpoint or "")[:100]))
-    session.flush()
+    values = {"key": g.get(_KEY_SEEN), "user_id": user_id, "endpoint": (request.endpoint or "")[:100], "saved_at": utcnow()}
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(FormSubmission)
+    # A copy of the form sent at the same moment may have saved the key since the check before the view: its
+    # row is waited for (the key is unique), and this transaction is then abandoned, writing nothing.
+    saved = insert.values(**values).on_conflict_do_nothing().returning(FormSubmission.key)
+    if session.execute(saved).scalar() is None:
+        raise AlreadySaved
     setattr(g, _ADDED, True)
 
 
@@ -116,3 +130,8 @@ def _key_not_recorded(_session: Session) -> None:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["submission_key_field"] = submission_key_field
     app.before_request(_already_saved)
+
+    @app.errorhandler(AlreadySaved)
+    def saved_by_another_copy(_error: AlreadySaved) -> tuple[str, int]:
+        db.session.rollback()
+        return _already_saved_page()

@@ -92,3 +92,30 @@ def test_a_form_whose_commit_answer_was_lost_is_not_saved_again(client_of, tmp_p
         assert proxy.commits_forwarded >= 1
         with application.app_context():
             db.engine.dispose()
+
+
+def test_a_copy_saved_while_the_form_was_being_handled_makes_this_one_write_nothing(signed_in_as, monkeypatch):
+    """Two copies of a form at the same moment both pass the check before the view; the second to commit finds the
+    key taken, and its whole transaction is abandoned."""
+    from ssgp_dhr.panel import services as panel
+
+    coordinator = factories.coordinator()
+    review = factories.notified_review(by=coordinator)
+    client = signed_in_as(coordinator)
+    url = f"/cases/{review.reference}/input/new"
+    hidden = _form(client, url)
+    post_input = panel.post_input
+
+    def other_copy_saved_first(*args, **kwargs):
+        engine = sa.create_engine(database_url(), poolclass=sa.pool.NullPool)
+        with engine.begin() as other:  # the other copy's transaction, committed while this one runs
+            other.execute(sa.insert(FormSubmission).values(key=hidden["submission_key"], user_id=coordinator.id,
+                                                           endpoint="panel.new_input", saved_at=sa.func.now()))
+        engine.dispose()
+        return post_input(*args, **kwargs)
+
+    monkeypatch.setattr(panel, "post_input", other_copy_saved_first)
+    page = client.post(url, {**hidden, "kind": "note", "text": "Sent twice at once"}, expected_status=200)
+
+    assert page.h1.get_text(strip=True) == "This was already saved"
+    assert _entries() == []
