@@ -200,10 +200,8 @@ def _walk(client, reference: str) -> dict[str, int]:
         found = UNFITTING.search(said)
         assert not found, f"{url} says {found.group(0)!r}: …{said[max(0, found.start() - 80):found.end() + 80]}…"
         if response.mimetype == "text/html":
-            # Not the documents' own files: their words are whoever wrote them, not the tracker's.
             for href in re.findall(r'href="(/cases/' + re.escape(reference) + r'[^"#]*)"', body):
-                if not href.endswith("/download"):
-                    queue.append(href.replace("&amp;", "&"))
+                queue.append(href.replace("&amp;", "&"))
     return seen
 
 
@@ -278,3 +276,22 @@ def test_the_demo_suicide_review_was_notified_by_the_coroner_who_asked_for_the_r
     assert review.death_kind is DeathKind.SUICIDE and review.notifier_kind == "coroner"
     assert review.current_hold.inquest_on > today_uk() and review.coroner_request_received_on is not None
     assert review.notified_on - review.date_of_death == timedelta(days=4)
+
+
+def test_a_public_summary_of_a_suicide_review_cannot_say_killed_or_perpetrator(signed_in_as):
+    coordinator = factories.coordinator()
+    review = factories.review_at("approved", coordinator, death_kind="suicide")
+    client = signed_in_as(coordinator)
+    url = f"/cases/{review.reference}/publication/details"
+    typed = "Scott was killed after years of abuse; the perpetrator was never charged."
+    page = client.post(url, {"version": review.version, "public_summary": typed, "learning_summary": "",
+                             "removal_review_on": ["", "", ""]}, expected_status=400)
+    message = page.select_one(".govuk-error-summary a[href='#public_summary']").get_text(strip=True)
+    assert message.startswith("Public summary says “killed” and “perpetrator”: this review is about a suicide")
+    assert message.endswith("and the other person as the person alleged to have caused harm")
+    assert page.find(id="public_summary").get_text() == typed  # nothing typed is lost
+    client.post(url, {"version": review.version, "public_summary": "Scott died by suicide after years of abuse.",
+                      "learning_summary": "", "removal_review_on": ["", "", ""]})
+    # The words a homicide's summary may use are untouched.
+    killing = factories.review_at("approved", coordinator, pseudonym="Drew")
+    publication.record_details(killing, coordinator, killing.version, {"public_summary": "Drew was killed by a partner."})

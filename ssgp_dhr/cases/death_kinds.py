@@ -14,6 +14,7 @@ restricted, and looked for by the anonymisation check, exactly as before; only i
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 
@@ -87,3 +88,15 @@ def field_names(kind: DeathKind | str | None) -> dict[str, str]:
 def choices() -> list[tuple[str, str]]:
     """(value, label) of each kind, for a form's radios or a list's filter."""
     return [(kind.value, kind.label) for kind in DeathKind]
+
+
+# Words that say someone was killed, or call the other person the perpetrator: untrue of a death that was
+# not a killing. A public text about such a review (its summaries) is refused while it uses one.
+_KILLING_WORDS = re.compile(r"\b(killed|killing|killer|perpetrators?)\b", re.IGNORECASE)
+
+
+def words_that_do_not_fit(kind: DeathKind | str | None, text: str | None) -> list[str]:
+    """The words in `text` that do not fit `kind` of death, as typed, each once, in order."""
+    if wording(kind) is _WORDING[DeathKind.DOMESTIC_HOMICIDE] or not text:
+        return []
+    return list(dict.fromkeys(match.group(0) for match in _KILLING_WORDS.finditer(text)))

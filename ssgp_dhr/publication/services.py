@@ -23,13 +23,14 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 
 from ssgp_dhr.accounts.models import User
-from ssgp_dhr.cases import workflow
+from ssgp_dhr.cases import death_kinds, workflow
 from ssgp_dhr.cases.deadlines import add_months
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
 from ssgp_dhr.cases.names import restricted_names, role_of
 from ssgp_dhr.cases.policy import can_advance
 from ssgp_dhr.cases.services import (
+    InvalidChange,
     NotPermitted,
     WorkflowError,
     after_transition,
@@ -170,11 +171,27 @@ def record_details(review: Review, actor: User, expected_version: int, changes: 
     if unexpected:
         raise WorkflowError(f"These details cannot be recorded here: {', '.join(sorted(unexpected))}")
     refuse_restricted_text(review, changes)
+    refuse_unfitting_words(review, changes)
     record = _record_for(review)
     for field, value in changes.items():
         _change(review, actor, expected_version, record, field, value or None)
     commit_once()
     return record
+
+
+def refuse_unfitting_words(review: Review, texts: Mapping[str, Any]) -> None:
+    """Refuse a public text that says someone was killed, or names a perpetrator, about a review of a death
+    that was not a killing (death_kinds.words_that_do_not_fit)."""
+    problems = []
+    for field, text in texts.items():
+        found = death_kinds.words_that_do_not_fit(review.death_kind, text if isinstance(text, str) else None)
+        if found:
+            words = " and ".join(f"“{word}”" for word in found)
+            problems.append((field, f"{PUBLIC_TEXT_LABELS.get(field, field)} says {words}: this review is about a "
+                                    f"{review.wording.label[0].lower()}{review.wording.label[1:]}. Describe the death "
+                                    f"in words that fit it, and the other person as {review.wording.other_person}"))
+    if problems:
+        raise InvalidChange(problems)
 
 
 def removal_review_due(review: Review, record: PublicationRecord | None) -> date | None:

@@ -24,7 +24,7 @@ from ssgp_dhr.cases.models import QARound, Review
 from ssgp_dhr.cases.names import masker_of, restricted_names
 from ssgp_dhr.cases.policy import can_advance, can_see_real_names, coordinated_or_managed_reviews
 from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
-from ssgp_dhr.cases.services import NotPermitted, StaleReview, WorkflowError
+from ssgp_dhr.cases.services import InvalidChange, NotPermitted, StaleReview, WorkflowError
 from ssgp_dhr.cases.stages import BEFORE_COMMISSIONING, PUBLISHED_STAGES, Stage
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.costs import services as cost_services
@@ -88,6 +88,11 @@ def _form_page(template: str, review: Review, form: case_forms.VersionedForm, sa
         except services.RestrictedText as refused:
             errors, status = _restricted_text_errors(review, form, refused), 400
             context["restricted"] = True
+        except InvalidChange as invalid:  # each sentence on the field it is about (else the first)
+            first = next(name for name in form._fields if name not in ("csrf_token", "version"))
+            errors = case_forms.place_problems(form, [(name if name in form else first, sentence)
+                                                      for name, sentence in invalid.problems])
+            status = 400
         except WorkflowError as refused:
             first = next(name for name in form._fields if name not in ("csrf_token", "version"))
             errors, status = [{"text": str(refused), "href": f"#{first}"}], 400
