@@ -152,3 +152,17 @@ def test_an_e_mail_quoting_typed_text_masks_the_names_for_every_recipient(monkey
     reminders.record_due_reminders(today_uk(), reminders.RunReport())
     body = db.session.scalars(sa.select(Reminder.body)).one()
     assert body == f"Write to Ms {WITHHELD} about the family meeting."
+
+
+def test_a_name_decisions_details_and_a_decisions_reasons_are_masked_for_the_manager(act_as):  # noqa: F811
+    from ssgp_dhr.publication import name_decisions
+
+    coordinator = factories.coordinator()
+    review = factories.review_at("approved", by=coordinator)
+    name_decisions.record_allowed_name(review, coordinator, review.version, name_key="victim_name",
+                                       reason="other", details="Victoria Realname's mother asked for it.",
+                                       family_agreed_on=today_uk(), home_office_agreed_on=None)
+    page = act_as(factories.manager()).get(f"/cases/{review.reference}/publication/names")
+    assert "Scott's mother asked for it." in page.get_text() and "Realname" not in str(page)
+    assert "Victoria Realname's mother" in act_as(coordinator).get(
+        f"/cases/{review.reference}/publication/names").get_text()
