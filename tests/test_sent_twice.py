@@ -119,3 +119,27 @@ def test_a_copy_saved_while_the_form_was_being_handled_makes_this_one_write_noth
 
     assert page.h1.get_text(strip=True) == "This was already saved"
     assert _entries() == []
+
+
+# Forms a repeat of which is harmless or must not be refused: signing in and its codes (each sending is a new
+# attempt), passwords, marking notifications read, signing out, the roles form (it sets them to what is ticked),
+# and the 503 page's own button (it sends back the key of the form it keeps).
+NOT_KEYED = {
+    "accounts/change_password.html", "accounts/confirm_password.html", "accounts/forgotten_password.html",
+    "accounts/new_password.html", "accounts/recovery_code.html", "accounts/security_code.html",
+    "accounts/set_up_authenticator.html", "accounts/sign_in.html", "accounts/your_account.html",
+    "accounts/admin_user.html", "reminders/_notifications.html", "layout.html", "unavailable.html",
+}
+
+
+def test_every_data_entry_form_carries_its_one_time_key():
+    from ssgp_dhr import PACKAGE_DIR, PROJECT_DIR
+
+    templates = [*PACKAGE_DIR.glob("*/templates/**/*.html"), *(PROJECT_DIR / "templates").glob("*.html")]
+    unkeyed = []
+    for path in templates:
+        text = path.read_text(encoding="utf-8")
+        name = path.name if path.parent.name == "templates" else f"{path.parent.name}/{path.name}"
+        if 'method="post"' in text and "submission_key_field()" not in text and name not in NOT_KEYED:
+            unkeyed.append(name)
+    assert unkeyed == [], "add {{ submission_key_field() }} after the form's CSRF token"
