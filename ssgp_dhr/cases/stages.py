@@ -41,7 +41,7 @@ class Stage(enum.StrEnum):
 
 
 _LABELS: dict[Stage, tuple[str, str]] = {
-    Stage.NOTIFIED: ("Notified", "The police notification is in; the decision is pending."),
+    Stage.NOTIFIED: ("Notified", "The notification of the death is in; the decision is pending."),
     Stage.NOT_COMMISSIONED: ("Not commissioned", "The partnership decided not to hold a review."),
     Stage.COMMISSIONED: ("Commissioned", "Chair, terms of reference and panel being set up."),
     Stage.PANEL: ("Panel", "The panel is conducting the review."),
