@@ -192,21 +192,28 @@ class ListedReview:
     death_kind: DeathKind = DeathKind.DOMESTIC_HOMICIDE
 
 
+# The statement is built once: building it per request (two aliased partnerships, the deadline's SQL)
+# cost more CPU than running it. Only the ids change, as an expanding parameter.
+_LEAD, _JOINT = aliased(Organisation, name="lead_partnership"), aliased(Organisation, name="joint_partnership")
+_LISTED_ROWS = (
+    sa.select(Review.id, Review.reference, Review.pseudonym, Review.status, Review.notified_on,
+              _LEAD.name.label("lead"), _JOINT.name.label("joint"), deadlines.NEXT_CLOCK, deadlines.NEXT_RUNS_FROM,
+              Review.disposed_on, Review.recorded_on, Review.death_kind)
+    .join(_LEAD, _LEAD.id == Review.lead_partnership_id)
+    .outerjoin(_JOINT, _JOINT.id == Review.joint_partnership_id)
+    .where(Review.id.in_(sa.bindparam("ids", expanding=True)))
+)
+
+
 def listed_reviews(ids: list[int]) -> list[ListedReview]:
     """The case list's rows for the reviews `ids`, in that order, in one statement.
 
     Loading 25 whole reviews (every column, both partnerships, the QA rounds for the deadline) was
     a fifth of the page's time; the columns shown and the next deadline as SQL are all it needs.
     """
-    lead, joint = aliased(Organisation), aliased(Organisation)
-    rows = db.session.execute(
-        sa.select(Review.id, Review.reference, Review.pseudonym, Review.status, Review.notified_on,
-                  lead.name.label("lead"), joint.name.label("joint"), deadlines.NEXT_CLOCK, deadlines.NEXT_RUNS_FROM,
-                  Review.disposed_on, Review.recorded_on, Review.death_kind)
-        .join(lead, lead.id == Review.lead_partnership_id)
-        .outerjoin(joint, joint.id == Review.joint_partnership_id)
-        .where(Review.id.in_(ids))
-    ).all()
+    if not ids:
+        return []
+    rows = db.session.execute(_LISTED_ROWS, {"ids": list(ids)}).all()
     by_id = {row.id: ListedReview(
         id=row.id, reference=row.reference, pseudonym=row.pseudonym, status=row.status, notified_on=row.notified_on,
         lead_partnership=row.lead, joint_partnership=row.joint,
