@@ -176,6 +176,44 @@ def advance_command(reference: str, trigger: str, actor_email: str, values: tupl
     click.echo(f"{reference} is now {review.status}")
 
 
+@dhr.command("import-reviews")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--partnership", "partnership_name", required=True, help="The partnership whose reviews they are.")
+@click.option("--as", "actor_email", required=True, help="E-mail of the partnership's coordinator bringing them in.")
+@click.option("--confirm", is_flag=True, help="Save them; without it, only show what would happen.")
+@with_appcontext
+def import_reviews_command(path: str, partnership_name: str, actor_email: str, confirm: bool) -> None:
+    """Bring in a partnership's reviews from its spreadsheet (XLSX or CSV): every row's result first, and with
+    --confirm the whole file saved in one transaction, or nothing if any row is refused."""
+    from ssgp_dhr.accounts.models import User
+    from ssgp_dhr.organisations.models import Organisation
+    from ssgp_dhr.review_import.reading import LARGEST_FILE, SpreadsheetRefused
+    from ssgp_dhr.review_import.services import ImportRefused, Outcome, import_reviews
+
+    partnership = db.session.scalar(sa.select(Organisation).where(
+        sa.or_(Organisation.name == partnership_name, Organisation.short_name == partnership_name)))
+    if partnership is None:
+        raise click.ClickException(f"There is no partnership {partnership_name}")
+    actor = db.session.scalar(sa.select(User).where(User.email == actor_email.lower()))
+    if actor is None:
+        raise click.ClickException(f"There is no account {actor_email}")
+    # A file larger than the import takes is refused without being read into memory.
+    content = Path(path).read_bytes() if Path(path).stat().st_size <= LARGEST_FILE else b"x" * (LARGEST_FILE + 1)
+    try:
+        result = import_reviews(content, Path(path).name, partnership, actor, confirm=confirm)
+    except (SpreadsheetRefused, ImportRefused) as refused:
+        raise click.ClickException(str(refused)) from None
+    for row in result.rows:
+        line = f"Row {row.number} ({row.partnership_reference or 'no reference'}): {row.outcome.value}"
+        click.echo(line + (f" as {row.reference}" if row.reference and row.outcome is not Outcome.REFUSED else ""))
+        for problem in row.problems:
+            click.echo(f"  - {problem.column + ': ' if problem.column else ''}{problem.reason}")
+    counts = ", ".join(f"{result.count(o)} {o.value}" for o in Outcome)
+    if result.refused:
+        raise click.ClickException(f"{counts}. Nothing was saved: correct the refused rows and import the file again")
+    click.echo(f"{counts}. " + ("Saved." if result.saved else "Nothing saved yet: run again with --confirm to save"))
+
+
 # What `dhr record` records; _recordings() gives each its service (imported only when the command runs).
 RECORDABLE = ("delay", "hold-end", "decision-response", "consideration-panel", "cost", "cost-sharing", "recharge")
 

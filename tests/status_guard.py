@@ -1,7 +1,8 @@
 """Watches every write of Review.status while the tests run: only the workflow service may make one.
 
-The shared machine sets the column from inside `services.advance`, and `record_notification` sets
-the first stage; a write from anywhere else is recorded here and fails the test that made it.
+The shared machine sets the column from inside `services._transition` (which `advance` and
+`record_after_the_event` run), and `new_review` (which `record_notification` runs) sets the first
+stage; a write from anywhere else is recorded here and fails the test that made it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from ssgp_dhr.cases import services
 from ssgp_dhr.cases.models import Review
 
-SANCTIONED = frozenset({services.advance.__code__, services.record_notification.__code__})
+SANCTIONED = frozenset({services._transition.__code__, services.new_review.__code__})
 violations: list[str] = []
 
 
@@ -25,7 +26,7 @@ def _on_status_set(target: Review, value: str, oldvalue: object, initiator: obje
             return
         frame = frame.f_back
     where = "".join(traceback.format_stack(limit=6)[:-1])
-    violations.append(f"Review.status set to {value!r} outside services.advance / record_notification:\n{where}")
+    violations.append(f"Review.status set to {value!r} outside the workflow service:\n{where}")
 
 
 def install() -> None:

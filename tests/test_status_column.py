@@ -86,7 +86,7 @@ def test_the_run_time_guard_catches_a_write_outside_the_service() -> None:
     review.status = "closed"
 
     found = status_guard.take_violations()
-    assert len(found) == 1 and "'closed' outside services.advance" in found[0]
+    assert len(found) == 1 and "'closed' outside the workflow service" in found[0]
     db.session.rollback()
 
 

@@ -48,6 +48,8 @@ class Review(db.Model):
     __tablename__ = "reviews"
     __table_args__ = (
         sa.UniqueConstraint("lead_partnership_id", "ref_year", "ref_number", name="uq_reviews_lead_year_number"),
+        # The partnership's own reference (from the system it kept before): one review per reference.
+        sa.UniqueConstraint("lead_partnership_id", "partnership_reference", name="uq_reviews_lead_partnership_reference"),
         sa.CheckConstraint("joint_partnership_id IS NULL OR joint_partnership_id <> lead_partnership_id",
                            name="joint_differs_from_lead"),
         sa.CheckConstraint("(joint_review_kind IS NULL) = (joint_review_with IS NULL)",
@@ -72,6 +74,9 @@ class Review(db.Model):
     ref_year: Mapped[int]
     ref_number: Mapped[int]
     review_type: Mapped[str] = mapped_column(sa.String(80))
+    # The lead partnership's own reference, kept beside the tracker's when its reviews are brought in from
+    # its spreadsheet: searchable, and how a second import of the same file finds the review again.
+    partnership_reference: Mapped[str | None] = mapped_column(sa.String(60))
     # What the review is about: a killing, a suicide or another unexpected death following domestic abuse.
     # It chooses the words every page uses of the death and the other person (death_kinds.wording).
     death_kind: Mapped[DeathKind] = mapped_column(db_enum(DeathKind, 40), default=DeathKind.DOMESTIC_HOMICIDE,
@@ -160,6 +165,7 @@ class Review(db.Model):
         back_populates="review", order_by="(DelayNotice.told_on, DelayNotice.id)", cascade="all, delete-orphan")
     decision_responses: Mapped[list[DecisionResponse]] = relationship(
         back_populates="review", order_by="DecisionResponse.id", cascade="all, delete-orphan")
+    agencies: Mapped[list[Organisation]] = relationship(secondary="review_agencies", order_by="Organisation.name")
     consideration_panels: Mapped[list[ConsiderationPanel]] = relationship(
         back_populates="review", order_by="(ConsiderationPanel.met_on, ConsiderationPanel.id)",
         cascade="all, delete-orphan")
@@ -203,6 +209,14 @@ class Review(db.Model):
 
     def __repr__(self) -> str:
         return f"<Review {self.reference} {self.status}>"
+
+
+review_agencies = sa.Table(
+    "review_agencies", db.metadata,
+    sa.Column("review_id", sa.ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("agency_id", sa.ForeignKey("organisations.id"), primary_key=True),
+)
+"""The agencies involved in a review, as the partnership recorded them."""
 
 
 class HoldReason(enum.StrEnum):

@@ -257,31 +257,64 @@ def advance(review: Review, trigger: str, actor: User | None, expected_version: 
     if trigger not in workflow.ACTIONS:
         raise UnknownAction(f"There is no action called '{trigger}'")
     check_may_write(review, actor, expected_version)
+    data = _checked_action(review, trigger, data)
+    # No flush until the commit: loading holds or rounds mid-way would otherwise write the review
+    # twice and step its version twice for one action.
+    with _one_write(review, expected_version), db.session.no_autoflush:
+        return _transition(review, trigger, actor, expected_version, data)
+
+
+def record_after_the_event(review: Review, trigger: str, actor: User, recorded_from: str, **data: Any) -> CaseEvent:
+    """Record an action that happened before the tracker held the review, in the caller's transaction.
+
+    The same transition, checks and history as advance(), except what was done outside the action's form
+    at the time (a document uploaded, the chair seated on the panel), which was done elsewhere. Each
+    entry says where it was recorded from (`recorded_from`). The caller commits, with the rest of what
+    it brings in, or rolls it all back.
+    """
+    if trigger not in workflow.ACTIONS:
+        raise UnknownAction(f"There is no action called '{trigger}'")
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can do this")
+    data = _checked_action(review, trigger, data, after_the_event=True)
+    with db.session.no_autoflush:
+        return _transition(review, trigger, actor, review.version, data, recorded_from=recorded_from)
+
+
+def _checked_action(review: Review, trigger: str, data: Mapping[str, Any], *,
+                    after_the_event: bool = False) -> dict[str, Any]:
+    """The action's data without blanks, or a WorkflowError saying why it cannot happen now."""
     if trigger not in workflow.available_triggers(review.status):
         raise NotAllowedNow(_not_now_message(review, trigger))
     unexpected = set(data) - set(workflow.ACTIONS[trigger].fields)
     if unexpected:
         raise WorkflowError(f"'{trigger}' does not take {', '.join(sorted(unexpected))}")
     data = {k: v for k, v in data.items() if v not in (None, "")}
-    reasons = workflow.unmet_requirements(review, trigger, data)
+    reasons = workflow.unmet_requirements(review, trigger, data, after_the_event=after_the_event)
     if reasons:
         raise RequirementsNotMet(trigger, reasons)
+    return data
 
+
+def _transition(review: Review, trigger: str, actor: User | None, expected_version: int, data: dict[str, Any], *,
+                recorded_from: str | None = None) -> CaseEvent:
     source = review.status
-    # No flush until the commit: loading holds or rounds mid-way would otherwise write the review
-    # twice and step its version twice for one action.
-    with _one_write(review, expected_version), db.session.no_autoflush:
-        if not workflow.fire(review, trigger, data):
-            raise NotAllowedNow(_not_now_message(review, trigger))
-        _apply_effects(review, trigger, source, data)
-        event = append_event(
-            review, actor, EventKind.TRANSITION, based_on_version=expected_version, trigger=trigger,
-            field="status", from_value=source, to_value=review.status,
-            reason=_reason_text(trigger, data), payload=_jsonable(data),
-        )
-        for effect in _AFTER.get(trigger, ()):
-            effect(review, actor, data)
+    if not workflow.fire(review, trigger, data, after_the_event=recorded_from is not None):
+        raise NotAllowedNow(_not_now_message(review, trigger))
+    _apply_effects(review, trigger, source, data)
+    payload = _jsonable(data) | ({RECORDED_FROM: recorded_from} if recorded_from else {})
+    event = append_event(
+        review, actor, EventKind.TRANSITION, based_on_version=expected_version, trigger=trigger,
+        field="status", from_value=source, to_value=review.status,
+        reason=_reason_text(trigger, data), payload=payload,
+    )
+    for effect in _AFTER.get(trigger, ()):
+        effect(review, actor, data)
     return event
+
+
+# The payload key of a history entry recorded after the event: where it was recorded from, when and by whom.
+RECORDED_FROM = "recorded_from"
 
 
 def _partnership_name(partnership_id: int | None) -> str | None:
@@ -597,8 +630,6 @@ def record_notification(actor: User, *, lead_partnership_id: int, review_type: s
     `recorded_on` is the day it was first recorded: today, unless it was recorded earlier in another
     system that the tracker takes over from. Deadlines that had passed by then are not chased.
     """
-    from ssgp_dhr.organisations.models import Organisation
-
     probe = Review(lead_partnership_id=lead_partnership_id, joint_partnership_id=fields.get("joint_partnership_id"))
     if not coordinates(actor, probe):
         raise NotPermitted("Only a coordinator of the lead or joint partnership can record a notification")
@@ -609,21 +640,10 @@ def record_notification(actor: User, *, lead_partnership_id: int, review_type: s
     recorded_on = recorded_on or today
     if recorded_on > today:
         raise InvalidChange([("recorded_on", "The day it was first recorded must be today or in the past")])
-    fields = {**fields, **_kinds_given(fields)}
-    lead = db.session.get(Organisation, lead_partnership_id)
-    year = fields["notified_on"].year
     for _attempt in range(3):
-        number = _next_reference_number(lead_partnership_id, year)
-        review = Review(
-            reference=make_reference(lead.short_name, year, number), ref_year=year, ref_number=number,
-            lead_partnership_id=lead_partnership_id, review_type=review_type, recorded_on=recorded_on, **fields,
-        )
-        workflow.MACHINE.set_state(workflow.INITIAL_STATE, model=review)
-        db.session.add(review)
         try:
-            db.session.flush()
-            append_event(review, actor, EventKind.CREATED, based_on_version=0, field="status",
-                         to_value=review.status, payload={"reference": review.reference})
+            review = new_review(actor, lead_partnership_id=lead_partnership_id, review_type=review_type,
+                                recorded_on=recorded_on, **fields)
             db.session.commit()
             return review
         except IntegrityError:
@@ -632,9 +652,43 @@ def record_notification(actor: User, *, lead_partnership_id: int, review_type: s
     raise WorkflowError("Could not assign a reference: try again")
 
 
+def new_review(actor: User, *, lead_partnership_id: int, review_type: str, recorded_on: date,
+               recorded_from: str | None = None, partnership_reference: str | None = None, **fields: Any) -> Review:
+    """Add a review in the `notified` stage with the next reference and its first history entry, in the
+    caller's transaction (record_notification commits it; an import commits the whole file)."""
+    from ssgp_dhr.organisations.models import Organisation
+
+    fields = {**fields, **_kinds_given(fields)}
+    lead = db.session.get(Organisation, lead_partnership_id)
+    year = fields["notified_on"].year
+    number = _next_reference_number(lead_partnership_id, year)
+    review = Review(
+        reference=make_reference(lead.short_name, year, number), ref_year=year, ref_number=number,
+        lead_partnership_id=lead_partnership_id, review_type=review_type, recorded_on=recorded_on,
+        partnership_reference=partnership_reference, **fields,
+    )
+    workflow.MACHINE.set_state(workflow.INITIAL_STATE, model=review)
+    db.session.add(review)
+    db.session.flush()
+    payload = {"reference": review.reference} | ({RECORDED_FROM: recorded_from} if recorded_from else {})
+    if partnership_reference:
+        payload["partnership_reference"] = partnership_reference
+    append_event(review, actor, EventKind.CREATED, based_on_version=0, field="status", to_value=review.status,
+                 payload=payload)
+    return review
+
+
 def update_details(review: Review, actor: User, expected_version: int, changes: Mapping[str, Any]) -> list[CaseEvent]:
     """Edit a review's recorded facts; each changed field becomes a history event."""
     check_may_write(review, actor, expected_version)
+    with _one_write(review, expected_version):
+        return change_details(review, actor, expected_version, changes)
+
+
+def change_details(review: Review, actor: User, expected_version: int, changes: Mapping[str, Any], *,
+                   recorded_from: str | None = None) -> list[CaseEvent]:
+    """update_details' checks and history entries, in the caller's transaction (the caller has checked the
+    actor may write): each entry of a change brought in from elsewhere says where (`recorded_from`)."""
     unexpected = set(changes) - set(EDITABLE_FIELDS)
     if unexpected:
         raise WorkflowError(f"These details cannot be edited here: {', '.join(sorted(unexpected))}")
@@ -648,14 +702,14 @@ def update_details(review: Review, actor: User, expected_version: int, changes: 
     if problems:
         raise InvalidChange(problems)
     events = []
-    with _one_write(review, expected_version):
-        for field, value in changes.items():
-            old = getattr(review, field)
-            if old == value:
-                continue
-            setattr(review, field, value)
-            events.append(append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version,
-                                       **_in_words(field, old, value)))
+    for field, value in changes.items():
+        old = getattr(review, field)
+        if old == value:
+            continue
+        setattr(review, field, value)
+        events.append(append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version,
+                                   **_in_words(field, old, value),
+                                   payload={RECORDED_FROM: recorded_from} if recorded_from else None))
     return events
 
 

@@ -287,7 +287,8 @@ class ListFilters:
         if self.search:
             typed = self.search.lower()  # autoescape: a % or _ typed is looked for, not a wildcard
             query = query.where(sa.or_(sa.func.lower(Review.reference).contains(typed, autoescape=True),
-                                       sa.func.lower(Review.pseudonym).contains(typed, autoescape=True)))
+                                       sa.func.lower(Review.pseudonym).contains(typed, autoescape=True),
+                                       sa.func.lower(Review.partnership_reference).contains(typed, autoescape=True)))
         return query
 
     def ordered_ids(self, matching: sa.Select) -> sa.Select:

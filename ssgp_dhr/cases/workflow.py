@@ -160,10 +160,21 @@ def requirement_field(trigger: str, reason: str) -> str:
     return found.field if found else ACTIONS[trigger].fields[0]
 
 
-def unmet_requirements(review: Review, trigger: str, data: Mapping[str, Any]) -> list[str]:
-    """The reasons `trigger` cannot happen now with this data, in words a coordinator understands."""
+# Passed to the machine with an action recorded after the event (see unmet_requirements).
+AFTER_THE_EVENT = "_after_the_event"
+
+
+def unmet_requirements(review: Review, trigger: str, data: Mapping[str, Any], *,
+                       after_the_event: bool = False) -> list[str]:
+    """The reasons `trigger` cannot happen now with this data, in words a coordinator understands.
+
+    An action `after_the_event` happened before the tracker held the review (brought in from the
+    partnership's spreadsheet): what was done outside the form then (a document uploaded, the chair
+    seated on the panel) was done elsewhere and is not asked for; the data given is judged as always.
+    """
     facts = Facts(review, data)
-    return [req.reason for req in _REQUIREMENTS[trigger].values() if not req.is_met(facts)]
+    return [req.reason for req in _REQUIREMENTS[trigger].values()
+            if not (after_the_event and req.is_prerequisite) and not req.is_met(facts)]
 
 
 def prerequisites(review: Review, trigger: str) -> list[tuple[Requirement, bool]]:
@@ -174,7 +185,9 @@ def prerequisites(review: Review, trigger: str) -> list[tuple[Requirement, bool]
 
 
 def _requirements_met(event: EventData) -> bool:
-    return not unmet_requirements(event.model, event.event.name, event.kwargs)
+    data = {k: v for k, v in event.kwargs.items() if k != AFTER_THE_EVENT}
+    return not unmet_requirements(event.model, event.event.name, data,
+                                  after_the_event=bool(event.kwargs.get(AFTER_THE_EVENT)))
 
 
 def _paused_from(state: str) -> Callable[[EventData], bool]:
@@ -213,8 +226,10 @@ def available_triggers(status: str) -> list[str]:
     return [t for t in TRIGGERS if t in possible]
 
 
-def fire(review: Review, trigger: str, data: Mapping[str, Any]) -> bool:
+def fire(review: Review, trigger: str, data: Mapping[str, Any], *, after_the_event: bool = False) -> bool:
     """Run the machine for one review without registering it (the machine holds no per-row state)."""
+    if after_the_event:
+        return MACHINE.events[trigger].trigger(review, **data, **{AFTER_THE_EVENT: True})
     return MACHINE.events[trigger].trigger(review, **data)
 
 
