@@ -1,8 +1,8 @@
 """Reviews brought in from a partnership's spreadsheet: the partnership's own reference beside the tracker's,
 and the agencies involved in each review.
 
-Revision ID: 0039_partnership_references
-Revises: 0038_form_submissions
+Revision ID: 0040_partnership_references
+Revises: 0039_copies_sent
 Create Date: 2026-12-05 01:35:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 from migrations.data_loss import refuse_to_destroy
 
 # revision identifiers, used by Alembic.
-revision = '0039_partnership_references'
-down_revision = '0038_form_submissions'
+revision = '0040_partnership_references'
+down_revision = '0039_copies_sent'
 branch_labels = None
 depends_on = None
 
