@@ -143,3 +143,19 @@ def test_every_data_entry_form_carries_its_one_time_key():
         if 'method="post"' in text and "submission_key_field()" not in text and name not in NOT_KEYED:
             unkeyed.append(name)
     assert unkeyed == [], "add {{ submission_key_field() }} after the form's CSRF token"
+
+
+def test_the_access_log_purge_takes_the_keys_of_the_same_period_with_it(app):
+    from datetime import timedelta
+
+    from ssgp_dhr.accounts.access_log import purge_entries_older_than
+    from ssgp_dhr.clock import utcnow
+
+    now = utcnow()
+    db.session.add_all([FormSubmission(key="o" * 32, endpoint="panel.new_input", saved_at=now - timedelta(days=200)),
+                        FormSubmission(key="n" * 32, endpoint="panel.new_input", saved_at=now - timedelta(days=10))])
+    db.session.commit()
+
+    purge_entries_older_than(183, now=now)
+
+    assert list(db.session.scalars(sa.select(FormSubmission.key))) == ["n" * 32]

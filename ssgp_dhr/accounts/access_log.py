@@ -16,6 +16,7 @@ from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry, User
 from ssgp_dhr.clock import utcnow
 from ssgp_dhr.extensions import db
 from ssgp_dhr.inputs import printable
+from ssgp_dhr.submissions import FormSubmission
 
 
 def client_address() -> str | None:
@@ -92,8 +93,8 @@ class RetentionTooShort(ValueError):
 
 
 def purge_entries_older_than(days: int, now: datetime | None = None) -> tuple[int, datetime]:
-    """Delete the entries older than `days` days and record that in the log, in one transaction; return
-    how many were deleted, and the cut-off.
+    """Delete the entries older than `days` days (and the forms' one-time keys as old) and record that in the
+    log, in one transaction; return how many entries were deleted, and the cut-off.
 
     Every run is recorded, one that deleted nothing too: the log shows that it is being kept to its period.
     """
@@ -108,6 +109,8 @@ def purge_entries_older_than(days: int, now: datetime | None = None) -> tuple[in
             deleted = db.session.scalar(sa.select(sa.func.purge_access_log(cutoff)))
         else:
             deleted = db.session.execute(sa.delete(AccessLogEntry).where(AccessLogEntry.occurred_at < cutoff)).rowcount
+        # The forms' one-time keys say who sent which form when: they go with the log of the same period.
+        db.session.execute(sa.delete(FormSubmission).where(FormSubmission.saved_at < cutoff))
         db.session.add(AccessLogEntry(event=AccessEvent.ACCESS_LOG_PURGED, occurred_at=now, entries_deleted=deleted,
                                       deleted_before=cutoff))
         db.session.commit()
