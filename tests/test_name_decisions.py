@@ -119,9 +119,10 @@ def test_a_false_positive_is_accepted_for_that_finding_only_after_a_second_perso
 
     client = act_as(coordinator)
     case = client.get(f"/cases/{review.reference}")
-    link = case.select_one(f"a[href$='/publication/names/accept/{number}']")
+    link = case.select_one(f"a[href$='/publication/names/accept/{check.id}/{number}']")
     form = client.get(link["href"])
     assert "June Hartwell" in form.select_one("#the-finding").get_text()
+    publication.run_check(review, coordinator, kinds)  # checked again meanwhile: the link still means that finding
     client.post(link["href"], data={"version": review.version, "details": ""}, expected_status=400)
     client.post(link["href"], data={"version": review.version, "details": "The month, not the person."},
                 expected_status=302)

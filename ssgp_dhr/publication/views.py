@@ -35,7 +35,7 @@ from ssgp_dhr.hosts import external_url
 from ssgp_dhr.inputs import has_control_characters, parse_id, query_page
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 from ssgp_dhr.publication import copies, forms, name_decisions, services, statistics
-from ssgp_dhr.publication.models import NameDecision, PublicationForm, PublicationRecord
+from ssgp_dhr.publication.models import AnonymisationCheck, NameDecision, PublicationForm, PublicationRecord
 
 publication = Blueprint("publication", __name__, template_folder="templates")
 
@@ -229,12 +229,13 @@ def allow_name(review: Review):  # noqa: ANN201
         "Decision recorded: it takes effect once a second person confirms it", to_names=True)
 
 
-@publication.route("/cases/<reference>/publication/names/accept/<int:number>", methods=["GET", "POST"])
+@publication.route("/cases/<reference>/publication/names/accept/<int:check_id>/<int:number>", methods=["GET", "POST"])
 @review_rule(can_advance)
-def accept_finding(review: Review, number: int):  # noqa: ANN201
-    """Accept finding `number` (from 1) of the newest check as a false positive."""
-    check = services.latest_check(review)
-    findings = check.findings if check is not None else []
+def accept_finding(review: Review, check_id: int, number: int):  # noqa: ANN201
+    """Accept finding `number` (from 1) of check `check_id` as a false positive: a check never changes,
+    so the finding is the one the coordinator chose, whatever was checked since."""
+    check = part_of_review_or_404(review, AnonymisationCheck, check_id)
+    findings = check.findings
     if not 1 <= number <= len(findings) or not findings[number - 1].get("field") or findings[number - 1].get("accepted"):
         abort(404)
     finding = findings[number - 1]
