@@ -144,10 +144,11 @@ def _register_blueprints(app: Flask) -> None:
     from ssgp_dhr.publication import views as publication_views
     from ssgp_dhr.reminders.views import reminders
     from ssgp_dhr.retention import views as retention_views
+    from ssgp_dhr.review_import.views import review_import
 
     for blueprint in (health, about, accounts, admin, organisations, my_work, case_views.cases, reminders,
                       document_views.documents, panel_views.panel, publication_views.publication, action_plan_views.action_plan,
-                      costs_views.costs, retention_views.retention):
+                      costs_views.costs, retention_views.retention, review_import):
         app.register_blueprint(blueprint)
     # The review first, then each area adding its part to it (cases imports none of them).
     for area in (case_views, document_views, panel_views, publication_views, action_plan_views, costs_views,

@@ -56,10 +56,11 @@ class AlreadySaved(Exception):
     """The form's key was saved by another copy of it: this one is not saved."""
 
 
-def submission_key_field() -> Markup:
+def submission_key_field(*, fresh: bool = False) -> Markup:
     """The hidden field for a form's template: the key sent with it when the form comes back with a mistake to
-    put right (nothing was saved), else a new one."""
-    key = _sent_key() or secrets.token_urlsafe(24)
+    put right (nothing was saved), else a new one. `fresh`: always a new one, for a next form shown in answer to
+    a saved one (an import's confirmation after its preview)."""
+    key = ("" if fresh else _sent_key()) or secrets.token_urlsafe(24)
     return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, key)
 
 

@@ -12,8 +12,10 @@ review: only what changed, with history; the same file again changes nothing.
 from __future__ import annotations
 
 import enum
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,12 +28,13 @@ from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
 from ssgp_dhr.cases.policy import coordinates
 from ssgp_dhr.cases.stages import Stage
-from ssgp_dhr.clock import today_uk
+from ssgp_dhr.clock import today_uk, utcnow
 from ssgp_dhr.extensions import db
 from ssgp_dhr.inputs import has_control_characters
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 from ssgp_dhr.presentation import uk_date
 from ssgp_dhr.review_import.columns import BY_KEY, Column, HowPublished, Kind
+from ssgp_dhr.review_import.models import PendingImport
 from ssgp_dhr.review_import.reading import Row, read_spreadsheet
 
 # The workflow's path to each stage a spreadsheet can name (a review on hold is brought in at the
@@ -99,8 +102,9 @@ class ImportRefused(Exception):
 
 
 def import_reviews(content: bytes, filename: str, partnership: Organisation, actor: User, *,
-                   confirm: bool) -> ImportResult:
-    """Every row's result; with `confirm` and no refusal, everything saved in one transaction.
+                   confirm: bool, on_save: Callable[[], None] | None = None) -> ImportResult:
+    """Every row's result; with `confirm` and no refusal, everything saved in one transaction (with
+    what `on_save` writes in it).
 
     The preview runs the same import and rolls it back, so it shows what confirming would do. A
     SpreadsheetRefused (the file itself) is raised before anything is read into the database.
@@ -115,6 +119,8 @@ def import_reviews(content: bytes, filename: str, partnership: Organisation, act
         results = [importer.row(row) for row in sheet.rows]
         result = ImportResult(results)
         if confirm and not result.refused:
+            if on_save is not None:
+                on_save()
             db.session.commit()
             result.saved = True
         else:
@@ -127,6 +133,47 @@ def import_reviews(content: bytes, filename: str, partnership: Organisation, act
 
 def _probe(partnership: Organisation) -> Review:
     return Review(lead_partnership_id=partnership.id)
+
+
+def importing_partnerships(actor: User) -> list[Organisation]:
+    """The partnerships whose reviews `actor` may bring in: those they coordinate."""
+    return [p for p in db.session.scalars(sa.select(Organisation).where(
+        Organisation.kind == OrganisationKind.PARTNERSHIP).order_by(Organisation.name))
+        if coordinates(actor, _probe(p))]
+
+
+# A previewed file not confirmed within this is deleted with the next upload: it holds real names.
+PENDING_KEPT = timedelta(days=1)
+
+
+def preview_upload(content: bytes, filename: str, partnership: Organisation,
+                   actor: User) -> tuple[ImportResult, str]:
+    """Preview an uploaded file and keep it until it is confirmed: its result and the token that confirms it.
+
+    The person's earlier uploads, and anyone's older than a day, are deleted in the same transaction.
+    """
+    result = import_reviews(content, filename, partnership, actor, confirm=False)
+    db.session.execute(sa.delete(PendingImport).where(sa.or_(
+        PendingImport.user_id == actor.id, PendingImport.uploaded_at < utcnow() - PENDING_KEPT)))
+    token = secrets.token_urlsafe(32)
+    db.session.add(PendingImport(token=token, user_id=actor.id, partnership_id=partnership.id,
+                                 filename=filename[:200], content=content))
+    cases.commit_once()
+    return result, token
+
+
+def pending_upload(token: str, actor: User) -> PendingImport | None:
+    """The file `actor` uploaded with `token`, if it is still kept (nobody else's)."""
+    return db.session.scalar(sa.select(PendingImport).where(PendingImport.token == token,
+                                                           PendingImport.user_id == actor.id))
+
+
+def confirm_upload(pending: PendingImport, actor: User) -> ImportResult:
+    """Import the previewed file; once saved, the file is deleted in the same transaction."""
+    partnership = db.session.get(Organisation, pending.partnership_id)
+    content, filename = pending.content, pending.filename
+    return import_reviews(content, filename, partnership, actor, confirm=True,
+                          on_save=lambda: db.session.delete(pending))
 
 
 class _Importer:
@@ -365,6 +412,8 @@ def _stage_problems(values: dict[str, Any]) -> list[Problem]:
         if trigger in taken:
             continue
         for name in action.fields:
+            if name == "qa_outcome" and values.get(name) == "revise" and "request_revisions" in taken:
+                continue  # the letter asked for revisions: the request records it without an outcome
             if name in BY_KEY and values.get(name) is not None and not any(
                     name in workflow.ACTIONS[t].fields for t in taken):
                 problems.append(Problem(BY_KEY[name].heading, f"A review at the stage {values['stage'].label} "

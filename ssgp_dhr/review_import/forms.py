@@ -1,0 +1,24 @@
+"""The import page's forms: the file and its partnership, then the confirmation."""
+
+from __future__ import annotations
+
+from flask_wtf.file import FileField, FileRequired
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput
+from wtforms import SelectField, SubmitField
+from wtforms.validators import DataRequired
+
+from ssgp_dhr.forms import ServiceForm
+
+
+class UploadForm(ServiceForm):
+    partnership = SelectField("Partnership", widget=GovSelect(), coerce=str,
+                              validators=[DataRequired("Choose the partnership whose reviews they are")])
+    file = FileField("Spreadsheet of reviews", widget=GovFileInput(),
+                     description="An .xlsx workbook or a CSV file, with the template's headings, up to 10,000 "
+                                 "reviews and 20MB.",
+                     validators=[FileRequired("Select the spreadsheet to import")])
+    submit = SubmitField("Preview the import", widget=GovSubmitInput())
+
+
+class ConfirmForm(ServiceForm):
+    submit = SubmitField("Import the reviews", widget=GovSubmitInput())

@@ -1,0 +1,68 @@
+"""The import page: a coordinator uploads the partnership's spreadsheet, sees every row's result, and confirms.
+The template to fill in is downloaded from the same page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ssgp_dhr.access import roles_required
+from ssgp_dhr.accounts.models import Role
+from ssgp_dhr.extensions import db
+from ssgp_dhr.organisations.models import Organisation
+from ssgp_dhr.review_import import services
+from ssgp_dhr.review_import.forms import ConfirmForm, UploadForm
+from ssgp_dhr.review_import.reading import SpreadsheetRefused
+from ssgp_dhr.review_import.template import template_workbook
+
+review_import = Blueprint("review_import", __name__, url_prefix="/reviews/import", template_folder="templates")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@review_import.route("", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def upload():  # noqa: ANN201
+    form = UploadForm()
+    partnerships = services.importing_partnerships(current_user)
+    form.partnership.choices = [("", "Choose a partnership")] * (len(partnerships) > 1) + [
+        (str(p.id), p.name) for p in partnerships]
+    if form.validate_on_submit():
+        partnership = next(p for p in partnerships if str(p.id) == form.partnership.data)
+        upload = form.file.data
+        try:
+            result, token = services.preview_upload(upload.read(), upload.filename or "spreadsheet", partnership,
+                                                    current_user)
+        except (SpreadsheetRefused, services.ImportRefused) as refused:
+            form.file.errors.append(str(refused))
+        else:
+            return render_template("review_import/preview.html", result=result, token=token,
+                                   partnership=partnership, filename=upload.filename, form=ConfirmForm(),
+                                   outcomes=services.Outcome)
+    return render_template("review_import/upload.html", form=form), 400 if form.errors else 200
+
+
+@review_import.post("/<token>")
+@roles_required(Role.COORDINATOR)
+def confirm(token: str):  # noqa: ANN201
+    form = ConfirmForm()
+    pending = services.pending_upload(token, current_user)
+    if pending is None or not form.validate_on_submit():
+        abort(404)
+    result = services.confirm_upload(pending, current_user)
+    if result.saved:
+        flash(f"{result.count(services.Outcome.CREATED)} reviews created and "
+              f"{result.count(services.Outcome.UPDATED)} updated; {result.count(services.Outcome.UNCHANGED)} "
+              "were already up to date")
+        return redirect(url_for("cases.case_list"))
+    pending = services.pending_upload(token, current_user)
+    return render_template("review_import/preview.html", result=result, token=token, form=form,
+                           partnership=db.session.get(Organisation, pending.partnership_id),
+                           filename=pending.filename, outcomes=services.Outcome), 400
+
+
+@review_import.get("/template.xlsx")
+@roles_required(Role.COORDINATOR)
+def template():  # noqa: ANN201
+    return template_workbook(), 200, {
+        "Content-Type": XLSX, "Content-Disposition": 'attachment; filename="reviews-template.xlsx"'}

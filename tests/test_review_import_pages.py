@@ -1,0 +1,104 @@
+"""The import page: a coordinator uploads the partnership's spreadsheet, sees every row's result with
+nothing saved, and confirms; the template downloads and comes back in whole."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import sqlalchemy as sa
+
+from ssgp_dhr.accounts.models import Role
+from ssgp_dhr.cases.models import Review
+from ssgp_dhr.cases.stages import Stage
+from ssgp_dhr.extensions import db
+from ssgp_dhr.review_import.columns import COLUMNS
+from ssgp_dhr.review_import.models import PendingImport
+from ssgp_dhr.review_import.services import Outcome, import_reviews
+from tests import factories
+from tests.test_review_import import NOTIFIED_ROW, PUBLISHED_ROW, _csv
+
+URL = "/reviews/import"
+
+
+def _setting():
+    partnership = factories.ssgp()
+    factories.organisation("GP", "Gloucestershire GP practices")
+    return partnership, factories.coordinator(partnership)
+
+
+def _upload(client, content: bytes, filename: str = "reviews.csv", expected_status: int = 200):
+    partnership = str(factories.ssgp().id)
+    return client.post(URL, {"partnership": partnership, "file": (io.BytesIO(content), filename)},
+                       expected_status=expected_status)
+
+
+def _count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_the_preview_shows_every_row_saves_nothing_and_confirming_saves_them_all(signed_in_as):
+    _partnership, coordinator = _setting()
+    client = signed_in_as(coordinator)
+    page = _upload(client, _csv(PUBLISHED_ROW, NOTIFIED_ROW))
+    assert page.h1.get_text(strip=True) == "Check the import"
+    assert [li.get_text(strip=True) for li in page.find(id="counts").find_all("li")][:2] == ["2 created", "0 updated"]
+    assert page.find(id="row-2").get_text(" ", strip=True).startswith("2 GLOS/2019/04 Created")
+    assert _count(Review) == 0 and _count(PendingImport) == 1
+
+    confirm = page.find("form", action=lambda a: a and a.startswith(URL + "/"))["action"]
+    client.post(confirm, {}, token_from=URL)
+    assert sorted(r.status for r in db.session.scalars(sa.select(Review))) == sorted(
+        [Stage.PUBLISHED, Stage.NOTIFIED])
+    assert _count(PendingImport) == 0  # the file, with its real names, is not kept once imported
+
+
+def test_refused_rows_are_listed_with_the_column_and_reason_and_nothing_can_be_confirmed(signed_in_as):
+    _partnership, coordinator = _setting()
+    page = _upload(signed_in_as(coordinator), _csv({**NOTIFIED_ROW, "Date notified": "30/02/2024"}))
+    assert page.title.get_text().startswith("Error: ")
+    (error,) = [a.get_text(strip=True) for a in page.select(".govuk-error-summary a")]
+    assert error == "Row 2: Date notified: “30/02/2024” is not a date that exists: write it like 21/03/2024"
+    assert page.find("form", action=lambda a: a and a.startswith(URL + "/")) is None
+    assert _count(Review) == 0
+
+
+def test_a_file_refused_whole_is_explained_on_the_form(signed_in_as):
+    _partnership, coordinator = _setting()
+    page = _upload(signed_in_as(coordinator), b"", "reviews.xlsm", expected_status=400)
+    assert "a workbook with macros" in page.select_one(".govuk-error-summary").get_text()
+    assert _count(PendingImport) == 0
+
+
+def test_only_the_person_who_uploaded_a_file_may_confirm_it(signed_in_as):
+    partnership, coordinator = _setting()
+    page = _upload(signed_in_as(coordinator), _csv(NOTIFIED_ROW))
+    confirm = page.find("form", action=lambda a: a and a.startswith(URL + "/"))["action"]
+    other = signed_in_as(factories.coordinator(partnership))
+    other.post(confirm, {}, expected_status=404, token_from=URL)
+    assert _count(Review) == 0
+
+
+def test_only_coordinators_reach_the_page(signed_in_as):
+    partnership, _coordinator = _setting()
+    signed_in_as(factories.manager(partnership)).get(URL, 403)
+    signed_in_as(factories.user((Role.ADMIN, partnership))).get(URL, 403)
+
+
+def test_the_template_has_a_column_per_field_a_row_of_hints_and_comes_back_in_whole(signed_in_as):
+    partnership, coordinator = _setting()
+    response = signed_in_as(coordinator).get(URL + "/template.xlsx")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="reviews-template.xlsx"'
+    workbook = openpyxl.load_workbook(io.BytesIO(response.data))
+    sheet = workbook["Reviews"]
+    assert [c.value for c in sheet[1]] == [c.heading for c in COLUMNS]
+    assert [c.value for c in sheet[2]] == [c.hint for c in COLUMNS]
+    assert "Published" in dict(workbook["Allowed values"].iter_rows(values_only=True))["Stage"]
+
+    for heading, cell in zip([c.heading for c in COLUMNS], sheet[1], strict=True):
+        sheet.cell(row=3, column=cell.column, value=PUBLISHED_ROW.get(heading))
+    filled = io.BytesIO()
+    workbook.save(filled)
+    result = import_reviews(filled.getvalue(), "filled.xlsx", partnership, coordinator, confirm=True)
+    assert [(r.number, r.outcome) for r in result.rows] == [(3, Outcome.CREATED)], result.rows
+    assert db.session.scalar(sa.select(Review.status)) == Stage.PUBLISHED
