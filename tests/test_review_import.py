@@ -242,3 +242,19 @@ def test_the_partnerships_own_reference_is_searchable_and_shown_with_each_entrys
     sources = page.select(".app-recorded-from")
     assert len(sources) == _reviews()[0].event_count
     assert sources[0].get_text(strip=True).startswith("Recorded from the partnership's spreadsheet (reviews.csv)")
+
+
+def test_a_closed_review_comes_in_closed_and_again_unchanged(coordinator, partnership):
+    closed = {**PUBLISHED_ROW, "Stage": "Closed", "Date closed": "01/06/2023"}
+    import_reviews(_csv(closed), "r.csv", partnership, coordinator, confirm=True)
+    assert _reviews()[0].status == Stage.CLOSED
+    again = import_reviews(_csv(closed), "r.csv", partnership, coordinator, confirm=True)
+    assert [r.outcome for r in again.rows] == [Outcome.UNCHANGED]
+
+
+def test_the_tracker_references_follow_those_already_given_that_year(coordinator, partnership):
+    held = factories.notified_review(coordinator, notified_on=date(2024, 1, 5))
+    other = {**NOTIFIED_ROW, "Partnership reference": "GLOS/2024/09"}
+    result = import_reviews(_csv(NOTIFIED_ROW, other), "r.csv", partnership, coordinator, confirm=True)
+    number = int(held.reference.rsplit("-", 1)[1])
+    assert [r.reference for r in result.rows] == [f"SSGP-DHR-2024-{number + 1:03d}", f"SSGP-DHR-2024-{number + 2:03d}"]

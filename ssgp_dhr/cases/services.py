@@ -653,15 +653,24 @@ def record_notification(actor: User, *, lead_partnership_id: int, review_type: s
 
 
 def new_review(actor: User, *, lead_partnership_id: int, review_type: str, recorded_on: date,
-               recorded_from: str | None = None, partnership_reference: str | None = None, **fields: Any) -> Review:
+               recorded_from: str | None = None, partnership_reference: str | None = None,
+               numbers: dict[int, int] | None = None, **fields: Any) -> Review:
     """Add a review in the `notified` stage with the next reference and its first history entry, in the
-    caller's transaction (record_notification commits it; an import commits the whole file)."""
+    caller's transaction (record_notification commits it; an import commits the whole file).
+
+    `numbers` (year -> the last number given) lets a caller adding many in one transaction take the next
+    number without asking the database each time; a number taken meanwhile fails the transaction whole.
+    """
     from ssgp_dhr.organisations.models import Organisation
 
     fields = {**fields, **_kinds_given(fields)}
     lead = db.session.get(Organisation, lead_partnership_id)
     year = fields["notified_on"].year
-    number = _next_reference_number(lead_partnership_id, year)
+    if numbers is None:
+        number = _next_reference_number(lead_partnership_id, year)
+    else:
+        number = numbers[year] = (numbers[year] if year in numbers else
+                                  _next_reference_number(lead_partnership_id, year) - 1) + 1
     review = Review(
         reference=make_reference(lead.short_name, year, number), ref_year=year, ref_number=number,
         lead_partnership_id=lead_partnership_id, review_type=review_type, recorded_on=recorded_on,

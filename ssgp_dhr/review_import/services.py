@@ -184,6 +184,7 @@ class _Importer:
                                     Review.partnership_reference.is_not(None)))}
         self.agencies = _agencies_by_name()
         self.seen: dict[str, int] = {}
+        self.numbers: dict[int, int] = {}  # the references' numbers given so far, by year
         self.review_type = current_app.config["REVIEW_TYPE_NAME"]
 
     def row(self, row: Row) -> RowResult:
@@ -216,7 +217,8 @@ class _Importer:
             review = cases.new_review(self.actor, lead_partnership_id=self.partnership.id,
                                       review_type=self.review_type, recorded_on=today_uk(),
                                       recorded_from=self.recorded_from,
-                                      partnership_reference=values["partnership_reference"], **details)
+                                      partnership_reference=values["partnership_reference"],
+                                      numbers=self.numbers, **details)
             result.outcome = Outcome.CREATED
             changed = True
         else:
@@ -241,7 +243,7 @@ class _Importer:
 
     def _advance(self, review: Review, values: dict[str, Any]) -> bool:
         path = _path(values)
-        taken = PATHS.get(Stage(review.status))
+        taken = _taken(review)
         if taken is None or taken != path[:len(taken)]:
             raise cases.NotAllowedNow(f"The tracker has the review {Stage(review.status).in_words}, which the "
                                       f"stage {values['stage'].label} does not follow: change it on the review's page")
@@ -251,6 +253,14 @@ class _Importer:
             data = {f: values[f] for f in workflow.ACTIONS[trigger].fields if values.get(f) is not None}
             cases.record_after_the_event(review, trigger, self.actor, self.recorded_from, **data)
         return len(path) > len(taken)
+
+
+def _taken(review: Review) -> tuple[str, ...] | None:
+    """The steps the review took to reach its stage, if it is one the import reads."""
+    if review.status == Stage.CLOSED:
+        return _path({"stage": Stage.CLOSED, "how_published": HowPublished.LEARNING_SUMMARY
+                      if review.summary_only_reason else HowPublished.FULL_REPORT})
+    return PATHS.get(Stage(review.status))
 
 
 def _path(values: dict[str, Any]) -> tuple[str, ...]:
