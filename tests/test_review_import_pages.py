@@ -12,6 +12,7 @@ from ssgp_dhr.accounts.models import Role
 from ssgp_dhr.cases.models import Review
 from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.extensions import db
+from ssgp_dhr.organisations.models import OrganisationKind
 from ssgp_dhr.review_import.columns import COLUMNS
 from ssgp_dhr.review_import.models import PendingImport
 from ssgp_dhr.review_import.services import Outcome, import_reviews
@@ -102,3 +103,38 @@ def test_the_template_has_a_column_per_field_a_row_of_hints_and_comes_back_in_wh
     result = import_reviews(filled.getvalue(), "filled.xlsx", partnership, coordinator, confirm=True)
     assert [(r.number, r.outcome) for r in result.rows] == [(3, Outcome.CREATED)], result.rows
     assert db.session.scalar(sa.select(Review.status)) == Stage.PUBLISHED
+
+
+def _sheet(content: bytes, name: str) -> list[tuple]:
+    return list(openpyxl.load_workbook(io.BytesIO(content), read_only=True)[name].iter_rows(values_only=True))
+
+
+def test_a_partnerships_reviews_go_out_and_come_back_in_whole(signed_in_as):
+    """Export, import into a partnership with no reviews, export again: the same reviews sheet."""
+    partnership, coordinator = _setting()
+    import_reviews(_csv(PUBLISHED_ROW, NOTIFIED_ROW), "reviews.csv", partnership, coordinator, confirm=True)
+    client = signed_in_as(coordinator)
+    first = client.get(f"{URL}/export/{partnership.id}.xlsx")
+    assert first.headers["Content-Disposition"] == 'attachment; filename="SSGP-reviews.xlsx"'
+
+    other = factories.organisation("SG", "Safer Gloucestershire", OrganisationKind.PARTNERSHIP)
+    elsewhere = factories.coordinator(other)
+    result = import_reviews(first.data, "SSGP-reviews.xlsx", other, elsewhere, confirm=True)
+    assert [r.outcome for r in result.rows] == [Outcome.CREATED, Outcome.CREATED], result.rows
+    second = signed_in_as(elsewhere).get(f"{URL}/export/{other.id}.xlsx")
+    assert _sheet(second.data, "Reviews") == _sheet(first.data, "Reviews")
+    assert "Mary Smith" in {cell for row in _sheet(first.data, "Reviews") for cell in row}
+    history = _sheet(first.data, "History")
+    # Anna: created, agencies, five transitions; Beth: created; and the headings.
+    assert history[0][:3] == ("Reference", "Partnership reference", "Entry") and len(history) == 1 + 7 + 1
+
+
+def test_a_manager_exports_without_the_real_names_and_others_cannot_export(signed_in_as):
+    partnership, coordinator = _setting()
+    import_reviews(_csv(PUBLISHED_ROW), "reviews.csv", partnership, coordinator, confirm=True)
+    exported = signed_in_as(factories.manager(partnership)).get(f"{URL}/export/{partnership.id}.xlsx")
+    cells = {cell for sheet in ("Reviews", "History") for row in _sheet(exported.data, sheet) for cell in row}
+    assert not {"Mary Smith", "John Smith"} & cells
+    assert "Withheld: you may not see real names" in cells
+    other = factories.organisation("SG", "Safer Gloucestershire", OrganisationKind.PARTNERSHIP)
+    signed_in_as(factories.coordinator(other)).get(f"{URL}/export/{partnership.id}.xlsx", 404)

@@ -3,6 +3,8 @@ The template to fill in is downloaded from the same page."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -11,6 +13,7 @@ from ssgp_dhr.accounts.models import Role
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.review_import import services
+from ssgp_dhr.review_import.export import partnership_workbook
 from ssgp_dhr.review_import.forms import ConfirmForm, UploadForm
 from ssgp_dhr.review_import.reading import SpreadsheetRefused
 from ssgp_dhr.review_import.template import template_workbook
@@ -39,7 +42,8 @@ def upload():  # noqa: ANN201
             return render_template("review_import/preview.html", result=result, token=token,
                                    partnership=partnership, filename=upload.filename, form=ConfirmForm(),
                                    outcomes=services.Outcome)
-    return render_template("review_import/upload.html", form=form), 400 if form.errors else 200
+    return render_template("review_import/upload.html", form=form, partnerships=partnerships), \
+        400 if form.errors else 200
 
 
 @review_import.post("/<token>")
@@ -66,3 +70,21 @@ def confirm(token: str):  # noqa: ANN201
 def template():  # noqa: ANN201
     return template_workbook(), 200, {
         "Content-Type": XLSX, "Content-Disposition": 'attachment; filename="reviews-template.xlsx"'}
+
+
+@review_import.get("/export/<int:partnership_id>.xlsx")
+@roles_required(Role.COORDINATOR, Role.MANAGER)
+def export(partnership_id: int):  # noqa: ANN201
+    """The partnership's reviews and their history, for a coordinator or manager of it."""
+    partnership = db.session.get(Organisation, partnership_id)
+    if partnership is None or not (current_user.has_role(Role.COORDINATOR, partnership_id)
+                                   or current_user.has_role(Role.MANAGER, partnership_id)):
+        abort(404)
+    return partnership_workbook(partnership, current_user), 200, {
+        "Content-Type": XLSX, "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{_safe(partnership.short_name)}-reviews.xlsx"'}
+
+
+def _safe(name: str) -> str:
+    """A name fit for a download's file name."""
+    return re.sub(r"[^A-Za-z0-9_-]", "", name) or "partnership"
