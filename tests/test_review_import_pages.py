@@ -138,3 +138,18 @@ def test_a_manager_exports_without_the_real_names_and_others_cannot_export(signe
     assert "Withheld: you may not see real names" in cells
     other = factories.organisation("SG", "Safer Gloucestershire", OrganisationKind.PARTNERSHIP)
     signed_in_as(factories.coordinator(other)).get(f"{URL}/export/{partnership.id}.xlsx", 404)
+
+
+def test_the_json_holds_what_the_workbook_holds(signed_in_as):
+    import json
+
+    partnership, coordinator = _setting()
+    import_reviews(_csv(PUBLISHED_ROW, NOTIFIED_ROW), "reviews.csv", partnership, coordinator, confirm=True)
+    client = signed_in_as(factories.manager(partnership))
+    taken = json.loads(client.get(f"{URL}/export/{partnership.id}.json").data)
+    workbook = client.get(f"{URL}/export/{partnership.id}.xlsx").data
+    _headings, *rows = _sheet(workbook, "Reviews")
+    assert [r["Partnership reference"] for r in taken["reviews"]] == [row[0] for row in rows]
+    assert taken["reviews"][0]["Date published"] == "2020-06-01"
+    assert taken["reviews"][0]["Name of the person who died"] == "Withheld: you may not see real names"
+    assert len(taken["history"]) == len(_sheet(workbook, "History")) - 1

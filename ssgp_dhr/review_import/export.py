@@ -4,6 +4,7 @@ file comes back in whole), and a sheet of every review's history. Real names onl
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,26 +26,39 @@ HISTORY_HEADINGS = ("Reference", "Partnership reference", "Entry", "When (UTC)",
 WITHHELD = "Withheld: you may not see real names"
 
 
-def partnership_workbook(partnership: Organisation, reader: User) -> bytes:
-    """The reviews `partnership` leads that `reader` coordinates or manages, as .xlsx bytes."""
+def partnership_sheets(partnership: Organisation, reader: User) -> dict[str, list[list[Any]]]:
+    """The reviews `partnership` leads that `reader` coordinates or manages, and their history, as sheets of
+    rows (headings first), as `reader` may read them."""
     reviews = list(db.session.scalars(
         sa.select(Review).where(Review.lead_partnership_id == partnership.id, coordinated_or_managed_reviews(reader))
         .order_by(Review.ref_year, Review.ref_number)))
+    sheets: dict[str, list[list[Any]]] = {"Reviews": [[c.heading for c in COLUMNS]], "History": [list(HISTORY_HEADINGS)]}
+    for review in reviews:
+        names = can_see_real_names(reader, review)
+        sheets["Reviews"].append([_cell(reader, review, _value(review, c.key), names, c.key) for c in COLUMNS])
+        sheets["History"] += [[_cell(reader, review, value, names, "") for value in row]
+                              for row in _history_rows(review, names)]
+    return sheets
+
+
+def partnership_workbook(partnership: Organisation, reader: User) -> bytes:
+    """partnership_sheets as an .xlsx workbook."""
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("Reviews")
-    sheet.append([column.heading for column in COLUMNS])
-    for review in reviews:
-        names = can_see_real_names(reader, review)
-        sheet.append([_cell(reader, review, _value(review, column.key), names, column.key) for column in COLUMNS])
-    history = workbook.create_sheet("History")
-    history.append(list(HISTORY_HEADINGS))
-    for review in reviews:
-        names = can_see_real_names(reader, review)
-        for row in _history_rows(review, names):
-            history.append([_cell(reader, review, value, names, "") for value in row])
+    for name, rows in partnership_sheets(partnership, reader).items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def partnership_json(partnership: Organisation, reader: User) -> str:
+    """partnership_sheets as JSON: for each sheet, a list of objects keyed by its headings; dates as ISO 8601."""
+    sheets = partnership_sheets(partnership, reader)
+    return json.dumps({"partnership": partnership.name, **{
+        name.lower(): [dict(zip(rows[0], row, strict=True)) for row in rows[1:]] for name, rows in sheets.items()}},
+        default=lambda value: value.isoformat(), ensure_ascii=False, indent=1)
 
 
 def _cell(reader: User, review: Review, value: Any, names: bool, key: str) -> Any:

@@ -13,7 +13,7 @@ from ssgp_dhr.accounts.models import Role
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.review_import import services
-from ssgp_dhr.review_import.export import partnership_workbook
+from ssgp_dhr.review_import.export import partnership_json, partnership_workbook
 from ssgp_dhr.review_import.forms import ConfirmForm, UploadForm
 from ssgp_dhr.review_import.reading import SpreadsheetRefused
 from ssgp_dhr.review_import.template import template_workbook
@@ -72,17 +72,19 @@ def template():  # noqa: ANN201
         "Content-Type": XLSX, "Content-Disposition": 'attachment; filename="reviews-template.xlsx"'}
 
 
-@review_import.get("/export/<int:partnership_id>.xlsx")
+@review_import.get("/export/<int:partnership_id>.<any(xlsx, json):form>")
 @roles_required(Role.COORDINATOR, Role.MANAGER)
-def export(partnership_id: int):  # noqa: ANN201
+def export(partnership_id: int, form: str):  # noqa: ANN201
     """The partnership's reviews and their history, for a coordinator or manager of it."""
     partnership = db.session.get(Organisation, partnership_id)
     if partnership is None or not (current_user.has_role(Role.COORDINATOR, partnership_id)
                                    or current_user.has_role(Role.MANAGER, partnership_id)):
         abort(404)
-    return partnership_workbook(partnership, current_user), 200, {
-        "Content-Type": XLSX, "Cache-Control": "no-store",
-        "Content-Disposition": f'attachment; filename="{_safe(partnership.short_name)}-reviews.xlsx"'}
+    content, kind = ((partnership_workbook(partnership, current_user), XLSX) if form == "xlsx"
+                     else (partnership_json(partnership, current_user), "application/json"))
+    return content, 200, {
+        "Content-Type": kind, "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{_safe(partnership.short_name)}-reviews.{form}"'}
 
 
 def _safe(name: str) -> str:
