@@ -109,7 +109,10 @@ def trigger_data(review: Review, trigger: str) -> dict[str, Any]:
                     "decline_reasons": "Criteria not met."},
         "reopen": {"reopen_reason": "The Home Office QA Panel disagreed.", "decision_on": n + timedelta(days=3),
                    "home_office_told_on": n + timedelta(days=3)},
-        "convene_panel": {"chair_name": "Independent Chair", "chair_appointed_on": n + timedelta(days=3),
+        # The chair is chosen from the panel: the one seated, if any.
+        "convene_panel": {"chair_name": next((m.user.full_name for m in review.panel
+                                              if m.panel_role is PanelRole.INDEPENDENT_CHAIR), "Independent Chair"),
+                          "chair_appointed_on": n + timedelta(days=3),
                           "terms_of_reference_agreed_on": n + timedelta(days=4)},
         "pause": {"hold_reason": "inquest", "hold_details": "Inquest opened.", "hold_started_on": n + timedelta(days=4),
                   "hold_expected_end_on": n + timedelta(days=60)},

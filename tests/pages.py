@@ -55,6 +55,17 @@ class ClientRequest:
     def get(self, url: str, expected_status: int = 200, **kwargs: Any) -> BeautifulSoup | TestResponse:
         return self._checked(self.client.get(url, **kwargs), expected_status)
 
+    def review(self, reference: str) -> BeautifulSoup:
+        """Every page of a review this person is offered (the overview, each sub-page in its navigation, the
+        history), each fetched and checked, as one document: for what a review shows, wherever it is."""
+        overview = self.get(f"/cases/{reference}")
+        main = overview.find("main")
+        for link in overview.select(".app-review-navigation a")[1:]:
+            page = self.get(link["href"])
+            for child in list(page.find("main").children):
+                main.append(child)
+        return overview
+
     def get_response(self, url: str, **kwargs: Any) -> TestResponse:
         response = self.client.get(url, **kwargs)
         if response.mimetype == "text/html" and response.status_code not in (301, 302, 303):

@@ -99,7 +99,7 @@ def test_a_coordinator_follows_the_recommendations_not_complete_across_their_rev
     assert listed(page) == [f"{a} / R1", f"{a} / R2", f"{a} / R3"]  # the passed target first; none of B's
     assert rag_counts(page) == {"Red": 1, "Amber": 1, "Green": 1, "Complete": 1}
     assert [tag.get_text(strip=True) for tag in page.select("#recommendations .govuk-tag")] == ["Red", "Amber", "Green"]
-    assert page.select_one("#recommendations a")["href"] == f"/cases/{a}#action-plan"
+    assert page.select_one("#recommendations a")["href"] == f"/cases/{a}/action-plan#action-plan"
     assert "Scott" in page.select_one("#recommendations").get_text()
     assert page.select_one(".govuk-service-navigation a[href='/action-plans']")
     assert not page.select_one("#owned")  # only panel members represent an owning agency

@@ -119,7 +119,7 @@ def test_the_revision_form_prefills_keeps_what_was_typed_and_shows_the_revision(
     coordinator, review, recommendation = plan["coordinator"], plan["review"], plan["recommendation"]
     client = act_as(coordinator)
     url = f"/cases/{review.reference}/recommendations/{recommendation.id}/revise"
-    case = client.get(f"/cases/{review.reference}")
+    case = client.review(review.reference)
     assert case.select_one(f"#recommendations a[href='{url}']")
     form = client.get(url)
     assert form.select_one("textarea[name=text]").get_text() == "Train call handlers."
@@ -137,7 +137,7 @@ def test_the_revision_form_prefills_keeps_what_was_typed_and_shows_the_revision(
     assert fresh(recommendation).text == "Train call handlers."
 
     client.post(url, data={**data, "reason": "Scope widened by the panel."}, expected_status=302)
-    case = client.get(f"/cases/{review.reference}")
+    case = client.review(review.reference)
     assert "Recommendation R1 revised" in case.select_one(".govuk-notification-banner").get_text()
     assert f"Revised from {uk_date(target)}" in case.select_one("#recommendations").get_text()
     history = client.get(f"/cases/{review.reference}/history?topic=publication").get_text(" ", strip=True)
@@ -174,7 +174,7 @@ def test_a_coordinator_returns_a_proposal_with_what_is_still_needed(act_as, plan
     with pytest.raises(services.NotAllowedNow):
         action_plan.return_to_owner(recommendation, coordinator, reason="Too soon.")
     action_plan.post_progress(recommendation, owner, text="All handlers trained.", propose_completion=True)
-    assert client.get(f"/cases/{review.reference}").select_one(f"#recommendations a[href='{url}']")
+    assert client.review(review.reference).select_one(f"#recommendations a[href='{url}']")
     with pytest.raises(services.NotPermitted):
         action_plan.return_to_owner(fresh(recommendation), owner, reason="Mine.")
 
@@ -187,7 +187,7 @@ def test_a_coordinator_returns_a_proposal_with_what_is_still_needed(act_as, plan
     assert recommendation.completion_proposed_on is None and recommendation.completed_on is None
     assert recommendation.progress[-1].text == "Not yet complete: The audit of records is not attached."
     assert newest_event(review).field == "recommendation_returned"
-    case = client.get(f"/cases/{review.reference}")
+    case = client.review(review.reference)
     assert "Recommendation R1 returned to its owner" in case.select_one(".govuk-notification-banner").get_text()
     assert not case.select_one(f"#recommendations a[href='{url}']")
     act_as(factories.manager()).get(url, expected_status=403)

@@ -173,6 +173,6 @@ def test_a_comment_on_a_draft_names_the_version_read(asked, signed_in_as):
     chair.post(f"/cases/{review.reference}/input/new",
                {"kind": InputKind.DRAFT_COMMENT.value, "text": "Section 4 needs the GP's view.",
                 "document_version_id": str(draft.id)})
-    log = chair.get(f"/cases/{review.reference}").select_one(".app-draft-read")
+    log = chair.review(review.reference).select_one(".app-draft-read")
     assert log.get_text(" ", strip=True) == "On version 1 of “Draft overview report”"
     assert log.a["href"] == f"/cases/{review.reference}/documents/{draft.document_id}/versions/1/download"

@@ -230,7 +230,7 @@ def test_an_encrypted_document_refuses_publishing_with_the_reason(act_as):  # no
     _upload(review, coordinator, "overview_report", samples.encrypted_pdf("A report."), "report.pdf")
     check = publication.run_check(review, coordinator, ["overview_report", "executive_summary"])
     assert not check.passed
-    page = act_as(coordinator).get(f"/cases/{review.reference}")
+    page = act_as(coordinator).review(review.reference)
     assert "encrypted" in page.select_one("#anonymisation-findings").get_text()
 
 
@@ -264,7 +264,7 @@ def test_a_new_version_a_changed_public_text_or_a_new_name_makes_the_check_out_o
     manager = factories.manager()
 
     def shown() -> tuple[str, str]:
-        case = act_as(coordinator).get(f"/cases/{review.reference}").select_one("#anonymisation-status strong")
+        case = act_as(coordinator).review(review.reference).select_one("#anonymisation-status strong")
         board = act_as(manager).get("/publication")
         row = next(tr for tr in board.select("tr") if review.reference in tr.get_text())
         return case.get_text(strip=True), row.select("td")[-1].get_text(strip=True)

@@ -14,7 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from ssgp_dhr.cases import services, workflow
 from ssgp_dhr.cases.models import CaseEvent, PanelRole, Review
 from ssgp_dhr.clock import today_uk
+from ssgp_dhr.documents import services as documents
 from ssgp_dhr.extensions import db
+from ssgp_dhr.panel.requirements import CHAIR_ON_PANEL
 from tests import factories
 from tests.conftest import sign_in
 
@@ -68,7 +70,8 @@ def reload(review: Review) -> Review:
 def test_case_page_for_a_coordinator_shows_facts_deadlines_stage_actions_and_timeline(act_as):
     coordinator = factories.coordinator()
     review = factories.review_at("commissioned", by=coordinator)
-    page = act_as(coordinator).get(f"/cases/{review.reference}")
+    client = act_as(coordinator)
+    page = client.get(f"/cases/{review.reference}")
 
     assert page.title.get_text().startswith(f"{review.reference} Scott – ")
     facts = page.find("dl").get_text(" ", strip=True)
@@ -77,29 +80,39 @@ def test_case_page_for_a_coordinator_shows_facts_deadlines_stage_actions_and_tim
     assert "met on" in deadlines and "days overdue" in deadlines  # review_at notifies 200 days ago
     current = page.find("li", attrs={"aria-current": "step"})
     assert "Commissioned" in current.get_text()
+    # Convening needs the chair on the panel and the terms of reference first: a task list, not a button.
+    convene = page.select_one("#offer-convene_panel")
+    tasks = [(li.select_one(".govuk-task-list__name-and-hint").get_text(" ", strip=True),
+              li.select_one(".govuk-task-list__status").get_text(" ", strip=True)) for li in convene.select("li")]
+    assert sorted(tasks) == sorted([(documents.TERMS_OF_REFERENCE_NEEDED, "To do"),
+                                    (CHAIR_ON_PANEL, "To do")])
+    assert convene.select_one("a.govuk-button") is None
     buttons = {a.get_text(strip=True): a["href"] for a in page.select("a.govuk-button")}
-    assert buttons == {
-        "Convene the panel": action_url(review, "convene_panel"),
-        "Put on hold": action_url(review, "pause"),
-        "Upload a document": f"/cases/{review.reference}/documents/new",
-    }
-    assert "govuk-button--secondary" not in page.find("a", string=lambda s: s and "Convene" in s)["class"]
-    not_yet = page.find(id="not-yet").get_text(" ", strip=True)
-    assert "Submit to the Home Office" in not_yet and "Possible once the review is with the panel" in not_yet
-    timeline = page.select(".moj-timeline__item")
-    assert [t.find("h3").get_text(" ", strip=True) for t in timeline] == [
+    assert buttons == {"Put on hold": action_url(review, "pause")}
+    assert page.find(id="not-yet") is None  # only what can be done now
+    assert [a.get_text(strip=True) for a in page.select(".app-review-navigation a")] == [
+        "Overview", "Panel and agencies", "Documents", "Home Office and publication", "Action plan", "Costs", "History"]
+
+    factories.ready_for(review, "convene_panel", coordinator)
+    page = client.get(f"/cases/{review.reference}")
+    convene = page.select_one("#offer-convene_panel")
+    assert {li.select_one(".govuk-task-list__status").get_text(strip=True) for li in convene.select("li")} == {"Done"}
+    assert convene.select_one("a.govuk-button")["href"] == action_url(review, "convene_panel")
+    assert "govuk-button--secondary" not in convene.select_one("a.govuk-button")["class"]
+    timeline = client.get(f"/cases/{review.reference}/history").select(".moj-timeline__item")
+    assert [t.find("h3").get_text(" ", strip=True) for t in timeline][-2:] == [
         "Notified to Commissioned", "Notification recorded"]
 
 
 def test_a_manager_reads_the_case_without_real_names_or_buttons(act_as):
     review = factories.review_at("panel")
     services.update_details(review, factories.coordinator(), review.version, {"victim_name": "Changed Realname"})
-    page = act_as(factories.manager()).get(f"/cases/{review.reference}")
+    page = act_as(factories.manager()).review(review.reference)
     text = page.get_text(" ", strip=True)
     assert "Realname" not in text
     assert "A restricted detail changed" in text
     assert page.select("a.govuk-button") == []
-    assert "Only a coordinator of this review's partnership can do this" in text
+    assert "What you can do now" not in text and "Only a coordinator" not in text  # nothing offered they may not take
 
 
 def test_reviews_the_user_may_not_see_are_not_found(act_as):
@@ -118,7 +131,7 @@ def test_readers_cannot_open_action_or_edit_forms(act_as):
     factories.seat_on_panel(review, member)
     for reader in (factories.manager(), member):
         client = act_as(reader)
-        client.get(f"/cases/{review.reference}")
+        client.review(review.reference)
         client.get(action_url(review, "submit"), expected_status=403)
         client.get(f"/cases/{review.reference}/edit", expected_status=403)
 
@@ -166,9 +179,12 @@ def test_a_review_goes_from_notified_to_closed_through_the_forms(act_as):
     page = client.get(f"/cases/{review.reference}/history")
     # and the four documents uploaded, the publication decision (2), the summary and the check,
     # and the two published documents marked published by the publish action
-    assert len(page.select(".moj-timeline__item")) == 11 + 4 + 4 + 2
-    timeline = page.select_one(".moj-timeline").get_text(" ", strip=True)
-    assert "Name of the independent chair: Independent Chair" in timeline and "More on agency contact." in timeline
+    total = 11 + 4 + 4 + 2
+    assert f"of {total}, newest first" in page.find(id="history-count").get_text(" ", strip=True)
+    timeline = " ".join(client.get(f"/cases/{review.reference}/history?page={n}").select_one(".moj-timeline")
+                        .get_text(" ", strip=True) for n in (1, 2, 3))
+    chair = next(m.user.full_name for m in review.panel if m.panel_role is PanelRole.INDEPENDENT_CHAIR)
+    assert f"Independent chair: {chair}" in timeline and "More on agency contact." in timeline
     assert "Documents published: Overview report, Executive summary" in timeline
     assert "Record publication: done" not in page.get_text()  # the flash was shown on the redirect before
 
@@ -356,7 +372,7 @@ def test_a_review_held_jointly_with_a_safeguarding_adults_review_says_so_and_wit
                  "joint_review_with": "Gloucestershire Safeguarding Adults Board"})
     client.post(f"/cases/{review.reference}/edit", data)
 
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     row = next(r for r in page.select(".govuk-summary-list__row")
                if r.find(class_="govuk-summary-list__key").get_text(strip=True) == "Held jointly with")
     assert row.find(class_="govuk-summary-list__value").get_text(strip=True) == (
@@ -430,7 +446,7 @@ def test_a_coordinator_records_a_notification(act_as):
     assert (review.status, review.pseudonym, review.victim_name, review.victim_age) == ("notified", "Jordan", "Jo Realname", 34)
     assert review.joint_partnership.short_name == "SG"
     assert review.review_type == "Domestic Homicide Review"
-    assert f"Notification recorded as {review.reference}" in client.get(f"/cases/{review.reference}").get_text()
+    assert f"Notification recorded as {review.reference}" in client.review(review.reference).get_text()
 
 
 @pytest.mark.parametrize(("changes", "message", "anchor"), [
@@ -505,9 +521,8 @@ def test_history_shows_recorded_dates_in_uk_style_with_the_question_asked(act_as
     """Dates recorded with an action read as on the rest of the page, labelled as in the form."""
     coordinator = factories.coordinator()
     review = factories.review_at("commissioned", by=coordinator)
-    page = act_as(coordinator).get(f"/cases/{review.reference}")
-    history = page.select_one("#history").find_parent()
-    text = history.get_text(" ", strip=True)
+    page = act_as(coordinator).get(f"/cases/{review.reference}/history")
+    text = page.select_one(".moj-timeline").get_text(" ", strip=True)
     assert "Date the Home Office was told:" in text
     assert re.search(r"Date of the decision: \d{1,2} [A-Z][a-z]+ \d{4}", text)
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
@@ -523,7 +538,7 @@ def test_the_history_heads_uploads_and_panel_changes_with_their_part_of_the_revi
     member = factories.panel_member()
     panel_services.add_member(review, coordinator, user_id=member.id, agency_id=member.organisation_id,
                               panel_role=PanelRole.AGENCY_REPRESENTATIVE, started_on=today_uk())
-    page = act_as(coordinator).get(f"/cases/{review.reference}")
+    page = act_as(coordinator).review(review.reference)
     timeline = [(item.find("h3").get_text(" ", strip=True),
                  item.find(class_="moj-timeline__description").get_text(" ", strip=True))
                 for item in page.select(".moj-timeline__item")]
@@ -544,7 +559,7 @@ def test_the_history_says_what_happened_to_a_recommendation(act_as):
         owning_agency_id=factories.organisation("Constabulary").id, actions="", target_on=today_uk() + timedelta(days=90))
     action_plan.post_progress(recommendation, coordinator, text="Training booked.")
     action_plan.accept_completion(recommendation, coordinator, completed_on=today_uk())
-    page = act_as(coordinator).get(f"/cases/{review.reference}")
+    page = act_as(coordinator).review(review.reference)
     timeline = [(item.find("h3").get_text(" ", strip=True),
                  item.find(class_="moj-timeline__description").get_text(" ", strip=True))
                 for item in page.select(".moj-timeline__item")]
@@ -562,7 +577,7 @@ def test_a_change_of_joint_partnership_is_recorded_and_shown_by_name(act_as):
                                 .order_by(CaseEvent.seq)).all()
     assert [(e.field, e.from_value, e.to_value) for e in events] == [
         ("joint_partnership", None, joint.name), ("joint_partnership", joint.name, None)]
-    newest = act_as(coordinator).get(f"/cases/{review.reference}").select(".moj-timeline__item")[0]
+    newest = act_as(coordinator).review(review.reference).select(".moj-timeline__item")[0]
     assert newest.find(class_="moj-timeline__title").get_text(strip=True) == "Joint partnership changed"
     assert newest.find(class_="moj-timeline__description").get_text(" ", strip=True) == \
         f"From “{joint.name}” to “blank”"
@@ -571,11 +586,12 @@ def test_a_change_of_joint_partnership_is_recorded_and_shown_by_name(act_as):
 # --- The history pages ------------------------------------------------------------------------
 
 def test_the_case_page_shows_the_latest_history_and_the_history_pages_hold_every_entry(act_as):
-    from ssgp_dhr.cases.views import HISTORY_PAGE_SIZE, HISTORY_SHOWN
+    from ssgp_dhr.cases.views import HISTORY_PAGE_SIZE as SIZE
 
     coordinator = factories.coordinator()
     review = factories.notified_review(coordinator)
-    for n in range(HISTORY_PAGE_SIZE + 9):  # 60 entries with the notification
+    total = SIZE + 5
+    for n in range(total - 1):  # with the notification
         services.update_details(review, coordinator, review.version, {"press_contact": f"Contact {n}"})
     client = act_as(coordinator)
 
@@ -583,27 +599,26 @@ def test_the_case_page_shows_the_latest_history_and_the_history_pages_hold_every
         return [item.find(class_="moj-timeline__description").get_text(" ", strip=True)
                 for item in page.select(".moj-timeline__item")]
 
+    # The overview leaves the history to its own page, one link away in the review's navigation.
     page = client.get(f"/cases/{review.reference}")
-    assert contacts(page)[0] == "From “Contact 57” to “Contact 58”" and len(contacts(page)) == HISTORY_SHOWN
-    link = page.find("a", href=f"/cases/{review.reference}/history")
-    assert "The latest 20 of 60 entries, newest first." in link.find_parent("p").get_text(" ", strip=True)
+    assert contacts(page) == []
+    assert page.select_one(f".app-review-navigation a[href='/cases/{review.reference}/history']")
 
     first = client.get(f"/cases/{review.reference}/history")
-    assert first.find(id="history-count").get_text(" ", strip=True).startswith("Entries 1 to 50 of 60, newest first.")
-    assert contacts(first)[:2] == ["From “Contact 57” to “Contact 58”", "From “Contact 56” to “Contact 57”"]
+    assert first.find(id="history-count").get_text(" ", strip=True).startswith(
+        f"Entries 1 to {SIZE} of {total}, newest first.")
+    last = f"Contact {total - 2}"
+    assert contacts(first)[:2] == [f"From “Contact {total - 3}” to “{last}”",
+                                   f"From “Contact {total - 4}” to “Contact {total - 3}”"]
     assert first.title.get_text().startswith(f"History (page 1 of 2) – {review.reference}")
     second = client.get(first.select_one(".govuk-pagination__next a")["href"])
-    assert second.find(id="history-count").get_text(" ", strip=True).startswith("Entries 51 to 60 of 60")
+    assert second.find(id="history-count").get_text(" ", strip=True).startswith(f"Entries {SIZE + 1} to {total} of {total}")
     assert [i.find(class_="moj-timeline__title").get_text(strip=True) for i in second.select(".moj-timeline__item")][-1] \
         == "Notification recorded"
-    assert len(contacts(first)) + len(contacts(second)) == 60
+    assert len(contacts(first)) + len(contacts(second)) == total
     # A page past the end shows the last.
     assert client.get(f"/cases/{review.reference}/history?page=9").find(id="history-count").get_text(
-        " ", strip=True).startswith("Entries 51 to 60 of 60")
-
-    # A short history has no link: all of it is on the case page.
-    short = factories.notified_review(coordinator)
-    assert client.get(f"/cases/{short.reference}").find("a", href=f"/cases/{short.reference}/history") is None
+        " ", strip=True).startswith(f"Entries {SIZE + 1} to {total} of {total}")
 
 
 def test_the_history_pages_hide_restricted_changes_and_the_review_from_those_who_may_not_see_them(act_as):
@@ -642,26 +657,35 @@ def test_the_history_names_kinds_by_their_labels_and_fields_in_words(act_as, app
 
 
 def test_the_case_page_lists_its_parts_and_leaves_out_those_that_do_not_apply(act_as):
+    """The overview, then a page for each part with something on it at the review's stage, then the history."""
     coordinator = factories.coordinator()
 
-    def contents(review, who) -> list[str]:
-        page = act_as(who).get(f"/cases/{review.reference}")
-        links = page.select("nav.app-contents a")
-        for link in links:  # every link leads to a heading on the page
-            assert page.find(id=link["href"][1:]) is not None, link["href"]
+    def pages(review, who) -> list[str]:
+        client = act_as(who)
+        overview = client.get(f"/cases/{review.reference}")
+        links = overview.select(".app-review-navigation a")
+        assert links[0]["aria-current"] == "page"
+        for link in links[1:]:  # every page offered has something on it, and says it is the current one
+            page = client.get(link["href"])
+            assert page.select_one(".app-review-navigation a[aria-current=page]")["href"] == link["href"]
+            assert page.find(id="nothing-here") is None, link["href"]
         return [link.get_text(strip=True) for link in links]
 
-    panel = factories.review_at("panel", by=coordinator)
-    assert contents(panel, coordinator) == [
-        "Key facts", "Deadlines", "Documents", "Panel", "Agency requests", "Panel meetings", "Input log",
-        "Family involvement", "Home Office rounds", "Action plan", "Costs", "History"]
-    declined = factories.review_at("not_commissioned", by=coordinator)
-    shown = contents(declined, coordinator)
-    assert "Home Office rounds" not in shown and "Action plan" not in shown
-    page = act_as(coordinator).get(f"/cases/{declined.reference}")
-    assert page.find(id="home-office-rounds") is None and page.find(id="action-plan") is None
+    everything = ["Overview", "Panel and agencies", "Documents", "Home Office and publication", "Action plan", "Costs",
+                  "History"]
+    assert pages(factories.review_at("panel", by=coordinator), coordinator) == everything
+    assert pages(factories.notified_review(coordinator), coordinator) == ["Overview", "Documents", "Costs", "History"]
+    assert pages(factories.notified_review(coordinator), factories.manager()) == ["Overview", "History"]
+    declined = pages(factories.review_at("not_commissioned", by=coordinator), coordinator)
+    assert "Home Office and publication" not in declined and "Action plan" not in declined
+    assert "Panel and agencies" not in declined
     published = factories.review_at("published", by=coordinator)
-    assert "Publication" in contents(published, coordinator)
+    client = act_as(coordinator)
+    assert "Publication" in client.get(f"/cases/{published.reference}/home-office").get_text()
+    # Long published: the panel's empty agency requests, meetings and input log are left out.
+    panel_page = client.get(f"/cases/{published.reference}/panel")
+    assert [panel_page.find(id=s) for s in ("agency-requests", "panel-meetings", "input-log")] == [None] * 3
+    client.get(f"/cases/{published.reference}/no-such-page", expected_status=404)
 
 
 def test_the_history_can_be_narrowed_to_one_part_of_the_review(act_as):

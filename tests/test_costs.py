@@ -112,7 +112,7 @@ def test_coordinators_record_costs_managers_read_them_and_the_panel_never_sees_t
     review, people = review_and_people
     url = f"/cases/{review.reference}/costs/new"
     client = act_as(people["coordinator"])
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert page.select_one("#costs") and page.select_one(f"a[href='{url}']")
     assert "No costs recorded." in page.get_text()
 
@@ -127,20 +127,20 @@ def test_coordinators_record_costs_managers_read_them_and_the_panel_never_sees_t
     assert costs.costs_of(review) == []
 
     data["amount"] = "1,250.50"
-    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}#costs"
+    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}/costs#costs"
     cost(review, people["coordinator"], kind="family_advocacy", amount_pence=125_050, funder_id=people["pcc"].id)
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert page.select_one("#cost-lines caption").get_text(strip=True) == "2 costs, £2,501.00 in all"
     assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in page.select("#cost-funders tbody tr")] == [
         [people["pcc"].name, "£1,250.50", "50%"], [review.lead_partnership.name, "£1,250.50", "50%"]]
     assert len(page.select("#cost-lines a[href*='/remove']")) == 2
 
-    reader = act_as(people["manager"]).get(f"/cases/{review.reference}")
+    reader = act_as(people["manager"]).review(review.reference)
     assert reader.select_one("#cost-lines") and not reader.select("#cost-lines a")
     assert not reader.select_one(f"a[href='{url}']")
     act_as(people["manager"]).get(url, expected_status=403)
     for who in ("member", "chair"):
-        page = act_as(people[who]).get(f"/cases/{review.reference}")
+        page = act_as(people[who]).review(review.reference)
         assert page.select_one("#costs") is None and "£" not in page.get_text(), who
         assert "Costs" not in [a.get_text(strip=True) for a in page.select("nav.app-contents a")]
         act_as(people[who]).get(url, expected_status=403)
@@ -345,7 +345,7 @@ def test_coordinators_agree_the_shares_on_a_form_and_the_case_page_shows_the_bal
     nhs = factories.organisation("NHS Glos", "NHS Glos ICB")
     cost(review, people["coordinator"], amount_pence=300_000)
     client = act_as(people["coordinator"])
-    assert client.get(f"/cases/{review.reference}").select_one(f"#costs ~ ul a[href='{url}']").get_text(
+    assert client.review(review.reference).select_one(f"#costs ~ ul a[href='{url}']").get_text(
         strip=True) == "Agree how the costs are shared"
 
     form = client.get(url)
@@ -370,8 +370,8 @@ def test_coordinators_agree_the_shares_on_a_form_and_the_case_page_shows_the_bal
     assert costs.cost_sharing_of(review) is None
 
     data["share_2"] = "25"
-    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}#costs"
-    page = client.get(f"/cases/{review.reference}")
+    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}/costs#costs"
+    page = client.review(review.reference)
     assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in page.select("#cost-shares tbody tr")] == [
         [review.lead_partnership.name, "50%", "£1,500.00", "£3,000.00", "Is owed £1,500.00"],
         [people["pcc"].name, "25%", "£750.00", "£0.00", "Owes £750.00"],
@@ -385,10 +385,10 @@ def test_coordinators_agree_the_shares_on_a_form_and_the_case_page_shows_the_bal
     assert form.select_one("#organisation_3 option[selected]")["value"] == str(nhs.id)
 
     manager = act_as(people["manager"])
-    assert manager.get(f"/cases/{review.reference}").select_one("#cost-shares")
+    assert manager.review(review.reference).select_one("#cost-shares")
     manager.get(url, expected_status=403)
     for who in ("member", "chair"):
-        assert act_as(people[who]).get(f"/cases/{review.reference}").select_one("#cost-shares") is None
+        assert act_as(people[who]).review(review.reference).select_one("#cost-shares") is None
         act_as(people[who]).get(url, expected_status=403)
     act_as(factories.coordinator(factories.safer_glos())).get(url, expected_status=404)
 
@@ -500,7 +500,7 @@ def test_recharges_are_recorded_and_removed_on_their_pages(act_as, review_and_pe
     share(review, people["coordinator"], [(review.lead_partnership_id, 5000), (pcc.id, 5000)])
     url = f"/cases/{review.reference}/costs/recharges/new"
     client = act_as(people["coordinator"])
-    assert client.get(f"/cases/{review.reference}").select_one(f"#costs ~ ul a[href='{url}']")
+    assert client.review(review.reference).select_one(f"#costs ~ ul a[href='{url}']")
     data = form_data({"version": reload(review).version, "paid_on": today_uk(), "payer_id": str(pcc.id),
                       "payee_id": str(pcc.id), "amount": "500", "reference": "RI-9"})
     page = client.post(url, data, expected_status=400)
@@ -510,9 +510,9 @@ def test_recharges_are_recorded_and_removed_on_their_pages(act_as, review_and_pe
     assert [li.get_text(strip=True) for li in page.select("#balances-now li")] == [
         f"{review.lead_partnership.name} is owed £500.00", f"{pcc.name} owes £500.00"]
     data["payee_id"] = str(review.lead_partnership_id)
-    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}#costs"
+    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}/costs#costs"
 
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert [[c.get_text(strip=True) for c in row.select("th, td")] for row in page.select("#cost-shares tbody tr")] == [
         [review.lead_partnership.name, "50%", "£500.00", "£1,000.00", "Received £500.00", "Settled"],
         [pcc.name, "50%", "£500.00", "£0.00", "Sent £500.00", "Settled"]]
@@ -574,7 +574,7 @@ def test_a_cost_recorded_wrongly_is_corrected_with_a_reason_and_the_history_name
     recorded = cost(review, people["coordinator"])  # £1,250.50, chair, paid by the partnership
     url = f"/cases/{review.reference}/costs/{recorded.id}/correct"
     client = act_as(people["coordinator"])
-    assert client.get(f"/cases/{review.reference}").select_one(f"#cost-lines a[href='{url}']")
+    assert client.review(review.reference).select_one(f"#cost-lines a[href='{url}']")
     form = client.get(url)
     assert form.select_one("#amount")["value"] == "1250.50"
     assert form.select_one("#funder_id option[selected]")["value"] == str(review.lead_partnership_id)
@@ -586,7 +586,7 @@ def test_a_cost_recorded_wrongly_is_corrected_with_a_reason_and_the_history_name
     assert page.select_one(".govuk-error-summary a[href='#reason']").get_text() == "Say why the cost is corrected"
     assert page.select_one("#amount")["value"] == "1,205.50"
     data["reason"] = "The amount was mistyped and the PCC's office paid it."
-    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}#costs"
+    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}/costs#costs"
     db.session.expire_all()
     corrected = db.session.get(ReviewCost, recorded.id)
     assert (corrected.amount_pence, corrected.funder_id) == (120_550, people["pcc"].id)
@@ -617,7 +617,7 @@ def test_a_recharge_recorded_wrongly_is_corrected_with_a_reason_and_the_history_
     recorded = recharge(review, people["coordinator"], payer_id=pcc.id, amount_pence=5_000)  # should be £500
     url = f"/cases/{review.reference}/costs/recharges/{recorded.id}/correct"
     client = act_as(people["coordinator"])
-    assert client.get(f"/cases/{review.reference}").select_one(f"#cost-recharges a[href='{url}']")
+    assert client.review(review.reference).select_one(f"#cost-recharges a[href='{url}']")
     form = client.get(url)
     assert form.select_one("#amount")["value"] == "50.00"
     assert form.select_one("#payer_id option[selected]")["value"] == str(pcc.id)
@@ -630,8 +630,8 @@ def test_a_recharge_recorded_wrongly_is_corrected_with_a_reason_and_the_history_
     assert page.select_one("#amount")["value"] == "500"
     assert reload(review) and costs.recharges_of(review)[0].amount_pence == 5_000  # nothing changed meanwhile
     data["reason"] = "A nought was left off."
-    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}#costs"
-    page = client.get(f"/cases/{review.reference}")
+    assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}/costs#costs"
+    page = client.review(review.reference)
     assert [[c.get_text(strip=True) for c in row.select("th, td")][-1] for row in page.select("#cost-shares tbody tr")] \
         == ["Settled", "Settled"]
     entry = history.newest_events(reload(review), limit=1)[0]

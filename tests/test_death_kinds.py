@@ -103,7 +103,7 @@ def test_a_coordinator_changes_the_kind_of_death_and_the_history_keeps_each(sign
     review = factories.notified_review(coordinator)
     assert review.death_kind is DeathKind.DOMESTIC_HOMICIDE  # as every review was before kinds were recorded
     client = signed_in_as(coordinator)
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert _row(page, "Kind of death") == "Domestic homicide"
     assert _row(page, "Perpetrator (restricted)") == "Peter Realname"
 
@@ -113,7 +113,7 @@ def test_a_coordinator_changes_the_kind_of_death_and_the_history_keeps_each(sign
 
     services.update_details(review, coordinator, review.version, {"death_kind": "suicide",
                                                                   "perpetrator_name": "Pat Otherrealname"})
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert _row(page, "Kind of death") == "Suicide or suspected suicide following domestic abuse"
     assert _row(page, "Person alleged to have caused harm (restricted)") == "Pat Otherrealname"
     titles = [t.get_text(" ", strip=True) for t in page.select(".moj-timeline__title")]
@@ -150,7 +150,7 @@ def test_the_anonymisation_check_finds_the_person_alleged_to_have_caused_harm(si
         factories.document(review, coordinator, DocumentType(kind), content=b"Jamie met Pat Harmful in 2019.")
     check = publication.run_check(review, coordinator, ["overview_report", "executive_summary", "home_office_letter"])
     assert not check.passed and {f["field"] for f in check.findings} == {"perpetrator_name"}
-    page = signed_in_as(coordinator).get(f"/cases/{review.reference}")
+    page = signed_in_as(coordinator).review(review.reference)
     assert "Person alleged to have caused harm" in page.find(id="publication").find_parent().get_text()
     assert not UNFITTING.search(page.get_text())
 

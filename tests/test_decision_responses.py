@@ -149,21 +149,22 @@ def test_only_a_coordinator_records_it_only_after_the_home_office_was_told_and_a
 
 def test_an_unanswered_decline_shows_as_awaited_and_coordinators_get_the_link(act_as) -> None:  # noqa: F811
     review, coordinator = declined()
-    page = act_as(coordinator).get(f"/cases/{review.reference}")
+    page = act_as(coordinator).review(review.reference)
     assert key_fact(page, "Decision") == f"{uk_date(review.decision_on)}: not to hold a review"
     assert response_row(page) == "Awaited"
-    link = page.find("a", href=response_url(review))
+    link = page.select_one(f"#key-facts ~ dl a[href='{response_url(review)}']")
     assert link.get_text(" ", strip=True) == "Record the Home Office's response to the decision"
+    assert page.select_one(f"#attention a[href='{response_url(review)}']")  # the next step, at the top
 
     manager = factories.manager()
-    page = act_as(manager).get(f"/cases/{review.reference}")
+    page = act_as(manager).review(review.reference)
     assert response_row(page) == "Awaited"
     assert page.find("a", href=response_url(review)) is None
     act_as(manager).get(response_url(review), expected_status=403)
 
     # No decision yet: no row, and no form.
     notified = factories.notified_review(coordinator)
-    assert response_row(act_as(coordinator).get(f"/cases/{notified.reference}")) is None
+    assert response_row(act_as(coordinator).review(notified.reference)) is None
     act_as(coordinator).get(response_url(notified), expected_status=409)
 
 
@@ -177,13 +178,13 @@ def test_a_coordinator_records_that_a_review_was_asked_for_and_the_case_page_say
         "agreed", "review_advised", "review_directed"]
     version = form.find("input", attrs={"name": "version"})["value"]
     data = answer(review, outcome="review_advised", notes=NOTES)
-    before = client.get(f"/cases/{review.reference}").select_one("a.app-action[href$='/actions/reopen']")
+    before = client.review(review.reference).select_one("a.app-action[href$='/actions/reopen']")
     assert "govuk-button--secondary" in before["class"]  # while the Home Office has not asked for a review
 
     response = client.post(response_url(review), form_data({"version": version, **data}))
     assert response.headers["Location"] == f"/cases/{review.reference}"
 
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert response_row(page) == (f"The Quality Assurance Panel advised that a review be held, received "
                                   f"{uk_date(data['received_on'])} Reopen the review")
     # Reopening is now the next step, not an exception.
@@ -201,7 +202,7 @@ def test_a_coordinator_records_that_a_review_was_asked_for_and_the_case_page_say
     # Reopened: the new decision is to hold a review, not yet acknowledged.
     services.advance(reload(review), "reopen", coordinator, reload(review).version,
                      **factories.trigger_data(review, "reopen"))
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert key_fact(page, "Decision") == f"{uk_date(reload(review).decision_on)}: to hold a review"
     assert response_row(page) == "Not recorded"
     assert page.find("a", href=response_url(review)) is not None
@@ -215,7 +216,7 @@ def test_a_decision_to_hold_a_review_is_only_acknowledged_so_the_form_asks_no_ou
     assert form.find("input", attrs={"name": "outcome"}) is None
     version = form.find("input", attrs={"name": "version"})["value"]
     client.post(response_url(review), form_data({"version": version, **answer(review, notes="")}))
-    assert response_row(client.get(f"/cases/{review.reference}")) == (
+    assert response_row(client.review(review.reference)) == (
         f"Acknowledged the decision to hold a review, received {uk_date(answer(review)['received_on'])}")
     assert client.get(response_url(review)).find(id="received_on-day")["value"] == str(answer(review)["received_on"].day)
 
@@ -321,12 +322,12 @@ def test_an_acknowledgement_never_recorded_is_not_asked_for_once_the_report_has_
     coordinator = factories.coordinator()
     client = act_as(coordinator)
     published = factories.review_at("published", by=coordinator)
-    assert response_row(client.get(f"/cases/{published.reference}")) is None
+    assert response_row(client.review(published.reference)) is None
     acknowledged = factories.review_at("panel", by=coordinator)
     services.record_decision_response(acknowledged, coordinator, acknowledged.version,
                                       **answer(acknowledged, outcome="acknowledged"))
     factories.ready_for(acknowledged, "submit", coordinator)
     services.advance(reload(acknowledged), "submit", coordinator, reload(acknowledged).version,
                      **factories.trigger_data(acknowledged, "submit"))
-    assert response_row(client.get(f"/cases/{acknowledged.reference}")).startswith(
+    assert response_row(client.review(acknowledged.reference)).startswith(
         "Acknowledged the decision to hold a review")  # recorded: still shown

@@ -38,7 +38,8 @@ def delay_url(review: Review) -> str:
 
 
 def delay_link(page):
-    return page.select_one("a[href$='/delays/new']")
+    """The link under the deadlines (the banner at the top links to the same form as the next step)."""
+    return page.select_one("#deadlines ~ p a[href$='/delays/new']")
 
 
 def delay_row(page) -> str | None:
@@ -122,25 +123,29 @@ def test_only_a_coordinator_records_a_delay_and_only_while_the_report_is_owed() 
 
 def test_an_overdue_report_nobody_explained_is_flagged_and_coordinators_get_the_link(act_as) -> None:  # noqa: F811
     review, coordinator = overdue_report()
-    page = act_as(coordinator).get(f"/cases/{review.reference}")
+    page = act_as(coordinator).review(review.reference)
     assert delay_row(page) == "Home Office not told"
     link = delay_link(page)
     assert link["href"] == delay_url(review)
     assert link.get_text(" ", strip=True) == "Record that the Home Office was told of a delay in the report"
 
     manager = factories.manager()
-    page = act_as(manager).get(f"/cases/{review.reference}")
+    page = act_as(manager).review(review.reference)
     assert delay_row(page) == "Home Office not told"
     assert delay_link(page) is None
     act_as(manager).get(delay_url(review), expected_status=403)
 
-    # A report not yet due is not flagged, though a coordinator may tell the Home Office in advance.
+    # A report not yet due is not flagged. A coordinator may tell the Home Office in advance once it is a
+    # month away; five months ahead, nothing is late and the link would only be noise.
     on_time = factories.review_at("panel", by=coordinator)
     on_time.decision_on = today_uk() - timedelta(days=30)
     db.session.commit()
-    page = act_as(coordinator).get(f"/cases/{on_time.reference}")
-    assert delay_row(page) is None
-    assert delay_link(page) is not None
+    page = act_as(coordinator).review(on_time.reference)
+    assert delay_row(page) is None and delay_link(page) is None
+    on_time.decision_on = today_uk() - timedelta(days=170)  # due in about two weeks
+    db.session.commit()
+    page = act_as(coordinator).review(on_time.reference)
+    assert delay_row(page) is None and delay_link(page) is not None
 
 
 def test_a_coordinator_records_a_delay_and_the_case_page_and_history_show_it(act_as) -> None:  # noqa: F811
@@ -158,7 +163,7 @@ def test_a_coordinator_records_a_delay_and_the_case_page_and_history_show_it(act
     response = client.post(delay_url(review), form_data({"version": version, **data}))
     assert response.headers["Location"] == f"/cases/{review.reference}#deadlines"
 
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert delay_row(page) == (f"Told on {uk_date(data['told_on'])}: {DelayCause.AGENCY_INFORMATION.label}. "
                                f"Report expected by {uk_date(data['expected_on'])}")
     newest = page.select(".moj-timeline__item")[0]
@@ -171,7 +176,7 @@ def test_a_coordinator_records_a_delay_and_the_case_page_and_history_show_it(act
     later = delay(review, told_on=today_uk(), expected_on=today_uk() + timedelta(days=120),
                   cause="parallel_proceedings")
     services.record_delay_notice(reload(review), coordinator, reload(review).version, **later)
-    assert delay_row(client.get(f"/cases/{review.reference}")) == (
+    assert delay_row(client.review(review.reference)) == (
         f"Told on {uk_date(today_uk())}: {DelayCause.PARALLEL_PROCEEDINGS.label}. Report expected by "
         f"{uk_date(later['expected_on'])} (2 delays reported, each in the history)")
 
@@ -205,7 +210,7 @@ def test_the_form_is_gone_once_the_report_has_gone_to_the_home_office(act_as) ->
     review = factories.review_at("home_office_review", by=coordinator)
     client = act_as(coordinator)
     client.get(delay_url(review), expected_status=409)
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert delay_link(page) is None
     assert delay_row(page) is None
 
@@ -261,7 +266,7 @@ def overdue_decision() -> tuple[Review, object]:
 def test_a_late_decision_is_flagged_and_its_delay_recorded_against_the_decision(act_as) -> None:  # noqa: F811
     review, coordinator = overdue_decision()
     client = act_as(coordinator)
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert delay_row(page) == "Home Office not told"
     assert delay_link(page).get_text(" ", strip=True) == "Record that the Home Office was told of a delay in the decision"
 
@@ -281,7 +286,7 @@ def test_a_late_decision_is_flagged_and_its_delay_recorded_against_the_decision(
     assert [(n.deadline, n.expected_on) for n in review.delay_notices] == [
         (DeadlineKind.DECISION, today_uk() + timedelta(days=21))]
     assert not deadlines.untold_delay(review, today_uk())
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert delay_row(page) == (f"Told on {uk_date(data['told_on'])}: {DelayCause.PARALLEL_PROCEEDINGS.label}. "
                                f"Decision expected by {uk_date(data['expected_on'])}")
     newest = page.select(".moj-timeline__item")[0]
@@ -292,7 +297,7 @@ def test_a_late_decision_is_flagged_and_its_delay_recorded_against_the_decision(
                      home_office_told_on=today_uk())
     review = reload(review)
     assert deadlines.latest_delay_notice(review) is None and not deadlines.untold_delay(review, today_uk())
-    assert delay_row(client.get(f"/cases/{review.reference}")) is None
+    assert delay_row(client.review(review.reference)) is None
 
 
 @pytest.mark.parametrize(("changes", "problems"), [
@@ -387,7 +392,7 @@ def test_the_case_page_links_the_correction_which_keeps_what_was_typed(act_as) -
                                           **delay(review, cause="other"))
     url = f"/cases/{review.reference}/delays/{notice.id}/correct"
     client = act_as(coordinator)
-    link = client.get(f"/cases/{review.reference}").select_one(f"a[href='{url}']")
+    link = client.review(review.reference).select_one(f"a[href='{url}']")
     assert link.get_text(" ", strip=True) == "Correct the delay last reported"
     form = client.get(url)
     assert form.find("input", attrs={"name": "cause", "checked": True})["value"] == "other"
@@ -403,7 +408,7 @@ def test_the_case_page_links_the_correction_which_keeps_what_was_typed(act_as) -
 
     data = form_data({"version": reload(review).version, **delay(review, cause="agency_information")})
     assert client.post(url, data, expected_status=302).headers["Location"] == f"/cases/{review.reference}#deadlines"
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert DelayCause.AGENCY_INFORMATION.label in delay_row(page)
     assert page.select(".moj-timeline__item")[0].find(class_="moj-timeline__title").get_text(strip=True) == \
         "Delay report corrected"
@@ -412,4 +417,4 @@ def test_the_case_page_links_the_correction_which_keeps_what_was_typed(act_as) -
     act_as(factories.manager()).get(url, expected_status=403)
     other, other_coordinator = overdue_report()
     act_as(other_coordinator).get(f"/cases/{other.reference}/delays/{notice.id}/correct", expected_status=404)
-    assert act_as(factories.manager()).get(f"/cases/{review.reference}").select_one(f"a[href='{url}']") is None
+    assert act_as(factories.manager()).review(review.reference).select_one(f"a[href='{url}']") is None

@@ -70,7 +70,7 @@ def test_each_role_on_the_case_sees_what_it_may(case, signed_in_as, role):
     uploads, downloads = ROLES[role]
     client = signed_in_as(people[role])
     address = urls(review, document)
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     section = page.find(id="documents").find_next("table")
     assert "IMR – Constabulary" in section.get_text() and "Individual management review (IMR)" in section.get_text()
     assert "OFFICIAL-SENSITIVE" in section.get_text()
@@ -110,7 +110,7 @@ def test_a_manager_may_download_once_the_document_is_published(case, signed_in_a
     services.mark_published(published, people["coordinator"])
     assert client.get_response(urls(review, document)["download"]).status_code == 403
     assert client.get_response(urls(review, document)["download"].replace("/versions/1/", "/versions/2/")).status_code == 200
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert "Published" in page.find(id="documents").find_next("table").get_text()
 
 

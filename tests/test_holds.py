@@ -118,7 +118,7 @@ def test_the_case_page_shows_the_hold_its_overrun_and_a_change_link_for_coordina
     hold = review.current_hold
     late = (today_uk() - hold.expected_end_on).days
 
-    rows = summary_rows(act_as(coordinator).get(f"/cases/{review.reference}"))
+    rows = summary_rows(act_as(coordinator).review(review.reference))
     assert rows["Current hold"].find(class_="govuk-summary-list__value").get_text(" ", strip=True) == \
         f"Inquest, since {uk_date(hold.started_on)}"
     end_row = rows["Hold expected to end"]
@@ -129,7 +129,7 @@ def test_the_case_page_shows_the_hold_its_overrun_and_a_change_link_for_coordina
     assert link.get_text(" ", strip=True) == "Change the expected end of the hold"
 
     manager = factories.manager()
-    rows = summary_rows(act_as(manager).get(f"/cases/{review.reference}"))
+    rows = summary_rows(act_as(manager).review(review.reference))
     assert rows["Hold expected to end"].select_one(".govuk-summary-list__actions") is None
     act_as(manager).get(hold_end_url(review), expected_status=403)
 
@@ -149,7 +149,7 @@ def test_a_coordinator_changes_the_expected_end_from_the_form_and_the_case_page_
                                                             "reason": REASON}))
     assert response.headers["Location"] == f"/cases/{review.reference}"
 
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     assert f"The hold is now expected to end on {uk_date(new_end)}" in page.select_one(
         ".govuk-notification-banner").get_text(" ", strip=True)
     assert summary_rows(page)["Hold expected to end"].find(class_="govuk-summary-list__value").get_text(
@@ -211,7 +211,7 @@ def test_the_form_is_gone_once_the_review_has_resumed(act_as) -> None:  # noqa: 
     client = act_as(coordinator)
     services.advance(review, "resume", coordinator, review.version, hold_ended_on=today_uk())
     client.get(hold_end_url(review), expected_status=409)
-    case_page = client.get(f"/cases/{review.reference}").get_text(" ", strip=True)
+    case_page = client.review(review.reference).get_text(" ", strip=True)
     assert "Current hold" not in case_page and "Hold expected to end" not in case_page
 
     data = form_data({"version": reload(review).version, "expected_end_on": today_uk() + timedelta(days=9),

@@ -118,7 +118,7 @@ def test_a_false_positive_is_accepted_for_that_finding_only_after_a_second_perso
     number = next(n for n, f in enumerate(check.findings, start=1) if f["document"] == "Public summary")
 
     client = act_as(coordinator)
-    case = client.get(f"/cases/{review.reference}")
+    case = client.review(review.reference)
     link = case.select_one(f"a[href$='/publication/names/accept/{check.id}/{number}']")
     form = client.get(link["href"])
     assert "June Hartwell" in form.select_one("#the-finding").get_text()

@@ -110,13 +110,13 @@ def test_a_recorded_name_blocks_publication_and_the_corrected_versions_pass(act_
     assert publication.ANONYMISATION_REQUIREMENT in refused.value.reasons
 
     # A manager sees the document, the page and which field, but never the name itself.
-    page = act_as(factories.manager()).get(f"/cases/{review.reference}")
+    page = act_as(factories.manager()).review(review.reference)
     findings = page.select_one("#anonymisation-findings").get_text(" ", strip=True)
     assert "Victim" in findings and "Family contact (sister)" in findings and "Overview report" in findings
     for secret in ("Realname", "Oakenshaw", "Marguerite", "Acacia", "03/07/1980"):
         assert secret not in str(page)
     # The coordinator, who may see real names, is told which recorded name matched.
-    findings = act_as(coordinator).get(f"/cases/{review.reference}").select_one("#anonymisation-findings")
+    findings = act_as(coordinator).review(review.reference).select_one("#anonymisation-findings")
     assert "Family contact (sister): Marguerite Oakenshaw" in findings.get_text(" ", strip=True)
 
     # Corrected versions: the check passes and publishing is allowed.
@@ -192,7 +192,7 @@ def test_the_qa_loop_revise_twice_then_approve(act_as):  # noqa: F811
     services.advance(review, "approve", coordinator, review.version, **factories.trigger_data(review, "approve"))
     assert [r.outcome.value for r in review.qa_rounds] == ["revise", "revise", "publish"]
     assert review.qa_rounds[-1].panel_meeting_on == meeting
-    page = act_as(coordinator).get(f"/cases/{review.reference}")
+    page = act_as(coordinator).review(review.reference)
     rows = page.select("#home-office-rounds + .app-table-scroll table tbody tr")
     assert len(rows) == 3 and "Revise and resubmit" in rows[0].get_text()
 

@@ -77,7 +77,7 @@ def completions_proposed(today: date) -> Iterator[DueItem]:
                    f"recommendation {recommendation.reference} as complete on {uk_date(proposed_on)}.",
                    "Check the evidence, then accept it as complete or return it to the owner with what is still "
                    "needed."),
-            link_path=f"/cases/{review.reference}#action-plan",
+            link_path=f"/cases/{review.reference}/action-plan#action-plan",
         )
 
 
@@ -108,7 +108,7 @@ def completions_returned(today: date) -> Iterator[DueItem]:
                    f"{recommendation.reference}, owned by {recommendation.owning_agency.name}, on "
                    f"{uk_date(returned_on)}: it is not yet accepted as complete.",
                    "Sign in to read what is still needed, then post your progress or propose it complete again."),
-            link_path=f"/cases/{review.reference}#action-plan",
+            link_path=f"/cases/{review.reference}/action-plan#action-plan",
         )
 
 

@@ -9,11 +9,10 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
 
 from ssgp_dhr.accounts.models import User
 from ssgp_dhr.action_plan.models import ProgressUpdate, Recommendation, RecommendationLevel
-from ssgp_dhr.cases import workflow
+from ssgp_dhr.cases import areas, workflow
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
 from ssgp_dhr.cases.policy import active_membership, can_advance
@@ -240,5 +239,4 @@ def _all_complete(facts: Any) -> bool:
 
 def register_requirements() -> None:
     workflow.requires("close", "Every recommendation of the action plan must be complete before the review is closed",
-                      done_at=lambda review: url_for("cases.case_page", reference=review.reference,
-                                                     _anchor="action-plan"))(_all_complete)
+                      done_at=lambda review: areas.section_url(review.reference, "action-plan"))(_all_complete)

@@ -60,7 +60,7 @@ def _page(template: str, review: Review, form: case_forms.VersionedForm, save: A
             errors, status = [{"text": str(refused), "href": f"#{first}"}], 400
         else:
             flash(done() if callable(done) else done)
-            return redirect(url_for("cases.case_page", reference=review.reference, _anchor="action-plan"))
+            return redirect(areas.section_url(review.reference, "action-plan"))
     elif form.errors:
         errors, status = case_forms.error_list(form), 400
     return render_template(template, review=review, form=form, errors=errors, **context), status
@@ -204,6 +204,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["case_action_plan"] = case_action_plan
     services.register_requirements()
+    areas.register_sub_page(app, areas.SubPage("action-plan", "Action plan", order=40))
     areas.register_section(app, areas.Section("action-plan", "Action plan", "action_plan/_action_plan.html",
                                               page="action-plan", order=60, shown=_commissioned))
     history.register_titles({

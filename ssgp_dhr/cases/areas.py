@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 
 from ssgp_dhr.accounts.models import User
 from ssgp_dhr.cases.models import Review
@@ -98,3 +98,17 @@ def sections(page: str | None = None) -> list[Section]:
 
 def overview_panels() -> list[OverviewPanel]:
     return sorted(_parts(current_app).overview_panels.values(), key=lambda p: p.order)
+
+
+def section_url(reference: str, section_id: str) -> str:
+    """The address of a part of a review: the sub-page its section is on, at its heading; an id no area
+    registered (key facts, deadlines) is on the overview."""
+    section = _parts(current_app).sections.get(section_id)
+    if section is None:
+        return url_for("cases.case_page", reference=reference, _anchor=section_id)
+    return url_for("cases.review_page", reference=reference, page=section.page, _anchor=section_id)
+
+
+def init_app(app: Flask) -> None:
+    """What every review's pages use of the registry: `section_url` in the templates."""
+    app.jinja_env.globals["section_url"] = section_url

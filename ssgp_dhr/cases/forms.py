@@ -45,6 +45,7 @@ from ssgp_dhr.cases.models import (
     HoldReason,
     JointReviewKind,
     NotifierKind,
+    PanelRole,
     QAOutcome,
 )
 from ssgp_dhr.clock import today_uk
@@ -126,7 +127,10 @@ ACTION_FIELDS: dict[str, Callable[[], Field]] = {
     "decline_reasons": lambda: _area("Reasons for not holding a review"),
     "reopen_reason": lambda: _area("Why a review is now required",
                                    "Who asked for it: the Home Office, the QA Panel or the Home Secretary"),
-    "chair_name": lambda: _text("Name of the independent chair"),
+    # Chosen from the independent chairs on the review's panel (fit_to_review), never typed.
+    # (the panel's requirement refuses a name that is not theirs, from the CLI too)
+    "chair_name": lambda: SelectField("Independent chair", description="The independent chair on the review's panel",
+                                      widget=GovSelect(), coerce=str, choices=[], validate_choice=False),
     "chair_appointed_on": lambda: _date("Date the chair was appointed"),
     "terms_of_reference_agreed_on": lambda: _date("Date the terms of reference were agreed"),
     "hold_reason": lambda: RadioField("What is the review waiting for?", widget=GovRadioInput(),
@@ -190,7 +194,16 @@ def action_form_class(trigger: str) -> type[VersionedForm]:
 
 
 def fit_to_review(form: VersionedForm, review: Any) -> None:
-    """Offer what fits the review's kind of death first: after a suicide, a hold is most often for the inquest."""
+    """Offer what fits the review: its panel's independent chair to choose; what fits the kind of death first
+    (after a suicide, a hold is most often for the inquest)."""
+    if "chair_name" in form:
+        today = today_uk()
+        chairs = sorted({m.user.full_name for m in review.panel
+                         if m.panel_role is PanelRole.INDEPENDENT_CHAIR and m.is_active_on(today)})
+        form.chair_name.choices = [SelectChoice("", "Choose the chair" if chairs else "Add the chair to the panel first"),
+                                   *(SelectChoice(name, name) for name in chairs)]
+        if len(chairs) == 1 and not form.is_submitted():
+            form.chair_name.data = chairs[0]
     if "hold_reason" in form:
         first = review.wording.hold_reasons_first
         form.hold_reason.choices = sorted(form.hold_reason.choices, key=lambda c: first.index(c.value)

@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from ssgp_dhr import presentation
 from ssgp_dhr.access import roles_required, signed_in
 from ssgp_dhr.accounts.models import Role, User
-from ssgp_dhr.cases import areas, deadlines, death_kinds, diagram, forms, history, names, redaction, services, workflow
+from ssgp_dhr.cases import areas, deadlines, death_kinds, diagram, forms, history, names, overview, redaction, services, workflow
 from ssgp_dhr.cases.death_kinds import DeathKind
 from ssgp_dhr.cases.models import (
     CaseEvent,
@@ -53,8 +53,9 @@ cases = Blueprint("cases", __name__, template_folder="templates")
 PAGE_SIZE = 25
 # The longest search looked for: a reference or a pseudonym is far shorter.
 SEARCH_MAX = 100
-HISTORY_SHOWN = 20  # the newest history entries on the case page; the rest are on its history pages
-HISTORY_PAGE_SIZE = 50
+# Entries on a page of a review's history: eight keep it within three screens at 1280 pixels wide, as every
+# page of a review is (tests/browser/test_review_pages.py); the topics narrow it further.
+HISTORY_PAGE_SIZE = 8
 
 
 # --- The nearest deadlines (My work) ------------------------------------------------------
@@ -409,56 +410,40 @@ def new_notification():  # noqa: ANN201
 
 # --- The case page ----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class NextStep:
-    action: workflow.Action
-    reasons: list[str]
-    primary: bool = False
-
-
-def _next_steps(review: Review, user: User) -> tuple[list[NextStep], list[NextStep]]:
-    """The actions open now (with why the user cannot take them, if so), and the steps one further on.
-
-    The step along the main path is the primary button; detours (hold, decline) are secondary. A review
-    whose case file was disposed of takes no action at all.
-    """
-    if review.disposed_on is not None:
-        return [], []
-    open_now = workflow.available_triggers(review.status)
-    after = {spec["dest"]: spec["trigger"] for spec in workflow.TRANSITIONS
-             if spec["trigger"] in open_now and review.status in workflow.sources_of(spec)}
-    main_next = next((t for dest, t in after.items() if dest in MAIN_PATH), None)
-    if review.status == Stage.NOT_COMMISSIONED and not (review.decision_response and
-                                                   review.decision_response.outcome.asks_for_review):
-        main_next = None  # reopening a decline is the exception, until the Home Office asks for a review
-    now = [NextStep(workflow.ACTIONS[t], services.explain(review, t, user), primary=t == main_next) for t in open_now]
-    later = []
-    for trigger in workflow.TRIGGERS:
-        if trigger in open_now:
-            continue
-        via = next((after[s] for spec in workflow.TRANSITIONS if spec["trigger"] == trigger
-                    for s in workflow.sources_of(spec) if s in after), None)
-        if via:
-            stage = workflow.STAGE_BY_NAME[next(d for d, t in after.items() if t == via)].in_words
-            later.append(NextStep(workflow.ACTIONS[trigger], [
-                f"Possible once the review is {stage} (after ‘{workflow.ACTIONS[via].label}’)"]))
-    return now, later
+def _review_context(review: Review) -> dict[str, Any]:
+    """What every page of a review renders its sections with (cases/_review_frame.html)."""
+    today = today_uk()
+    return dict(
+        review=review, today=today, may_act=can_advance(current_user, review),
+        sections=[s for s in areas.sections() if s.shown(review, current_user)], sub_pages=areas.sub_pages(),
+        **_history_context(review))
 
 
 @cases.get("/cases/<reference>")
 @review_rule(can_view_review, after_disposal=True)
 def case_page(review: Review):  # noqa: ANN201
-    today = today_uk()
-    now, later = _next_steps(review, current_user)
+    """The review's overview: what needs attention, its key facts and deadlines, and what this person may do now."""
+    context = _review_context(review)
+    today = context["today"]
+    panels = [(panel, found) for panel in areas.overview_panels()
+              if (found := panel.context(review, current_user)) is not None]
     return render_template(
-        "cases/case.html", review=review, events=history.newest_events(review, limit=HISTORY_SHOWN), today=today,
-        now=now, later=later, may_act=can_advance(current_user, review),
-        deadlines=deadlines.deadlines(review), days_on_hold=deadlines.days_on_hold(review, today),
-        delay_owed=deadlines.delay_owed(review), delay_notice=deadlines.latest_delay_notice(review),
+        "cases/case.html", **context, main_path=MAIN_PATH, considered_at=services.CONSIDERED_AT,
+        offers=overview.offers(review, current_user), attention=overview.attention(review, current_user, today),
+        overview_panels=panels, deadlines=deadlines.deadlines(review), days_on_hold=deadlines.days_on_hold(review, today),
+        delay_reportable=overview.delay_reportable(review, today), delay_notice=deadlines.latest_delay_notice(review),
         untold_delay=deadlines.untold_delay(review, today),
-        main_path=MAIN_PATH, considered_at=services.CONSIDERED_AT,
-        sections=[s for s in areas.sections() if s.shown(review, current_user)], **_history_context(review),
     )
+
+
+@cases.get("/cases/<reference>/<page>")
+@review_rule(can_view_review, after_disposal=True)
+def review_page(review: Review, page: str):  # noqa: ANN201
+    """One of the review's sub-pages (Panel and agencies, Documents, ...): the sections its area registered."""
+    found = next((p for p in areas.sub_pages() if p.slug == page), None)
+    if found is None:
+        abort(404)
+    return render_template("cases/review_page.html", **_review_context(review), page=page, page_label=found.label)
 
 
 def _history_context(review: Review) -> dict[str, Any]:
@@ -523,10 +508,9 @@ def case_history(review: Review):  # noqa: ANN201
         page, pages, lambda n: url_for("cases.case_history", reference=review.reference, topic=topic or None,
                                        page=n if n > 1 else None),
         label="Pages of the history")
-    return render_template("cases/history.html", review=review, events=events, page=page, pages=pages, total=total,
-                           topic=topic, topics=history.HISTORY_TOPICS, offered=history.topics_for(current_user, review),
-                           pagination=pagination,
-                           first=skip + 1, **_history_context(review))
+    return render_template("cases/history.html", **_review_context(review), events=events, page=page, pages=pages,
+                           total=total, topic=topic, topics=history.HISTORY_TOPICS,
+                           offered=history.topics_for(current_user, review), pagination=pagination, first=skip + 1)
 
 
 def _anchor(form: forms.VersionedForm, name: str) -> str:
@@ -768,7 +752,8 @@ def review_form(review: Review, form: forms.VersionedForm, *, template: str, fir
             errors, status = [{"text": str(refused), "href": f"#{_anchor(form, first_field)}"}], 409
         else:
             flash(done())
-            return redirect(url_for("cases.case_page", reference=review.reference, _anchor=anchor))
+            return redirect(areas.section_url(review.reference, anchor) if anchor else
+                            url_for("cases.case_page", reference=review.reference))
     elif form.errors:
         errors, status = forms.error_list(form), 400
     return render_template(template, review=review, form=form, errors=errors, changed=changed,
@@ -798,6 +783,7 @@ def init_app(app: Flask) -> None:
     """The review's own words in its history; the areas add theirs in their own init_app."""
     history.register_value_labels("published_documents", dict(forms.PUBLISHED_DOCUMENTS))
     app.jinja_env.globals["Stage"] = Stage
+    areas.init_app(app)
     app.jinja_env.globals["death_kind_words"] = death_kinds.wording
     # {{ text | masked(review) }}: free text with the recorded real names hidden from those who may not see them.
     app.jinja_env.filters["masked"] = lambda text, review: names.masked_for(current_user, review, text)

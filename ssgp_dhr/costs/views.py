@@ -13,8 +13,9 @@ from wtforms.fields.choices import SelectChoice
 
 from ssgp_dhr.cases import areas, history
 from ssgp_dhr.cases.models import Review
-from ssgp_dhr.cases.policy import can_advance
+from ssgp_dhr.cases.policy import can_advance, coordinates
 from ssgp_dhr.cases.routes import part_of_review_or_404, review_rule
+from ssgp_dhr.cases.stages import BEFORE_COMMISSIONING
 from ssgp_dhr.cases.views import review_form
 from ssgp_dhr.costs import forms, services
 from ssgp_dhr.costs.models import CostRecharge, CostSharing, ReviewCost
@@ -172,12 +173,20 @@ def remove_recharge(review: Review, recharge_id: int):  # noqa: ANN201
                          template="costs/remove_recharge.html", shown_as="recharge", done="Recharge removed")
 
 
+def _costs_shown(review: Review, user: Any) -> bool:
+    """The partnerships' section; before a review is commissioned, only for the coordinators who may record
+    a cost (a manager would find nothing there)."""
+    return services.may_see_costs(user, review) and (review.status not in BEFORE_COMMISSIONING
+                                                     or coordinates(user, review))
+
+
 def init_app(app: Flask) -> None:
     """What costs add to a review: their section and their history, which only the partnerships read."""
     app.jinja_env.globals["case_costs"] = case_costs
     app.add_template_filter(services.share_in_words, "share")
+    areas.register_sub_page(app, areas.SubPage("costs", "Costs", order=50))
     areas.register_section(app, areas.Section("costs", "Costs", "costs/_costs.html", page="costs", order=70,
-                                              shown=lambda review, user: services.may_see_costs(user, review)))
+                                              shown=_costs_shown))
     history.register_titles({
         "cost": "Cost recorded",
         "cost_removed": "Cost removed",

@@ -192,6 +192,7 @@ def send_version(version: DocumentVersion, download_name: str | None = None) -> 
 def init_app(app: Flask) -> None:
     """What documents add to a review: their section, the workflow's need for them, their history."""
     services.register_requirements()
+    areas.register_sub_page(app, areas.SubPage("documents", "Documents", order=20))
     areas.register_section(app, areas.Section("documents", "Documents", "documents/_case_documents.html",
                                               page="documents", order=10))
     history.register_titles({"documents": "Documents"})

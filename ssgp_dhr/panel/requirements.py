@@ -15,12 +15,23 @@ from ssgp_dhr.extensions import db
 from ssgp_dhr.panel.models import FamilyInvolvement
 
 CHAIR_ON_PANEL = "Add the independent chair to the panel before convening it"
+CHAIR_FROM_PANEL = "Choose the independent chair on the panel"
 DRAFT_SHARED = "Record the date the draft was shared with the family, or why it was not"
 
 
 def chair_on_panel(facts: Facts) -> bool:
     today = today_uk()
     return any(m.panel_role is PanelRole.INDEPENDENT_CHAIR and m.is_active_on(today) for m in facts.review.panel)
+
+
+def chair_from_panel(facts: Facts) -> bool:
+    """The chair named when convening is the independent chair seated on the panel: chosen, never typed."""
+    named = facts.data.get("chair_name")
+    today = today_uk()
+    chairs = {m.user.full_name for m in facts.review.panel
+              if m.panel_role is PanelRole.INDEPENDENT_CHAIR and m.is_active_on(today)}
+    # With no chair on the panel at all, CHAIR_ON_PANEL says what to do: one message, not two.
+    return named is None or not chairs or named in chairs
 
 
 def draft_shared_or_reason(facts: Facts) -> bool:
@@ -43,4 +54,5 @@ def _family(review: Review) -> str:
 
 def register() -> None:
     requires("convene_panel", CHAIR_ON_PANEL, field="chair_name", done_at=_add_the_chair)(chair_on_panel)
+    requires("convene_panel", CHAIR_FROM_PANEL, field="chair_name")(chair_from_panel)
     requires("submit", DRAFT_SHARED, done_at=_family)(draft_shared_or_reason)

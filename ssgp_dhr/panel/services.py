@@ -22,6 +22,7 @@ from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, PanelMembership, PanelRole, Review
 from ssgp_dhr.cases.names import RestrictedName
 from ssgp_dhr.cases.policy import coordinated_or_managed_reviews
+from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.clock import today_uk, utcnow
 from ssgp_dhr.documents import services as document_services
 from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion
@@ -204,6 +205,8 @@ def update_request(review: Review, actor: User, request_id: int, *, status: Requ
 
 # --- What agencies deliver ----------------------------------------------------------------------
 
+# The stages in which the panel works: its sections show then even with nothing in them yet.
+PANEL_AT_WORK = frozenset({Stage.COMMISSIONED, Stage.PANEL, Stage.ON_HOLD, Stage.REVISING})
 DOCUMENT_TYPES = {RequestKind.SCOPING: DocumentType.SCOPING_RESPONSE, RequestKind.IMR: DocumentType.IMR,
                   RequestKind.CHRONOLOGY: DocumentType.CHRONOLOGY}
 
@@ -600,6 +603,7 @@ class PanelWork:
     family: FamilyInvolvement | None = None
     contacts: list[FamilyContact] = field(default_factory=list)
     family_events: list[FamilyEvent] = field(default_factory=list)
+    in_progress: bool = False  # the panel is at work (its sections show even while empty)
     takes_delivery: bool = False  # accepts or returns what agencies deliver
     deliverable: set[int] = field(default_factory=set)  # the requests the viewer may deliver against
     overdue_count: int = 0
@@ -624,6 +628,7 @@ def panel_work(review: Review, viewer: User) -> PanelWork:
         sees_summary=policy.can_see_panel_summary(viewer, review), manages=policy.can_manage_panel(viewer, review),
         posts=policy.can_post_input(viewer, review), sees_family=policy.can_see_family(viewer, review),
         sees_contacts=policy.can_see_family_contacts(viewer, review),
+        in_progress=review.status in PANEL_AT_WORK,
     )
     if not work.sees_summary:
         return work

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -22,6 +22,7 @@ from ssgp_dhr.documents import forms as document_forms
 from ssgp_dhr.organisations import services as organisations
 from ssgp_dhr.panel import forms, policy, requirements, services
 from ssgp_dhr.panel.models import (
+    OUTSTANDING,
     AgencyRequest,
     FamilyEventKind,
     InputEntry,
@@ -37,7 +38,7 @@ panel = Blueprint("panel", __name__, template_folder="templates")
 
 
 def _case(review: Review, section: str) -> str:
-    return url_for("cases.case_page", reference=review.reference) + f"#{section}"
+    return areas.section_url(review.reference, section)
 
 
 def _form_page(review: Review, form: FlaskForm, *, title: str, section: str, act: Callable[[], Any], done: str,
@@ -346,17 +347,31 @@ def new_family_event(review: Review):  # noqa: ANN201
             summary=form.summary.data or None))
 
 
+def _panel_work(review: Review) -> services.PanelWork:
+    """What the current user may see of the review's panel work, loaded once per request."""
+    cache = g.setdefault("panel_work", {})
+    if review.id not in cache:
+        cache[review.id] = services.panel_work(review, current_user)
+    return cache[review.id]
+
+
 @panel.app_context_processor
 def panel_sections() -> dict[str, Any]:
-    """The case page's panel partials ask for `panel_work(review)`: loaded once per page."""
-    cache: dict[int, services.PanelWork] = {}
+    """The review's panel partials ask for `panel_work(review)`: loaded once per page."""
+    return {"panel_work": _panel_work}
 
-    def panel_work(review: Review) -> services.PanelWork:
-        if review.id not in cache:
-            cache[review.id] = services.panel_work(review, current_user)
-        return cache[review.id]
 
-    return {"panel_work": panel_work}
+def asks_on_overview(review: Review, user: Any) -> dict[str, Any] | None:
+    """The panel's part of a review's overview: what this person's agency owes, and what they may accept."""
+    if review.disposed_on is not None or not policy.can_see_panel_work(user, review):
+        return None
+    requests = _panel_work(review).requests
+    to_deliver = [r for r in requests if r.status in OUTSTANDING and policy.speaks_for_agency(user, review, r)]
+    to_take = ([r for r in requests if r.status is RequestStatus.RECEIVED and r.document_id is not None]
+               if policy.can_take_delivery(user, review) else [])
+    if not to_deliver and not to_take:
+        return None
+    return {"to_deliver": to_deliver, "to_take": to_take, "today": today_uk()}
 
 
 def init_app(app: Flask) -> None:
@@ -364,6 +379,9 @@ def init_app(app: Flask) -> None:
     from ssgp_dhr.panel import reminders  # noqa: F401 - registers the panel's reminder sources
 
     requirements.register()
+    areas.register_sub_page(app, areas.SubPage("panel", "Panel and agencies", order=10))
+    areas.register_overview_panel(app, areas.OverviewPanel("panel-asks", "panel/_overview_asks.html", order=10,
+                                                           context=asks_on_overview))
     names.register_name_source("family_contacts", services.family_contact_names, services.family_contact_names_of)
     for order, (section_id, label, template, shown) in enumerate((
             ("panel", "Panel", "panel/_panel_members.html", areas.always),

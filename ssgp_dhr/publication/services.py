@@ -503,6 +503,20 @@ def _to(endpoint: str, **args: str) -> Callable[[Review], str]:
     return lambda review: url_for(endpoint, reference=review.reference, **args)
 
 
+def _anonymisation_checked(facts: workflow.Facts, *, full_report: bool) -> bool:
+    """The check passed on what is to be published. Judged before the publish form is filled in (the review's
+    task list, nothing chosen yet), it is done once the newest check passed and is still current, for a full
+    report (whose form always chooses documents) or a learning summary decided on; the form's choice is
+    judged again against what that check read."""
+    if not facts.data:
+        if not full_report and not kinds_to_publish(facts.review):
+            return True  # no learning summary decided on: nothing to judge yet, as with the form
+        check = latest_check(facts.review)
+        return check is not None and check.passed and is_current(check, facts.review)
+    return not kinds_to_publish(facts.review, facts.data) or check_covers(
+        latest_check(facts.review), documents_to_publish(facts.review, facts.data), facts.review)
+
+
 def register_requirements() -> None:
     """What publishing needs besides the publish form: each done on its own page, listed before publishing."""
     def decided(form: PublicationForm):  # noqa: ANN202
@@ -522,8 +536,7 @@ def register_requirements() -> None:
                 or current_document(f.review, kind) is not None)
         # With nothing chosen to publish, the requirement to choose says so; this one has nothing to judge.
         workflow.requires(trigger, ANONYMISATION_REQUIREMENT, done_at=_to("publication.anonymisation_check"))(
-            lambda f: not kinds_to_publish(f.review, f.data)
-            or check_covers(latest_check(f.review), documents_to_publish(f.review, f.data), f.review))
+            lambda f, full=trigger == "publish": _anonymisation_checked(f, full_report=full))
         # What the publish form itself records goes public at once: it is checked as it is given.
         workflow.requires(trigger, PUBLISH_FORM_REQUIREMENT, field="publication_url")(
             lambda f: not text_findings(f.review, {k: v for k, v in f.data.items()

@@ -785,6 +785,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["case_publication"] = case_publication
     app.jinja_env.globals["may_see_real_names"] = lambda review: can_see_real_names(current_user, review)
     services.register_requirements()
+    areas.register_sub_page(app, areas.SubPage("home-office", "Home Office and publication", order=30))
     for order, (section_id, label, template) in enumerate((
             ("home-office-rounds", "Home Office rounds", "publication/_qa_rounds.html"),
             ("publication", "Publication", "publication/_publication.html")), start=40):

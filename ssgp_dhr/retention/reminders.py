@@ -50,4 +50,4 @@ def disposals_due(today: date) -> Iterator[DueItem]:
             lines=(f"The case file of review {review.reference} ({review.pseudonym}) was to be kept until "
                    f"{uk_date(kept.kept_until)}: {kept.basis}.",
                    "Dispose of it, or record why it must be kept longer."),
-            link_path=f"/cases/{review.reference}#case-file")
+            link_path=f"/cases/{review.reference}/case-file#case-file")

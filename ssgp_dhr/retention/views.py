@@ -86,6 +86,7 @@ def init_app(app: Flask) -> None:
     from ssgp_dhr.retention import reminders  # noqa: F401 - registers the disposal reminder
 
     app.jinja_env.globals["case_retention"] = case_retention
+    areas.register_sub_page(app, areas.SubPage("case-file", "Case file", order=60))
     areas.register_section(app, areas.Section("case-file", "Keeping the case file", "retention/_retention.html",
                                               page="case-file", order=80, shown=_closed_or_declined))
     history.register_titles({"case_file_disposed": "Case file disposed of"},

@@ -23,7 +23,7 @@ def test_a_manager_confirms_a_name_allowed_for_publication(visit):
     you = visit("manager")
     page = you.page
     sign_in(page, you.base_url, manager, on_page=you.check)
-    you.goto(f"/cases/{review.reference}")
+    you.goto(f"/cases/{review.reference}/home-office")
     press(page, "a:has-text('Names allowed for publication')")
     you.check("names")
     assert "Waiting for a second person" in page.locator(f"#decision-{decision.id}").inner_text()

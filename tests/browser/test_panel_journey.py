@@ -26,6 +26,8 @@ def test_a_panel_member_signs_in_and_logs_input_on_their_case(visit):
     assert elsewhere.reference not in page.locator("main").inner_text()
     press(page, f"#panel-reviews a:has-text('{review.reference}')")
     you.check("case page")
+    press(page, ".app-review-navigation a:has-text('Panel and agencies')")
+    you.check("panel and agencies")
     assert page.locator("#input-log").count() == 1
     assert "Victoria Realname" not in page.content()
 

@@ -31,13 +31,13 @@ def test_a_printed_case_page_is_marked_on_every_sheet_and_a_public_page_is_not(v
     sign_in(you.page, you.base_url, coordinator, password=DEMO_PASSWORD)
     you.goto("/cases/SSGP-DHR-2024-001")
     sheets = printed_pages(you.page)
-    assert len(sheets) > 2
+    assert len(sheets) >= 2
     for number, text in enumerate(sheets, start=1):
         assert text.count(MARKING) >= 2, f"sheet {number} lacks its head and foot marking"
     printed = "\n".join(sheets)
     assert "Drew" in printed
     assert "(/cases/" not in printed  # the addresses of the page's own links, useless on paper
-    for screen_only in ("Sign out", "New notification", "Skip to main content", "On this page", "What can happen now",
+    for screen_only in ("Sign out", "New notification", "Skip to main content", "On this page", "What you can do now",
                         "You're about to be signed out"):
         assert screen_only not in printed, screen_only
 
