@@ -90,7 +90,7 @@ def test_the_coordinator_records_each_copy_sent_and_the_case_page_shows_what_is_
     assert "cannot be in the future" in page.select_one(".govuk-error-summary").get_text()
     send(home_office, review.published_on)
 
-    page = client.get(f"/cases/{review.reference}")
+    page = client.review(review.reference)
     sent = _row(page, "Copies sent")
     assert f"Home Office (for the Secretary of State): {review.published_on.day}" in sent
     assert sent.count("Still to send") == 3
