@@ -153,3 +153,13 @@ def test_the_json_holds_what_the_workbook_holds(signed_in_as):
     assert taken["reviews"][0]["Date published"] == "2020-06-01"
     assert taken["reviews"][0]["Name of the person who died"] == "Withheld: you may not see real names"
     assert len(taken["history"]) == len(_sheet(workbook, "History")) - 1
+
+
+def test_each_export_is_in_the_access_log_with_who_made_it(signed_in_as):
+    from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry
+
+    partnership, _coordinator = _setting()
+    manager = factories.manager(partnership)
+    signed_in_as(manager).get(f"{URL}/export/{partnership.id}.json")
+    entry = db.session.scalar(sa.select(AccessLogEntry).where(AccessLogEntry.event == AccessEvent.REVIEWS_EXPORTED))
+    assert (entry.user_id, entry.path) == (manager.id, f"{URL}/export/{partnership.id}.json")

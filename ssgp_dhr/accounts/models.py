@@ -224,6 +224,7 @@ class AccessEvent(enum.StrEnum):
     PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 - an event name, not a password
     PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name, not a password
     ACCESS_LOG_PURGED = "access_log_purged"
+    REVIEWS_EXPORTED = "reviews_exported"  # a partnership's reviews taken out (review_import.export)
 
     @property
     def label(self) -> str:

@@ -9,7 +9,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ssgp_dhr.access import roles_required
-from ssgp_dhr.accounts.models import Role
+from ssgp_dhr.accounts import access_log
+from ssgp_dhr.accounts.models import AccessEvent, Role
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.review_import import services
@@ -82,6 +83,8 @@ def export(partnership_id: int, form: str):  # noqa: ANN201
         abort(404)
     content, kind = ((partnership_workbook(partnership, current_user), XLSX) if form == "xlsx"
                      else (partnership_json(partnership, current_user), "application/json"))
+    # Who took a partnership's reviews out, and when: the path says which partnership and in which form.
+    access_log.record(AccessEvent.REVIEWS_EXPORTED, status=200)
     return content, 200, {
         "Content-Type": kind, "Cache-Control": "no-store",
         "Content-Disposition": f'attachment; filename="{_safe(partnership.short_name)}-reviews.{form}"'}
