@@ -85,7 +85,12 @@ def test_record_a_notification_and_take_it_to_publication(visit):
         assert "/actions/" not in page.url, page.locator(".govuk-error-summary").all_inner_texts()
 
     assert "Published" in page.locator("li[aria-current=step]").inner_text()
-    titles = page.locator(".moj-timeline__title").all_inner_texts()
+    titles = []
+    for number in range(1, 6):  # the history's pages, newest first
+        you.goto(f"/cases/{reference}/history?page={number}")
+        titles += page.locator(".moj-timeline__title").all_inner_texts()
+        if page.locator(".govuk-pagination__next").count() == 0:
+            break
     moves = [t.strip() for t in titles if " to " in t or t.strip() == "Notification recorded"]
     assert moves == [
         "Approved to Published", "With the Home Office to Approved", "Panel to With the Home Office",
