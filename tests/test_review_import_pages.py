@@ -163,3 +163,28 @@ def test_each_export_is_in_the_access_log_with_who_made_it(signed_in_as):
     signed_in_as(manager).get(f"{URL}/export/{partnership.id}.json")
     entry = db.session.scalar(sa.select(AccessLogEntry).where(AccessLogEntry.event == AccessEvent.REVIEWS_EXPORTED))
     assert (entry.user_id, entry.path) == (manager.id, f"{URL}/export/{partnership.id}.json")
+
+
+def test_a_subject_access_request_gathers_every_review_naming_the_person_and_is_logged(signed_in_as):
+    import json
+
+    from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry
+
+    partnership, coordinator = _setting()
+    import_reviews(_csv(PUBLISHED_ROW, NOTIFIED_ROW), "reviews.csv", partnership, coordinator, confirm=True)
+    other = factories.organisation("SG", "Safer Gloucestershire", OrganisationKind.PARTNERSHIP)
+    import_reviews(_csv({**NOTIFIED_ROW, "Name of the person who died": "John Smith"}), "r.csv", other,
+                   factories.coordinator(other), confirm=True)
+    client = signed_in_as(coordinator)
+    response = client.post(URL + "/subject-access", {"name": "  John   Smith "}, expected_status=200)
+    assert response.headers["Content-Disposition"] == 'attachment; filename="subject-access-request.json"'
+    answer = json.loads(response.data)
+    # Only the review this coordinator may see: the other partnership's is not theirs to give.
+    assert [r["review"]["Partnership reference"] for r in answer["reviews"]] == ["GLOS/2019/04"]
+    assert answer["reviews"][0]["review"]["Name of the other person"] == "John Smith"
+    assert len(answer["reviews"][0]["history"]) == 7
+    entry = db.session.scalar(sa.select(AccessLogEntry).where(AccessLogEntry.event == AccessEvent.SUBJECT_ACCESS_REQUEST))
+    assert entry.user_id == coordinator.id and "Smith" not in (entry.path or "")
+    page = client.post(URL + "/subject-access", {"name": ""}, expected_status=400)
+    assert "Enter the person's name" in page.select_one(".govuk-error-summary").get_text()
+    signed_in_as(factories.manager(partnership)).get(URL + "/subject-access", 403)

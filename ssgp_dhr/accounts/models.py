@@ -225,6 +225,7 @@ class AccessEvent(enum.StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - an event name, not a password
     ACCESS_LOG_PURGED = "access_log_purged"
     REVIEWS_EXPORTED = "reviews_exported"  # a partnership's reviews taken out (review_import.export)
+    SUBJECT_ACCESS_REQUEST = "subject_access_request"  # what is recorded about a person, downloaded
 
     @property
     def label(self) -> str:

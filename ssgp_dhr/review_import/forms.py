@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput
-from wtforms import SelectField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired
 
 from ssgp_dhr.forms import ServiceForm
@@ -22,3 +22,10 @@ class UploadForm(ServiceForm):
 
 class ConfirmForm(ServiceForm):
     submit = SubmitField("Import the reviews", widget=GovSubmitInput())
+
+
+class SubjectAccessForm(ServiceForm):
+    name = StringField("Their name, as recorded on the reviews", widget=GovTextInput(),
+                       description="The person who died or the other person. Case and spacing do not matter.",
+                       validators=[DataRequired("Enter the person's name")])
+    submit = SubmitField("Download what is recorded", widget=GovSubmitInput())

@@ -14,8 +14,8 @@ from ssgp_dhr.accounts.models import AccessEvent, Role
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.review_import import services
-from ssgp_dhr.review_import.export import partnership_json, partnership_workbook
-from ssgp_dhr.review_import.forms import ConfirmForm, UploadForm
+from ssgp_dhr.review_import.export import partnership_json, partnership_workbook, subject_access
+from ssgp_dhr.review_import.forms import ConfirmForm, SubjectAccessForm, UploadForm
 from ssgp_dhr.review_import.reading import SpreadsheetRefused
 from ssgp_dhr.review_import.template import template_workbook
 
@@ -93,3 +93,17 @@ def export(partnership_id: int, form: str):  # noqa: ANN201
 def _safe(name: str) -> str:
     """A name fit for a download's file name."""
     return re.sub(r"[^A-Za-z0-9_-]", "", name) or "partnership"
+
+
+@review_import.route("/subject-access", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def subject_access_request():  # noqa: ANN201
+    """A person's subject access request: every record naming them, across the reviews the coordinator may see
+    with real names, as one download. The access log says who made it (the name is not logged)."""
+    form = SubjectAccessForm()
+    if form.validate_on_submit():
+        content = subject_access(current_user, form.name.data)
+        access_log.record(AccessEvent.SUBJECT_ACCESS_REQUEST, status=200)
+        return content, 200, {"Content-Type": "application/json", "Cache-Control": "no-store",
+                              "Content-Disposition": 'attachment; filename="subject-access-request.json"'}
+    return render_template("review_import/subject_access.html", form=form), 400 if form.errors else 200
