@@ -166,3 +166,19 @@ def test_a_name_decisions_details_and_a_decisions_reasons_are_masked_for_the_man
     assert "Scott's mother asked for it." in page.get_text() and "Realname" not in str(page)
     assert "Victoria Realname's mother" in act_as(coordinator).get(
         f"/cases/{review.reference}/publication/names").get_text()
+
+
+def test_a_document_title_naming_someone_is_masked_for_those_who_may_not_see_real_names(act_as):  # noqa: F811
+    from ssgp_dhr.documents.models import DocumentType
+
+    review, coordinator, member = _busy_review()
+    document = factories.document(review, coordinator, DocumentType.OTHER, title="Chronology of Victoria Realname",
+                                  content=b"A fictional chronology.\n")
+    for reader in (factories.manager(), member):
+        for url in (f"/cases/{review.reference}", f"/cases/{review.reference}/documents/{document.document_id}"):
+            page = act_as(reader).get(url)
+            assert "Victoria" not in str(page) and "Realname" not in str(page), (reader, url)
+    page = act_as(member).get(f"/cases/{review.reference}/documents/{document.document_id}")
+    assert page.h1.get_text(strip=True) == "Chronology of Scott"
+    page = act_as(coordinator).get(f"/cases/{review.reference}/documents/{document.document_id}")
+    assert page.h1.get_text(strip=True) == "Chronology of Victoria Realname"
