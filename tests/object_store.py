@@ -37,7 +37,7 @@ class S3Server:
         return sorted(item["Key"] for item in self.client().list_objects_v2(Bucket=bucket).get("Contents", []))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -45,7 +45,7 @@ def _free_port() -> int:
 
 @contextmanager
 def s3_server() -> Iterator[S3Server]:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # noqa: S603 - our own
                                env={**os.environ, **CREDENTIALS})

@@ -32,7 +32,7 @@ from ssgp_dhr.extensions import db
 from tests import document_samples as samples
 from tests import factories
 from tests.conftest import on_postgres, postgres_scratch_url
-from tests.object_store import CREDENTIALS, s3_server
+from tests.object_store import CREDENTIALS, free_port, s3_server
 
 pytestmark = pytest.mark.slow
 PROJECT = Path(__file__).resolve().parent.parent
@@ -129,14 +129,6 @@ def _wait_until_healthy(port: int, process: subprocess.Popen) -> None:
     raise RuntimeError(f"the server on port {port} did not become healthy")
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def two_servers(services_present: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     database = postgres_scratch_url("two_servers")
@@ -161,7 +153,7 @@ def two_servers(services_present: None, tmp_path_factory: pytest.TempPathFactory
                 folder = tmp_path_factory.mktemp(f"server-{name}")  # each machine's own disk
                 env = {**shared, "DHR_INSTANCE_PATH": str(folder), "DOCUMENT_STORE_PATH": str(folder / "documents"),
                        "DOCUMENT_SPOOL_PATH": str(folder / "spool")}
-                port = _free_port()
+                port = free_port()
                 process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
                     [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
                     cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -26,7 +26,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 from flask import Flask
 
-from ssgp_dhr.documents.storage import CHUNK, StoredFileDamaged, checked_name
+from ssgp_dhr.documents.storage import StoredFileDamaged, checked_name, sha256_of_stream
 
 MISSING = {"404", "NoSuchKey", "NotFound"}
 
@@ -109,11 +109,8 @@ class ObjectStore:
             raise
         if head.get("ChecksumSHA256") and "-" not in head["ChecksumSHA256"]:
             return _hex_of(head["ChecksumSHA256"])
-        digest = hashlib.sha256()
         with self.open(stored_name) as body:
-            while chunk := body.read(CHUNK):
-                digest.update(chunk)
-        return digest.hexdigest()
+            return sha256_of_stream(body)
 
 
 class VerifiedBody:

@@ -82,6 +82,14 @@ class DocumentStore(Protocol):
         """The SHA-256 of the stored bytes, as hex."""
 
 
+def sha256_of_stream(handle: BinaryIO) -> str:
+    """The SHA-256 of everything left in `handle`, as hex, read a chunk at a time."""
+    digest = hashlib.sha256()
+    while chunk := handle.read(CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
 def checked_name(stored_name: str) -> str:
     # Stored names are hex made by save(); refuse anything else rather than join it to a path or key.
     if not re.fullmatch(r"[0-9a-f]{64}", stored_name):
@@ -119,11 +127,8 @@ class FolderStore:
             yield from sorted(p.name for p in self.directory.iterdir() if re.fullmatch(r"[0-9a-f]{64}", p.name))
 
     def sha256_of(self, stored_name: str) -> str:
-        digest = hashlib.sha256()
         with self.open(stored_name) as handle:
-            while chunk := handle.read(CHUNK):
-                digest.update(chunk)
-        return digest.hexdigest()
+            return sha256_of_stream(handle)
 
     def path_of(self, stored_name: str) -> Path:
         return self.directory / checked_name(stored_name)
