@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import sqlalchemy as sa
 
@@ -134,6 +135,41 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 _JOINED = re.compile(r"[\s\-.]*")  # what may stand between two parts of one name
 
 
+def _name_words(text: str, parts: Container[str]) -> Iterator[tuple[int, int, str, str]]:
+    """(start, end, part, word as written) of each word of `text` that is one of the folded name `parts`:
+    whole, whatever its case and accents, with a possessive or plural (`end` before a possessive), never
+    inside another word. The one rule masking and every search for a person's name follow."""
+    for match in _WORD.finditer(text):
+        word = match.group()
+        folded = fold(word)
+        possessive = folded.endswith("'s")
+        base = folded[:-2] if possessive else folded
+        base = base if base in parts or not base.endswith("s") else base[:-1]
+        if base in parts:
+            yield match.start(), match.end() - (2 if possessive else 0), base, word
+
+
+def names_person(text: str | None, name: str) -> bool:
+    """Whether `text` names the person called `name`: every part of the name, in order, each a whole word
+    (whatever its case and accents, a possessive allowed), joined only by spaces, hyphens or full stops.
+    "John Smith" is in "a letter to JOHN SMITH's sister", not in "Johnson Smithers" nor in "Smith, John"."""
+    parts = name_parts(re.sub(r"\(.*?\)", " ", name))
+    if not text or not parts or not _may_hold(text, parts[-1]):
+        return False
+    found = list(_name_words(text, set(parts)))
+    for at in range(len(found) - len(parts) + 1):
+        run = found[at:at + len(parts)]
+        if [base for _, _, base, _ in run] == parts and all(
+                _JOINED.fullmatch(text[before[1]:after[0]]) for before, after in pairwise(run)):
+            return True
+    return False
+
+
+def _may_hold(text: str, part: str) -> bool:
+    # Most texts are plain ASCII: a substring test rules most of them out before the words are read.
+    return part in (text.casefold() if text.isascii() and "`" not in text else fold(text))
+
+
 def mask(text: str | None, review: Review, names: list[RestrictedName] | None = None) -> str | None:
     """`text` with each recorded real name in it replaced: the victim's by the pseudonym, anyone
     else's (or a part several people share, a family surname) by "[name withheld]". A whole part of
@@ -150,20 +186,14 @@ def mask(text: str | None, review: Review, names: list[RestrictedName] | None = 
     if not whose:
         return text
     spans: list[tuple[int, int, set[str]]] = []
-    for match in _WORD.finditer(text):
-        word = match.group()
-        folded = fold(word)
-        possessive = folded.endswith("'s")
-        base = folded[:-2] if possessive else folded
-        base = base if base in whose or not base.endswith("s") else base[:-1]
-        if base not in whose or (base in COMMON_WORDS and not word[:1].isupper()):
+    for start, end, base, word in _name_words(text, whose):
+        if base in COMMON_WORDS and not word[:1].isupper():
             continue
-        end = match.end() - (2 if possessive else 0)
         keys = whose[base]
-        if spans and spans[-1][2] & keys and _JOINED.fullmatch(text[spans[-1][1]:match.start()]):
+        if spans and spans[-1][2] & keys and _JOINED.fullmatch(text[spans[-1][1]:start]):
             spans[-1] = (spans[-1][0], end, spans[-1][2] & keys)  # the next part of the same person's name
         else:
-            spans.append((match.start(), end, keys))
+            spans.append((start, end, keys))
     out, at = [], 0
     for start, end, keys in spans:
         out += [text[at:start], review.pseudonym if keys == {"victim_name"} else WITHHELD]
@@ -189,6 +219,16 @@ def masked_for(user: object, review: Review, text: str | None) -> str | None:
     if review.id not in cache:
         cache[review.id] = restricted_names(review)
     return mask(text, review, cache[review.id])
+
+
+def remember_names(reviews: Sequence[Review]) -> None:
+    """Read the real names of `reviews` for masked_for in this request at once, a query per area rather than
+    per review: for a download masking the text of many reviews."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        cache = g.setdefault("restricted_names", {})
+        cache.update(restricted_names_of([review for review in reviews if review.id not in cache]))
 
 
 def masker(user: object, reviews: Iterable[Review]) -> Callable[[int, str | None], str | None]:

@@ -10,16 +10,18 @@ from typing import Any
 
 import openpyxl
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from ssgp_dhr.accounts.models import User
 from ssgp_dhr.cases.forms import PUBLISHED_DOCUMENTS
 from ssgp_dhr.cases.models import RESTRICTED_FIELDS, CaseEvent, Review
-from ssgp_dhr.cases.names import masked_for
+from ssgp_dhr.cases.names import masked_for, remember_names
 from ssgp_dhr.cases.policy import can_see_real_names, coordinated_or_managed_reviews
 from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.review_import.columns import COLUMNS, HowPublished
+from ssgp_dhr.review_import.records import record_sheets
 
 HISTORY_HEADINGS = ("Reference", "Partnership reference", "Entry", "When (UTC)", "By", "Kind", "Action", "What",
                     "From", "To", "Reason", "Recorded from")
@@ -29,16 +31,20 @@ WITHHELD = "Withheld: you may not see real names"
 def partnership_sheets(partnership: Organisation, reader: User) -> dict[str, list[list[Any]]]:
     """The reviews `partnership` leads that `reader` coordinates or manages, and their history, as sheets of
     rows (headings first), as `reader` may read them."""
+    exported = sa.select(Review.id).where(Review.lead_partnership_id == partnership.id,
+                                          coordinated_or_managed_reviews(reader))
     reviews = list(db.session.scalars(
-        sa.select(Review).where(Review.lead_partnership_id == partnership.id, coordinated_or_managed_reviews(reader))
+        sa.select(Review).where(Review.id.in_(exported.scalar_subquery()))
+        .options(selectinload(Review.panel), selectinload(Review.qa_rounds), selectinload(Review.agencies))
         .order_by(Review.ref_year, Review.ref_number)))
+    remember_names([review for review in reviews if not can_see_real_names(reader, review)])
     sheets: dict[str, list[list[Any]]] = {"Reviews": [[c.heading for c in COLUMNS]], "History": [list(HISTORY_HEADINGS)]}
     for review in reviews:
         names = can_see_real_names(reader, review)
         sheets["Reviews"].append([_cell(reader, review, _value(review, c.key), names, c.key) for c in COLUMNS])
         sheets["History"] += [[_cell(reader, review, value, names, "") for value in row]
                               for row in _history_rows(review, names)]
-    return sheets
+    return sheets | record_sheets(reviews, exported, reader)
 
 
 def partnership_workbook(partnership: Organisation, reader: User) -> bytes:

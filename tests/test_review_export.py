@@ -1,0 +1,129 @@
+"""A partnership's reviews taken out whole: beside the reviews and their history, a sheet per kind of record
+(panel work, the family's involvement, action plans, costs) in the workbook and the JSON, as the reader may
+read them."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+import openpyxl
+import pytest
+
+from ssgp_dhr.action_plan import services as action_plan
+from ssgp_dhr.cases.models import PanelRole
+from ssgp_dhr.clock import today_uk
+from ssgp_dhr.costs import services as costs
+from ssgp_dhr.panel import services as panel
+from ssgp_dhr.panel.models import RequestKind
+from ssgp_dhr.review_import.records import WITHHELD_NAME, WITHHELD_PANEL
+from tests import factories
+from tests.test_queries import counting_statements
+
+URL = "/reviews/import/export"
+
+
+@pytest.fixture
+def recorded():
+    """A review under way with a record of each kind, its texts naming the person who died (Victoria
+    Realname, pseudonym Scott)."""
+    partnership = factories.ssgp()
+    coordinator = factories.coordinator(partnership)
+    review = factories.review_at("panel", coordinator)
+    police = factories.organisation("Constabulary")
+    member = factories.panel_member(partnership)
+    seat = factories.seat_on_panel(review, member, PanelRole.AGENCY_REPRESENTATIVE, police)
+    day = today_uk() - timedelta(days=5)
+    meeting = panel.record_meeting(review, coordinator, held_on=day, agenda="Chronology of Victoria Realname",
+                                   minutes="Discussed Victoria Realname's GP visits", attendee_ids=[seat.id])
+    panel.add_meeting_action(review, coordinator, meeting.id, description="Ask the GP about Victoria Realname",
+                             owner_id=seat.id, due_on=day + timedelta(days=20))
+    panel.record_request(review, coordinator, agency_id=police.id, kind=RequestKind.IMR, requested_on=day,
+                         due_on=day + timedelta(days=30), responsible_id=seat.id, note="Sent by e-mail")
+    panel.add_family_contact(review, coordinator, name="Fiona Realname", relationship_to_victim="Sister",
+                             contact_details="07700 900123")
+    recommendation = factories.recommendation(review, coordinator, "R1", target_on=day + timedelta(days=90),
+                                              agency=police, text="Train officers on cases like Victoria Realname's")
+    action_plan.post_progress(recommendation, coordinator, text="Training booked after Fiona Realname spoke")
+    costs.record_cost(review, coordinator, review.version, incurred_on=day, kind="chair", amount_pence=125_000,
+                      funder_id=partnership.id, description="Chair's fee: meeting with Victoria Realname's sister")
+    return partnership, coordinator, review, member
+
+
+def _sheets(content: bytes) -> dict[str, list[tuple]]:
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook.worksheets}
+
+
+def _rows(sheets: dict[str, list[tuple]], name: str) -> list[dict]:
+    headings, *rows = sheets[name]
+    # A read-only workbook leaves out a row's empty cells at its end.
+    return [dict(zip(headings, (*row, *[None] * len(headings)), strict=False)) for row in rows]
+
+
+def test_the_workbook_has_a_sheet_per_kind_of_record_with_each_reviews_rows(signed_in_as, recorded):
+    partnership, coordinator, review, member = recorded
+    sheets = _sheets(signed_in_as(coordinator).get(f"{URL}/{partnership.id}.xlsx").data)
+    assert list(sheets)[:2] == ["Reviews", "History"]
+    (meeting,) = _rows(sheets, "Panel meetings")
+    assert (meeting["Reference"], meeting["Minutes"]) == (review.reference, "Discussed Victoria Realname's GP visits")
+    assert meeting["Present"] == member.full_name
+    assert [a["Action"] for a in _rows(sheets, "Meeting actions")] == ["Ask the GP about Victoria Realname"]
+    (request,) = _rows(sheets, "Agency requests")
+    assert (request["Asked for"], request["Status"], request["Note"]) == (
+        "Individual Management Review (IMR)", "Requested", "Sent by e-mail")
+    assert ("Agency representative", member.full_name, "Constabulary") in {
+        (m["Role"], m["Name"], m["Agency"]) for m in _rows(sheets, "Panel members")}
+    assert [c["Name"] for c in _rows(sheets, "Family contacts")] == ["Fiona Realname"]
+    assert [r["Recommendation"] for r in _rows(sheets, "Recommendations")] == ["R1"]
+    assert [p["Progress"] for p in _rows(sheets, "Progress updates")] == ["Training booked after Fiona Realname spoke"]
+    (cost,) = _rows(sheets, "Costs")
+    assert (cost["Kind"], cost["Amount (pence)"], cost["Paid by"]) == ("Independent chair", 125_000, partnership.name)
+
+
+def test_a_manager_gets_the_records_masked_the_contacts_withheld_and_not_the_panels_own_work(signed_in_as, recorded):
+    partnership, _coordinator, _review, _member = recorded
+    client = signed_in_as(factories.manager(partnership))
+    sheets = _sheets(client.get(f"{URL}/{partnership.id}.xlsx").data)
+    cells = {cell for rows in sheets.values() for row in rows for cell in row if isinstance(cell, str)}
+    assert not [cell for cell in cells if "Realname" in cell]
+    assert _rows(sheets, "Recommendations")[0]["Text"] == "Train officers on cases like Scott's"
+    assert _rows(sheets, "Progress updates")[0]["Progress"] == "Training booked after [name withheld] spoke"
+    assert _rows(sheets, "Costs")[0]["Description"] == "Chair's fee: meeting with Scott's sister"
+    contact = _rows(sheets, "Family contacts")[0]
+    assert (contact["Name"], contact["Contact details"]) == (WITHHELD_NAME, WITHHELD_NAME)
+    meeting = _rows(sheets, "Panel meetings")[0]
+    assert (meeting["Minutes"], meeting["Held on"] is not None) == (WITHHELD_PANEL, True)
+    request = _rows(sheets, "Agency requests")[0]
+    assert (request["Status"], request["Note"]) == ("Requested", WITHHELD_PANEL)
+
+    taken = json.loads(client.get(f"{URL}/{partnership.id}.json").data)
+    assert taken["costs"][0]["Description"] == "Chair's fee: meeting with Scott's sister"
+    assert taken["family contacts"][0]["Name"] == WITHHELD_NAME
+    assert "Realname" not in json.dumps(taken)
+
+
+def test_the_json_has_each_sheets_rows(signed_in_as, recorded):
+    partnership, coordinator, _review, _member = recorded
+    client = signed_in_as(coordinator)
+    taken = json.loads(client.get(f"{URL}/{partnership.id}.json").data)
+    sheets = _sheets(client.get(f"{URL}/{partnership.id}.xlsx").data)
+    for name, rows in sheets.items():
+        assert len(taken[name.lower()]) == len(rows) - 1, name
+    assert taken["panel meetings"][0]["Minutes"] == "Discussed Victoria Realname's GP visits"
+
+
+def test_the_export_reads_each_kind_of_record_once_whatever_the_number_of_reviews(signed_in_as, recorded):
+    partnership, coordinator, _review, _member = recorded
+    client = signed_in_as(factories.manager(partnership))
+    client.get(f"{URL}/{partnership.id}.json")  # what a first request reads once (the reader's roles) is not counted
+    with counting_statements() as one:
+        client.get(f"{URL}/{partnership.id}.json")
+    for _ in range(3):
+        review = factories.review_at("panel", coordinator)
+        factories.recommendation(review, coordinator, "R1", target_on=today_uk(), text="Victoria Realname")
+    with counting_statements() as four:
+        client.get(f"{URL}/{partnership.id}.json")
+    # The history is read a review at a time; every other kind in one statement for all the reviews.
+    assert len(four) - len(one) <= 3, (len(one), len(four))
