@@ -4,17 +4,27 @@ read them."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import io
 import json
+import zipfile
 from datetime import timedelta
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 
+from ssgp_dhr.accounts.models import Role
 from ssgp_dhr.action_plan import services as action_plan
 from ssgp_dhr.cases.models import PanelRole
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.costs import services as costs
+from ssgp_dhr.documents import services as document_services
+from ssgp_dhr.documents import storage
+from ssgp_dhr.documents.models import DocumentType
+from ssgp_dhr.extensions import db
+from ssgp_dhr.organisations.models import OrganisationKind
 from ssgp_dhr.panel import services as panel
 from ssgp_dhr.panel.models import RequestKind
 from ssgp_dhr.review_import.records import WITHHELD_NAME, WITHHELD_PANEL
@@ -127,3 +137,108 @@ def test_the_export_reads_each_kind_of_record_once_whatever_the_number_of_review
         client.get(f"{URL}/{partnership.id}.json")
     # The history is read a review at a time; every other kind in one statement for all the reviews.
     assert len(four) - len(one) <= 3, (len(one), len(four))
+
+
+# --- The ZIP: the workbook, the JSON and the documents ---------------------------------------------------------
+
+def _zip(response) -> zipfile.ZipFile:
+    assert response.headers["Content-Type"] == "application/zip"
+    return zipfile.ZipFile(io.BytesIO(response.data))
+
+
+def _manifest(archive: zipfile.ZipFile) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
+
+
+@pytest.fixture
+def documented(recorded):
+    """The review with a document of two versions uploaded under a name naming the person who died, and
+    another, published, whose version 1 went public before a version 2 was uploaded."""
+    partnership, coordinator, review, _member = recorded
+    first = factories.document(review, coordinator, DocumentType.CHRONOLOGY, title="Chronology: Victoria Realname",
+                               content=b"Chronology, draft.\n", filename="Victoria Realname chronology.txt")
+    second = document_services.upload_version(first.document, coordinator, stream=io.BytesIO(b"Chronology, final.\n"),
+                                               filename="Victoria Realname chronology.txt")
+    published = factories.document(review, coordinator, DocumentType.EXECUTIVE_SUMMARY, content=b"Summary.\n")
+    document_services.mark_published(published.document, coordinator)
+    later = document_services.upload_version(published.document, coordinator, stream=io.BytesIO(b"Summary 2.\n"),
+                                              filename="summary.txt")
+    return partnership, coordinator, review, (first, second, published, later)
+
+
+def test_the_zip_holds_the_workbook_the_json_every_document_version_and_a_manifest_of_their_hashes(
+        signed_in_as, documented):
+    partnership, coordinator, review, versions = documented
+    client = signed_in_as(coordinator)
+    response = client.get(f"{URL}/{partnership.id}.zip")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="SSGP-reviews.zip"'
+    archive = _zip(response)
+    assert _sheets(archive.read("SSGP-reviews.xlsx")) == _sheets(client.get(f"{URL}/{partnership.id}.xlsx").data)
+    assert json.loads(archive.read("SSGP-reviews.json")) == json.loads(client.get(f"{URL}/{partnership.id}.json").data)
+    terms_of_reference, *manifest = _manifest(archive)  # the review's own, uploaded on its way to the panel
+    assert terms_of_reference["Type"] == "Terms of reference"
+    for row, version in zip(manifest, versions, strict=True):
+        content = archive.read(row["File"])
+        assert row["SHA-256"] == version.sha256 == hashlib.sha256(content).hexdigest()
+        assert (row["Reference"], row["Version"], row["Left out because"]) == (review.reference, str(version.number), "")
+        assert row["File"].startswith(f"documents/{review.reference}/{version.document.id}-")
+    assert manifest[0]["Document"] == "Chronology: Victoria Realname"
+    assert archive.read(manifest[1]["File"]) == b"Chronology, final.\n"
+    # The service's own names: the name a file was uploaded under is not in the ZIP.
+    assert not [name for name in archive.namelist() if "Realname" in name]
+
+
+def test_a_manager_gets_only_the_published_version_and_no_real_name_in_the_zip(signed_in_as, documented):
+    partnership, _coordinator, _review, (_first, _second, published, _later) = documented
+    archive = _zip(signed_in_as(factories.manager(partnership)).get(f"{URL}/{partnership.id}.zip"))
+    (row,) = _manifest(archive)
+    assert (row["SHA-256"], row["Version"]) == (published.sha256, "1")
+    assert archive.read(row["File"]) == b"Summary.\n"
+    assert [n for n in archive.namelist() if n.startswith("documents/")] == [row["File"]]
+    for name in archive.namelist():
+        assert b"Realname" not in archive.read(name), name
+
+
+def test_a_document_missing_from_the_store_is_named_in_the_manifest_as_left_out(signed_in_as, documented):
+    partnership, coordinator, _review, (first, *_rest) = documented
+    storage.current_store().delete(first.stored_name)
+    archive = _zip(signed_in_as(coordinator).get(f"{URL}/{partnership.id}.zip"))
+    row = _manifest(archive)[1]
+    assert (row["Version"], row["File"], row["Left out because"]) == ("1", "", "missing from the document store")
+    assert len([n for n in archive.namelist() if n.startswith("documents/")]) == 4
+
+
+def test_the_zip_is_in_the_access_log_and_only_for_the_partnerships_coordinators_and_managers(signed_in_as,
+                                                                                            documented):
+    from ssgp_dhr.accounts.models import AccessEvent, AccessLogEntry
+
+    partnership, _coordinator, _review, _versions = documented
+    manager = factories.manager(partnership)
+    signed_in_as(manager).get(f"{URL}/{partnership.id}.zip")
+    entry = db.session.scalar(sa.select(AccessLogEntry).where(AccessLogEntry.event == AccessEvent.REVIEWS_EXPORTED))
+    assert (entry.user_id, entry.path) == (manager.id, f"{URL}/{partnership.id}.zip")
+    other = factories.organisation("SG", "Safer Gloucestershire", OrganisationKind.PARTNERSHIP)
+    signed_in_as(factories.manager(other)).get(f"{URL}/{partnership.id}.zip", 404)
+    signed_in_as(factories.panel_member(partnership)).get(f"{URL}/{partnership.id}.zip", 403)
+
+
+def test_a_text_that_looks_like_a_formula_is_written_as_text_never_run(signed_in_as, recorded):
+    partnership, coordinator, review, _member = recorded
+    costs.record_cost(review, coordinator, review.version, incurred_on=today_uk(), kind="other", amount_pence=100,
+                      funder_id=partnership.id, description='=HYPERLINK("https://example.org","Click")')
+    content = signed_in_as(coordinator).get(f"{URL}/{partnership.id}.xlsx").data
+    cell = openpyxl.load_workbook(io.BytesIO(content))["Costs"]["E3"]
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("https://example.org","Click")', "s")
+
+
+def test_a_manager_reaches_the_export_from_my_work(signed_in_as):
+    partnership = factories.ssgp()
+    other = factories.organisation("SG", "Safer Gloucestershire", OrganisationKind.PARTNERSHIP)
+    manager = factories.user((Role.MANAGER, partnership), (Role.MANAGER, other))
+    client = signed_in_as(manager)
+    page = client.get("/")
+    links = [a["href"] for a in page.find(id="exports").find_all("a")]
+    assert links == [f"{URL}/{p.id}.{form}" for p in (other, partnership) for form in ("zip", "xlsx", "json")]
+    for link in links:
+        client.get(link)
+    assert signed_in_as(factories.coordinator(partnership)).get("/").find(id="exports") is None

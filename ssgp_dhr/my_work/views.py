@@ -31,6 +31,7 @@ from ssgp_dhr.cases.views import (
 )
 from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
+from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.panel import services as panel_services
 from ssgp_dhr.reminders import services as reminder_services
 from ssgp_dhr.retention import services as retention_services
@@ -109,6 +110,11 @@ def _managed(in_partnership: sa.ColumnElement[bool], today: date) -> dict[str, A
         "managed_delays": _delay_counts(in_partnership, today, overdue=True),
         "managed_recommendations": monitoring.attention_counts(in_partnership, today),
         "case_files_due": retention_services.case_files_due(current_user, today),
+        # Each partnership managed, for its export: rows, not objects.
+        "exported_partnerships": db.session.execute(
+            sa.select(Organisation.id, Organisation.name)
+            .where(Organisation.id.in_(sorted(current_user.partnerships_for(Role.MANAGER))))
+            .order_by(Organisation.name)).all(),
         # Those still in progress first, then the latest published: closed reviews and older
         # publications are on the publication board, so the page stays short at any scale.
         "publications": db.session.scalars(

@@ -10,6 +10,7 @@ from typing import Any
 
 import openpyxl
 import sqlalchemy as sa
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy.orm import selectinload
 
 from ssgp_dhr.accounts.models import User
@@ -31,8 +32,7 @@ WITHHELD = "Withheld: you may not see real names"
 def partnership_sheets(partnership: Organisation, reader: User) -> dict[str, list[list[Any]]]:
     """The reviews `partnership` leads that `reader` coordinates or manages, and their history, as sheets of
     rows (headings first), as `reader` may read them."""
-    exported = sa.select(Review.id).where(Review.lead_partnership_id == partnership.id,
-                                          coordinated_or_managed_reviews(reader))
+    exported = exported_review_ids(partnership, reader)
     reviews = list(db.session.scalars(
         sa.select(Review).where(Review.id.in_(exported.scalar_subquery()))
         .options(selectinload(Review.panel), selectinload(Review.qa_rounds), selectinload(Review.agencies))
@@ -47,21 +47,44 @@ def partnership_sheets(partnership: Organisation, reader: User) -> dict[str, lis
     return sheets | record_sheets(reviews, exported, reader)
 
 
+def exported_review_ids(partnership: Organisation, reader: User) -> sa.Select:
+    """The ids of the reviews `partnership` leads that `reader` coordinates or manages: what its export holds."""
+    return sa.select(Review.id).where(Review.lead_partnership_id == partnership.id,
+                                      coordinated_or_managed_reviews(reader))
+
+
 def partnership_workbook(partnership: Organisation, reader: User) -> bytes:
     """partnership_sheets as an .xlsx workbook."""
+    return workbook_of(partnership_sheets(partnership, reader))
+
+
+def workbook_of(sheets: dict[str, list[list[Any]]]) -> bytes:
+    """Sheets of rows as an .xlsx workbook. A text that begins with "=" is written as text: a spreadsheet
+    would otherwise run it as a formula when the file is opened."""
     workbook = openpyxl.Workbook(write_only=True)
-    for name, rows in partnership_sheets(partnership, reader).items():
+    for name, rows in sheets.items():
         sheet = workbook.create_sheet(name)
         for row in rows:
-            sheet.append(row)
+            sheet.append([_as_text(sheet, value) if isinstance(value, str) and value.startswith("=") else value
+                          for value in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
+def _as_text(sheet: Any, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
 def partnership_json(partnership: Organisation, reader: User) -> str:
     """partnership_sheets as JSON: for each sheet, a list of objects keyed by its headings; dates as ISO 8601."""
-    sheets = partnership_sheets(partnership, reader)
+    return json_of(partnership, partnership_sheets(partnership, reader))
+
+
+def json_of(partnership: Organisation, sheets: dict[str, list[list[Any]]]) -> str:
+    """Sheets of rows as JSON: for each sheet, a list of objects keyed by its headings; dates as ISO 8601."""
     return json.dumps({"partnership": partnership.name, **{
         name.lower(): [dict(zip(rows[0], row, strict=True)) for row in rows[1:]] for name, rows in sheets.items()}},
         default=lambda value: value.isoformat(), ensure_ascii=False, indent=1)

@@ -3,10 +3,12 @@ The template to fill in is downloaded from the same page."""
 
 from __future__ import annotations
 
+import io
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.wsgi import wrap_file
 
 from ssgp_dhr.access import roles_required
 from ssgp_dhr.accounts import access_log
@@ -14,6 +16,7 @@ from ssgp_dhr.accounts.models import AccessEvent, Role
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.review_import import services
+from ssgp_dhr.review_import.archive import partnership_archive
 from ssgp_dhr.review_import.export import partnership_json, partnership_workbook, subject_access
 from ssgp_dhr.review_import.forms import ConfirmForm, SubjectAccessForm, UploadForm
 from ssgp_dhr.review_import.reading import SpreadsheetRefused
@@ -73,14 +76,17 @@ def template():  # noqa: ANN201
         "Content-Type": XLSX, "Content-Disposition": 'attachment; filename="reviews-template.xlsx"'}
 
 
-@review_import.get("/export/<int:partnership_id>.<any(xlsx, json):form>")
+@review_import.get("/export/<int:partnership_id>.<any(xlsx, json, zip):form>")
 @roles_required(Role.COORDINATOR, Role.MANAGER)
 def export(partnership_id: int, form: str):  # noqa: ANN201
-    """The partnership's reviews and their history, for a coordinator or manager of it."""
+    """The partnership's reviews with their history and records, for a coordinator or manager of it: a workbook,
+    JSON, or a ZIP of both with the documents."""
     partnership = db.session.get(Organisation, partnership_id)
     if partnership is None or not (current_user.has_role(Role.COORDINATOR, partnership_id)
                                    or current_user.has_role(Role.MANAGER, partnership_id)):
         abort(404)
+    if form == "zip":
+        return _archive_download(partnership)
     content, kind = ((partnership_workbook(partnership, current_user), XLSX) if form == "xlsx"
                      else (partnership_json(partnership, current_user), "application/json"))
     # Who took a partnership's reviews out, and when: the path says which partnership and in which form.
@@ -88,6 +94,19 @@ def export(partnership_id: int, form: str):  # noqa: ANN201
     return content, 200, {
         "Content-Type": kind, "Cache-Control": "no-store",
         "Content-Disposition": f'attachment; filename="{_safe(partnership.short_name)}-reviews.{form}"'}
+
+
+def _archive_download(partnership: Organisation) -> Response:
+    """The ZIP streamed from its temporary file, which is removed once sent."""
+    archive = partnership_archive(partnership, current_user)
+    size = archive.seek(0, io.SEEK_END)
+    archive.seek(0)
+    access_log.record(AccessEvent.REVIEWS_EXPORTED, status=200)
+    response = Response(wrap_file(request.environ, archive), direct_passthrough=True)
+    response.headers.update({
+        "Content-Type": "application/zip", "Content-Length": str(size), "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{_safe(partnership.short_name)}-reviews.zip"'})
+    return response
 
 
 def _safe(name: str) -> str:
