@@ -1,4 +1,4 @@
-"""`python -m bench.profile URL PATH [--as EMAIL] [--cpu | --wall]`: where one page's time goes, on the benchmark data.
+"""`python -m bench.profile URL PATH [--as EMAIL] [--cpu | --wall] [--reference]`: where one page's time goes.
 
 Runs the page in-process under pyinstrument (after a warm-up) and counts its SQL statements, e.g.
     python -m bench.profile sqlite:///bench/out/bench.sqlite3 /cases --as manager1@bench.example
@@ -8,6 +8,8 @@ the median of 7 batches of --repeat requests: on SQLite (in the process) that in
 work, and it moves far less between runs on a shared virtual machine than the wall-clock figures.
 With --wall it reports the wall-clock time a request the same way: on PostgreSQL the database works in
 its own process, which the CPU time does not see.
+With --reference it measures the signed-in Flask-Admin list of the HTTP benchmark (mounted in the same
+app, so PATH is ignored): the page every signed-in page is compared with.
 """
 
 from __future__ import annotations
@@ -35,9 +37,16 @@ def main() -> None:
     parser.add_argument("--cpu", action="store_true", help="CPU time a request, without the profiler")
     parser.add_argument("--wall", action="store_true",
                         help="wall-clock time a request, without the profiler (PostgreSQL works in its own process)")
+    parser.add_argument("--reference", action="store_true",
+                        help="the signed-in Flask-Admin list of reviews instead of PATH (needs the bench extra)")
     args = parser.parse_args()
 
     app = create_app("test", {"SQLALCHEMY_DATABASE_URI": args.database_url, "RATELIMIT_ENABLED": False})
+    if args.reference:
+        from bench.reference_apps import SIGNED_IN_ADMIN_PATH, mount_signed_in_admin
+
+        mount_signed_in_admin(app)
+        args.path = SIGNED_IN_ADMIN_PATH
     client = app.test_client()
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == args.email))

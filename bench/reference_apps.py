@@ -66,10 +66,17 @@ def signed_in_admin_app() -> Flask:
     Every request passes the tracker's session check (the user and their grants), and the list
     shows only the reviews the person may see, through the same clause as the case list.
     """
+    from ssgp_dhr import create_app
+
+    return mount_signed_in_admin(create_app())
+
+
+def mount_signed_in_admin(app: Flask) -> Flask:
+    """Mount the Flask-Admin list of the reviews the person may see at SIGNED_IN_ADMIN_PATH in the tracker
+    `app` (also used in-process by `bench.profile --reference`)."""
     from flask_admin import Admin
     from flask_login import current_user
 
-    from ssgp_dhr import create_app
     from ssgp_dhr.access import public, roles_required
     from ssgp_dhr.accounts.models import Role
     from ssgp_dhr.cases.models import Review
@@ -83,7 +90,6 @@ def signed_in_admin_app() -> Flask:
         def get_count_query(self) -> Any:
             return super().get_count_query().filter(visible_reviews_clause(current_user))
 
-    app = create_app()
     admin = Admin(app, name="Reviews", url="/bench-admin", endpoint="bench_admin")
     admin.add_view(VisibleReviewList(Review, db.session, endpoint="bench_reviews", url="reviews"))
     # Deny by default applies here too: declare who may use Flask-Admin's views, as every route must.

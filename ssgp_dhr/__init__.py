@@ -41,6 +41,9 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
         template_folder=str(project_folder("templates")),
         static_folder="static",
     )
+    from ssgp_dhr.layout import HouseEnvironment
+
+    app.jinja_environment = HouseEnvironment  # before the environment is first made, in _configure_templates
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides or {})
     _check_production(app)
@@ -91,9 +94,10 @@ def _configure_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from ssgp_dhr import presentation
+    from ssgp_dhr import layout, presentation
 
     presentation.init_app(app)
+    layout.init_app(app)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -106,10 +106,34 @@ class User(UserMixin, db.Model):
         """
         if "roles" in sa.inspect(self).dict:
             return in_effect(frozenset((r.role, r.partnership_id) for r in self.roles))
+        return in_effect(frozenset(self._recorded_grants()))
+
+    def _recorded_grants(self) -> dict[tuple[Role, int], str]:
+        """Every role recorded for the account, in effect or not, with its partnership's name: one statement
+        per load of the user, which also gives the layout the name of a person's one partnership."""
         if _GRANTS not in self.__dict__:
-            self.__dict__[_GRANTS] = in_effect(frozenset((role, partnership_id) for role, partnership_id in db.session.execute(
-                sa.select(RoleAssignment.role, RoleAssignment.partnership_id).where(RoleAssignment.user_id == self.id))))
+            self.__dict__[_GRANTS] = {(role, partnership_id): name for role, partnership_id, name
+                                      in db.session.execute(_GRANTS_OF_A_USER, {"user_id": self.id})}
         return self.__dict__[_GRANTS]
+
+    @property
+    def recorded_role_labels(self) -> list[str]:
+        """The labels of every role recorded for the account, in effect or not, each once in the order of Role."""
+        if "roles" in sa.inspect(self).dict:
+            recorded = {r.role for r in self.roles}
+        else:
+            recorded = {role for role, _ in self._recorded_grants()}
+        return [role.label for role in Role if role in recorded]
+
+    def own_partnership_name(self) -> str | None:
+        """The one partnership the account holds roles in, by name; None for roles in several partnerships, or none."""
+        partnerships = {partnership_id for _role, partnership_id in self.grants}
+        if len(partnerships) != 1:
+            return None
+        (partnership_id,) = partnerships
+        if "roles" not in sa.inspect(self).dict:
+            return next(name for (_role, held), name in self._recorded_grants().items() if held == partnership_id)
+        return db.session.scalar(sa.select(Organisation.name).where(Organisation.id == partnership_id))
 
     @property
     def held_roles(self) -> frozenset[Role]:
@@ -157,6 +181,12 @@ class RoleAssignment(db.Model):
     # Not loaded with the roles: they are read on every request (the session check), and the
     # partnerships' names are needed only where a page lists them (policy.followed_partnerships).
     partnership: Mapped[Organisation] = relationship(lazy="select")
+
+
+# Built once: it runs on every request (the session check reads the grants).
+_GRANTS_OF_A_USER = (sa.select(RoleAssignment.role, RoleAssignment.partnership_id, Organisation.name)
+                     .join(Organisation, Organisation.id == RoleAssignment.partnership_id)
+                     .where(RoleAssignment.user_id == sa.bindparam("user_id")))
 
 
 def not_an_administrator(user_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:

@@ -23,7 +23,6 @@ from ssgp_dhr.accounts import account_email
 from ssgp_dhr.accounts.access_log import record
 from ssgp_dhr.accounts.models import CASE_ROLES, AccessEvent, Role, RoleAssignment, RoleChange, User
 from ssgp_dhr.extensions import db
-from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.presentation import uk_datetime
 
 Grant = tuple[Role, int]
@@ -142,7 +141,4 @@ def tell_of_changes(by: User | None, person: User, changes: list[RoleChange]) ->
 
 def own_partnership_name(user: User) -> str | None:
     """The one partnership `user` holds roles in, by name; None for roles in several partnerships, or none."""
-    partnerships = {partnership_id for _role, partnership_id in user.grants}
-    if len(partnerships) != 1:
-        return None
-    return db.session.scalar(sa.select(Organisation.name).where(Organisation.id == partnerships.pop()))
+    return user.own_partnership_name()
