@@ -204,10 +204,11 @@ def import_reviews_command(path: str, partnership_name: str, actor_email: str, c
     except (SpreadsheetRefused, ImportRefused) as refused:
         raise click.ClickException(str(refused)) from None
     for row in result.rows:
-        line = f"Row {row.number} ({row.partnership_reference or 'no reference'}): {row.outcome.value}"
+        where = f"{row.sheet}, row" if row.sheet else "Row"
+        line = f"{where} {row.number} ({row.partnership_reference or 'no reference'}): {row.outcome.value}"
         click.echo(line + (f" as {row.reference}" if row.reference and row.outcome is not Outcome.REFUSED else ""))
         for problem in row.problems:
-            click.echo(f"  - {problem.column + ': ' if problem.column else ''}{problem.reason}")
+            click.echo(f"  - {problem.place + ': ' if problem.place else ''}{problem.reason}")
     counts = ", ".join(f"{result.count(o)} {o.value}" for o in Outcome)
     if result.refused:
         raise click.ClickException(f"{counts}. Nothing was saved: correct the refused rows and import the file again")

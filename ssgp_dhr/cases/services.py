@@ -425,6 +425,28 @@ def record_delay_notice(review: Review, actor: User | None, expected_version: in
     overdue decision or report beside when the Home Office was told and the date now expected.
     """
     check_may_write(review, actor, expected_version)
+    notice = _new_delay_notice(review, actor, told_on, cause, explanation, expected_on)
+    with _one_write(review, expected_version), db.session.no_autoflush:
+        _add_delay_notice(review, actor, expected_version, notice, recorded_from=None)
+    return notice
+
+
+def record_delay_notice_after_the_event(review: Review, actor: User, recorded_from: str, *, told_on: date | None,
+                                        cause: str | None, explanation: str | None,
+                                        expected_on: date | None) -> DelayNotice:
+    """record_delay_notice for a notice given before the tracker held the review, in the caller's transaction
+    (as record_after_the_event): the same checks, made against the review as it was then (the caller brings
+    the review to that point first), and its history entry says where it was recorded from."""
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can do this")
+    notice = _new_delay_notice(review, actor, told_on, cause, explanation, expected_on)
+    with db.session.no_autoflush:
+        _add_delay_notice(review, actor, review.version, notice, recorded_from=recorded_from)
+    return notice
+
+
+def _new_delay_notice(review: Review, actor: User, told_on: date | None, cause: str | None,
+                      explanation: str | None, expected_on: date | None) -> DelayNotice:
     owed = deadlines.delay_owed(review)
     if owed is None:
         raise NotAllowedNow("A delay can only be recorded while the decision or the report to the Home Office "
@@ -433,11 +455,16 @@ def record_delay_notice(review: Review, actor: User | None, expected_version: in
     problems = _delay_notice_problems(review, owed.kind, told_on, cause, explanation, expected_on)
     if problems:
         raise InvalidChange(problems)
-    notice = DelayNotice(deadline=owed.kind, told_on=told_on, cause=DelayCause(cause), explanation=explanation,
-                         expected_on=expected_on, recorded_by_id=actor.id)
-    _add_with_entry(review, actor, expected_version, review.delay_notices, notice, field="delay_notice",
-                    to_value=_notice_in_words(notice), reason=explanation, payload={"deadline": owed.kind.value})
-    return notice
+    return DelayNotice(deadline=owed.kind, told_on=told_on, cause=DelayCause(cause), explanation=explanation,
+                       expected_on=expected_on, recorded_by_id=actor.id)
+
+
+def _add_delay_notice(review: Review, actor: User, expected_version: int, notice: DelayNotice, *,
+                      recorded_from: str | None) -> None:
+    review.delay_notices.append(notice)
+    append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version, field="delay_notice",
+                 to_value=_notice_in_words(notice), reason=notice.explanation,
+                 payload={"deadline": notice.deadline.value} | ({RECORDED_FROM: recorded_from} if recorded_from else {}))
 
 
 def correct_delay_notice(review: Review, actor: User | None, expected_version: int, notice: DelayNotice, *,
@@ -451,20 +478,51 @@ def correct_delay_notice(review: Review, actor: User | None, expected_version: i
     check_may_write(review, actor, expected_version)
     if notice.review_id != review.id:
         raise NotAllowedNow("That delay was not recorded on this review")
+    corrected = _corrected_notice(review, notice, told_on, cause, explanation, expected_on)
+    if corrected is None:
+        return False
+    with _one_write(review, expected_version), db.session.no_autoflush:
+        _apply_correction(review, actor, expected_version, notice, corrected, recorded_from=None)
+    return True
+
+
+def correct_delay_notice_after_the_event(review: Review, actor: User, recorded_from: str, notice: DelayNotice, *,
+                                         told_on: date | None, cause: str | None, explanation: str | None,
+                                         expected_on: date | None) -> bool:
+    """correct_delay_notice in the caller's transaction, for a correction brought in from elsewhere: its history
+    entry says where it was recorded from. Returns whether anything changed."""
+    if not can_advance(actor, review):
+        raise NotPermitted("Only a coordinator of this review's partnership can do this")
+    corrected = _corrected_notice(review, notice, told_on, cause, explanation, expected_on)
+    if corrected is None:
+        return False
+    with db.session.no_autoflush:
+        _apply_correction(review, actor, review.version, notice, corrected, recorded_from=recorded_from)
+    return True
+
+
+def _corrected_notice(review: Review, notice: DelayNotice, told_on: date | None, cause: str | None,
+                      explanation: str | None, expected_on: date | None) -> tuple[Any, ...] | None:
+    """The notice's corrected (told_on, cause, explanation, expected_on), None if nothing changes, or InvalidChange."""
     explanation = (explanation or "").strip()
     problems = _delay_notice_problems(review, notice.deadline, told_on, cause, explanation, expected_on)
     if problems:
         raise InvalidChange(problems)
     corrected = (told_on, DelayCause(cause), explanation, expected_on)
     if (notice.told_on, notice.cause, notice.explanation, notice.expected_on) == corrected:
-        return False
+        return None
+    return corrected
+
+
+def _apply_correction(review: Review, actor: User, expected_version: int, notice: DelayNotice,
+                      corrected: tuple[Any, ...], *, recorded_from: str | None) -> None:
     before = _notice_in_words(notice)
-    with _one_write(review, expected_version), db.session.no_autoflush:
-        notice.told_on, notice.cause, notice.explanation, notice.expected_on = corrected
-        append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version,
-                     field="delay_notice_corrected", from_value=before, to_value=_notice_in_words(notice),
-                     reason=explanation, payload={"deadline": notice.deadline.value, "delay_notice_id": notice.id})
-    return True
+    notice.told_on, notice.cause, notice.explanation, notice.expected_on = corrected
+    append_event(review, actor, EventKind.CHANGE, based_on_version=expected_version,
+                 field="delay_notice_corrected", from_value=before, to_value=_notice_in_words(notice),
+                 reason=notice.explanation,
+                 payload={"deadline": notice.deadline.value, "delay_notice_id": notice.id}
+                 | ({RECORDED_FROM: recorded_from} if recorded_from else {}))
 
 
 def _notice_in_words(notice: DelayNotice) -> str:

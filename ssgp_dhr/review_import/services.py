@@ -20,10 +20,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from ssgp_dhr.accounts.models import User
+from ssgp_dhr.cases import deadlines, workflow
 from ssgp_dhr.cases import services as cases
-from ssgp_dhr.cases import workflow
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
 from ssgp_dhr.cases.policy import coordinates
@@ -33,23 +34,24 @@ from ssgp_dhr.extensions import db
 from ssgp_dhr.inputs import has_control_characters
 from ssgp_dhr.organisations.models import Organisation, OrganisationKind
 from ssgp_dhr.presentation import uk_date
-from ssgp_dhr.review_import.columns import BY_KEY, Column, HowPublished, Kind
+from ssgp_dhr.review_import import timeline
+from ssgp_dhr.review_import.columns import (
+    BY_KEY,
+    DELAY_NOTICES,
+    HOLDS,
+    RELATED,
+    REVIEWS,
+    ROUNDS,
+    Column,
+    HowPublished,
+    Kind,
+    SheetKind,
+    heading_key,
+)
 from ssgp_dhr.review_import.models import PendingImport
-from ssgp_dhr.review_import.reading import Row, read_spreadsheet
+from ssgp_dhr.review_import.reading import Row, Sheet, read_spreadsheet
+from ssgp_dhr.review_import.timeline import DELAY, Problem, SheetRow, Step
 
-# The workflow's path to each stage a spreadsheet can name (a review on hold is brought in at the
-# stage it left, then put on hold on its page).
-PATHS: dict[Stage, tuple[str, ...]] = {
-    Stage.NOTIFIED: (),
-    Stage.NOT_COMMISSIONED: ("decline",),
-    Stage.COMMISSIONED: ("commission",),
-    Stage.PANEL: ("commission", "convene_panel"),
-    Stage.HOME_OFFICE_REVIEW: ("commission", "convene_panel", "submit"),
-    Stage.REVISING: ("commission", "convene_panel", "submit", "request_revisions"),
-    Stage.APPROVED: ("commission", "convene_panel", "submit", "approve"),
-    Stage.PUBLISHED: ("commission", "convene_panel", "submit", "approve", "publish"),
-    Stage.SUMMARY_ONLY: ("commission", "convene_panel", "submit", "approve", "publish_summary"),
-}
 # Dates that cannot come before another: (later, earlier).
 DATE_ORDER = (
     ("notified_on", "date_of_death"), ("decision_on", "notified_on"), ("home_office_told_on", "decision_on"),
@@ -70,18 +72,18 @@ class Outcome(enum.StrEnum):
 
 
 @dataclass
-class Problem:
-    column: str  # the column's heading, or "" for the row as a whole
-    reason: str
-
-
-@dataclass
 class RowResult:
     number: int
     partnership_reference: str | None
     outcome: Outcome = Outcome.CREATED
     problems: list[Problem] = field(default_factory=list)
     reference: str | None = None  # the tracker's reference, once known
+    sheet: str | None = None  # a row of another sheet than Reviews, refused on its own (its review is not in the file)
+
+    @property
+    def anchor(self) -> str:
+        """The row's id on the preview page."""
+        return f"row-{self.number}" if self.sheet is None else f"row-{heading_key(self.sheet).replace(' ', '-')}-{self.number}"
 
 
 @dataclass
@@ -114,10 +116,10 @@ def import_reviews(content: bytes, filename: str, partnership: Organisation, act
     sheet = read_spreadsheet(content, filename)
     recorded_from = (f"Recorded from the partnership's spreadsheet ({filename}) on {uk_date(today_uk())} "
                      f"by {actor.full_name}")
-    importer = _Importer(partnership, actor, recorded_from)
+    importer = _Importer(partnership, actor, recorded_from, sheet)
     try:
         results = [importer.row(row) for row in sheet.rows]
-        result = ImportResult(results)
+        result = ImportResult(results + importer.without_review())
         if confirm and not result.refused:
             if on_save is not None:
                 on_save()
@@ -177,57 +179,96 @@ def confirm_upload(pending: PendingImport, actor: User) -> ImportResult:
 
 
 class _Importer:
-    def __init__(self, partnership: Organisation, actor: User, recorded_from: str) -> None:
+    def __init__(self, partnership: Organisation, actor: User, recorded_from: str, sheet: Sheet) -> None:
         self.partnership, self.actor, self.recorded_from = partnership, actor, recorded_from
         self.existing = {review.partnership_reference: review for review in db.session.scalars(
             sa.select(Review).where(Review.lead_partnership_id == partnership.id,
-                                    Review.partnership_reference.is_not(None)))}
+                                    Review.partnership_reference.is_not(None))
+            .options(selectinload(Review.agencies), selectinload(Review.qa_rounds), selectinload(Review.holds),
+                     selectinload(Review.delay_notices)))}
         self.agencies = _agencies_by_name()
         self.seen: dict[str, int] = {}
         self.numbers: dict[int, int] = {}  # the references' numbers given so far, by year
         self.review_type = current_app.config["REVIEW_TYPE_NAME"]
+        # The rows of the other sheets, by the reference they name, with the problems of those that could not be read.
+        self.related: dict[str, dict[str, list[SheetRow]]] = {}
+        self.unread: dict[str, list[Problem]] = {}
+        for kind in RELATED:
+            for row in (sheet.related[kind.name].rows if kind.name in sheet.related else ()):
+                self._read_related(kind, row)
+
+    def _read_related(self, kind: SheetKind, row: Row) -> None:
+        values, problems = _parsed(row, kind, self.agencies)
+        reference = str(row.values.get("partnership_reference") or "")
+        self.related.setdefault(reference, {}).setdefault(kind.name, []).append(SheetRow(kind, row.number, values))
+        self.unread.setdefault(reference, []).extend(
+            Problem(p.column, p.reason, kind.name, row.number) for p in problems)
+
+    def without_review(self) -> list[RowResult]:
+        """The rows of the other sheets naming a review the Reviews sheet does not have: each refused."""
+        refused = []
+        for reference, sheets in self.related.items():
+            if reference in self.seen:
+                continue
+            for kind in RELATED:
+                for row in sheets.get(kind.name, ()):
+                    reason = (f"The Reviews sheet has no review {reference}: {kind.one} is brought in with its review"
+                              if reference else "Enter the partnership reference of the review")
+                    refused.append(RowResult(row.number, reference or None, Outcome.REFUSED,
+                                             [Problem("Partnership reference", reason)], sheet=kind.name))
+        return refused
 
     def row(self, row: Row) -> RowResult:
-        values, problems = _parsed(row, self.agencies)
+        values, problems = _parsed(row, REVIEWS, self.agencies)
         reference = values.get("partnership_reference")
         result = RowResult(row.number, reference)
-        if reference in self.seen:
+        duplicate = reference in self.seen
+        if duplicate:
             problems.append(Problem(BY_KEY["partnership_reference"].heading,
                                     f"The reference {reference} is also on row {self.seen[reference]}"))
         elif reference:
             self.seen[reference] = row.number
+            problems += self.unread.get(reference, [])
+        related = {} if duplicate else self.related.get(reference or "", {})
+        rounds = holds = notices = None
         if not problems:
             problems = _order_problems(values) + _stage_problems(values)
+            rounds, round_problems = timeline.rounds_of(values, related.get(ROUNDS.name, []))
+            holds, notices = related.get(HOLDS.name, []), related.get(DELAY_NOTICES.name, [])
+            problems += round_problems + timeline.holds_of(holds) + timeline.delay_notices_of(notices)
         if not problems:
             try:
                 # A row refused half-way may leave part of its review in the session: harmless, as a file
                 # with any refused row is rolled back whole, and no other row touches that review.
-                self._bring_in(values, result)
-            except cases.WorkflowError as refusal:
-                problems = _workflow_problems(refusal, result)
+                self._bring_in(values, result, timeline.steps(values, rounds, holds, notices))
+            except _StepRefused as refused:
+                problems = refused.problems
         if problems:
             result.outcome, result.problems = Outcome.REFUSED, problems
         return result
 
-    def _bring_in(self, values: dict[str, Any], result: RowResult) -> None:
+    def _bring_in(self, values: dict[str, Any], result: RowResult, steps: list[Step]) -> None:
         review = self.existing.get(values["partnership_reference"])
         # A blank cell leaves what is recorded: a spreadsheet's gaps never erase what the tracker holds.
         details = {key: values[key] for key in DETAILS if values.get(key) is not None}
-        if review is None:
-            review = cases.new_review(self.actor, lead_partnership_id=self.partnership.id,
-                                      review_type=self.review_type, recorded_on=today_uk(),
-                                      recorded_from=self.recorded_from,
-                                      partnership_reference=values["partnership_reference"],
-                                      numbers=self.numbers, **details)
-            result.outcome = Outcome.CREATED
-            changed = True
-        else:
-            result.outcome = Outcome.UPDATED
-            changed = bool(cases.change_details(review, self.actor, review.version, details,
-                                                recorded_from=self.recorded_from))
+        try:
+            if review is None:
+                review = cases.new_review(self.actor, lead_partnership_id=self.partnership.id,
+                                          review_type=self.review_type, recorded_on=today_uk(),
+                                          recorded_from=self.recorded_from,
+                                          partnership_reference=values["partnership_reference"],
+                                          numbers=self.numbers, **details)
+                result.outcome = Outcome.CREATED
+                changed = True
+            else:
+                result.outcome = Outcome.UPDATED
+                changed = bool(cases.change_details(review, self.actor, review.version, details,
+                                                    recorded_from=self.recorded_from))
+        except cases.WorkflowError as refusal:
+            raise _StepRefused(_workflow_problems(refusal, Step(None, "", {}))) from None
         result.reference = review.reference
         changed = self._agencies(review, values.get("agencies")) or changed
-        changed = self._advance(review, values) or changed
+        changed = self._advance(review, values, steps) or changed
         if result.outcome is Outcome.UPDATED and not changed:
             result.outcome = Outcome.UNCHANGED
 
@@ -241,42 +282,121 @@ class _Importer:
                      payload={cases.RECORDED_FROM: self.recorded_from})
         return True
 
-    def _advance(self, review: Review, values: dict[str, Any]) -> bool:
-        path = _path(values)
-        taken = _taken(review)
-        if taken is None or taken != path[:len(taken)]:
-            raise cases.NotAllowedNow(f"The tracker has the review {Stage(review.status).in_words}, which the "
-                                      f"stage {values['stage'].label} does not follow: change it on the review's page")
-        for trigger in taken:
-            _check_same(review, trigger, values)
-        for trigger in path[len(taken):]:
-            data = {f: values[f] for f in workflow.ACTIONS[trigger].fields if values.get(f) is not None}
-            cases.record_after_the_event(review, trigger, self.actor, self.recorded_from, **data)
-        return len(path) > len(taken)
+    def _advance(self, review: Review, values: dict[str, Any], steps: list[Step]) -> bool:
+        """Take the steps the tracker does not hold yet, in order; those it holds must say the same."""
+        recorded = _recorded(review, values, steps)
+        last_recorded = max((n for n, step in enumerate(steps) if step in recorded), default=-1)
+        changed = False
+        for n, step in enumerate(steps):
+            try:
+                if step in recorded:
+                    changed = self._check_recorded(review, step) or changed
+                    continue
+                if n < last_recorded:
+                    raise cases.NotAllowedNow(
+                        f"The tracker already records what came after this ({_step_in_words(steps[last_recorded])}): "
+                        "record it on the review's page")
+                self._take(review, step)
+                changed = True
+            except cases.WorkflowError as refusal:
+                raise _StepRefused(_workflow_problems(refusal, step)) from None
+        return changed
+
+    def _take(self, review: Review, step: Step) -> None:
+        data = {name: value for name, value in step.data.items() if value is not None}
+        if step.trigger != DELAY:
+            cases.record_after_the_event(review, step.trigger, self.actor, self.recorded_from, **data)
+            return
+        owed = deadlines.delay_owed(review)
+        if owed is None:
+            raise cases.InvalidChange([("told_on", f"On {uk_date(step.on)} neither the decision nor the report "
+                                                   "was owed: a delay is told while one of them is")])
+        if owed.kind != step.origin.values["deadline"]:
+            raise cases.InvalidChange([("deadline", f"On {uk_date(step.on)} {owed.kind.what} was owed: "
+                                                    f"choose {owed.kind.what.removeprefix('the ')}")])
+        cases.record_delay_notice_after_the_event(review, self.actor, self.recorded_from, **data)
+
+    def _check_recorded(self, review: Review, step: Step) -> bool:
+        """A step the tracker holds: the file may not give it different dates (those are corrected on the
+        review's page), but for a delay notice, which the import corrects as the page would. Whether it changed."""
+        if step.trigger == DELAY:
+            return cases.correct_delay_notice_after_the_event(review, self.actor, self.recorded_from, step.recorded,
+                                                              **step.data)
+        if step.trigger == "pause":
+            held = step.recorded
+            _check_same(step, {"hold_reason": held.reason, "hold_details": held.details,
+                               "hold_started_on": held.started_on, "hold_expected_end_on": held.expected_end_on,
+                               "inquest_on": held.inquest_on})
+        elif step.trigger == "resume":
+            _check_same(step, {"hold_ended_on": step.recorded.ended_on})
+        elif step.round is not None:
+            held = review.qa_rounds[step.round]
+            _check_same(step, {"submitted_on": held.submitted_on, "letter_on": held.letter_on,
+                               "panel_meeting_on": held.panel_meeting_on, "changes_requested": held.changes_requested,
+                               "qa_outcome": held.outcome})
+            _check_same(step, {name: getattr(review, name) for name in step.data if hasattr(Review, name)})
+        else:
+            _check_same(step, {name: getattr(review, name) for name in step.data if hasattr(Review, name)})
+        return False
+
+
+class _StepRefused(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.reason for p in problems))
+
+
+def _recorded(review: Review, values: dict[str, Any], steps: list[Step]) -> set[Step]:
+    """The steps the tracker already holds for `review`: the start of the workflow's path it has taken (which
+    must be the start of the row's), and the holds and delay notices recorded on the same days."""
+    taken = _taken(review)
+    main = [step for step in steps if step.trigger not in ("pause", "resume", DELAY)]
+    if taken is None or taken != tuple(step.trigger for step in main[:len(taken)]):
+        raise _StepRefused([Problem(BY_KEY["stage"].heading, (
+            f"The tracker has the review {_in_words(review)}, which the stage {values['stage'].label} does not "
+            "follow: change it on the review's page"))])
+    found = set(main[:len(taken)])
+    holds = {hold.started_on: hold for hold in review.holds}
+    notices = {(notice.deadline, notice.told_on): notice for notice in review.delay_notices}
+    for step in steps:
+        if step.trigger == "pause" and step.data["hold_started_on"] in holds:
+            step.recorded = holds[step.data["hold_started_on"]]
+        elif step.trigger == "resume" and step.origin.values["hold_started_on"] in holds:
+            step.recorded = holds[step.origin.values["hold_started_on"]]
+            if step.recorded.ended_on is None:
+                continue  # the hold the tracker holds has not ended: resuming it is a new step
+        elif step.trigger == DELAY and (step.origin.values["deadline"], step.on) in notices:
+            step.recorded = notices[(step.origin.values["deadline"], step.on)]
+        else:
+            continue
+        found.add(step)
+    return found
+
+
+def _in_words(review: Review) -> str:
+    return Stage(review.status).in_words
+
+
+def _step_in_words(step: Step) -> str:
+    what = "a delay notice" if step.trigger == DELAY else workflow.ACTIONS[step.trigger].label.lower()
+    return f"{what} on {uk_date(step.on)}" if step.on else what
 
 
 def _taken(review: Review) -> tuple[str, ...] | None:
-    """The steps the review took to reach its stage, if it is one the import reads."""
-    if review.status == Stage.CLOSED:
-        return _path({"stage": Stage.CLOSED, "how_published": HowPublished.LEARNING_SUMMARY
-                      if review.summary_only_reason else HowPublished.FULL_REPORT})
-    return PATHS.get(Stage(review.status))
+    """The steps the review took to reach its stage (the one it left, if on hold), if it is one the import reads."""
+    stage = Stage(review.status_before_hold if review.status == Stage.ON_HOLD else review.status)
+    if stage not in timeline.PATHS and stage is not Stage.CLOSED:
+        return None
+    how = HowPublished.LEARNING_SUMMARY if review.summary_only_reason else HowPublished.FULL_REPORT
+    return timeline.path(stage, how, len(review.qa_rounds))
 
 
-def _path(values: dict[str, Any]) -> tuple[str, ...]:
-    stage = values["stage"]
-    if stage is Stage.CLOSED:
-        published = "publish_summary" if values.get("how_published") is HowPublished.LEARNING_SUMMARY else "publish"
-        return (*PATHS[Stage.PUBLISHED][:-1], published, "close")
-    return PATHS[stage]
-
-
-def _check_same(review: Review, trigger: str, values: dict[str, Any]) -> None:
-    """A step already recorded: the row may not give it different dates (those are corrected on the page)."""
-    for name in workflow.ACTIONS[trigger].fields:
-        given, held = values.get(name), getattr(review, name, None)
-        if given is not None and hasattr(Review, name) and _stored(given) != _stored(held):
-            raise cases.InvalidChange([(name, f"The tracker already records {_shown(held)} for this review: "
+def _check_same(step: Step, held: dict[str, Any]) -> None:
+    """A step already recorded: the file may not give it different values (those are corrected on the page)."""
+    for name, value in held.items():
+        given = step.data.get(name)
+        if given is not None and _stored(given) != _stored(value):
+            raise cases.InvalidChange([(name, f"The tracker already records {_shown(value)} for this review: "
                                               "correct it on the review's page")])
 
 
@@ -288,17 +408,15 @@ def _shown(value: Any) -> str:
     return uk_date(value) if isinstance(value, date) else f"“{value}”" if value else "nothing"
 
 
-def _workflow_problems(refusal: cases.WorkflowError, result: RowResult) -> list[Problem]:
+def _workflow_problems(refusal: cases.WorkflowError, step: Step) -> list[Problem]:
     if isinstance(refusal, cases.InvalidChange):
-        return [Problem(_heading(name), sentence) for name, sentence in refusal.problems]
+        return [step.problem(name, sentence) for name, sentence in refusal.problems]
     if isinstance(refusal, cases.RequirementsNotMet):
-        return [Problem(_heading(workflow.requirement_field(refusal.trigger, reason)),
-                        f"To reach this stage: {reason[0].lower()}{reason[1:]}") for reason in refusal.reasons]
+        return [step.problem(workflow.requirement_field(refusal.trigger, reason),
+                             f"To reach this stage: {reason[0].lower()}{reason[1:]}") for reason in refusal.reasons]
+    if step.origin is not None:
+        return [step.origin.problem("", f"On {uk_date(step.on)}: {refusal}" if step.on else str(refusal))]
     return [Problem(BY_KEY["stage"].heading, str(refusal))]
-
-
-def _heading(name: str) -> str:
-    return BY_KEY[name].heading if name in BY_KEY else ""
 
 
 # --- Reading each cell as its column's kind ---------------------------------------------------------
@@ -311,11 +429,11 @@ def _agencies_by_name() -> dict[str, Organisation]:
     return found
 
 
-def _parsed(row: Row, agencies: dict[str, Organisation]) -> tuple[dict[str, Any], list[Problem]]:
+def _parsed(row: Row, kind: SheetKind, agencies: dict[str, Organisation]) -> tuple[dict[str, Any], list[Problem]]:
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for key, raw in row.values.items():
-        column = BY_KEY[key]
+        column = kind.by_key[key]
         if raw is None:
             if column.required:
                 problems.append(Problem(column.heading, f"Enter the {column.heading.lower()}"))
@@ -332,7 +450,7 @@ def _value(column: Column, raw: Any, agencies: dict[str, Organisation]) -> Any:
     if column.kind is Kind.DATE:
         return _date(raw)
     if column.kind is Kind.NUMBER:
-        return _number(raw)
+        return _number(column, raw)
     text = _text(column, raw)
     if column.kind is Kind.CHOICE:
         return _choice(column, text)
@@ -374,13 +492,15 @@ def _uk_date(text: str) -> date:
     return date(year, month, day)
 
 
-def _number(raw: Any) -> int:
+def _number(column: Column, raw: Any) -> int:
     if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, float) and raw.is_integer())
                                      or (isinstance(raw, str) and raw.strip().isdigit())):
         raise ValueError(f"“{raw}” is not a whole number")
     number = int(raw)
-    if not 0 <= number <= 130:
-        raise ValueError("Enter an age between 0 and 130")
+    if column.key == "victim_age" and not 0 <= number <= column.most:
+        raise ValueError(f"Enter an age between 0 and {column.most}")
+    if not 1 <= number <= column.most:
+        raise ValueError(f"Enter a number from 1 to {column.most}")
     return number
 
 
@@ -416,7 +536,7 @@ def _order_problems(values: dict[str, Any]) -> list[Problem]:
 
 def _stage_problems(values: dict[str, Any]) -> list[Problem]:
     """A date or detail of a step the stage has not reached: the stage and the dates disagree."""
-    taken = set(_path(values))
+    taken = set(timeline.path(values["stage"], values.get("how_published"), 1))
     problems = []
     for trigger, action in workflow.ACTIONS.items():
         if trigger in taken:
