@@ -1,5 +1,6 @@
-"""A partnership's reviews taken out as one workbook: a sheet of the reviews in the import's own columns (so the
-file comes back in whole), and a sheet of every review's history. Real names only for those who may see them."""
+"""A partnership's reviews taken out as one workbook: a sheet of the reviews, and sheets of their Home Office rounds,
+holds and delay notices, in the import's own columns (so the file comes back in whole), and a sheet of every
+review's history. Real names only for those who may see them."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from ssgp_dhr.cases.policy import can_see_real_names, coordinated_or_managed_rev
 from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
-from ssgp_dhr.review_import.columns import COLUMNS, HowPublished
+from ssgp_dhr.review_import.columns import COLUMNS, HOLDS, RELATED, ROUNDS, Column, HowPublished, SheetKind
 from ssgp_dhr.review_import.records import record_sheets
 
 HISTORY_HEADINGS = ("Reference", "Partnership reference", "Entry", "When (UTC)", "By", "Kind", "Action", "What",
@@ -35,7 +36,8 @@ def partnership_sheets(partnership: Organisation, reader: User) -> dict[str, lis
     exported = exported_review_ids(partnership, reader)
     reviews = list(db.session.scalars(
         sa.select(Review).where(Review.id.in_(exported.scalar_subquery()))
-        .options(selectinload(Review.panel), selectinload(Review.qa_rounds), selectinload(Review.agencies))
+        .options(selectinload(Review.panel), selectinload(Review.qa_rounds), selectinload(Review.agencies),
+                 selectinload(Review.holds), selectinload(Review.delay_notices))
         .order_by(Review.ref_year, Review.ref_number)))
     remember_names([review for review in reviews if not can_see_real_names(reader, review)])
     sheets: dict[str, list[list[Any]]] = {"Reviews": [[c.heading for c in COLUMNS]], "History": [list(HISTORY_HEADINGS)]}
@@ -44,7 +46,7 @@ def partnership_sheets(partnership: Organisation, reader: User) -> dict[str, lis
         sheets["Reviews"].append([_cell(reader, review, _value(review, c.key), names, c.key) for c in COLUMNS])
         sheets["History"] += [[_cell(reader, review, value, names, "") for value in row]
                               for row in _history_rows(review, names)]
-    return sheets | record_sheets(reviews, exported, reader)
+    return sheets | related_sheets(reviews, reader) | record_sheets(reviews, exported, reader)
 
 
 def exported_review_ids(partnership: Organisation, reader: User) -> sa.Select:
@@ -102,7 +104,8 @@ def _value(review: Review, key: str) -> Any:
     special = {
         "partnership_reference": review.partnership_reference or review.reference,
         "death_kind": review.wording.label,
-        "stage": Stage(review.status).label,
+        # A review on hold is at the stage it left; its open hold, on the Holds sheet, says it is on hold.
+        "stage": Stage(review.status_before_hold if review.status == Stage.ON_HOLD else review.status).label,
         "submitted_on": first_round.submitted_on if first_round else None,
         "letter_on": first_round.letter_on if first_round else None,
         "qa_outcome": first_round.outcome.label if first_round and first_round.outcome else None,
@@ -113,6 +116,41 @@ def _value(review: Review, key: str) -> Any:
         "agencies": "; ".join(agency.short_name for agency in review.agencies) or None,
     }
     return special[key] if key in special else getattr(review, key)
+
+
+def related_sheets(reviews: list[Review], reader: User) -> dict[str, list[list[Any]]]:
+    """The Home Office rounds, holds and delay notices of `reviews` as the import reads them back: a sheet of each,
+    headings first, each row naming its review by the partnership's reference; as `reader` may read them."""
+    sheets = {}
+    for kind in RELATED:
+        rows = [[column.heading for column in kind.columns]]
+        for review in reviews:
+            names = can_see_real_names(reader, review)
+            reference = review.partnership_reference or review.reference
+            for record in _records(review, kind):
+                record["partnership_reference"] = reference
+                rows.append([_cell(reader, review, _labelled(column, record.get(column.key)), names, column.key)
+                             for column in kind.columns])
+        sheets[kind.name] = rows
+    return sheets
+
+
+def _records(review: Review, kind: SheetKind) -> list[dict[str, Any]]:
+    if kind is ROUNDS:
+        return [{"round": r.number, "submitted_on": r.submitted_on, "panel_meeting_on": r.panel_meeting_on,
+                 "letter_on": r.letter_on, "qa_outcome": r.outcome, "changes_requested": r.changes_requested}
+                for r in review.qa_rounds]
+    if kind is HOLDS:
+        return [{"hold_started_on": h.started_on, "hold_reason": h.reason, "hold_details": h.details,
+                 "hold_expected_end_on": h.expected_end_on, "inquest_on": h.inquest_on, "hold_ended_on": h.ended_on}
+                for h in review.holds]
+    return [{"deadline": n.deadline, "told_on": n.told_on, "cause": n.cause, "explanation": n.explanation,
+             "expected_on": n.expected_on} for n in review.delay_notices]
+
+
+def _labelled(column: Column, value: Any) -> Any:
+    """A chosen value as its column's label, as the template offers it."""
+    return dict(column.choices).get(value, value) if column.choices and value is not None else value
 
 
 def _how_published(review: Review) -> str | None:
