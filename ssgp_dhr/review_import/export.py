@@ -169,26 +169,3 @@ def _history_rows(review: Review, names: bool) -> Iterator[list[Any]]:
                WITHHELD if restricted and event.from_value else event.from_value,
                WITHHELD if restricted and event.to_value else event.to_value,
                event.reason, (event.payload or {}).get("recorded_from")]
-
-
-
-def subject_access(reader: User, name: str) -> str:
-    """Every review `reader` may see with real names that records `name` (the person who died or the other
-    person, whatever the case and spacing typed), with its history, as JSON: the answer to that person's subject
-    access request."""
-    wanted = " ".join(name.split()).casefold()
-    candidates = db.session.scalars(
-        sa.select(Review).where(coordinated_or_managed_reviews(reader))
-        .where(sa.or_(sa.func.lower(Review.victim_name) == wanted, sa.func.lower(Review.perpetrator_name) == wanted))
-        .order_by(Review.ref_year, Review.ref_number))
-    found = []
-    for review in candidates:
-        if not can_see_real_names(reader, review):
-            continue
-        found.append({
-            "reference": review.reference,
-            "review": {c.heading: _value(review, c.key) for c in COLUMNS},
-            "history": [dict(zip(HISTORY_HEADINGS, row, strict=True)) for row in _history_rows(review, True)],
-        })
-    return json.dumps({"name": " ".join(name.split()), "made_by": reader.full_name, "reviews": found},
-                      default=lambda value: value.isoformat(), ensure_ascii=False, indent=1)

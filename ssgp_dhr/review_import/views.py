@@ -17,9 +17,10 @@ from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.review_import import services
 from ssgp_dhr.review_import.archive import partnership_archive
-from ssgp_dhr.review_import.export import partnership_json, partnership_workbook, subject_access
+from ssgp_dhr.review_import.export import partnership_json, partnership_workbook
 from ssgp_dhr.review_import.forms import ConfirmForm, SubjectAccessForm, UploadForm
 from ssgp_dhr.review_import.reading import SpreadsheetRefused
+from ssgp_dhr.review_import.subject_access import subject_access
 from ssgp_dhr.review_import.template import template_workbook
 
 review_import = Blueprint("review_import", __name__, url_prefix="/reviews/import", template_folder="templates")
