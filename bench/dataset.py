@@ -24,6 +24,7 @@ from ssgp_dhr import create_app
 from ssgp_dhr.accounts.models import Role, RoleAssignment, User
 from ssgp_dhr.accounts.passwords import hash_password
 from ssgp_dhr.action_plan.models import ProgressUpdate, Recommendation, RecommendationLevel
+from ssgp_dhr.cases import deadlines
 from ssgp_dhr.cases.history import GENESIS_HASH, event_hash
 from ssgp_dhr.cases.models import (
     CaseEvent,
@@ -266,6 +267,7 @@ class _Generator:
                 "recorded_on": notified, "created_at": _at(notified, self.rng), "updated_at": _at(notified, self.rng),
             }
             self._stage_fields(row, review_id, status, holds, rounds)
+            row["next_deadline_kind"], row["next_deadline_on"] = self._next_deadline(row, rounds)
             reviews.append(row)
         self._reviews_rows = reviews
         # Events and head hashes are filled in by _history; insert the reviews first for the foreign keys.
@@ -275,6 +277,14 @@ class _Generator:
         self._insert(ReviewHold, holds)
         self._insert(QARound, rounds)
         return reviews
+
+    @staticmethod
+    def _next_deadline(row: dict[str, Any], rounds: list[dict[str, Any]]) -> tuple[Any, Any]:
+        """The review's stored next deadline, by the pages' own rule (the ORM writes it for every other writer)."""
+        has_round = bool(rounds) and rounds[-1]["review_id"] == row["id"]
+        return deadlines.stored_values(SimpleNamespace(
+            status=row["status"], notified_on=row["notified_on"], decision_on=row.get("decision_on"),
+            recorded_on=row["recorded_on"], qa_rounds=[SimpleNamespace(submitted_on=None)] if has_round else []))
 
     def _stage_fields(self, row: dict[str, Any], review_id: int, status: str, holds: list, rounds: list) -> None:
         n = row["notified_on"]

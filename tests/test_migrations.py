@@ -111,6 +111,9 @@ RESTORED_BY_UPGRADE = {
     "delay_notices.deadline",
     # 0032 refuses where who sent a notification differs from what its words say; the upgrade reads them again.
     "reviews.notifier_kind",
+    # 0044's stored next deadline is derived from the review; the upgrade works it out again.
+    "reviews.next_deadline_kind",
+    "reviews.next_deadline_on",
 }
 
 

@@ -1,18 +1,17 @@
-"""Statutory deadlines, always derived from the recorded dates, never stored."""
+"""Statutory deadlines, derived from the recorded dates; each review keeps its next one (stored_values)."""
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from ssgp_dhr.cases.models import DeadlineKind, DelayNotice, Review
+from ssgp_dhr.cases.models import DeadlineKind, DelayNotice, QARound, Review
 from ssgp_dhr.cases.stages import BEFORE_COMMISSIONING, Stage
 
 DECISION_MONTHS = 1  # decision whether to hold a review: one month from notification
@@ -179,21 +178,62 @@ REPORT_CLOCK = Clock(REPORT, sa.and_(Review.decision_on.is_not(None), Review.sta
 CLOCKS = (DECISION_CLOCK, REPORT_CLOCK)
 
 
-def _next_clock_case(value: Callable[[int, Clock], Any]) -> sa.Case:
-    return sa.case(*((clock.pending, value(index, clock)) for index, clock in enumerate(CLOCKS)), else_=None)
-
-
-# A review's next pending deadline as two columns (which clock, and the date it runs from), so a
-# list of reviews can show it from its rows without loading each review's QA rounds.
-NEXT_CLOCK = _next_clock_case(lambda index, _clock: index).label("next_clock")
-NEXT_RUNS_FROM = _next_clock_case(lambda _index, clock: clock.runs_from).label("next_runs_from")
-
-
-def next_deadline_from(clock_index: int | None, runs_from: date | None, recorded_on: date) -> Deadline | None:
-    """The next deadline as NEXT_CLOCK and NEXT_RUNS_FROM give it (both None when none is pending), for a
-    review first recorded on `recorded_on`."""
-    if clock_index is None or runs_from is None:
+def next_deadline_from(kind: DeadlineKind | None, due_on: date | None, recorded_on: date) -> Deadline | None:
+    """The next deadline as the review stores it (Review.next_deadline_kind and next_deadline_on, both None
+    when none is pending), for a review first recorded on `recorded_on`."""
+    if kind is None or due_on is None:
         return None
-    clock = CLOCKS[clock_index]
-    return Deadline(name=clock.name, due_on=add_months(runs_from, clock.months), met_on=None, pending=True,
-                    kind=clock.kind, recorded_on=recorded_on)
+    clock = CLOCK_OF[DeadlineKind(kind)]
+    return Deadline(name=clock.name, due_on=due_on, met_on=None, pending=True, kind=clock.kind, recorded_on=recorded_on)
+
+
+CLOCK_OF = {clock.kind: clock for clock in CLOCKS}
+
+
+# --- The stored next deadline -------------------------------------------------------------------
+# Lists filter and sort reviews by their next deadline; working it out in SQL for every review
+# (the stage, the dates, whether a Home Office round exists) cost more than anything else in the
+# list's statement. So each review keeps it, and every flush that changes what it derives from
+# writes it again, in the same transaction: the services, the import and the demo all write reviews
+# through the ORM, so none of them can forget it. bench/dataset.py (bulk inserts) calls stored_values.
+
+# What the next deadline derives from: a change to any of these, or to the QA rounds, recomputes it.
+DERIVED_FROM = ("status", "notified_on", "decision_on", "recorded_on", "qa_rounds")
+
+
+def stored_values(review: Any) -> tuple[DeadlineKind | None, date | None]:
+    """(next_deadline_kind, next_deadline_on) for `review`, by next_deadline: anything with a review's
+    status, dates and qa_rounds will do, so bulk inserts use the same rule as the pages."""
+    due = next_deadline(review, date.min)  # the next deadline does not depend on the day asked
+    return (due.kind, due.due_on) if due else (None, None)
+
+
+def store_next_deadline(review: Review) -> None:
+    """Write the review's stored next deadline from its current state (only what changed, so an
+    unchanged review is not written)."""
+    kind, due_on = stored_values(review)
+    if review.next_deadline_kind != kind:
+        review.next_deadline_kind = kind
+    if review.next_deadline_on != due_on:
+        review.next_deadline_on = due_on
+
+
+def _changed_reviews(session: Session) -> set[Review]:
+    changed: set[Review] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Review):
+            if obj in session.deleted:
+                continue
+            state = sa.inspect(obj)
+            if obj in session.new or any(state.attrs[name].history.has_changes() for name in DERIVED_FROM):
+                changed.add(obj)
+        elif isinstance(obj, QARound) and obj.review is not None and obj.review not in session.deleted:
+            changed.add(obj.review)
+    return changed
+
+
+@sa.event.listens_for(Session, "before_flush")
+def store_next_deadlines(session: Session, _context: Any, _instances: Any) -> None:
+    """Before every flush: each review whose stage, dates or rounds changed gets its next deadline again."""
+    for review in _changed_reviews(session):
+        store_next_deadline(review)

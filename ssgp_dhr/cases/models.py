@@ -44,6 +44,24 @@ class NotifierKind(enum.StrEnum):
         return {"police": "The police", "coroner": "The coroner", "other_agency": "Another agency"}[self.value]
 
 
+class DeadlineKind(enum.StrEnum):
+    """The two statutory time limits: the decision whether to hold a review, and the report."""
+
+    DECISION = "decision"
+    REPORT = "report"
+
+    @property
+    def what(self) -> str:
+        """The thing owed, for a sentence: 'the decision is now expected'."""
+        return {"decision": "the decision", "report": "the report"}[self.value]
+
+    @property
+    def now_expected(self) -> str:
+        """For 'Give the date …' and the form's label."""
+        return {"decision": "the decision is now expected",
+                "report": "the report is now expected to go to the Home Office"}[self.value]
+
+
 class Review(db.Model):
     __tablename__ = "reviews"
     __table_args__ = (
@@ -67,6 +85,9 @@ class Review(db.Model):
         # reading each of the partnership's reviews for its stage; also every lookup by partnership.
         sa.Index("ix_reviews_lead_partnership_id_status", "lead_partnership_id", "status"),
         sa.Index("ix_reviews_joint_partnership_id_status", "joint_partnership_id", "status"),
+        # The overdue filters and My work's nearest deadlines read the stored next deadline in date order.
+        sa.Index("ix_reviews_next_deadline_on", "next_deadline_on"),
+        sa.Index("ix_reviews_lead_partnership_id_next_deadline_on", "lead_partnership_id", "next_deadline_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,6 +172,13 @@ class Review(db.Model):
     # entered after the event, or brought in from an older system) is shown with its dates, not as
     # overdue, and nobody is chased for it (deadlines.Deadline.recorded_after_event).
     recorded_on: Mapped[date]
+
+    # The next statutory deadline still owed, and which it is (deadlines.next_deadline): derived from the
+    # stage, the dates and the first Home Office round, and written in the same flush as any change to
+    # them (deadlines.store_next_deadlines), so lists filter and sort on an index instead of working it out
+    # for every review. Both None when nothing is owed.
+    next_deadline_kind: Mapped[DeadlineKind | None] = mapped_column(db_enum(DeadlineKind, 16))
+    next_deadline_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -284,24 +312,6 @@ class DelayCause(enum.StrEnum):
         if deadline is DeadlineKind.DECISION:
             return (cls.PARALLEL_PROCEEDINGS, cls.AGENCY_INFORMATION, cls.OTHER)
         return tuple(cls)
-
-
-class DeadlineKind(enum.StrEnum):
-    """The two statutory time limits: the decision whether to hold a review, and the report."""
-
-    DECISION = "decision"
-    REPORT = "report"
-
-    @property
-    def what(self) -> str:
-        """The thing owed, for a sentence: 'the decision is now expected'."""
-        return {"decision": "the decision", "report": "the report"}[self.value]
-
-    @property
-    def now_expected(self) -> str:
-        """For 'Give the date …' and the form's label."""
-        return {"decision": "the decision is now expected",
-                "report": "the report is now expected to go to the Home Office"}[self.value]
 
 
 class DelayNotice(db.Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -60,37 +60,16 @@ HISTORY_PAGE_SIZE = 8
 
 # --- The nearest deadlines (My work) ------------------------------------------------------
 
-def _sooner_first(review: ListedReview) -> tuple:
-    due = review.next_deadline
-    return (due is None, due.due_on if due else date.max, review.reference)
-
-
 def nearest_deadlines(is_open: sa.ColumnElement[bool], shown: int) -> list[ListedReview]:
     """The `shown` reviews matching `is_open` whose next deadline is nearest, then those with none.
 
-    Fetches twice as many of each deadline kind in the order of the date it runs from (a few
-    reviews sharing a deadline can run from different dates at a month's end, hence the margin),
-    not every open review: the busiest partnership has about 300. If a kind's margin is used up
-    before the deadlines shown, it reads them all, so the answer is always the exact one. The rows are
-    read as the case list reads them (the deadline worked out in SQL): loading up to 275 whole reviews
-    and their QA rounds was a third of the page's time on PostgreSQL.
+    One walk of the reviews' stored next deadline (Review.next_deadline_on, indexed): it used to fetch
+    twice as many of each deadline kind, work each one's deadline out and sort them in Python.
     """
-    fetched = 2 * shown
-    kinds = [sa.select(Review.id).where(is_open, clock.pending).order_by(clock.runs_from, Review.id)
-             .limit(fetched).subquery() for clock in deadlines.CLOCKS]
-    without = sa.select(Review.id).where(is_open, ~sa.or_(*(clock.pending for clock in deadlines.CLOCKS))) \
-        .order_by(Review.reference).limit(shown).subquery()
-    ids = sa.union_all(*(sa.select(kind.c.id) for kind in [*kinds, without]))
-    candidates = sorted(listed_reviews(sorted(set(db.session.scalars(ids)))), key=_sooner_first)
-    nearest = candidates[:shown]
-    cutoff = nearest[-1].next_deadline if nearest else None
-    pending = [r.next_deadline for r in candidates if r.next_deadline is not None]
-    for clock in deadlines.CLOCKS:
-        dues = [d.due_on for d in pending if d.name == clock.name]
-        if len(dues) == fetched and cutoff is not None and max(dues) <= cutoff.due_on:
-            everything = listed_reviews(list(db.session.scalars(sa.select(Review.id).where(is_open))))
-            return sorted(everything, key=_sooner_first)[:shown]
-    return nearest
+    ids = db.session.scalars(
+        sa.select(Review.id).where(is_open)
+        .order_by(Review.next_deadline_on.is_(None), Review.next_deadline_on, Review.reference).limit(shown)).all()
+    return listed_reviews(ids)
 
 
 # --- The case list ----------------------------------------------------------------------------
@@ -110,33 +89,22 @@ SORTS: dict[str, tuple[str, Any]] = {
 }
 
 
-def _overdue_cutoff(today: date, months: int) -> date:
-    """The first start date whose deadline (`months` later) has not passed: earlier ones are overdue."""
-    day = deadlines.add_months(today, -months) - timedelta(days=4)
-    while deadlines.add_months(day, months) < today:
-        day += timedelta(days=1)
-    return day
-
-
-def _overdue(clock: deadlines.Clock, today: date) -> sa.ColumnElement[bool]:
-    """SQL for Deadline.is_overdue on one clock."""
-    return sa.and_(clock.pending, clock.runs_from < _overdue_cutoff(today, clock.months), ~clock.recorded_after_event)
-
-
 def overdue_clause(today: date) -> sa.ColumnElement[bool]:
-    """SQL for deadlines.Deadline.is_overdue, so the overdue filter pages in the database."""
-    return sa.or_(*(_overdue(clock, today) for clock in deadlines.CLOCKS))
+    """SQL for deadlines.Deadline.is_overdue on the stored next deadline, so the overdue filter pages in the
+    database: due before today, and not already past when the review was first recorded."""
+    return sa.and_(Review.next_deadline_on < today, Review.next_deadline_on >= Review.recorded_on)
+
+
+# What the Home Office was last told to expect about the review's next deadline.
+_LAST_GIVEN = (sa.select(DelayNotice.expected_on)
+               .where(DelayNotice.review_id == Review.id, DelayNotice.deadline == Review.next_deadline_kind)
+               .order_by(DelayNotice.told_on.desc(), DelayNotice.id.desc()).limit(1).scalar_subquery())
 
 
 def untold_delay_clause(today: date) -> sa.ColumnElement[bool]:
     """SQL for deadlines.untold_delay: an overdue decision or report with no date given to the Home Office
     still to come."""
-    def untold(clock: deadlines.Clock) -> sa.ColumnElement[bool]:
-        last_given = (sa.select(DelayNotice.expected_on)
-                      .where(DelayNotice.review_id == Review.id, DelayNotice.deadline == clock.kind)
-                      .order_by(DelayNotice.told_on.desc(), DelayNotice.id.desc()).limit(1).scalar_subquery())
-        return sa.and_(_overdue(clock, today), sa.or_(last_given.is_(None), last_given < today))
-    return sa.or_(*(untold(clock) for clock in deadlines.CLOCKS))
+    return sa.and_(overdue_clause(today), sa.or_(_LAST_GIVEN.is_(None), today > _LAST_GIVEN))
 
 
 def hold_overrun_clause(today: date) -> sa.ColumnElement[bool]:
@@ -198,7 +166,7 @@ class ListedReview:
 _LEAD, _JOINT = aliased(Organisation, name="lead_partnership"), aliased(Organisation, name="joint_partnership")
 _LISTED_ROWS = (
     sa.select(Review.id, Review.reference, Review.pseudonym, Review.status, Review.notified_on,
-              _LEAD.name.label("lead"), _JOINT.name.label("joint"), deadlines.NEXT_CLOCK, deadlines.NEXT_RUNS_FROM,
+              _LEAD.name.label("lead"), _JOINT.name.label("joint"), Review.next_deadline_kind, Review.next_deadline_on,
               Review.disposed_on, Review.recorded_on, Review.death_kind)
     .join(_LEAD, _LEAD.id == Review.lead_partnership_id)
     .outerjoin(_JOINT, _JOINT.id == Review.joint_partnership_id)
@@ -218,7 +186,7 @@ def listed_reviews(ids: list[int]) -> list[ListedReview]:
     by_id = {row.id: ListedReview(
         id=row.id, reference=row.reference, pseudonym=row.pseudonym, status=row.status, notified_on=row.notified_on,
         lead_partnership=row.lead, joint_partnership=row.joint,
-        next_deadline=deadlines.next_deadline_from(row.next_clock, row.next_runs_from, row.recorded_on),
+        next_deadline=deadlines.next_deadline_from(row.next_deadline_kind, row.next_deadline_on, row.recorded_on),
         disposed_on=row.disposed_on, death_kind=row.death_kind,
     ) for row in rows}
     return [by_id[review_id] for review_id in ids]
