@@ -96,7 +96,9 @@ def _cell(reader: User, review: Review, value: Any, names: bool, key: str) -> An
     """What `reader` may read: a restricted field withheld, any text with the real names in it masked."""
     if key in RESTRICTED_FIELDS and not names and value is not None:
         return WITHHELD
-    return masked_for(reader, review, value) if isinstance(value, str) else value
+    if names or not isinstance(value, str):
+        return value
+    return masked_for(None, review, value)  # masked, without asking again for every cell whether they may see names
 
 
 def _value(review: Review, key: str) -> Any:
@@ -160,11 +162,18 @@ def _how_published(review: Review) -> str | None:
 
 
 def _history_rows(review: Review, names: bool) -> Iterator[list[Any]]:
-    events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.review_id == review.id).order_by(CaseEvent.seq))
+    # Rows, not objects: a partnership's history runs to tens of thousands of entries, and building an object
+    # of each took three quarters of the export's time.
+    events = db.session.execute(
+        sa.select(CaseEvent.seq, CaseEvent.occurred_at, User.full_name.label("actor"), CaseEvent.kind,
+                  CaseEvent.trigger, CaseEvent.field, CaseEvent.from_value, CaseEvent.to_value, CaseEvent.reason,
+                  CaseEvent.payload)
+        .outerjoin(User, User.id == CaseEvent.actor_id).where(CaseEvent.review_id == review.id)
+        .order_by(CaseEvent.seq))
     for event in events:
         restricted = event.field in RESTRICTED_FIELDS and not names
         yield [review.reference, review.partnership_reference, event.seq,
-               event.occurred_at.replace(tzinfo=None), event.actor.full_name if event.actor else "the system",
+               event.occurred_at.replace(tzinfo=None), event.actor or "the system",
                event.kind.value, event.trigger, event.field,
                WITHHELD if restricted and event.from_value else event.from_value,
                WITHHELD if restricted and event.to_value else event.to_value,

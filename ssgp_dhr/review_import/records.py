@@ -212,4 +212,6 @@ def _shown(reader: User, review: Review, heading: str, value: Any, sheet: Record
         return WITHHELD_NAME
     if heading in sheet.panel_only and not panel:
         return WITHHELD_PANEL
-    return masked_for(reader, review, value) if isinstance(value, str) else value
+    if names or not isinstance(value, str):
+        return value
+    return masked_for(None, review, value)  # masked, without asking again for every cell whether they may see names

@@ -153,6 +153,10 @@ def subject_access(reader: User, name: str) -> str:
     recording = sorted({review_id for review_id, source, _which, field, _text in records
                         if field in NAME_FIELDS or (source.kind == CONTACT and field == "Name")},
                        key=lambda review_id: (reviews[review_id].ref_year, reviews[review_id].ref_number))
+    if recording:  # what each review given whole reads, for all of them at once
+        db.session.scalars(sa.select(Review).where(Review.id.in_(recording)).options(
+            selectinload(Review.qa_rounds), selectinload(Review.agencies), selectinload(Review.holds),
+            selectinload(Review.delay_notices))).all()
     return json.dumps({
         "name": wanted, "made_by": reader.full_name, "made_at": utcnow().isoformat(timespec="seconds"),
         "records": [{"reference": reviews[review_id].reference,
