@@ -118,3 +118,14 @@ def test_my_work_runs_the_same_statements_for_2_or_40_notifications(act_as):  # 
     many = statements_for(client, "/")
     print(f"My work: {few} statements with 2 notifications, {many} with 40")
     assert many == few
+
+
+def test_my_work_and_your_account_run_a_fixed_few_statements(act_as):  # noqa: F811
+    coordinator = factories.coordinator()
+    client = act_as(coordinator)
+    add_reviews(coordinator, 10)
+    # The session (the user; their grants with their partnerships' names), the notifications, every count in
+    # one, the nearest deadlines' ids and rows, the overdue on the rows listed, the deliveries to take.
+    assert statements_for(client, "/") == 8
+    # The session's two, the recovery codes, the recent activity, the changes to the roles.
+    assert statements_for(client, "/account") == 5

@@ -27,10 +27,15 @@ class RecommendationLevel(enum.StrEnum):
 
 class Recommendation(db.Model):
     __tablename__ = "recommendations"
-    __table_args__ = (sa.UniqueConstraint("review_id", "reference", name="uq_recommendations_review_reference"),)
+    __table_args__ = (
+        sa.UniqueConstraint("review_id", "reference", name="uq_recommendations_review_reference"),
+        # A review's recommendations not complete, with what My work counts of them, read from the index alone.
+        sa.Index("ix_recommendations_review_completed_target_proposed", "review_id", "completed_on", "target_on",
+                 "completion_proposed_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"))
     reference: Mapped[str] = mapped_column(sa.String(20))
     text: Mapped[str] = mapped_column(sa.Text)
     level: Mapped[RecommendationLevel] = mapped_column(db_enum(RecommendationLevel, 16))

@@ -184,15 +184,14 @@ def agencies() -> list[sa.Row[tuple[int, str]]]:
                                    .where(Organisation.id.in_(owning)).order_by(Organisation.name)))
 
 
-def attention_counts(in_partnership: sa.ColumnElement[bool], today: date) -> dict[str, int]:
-    """For My work, in one statement: the partnerships' recommendations past their target date, and
-    those proposed as complete that wait for a coordinator; each key is the monitoring filter that lists them."""
-    def count(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
-        return sa.select(sa.func.count()).select_from(Recommendation).join(Review, Review.id == Recommendation.review_id) \
-            .where(in_partnership, Recommendation.completed_on.is_(None), *where).scalar_subquery()
-    overdue, proposed = db.session.execute(sa.select(
-        count(Recommendation.target_on < today), count(Recommendation.completion_proposed_on.is_not(None)))).one()
-    return {"red": overdue, "proposed": proposed}
+def attention_counts_row(in_partnership: sa.ColumnElement[bool], today: date) -> sa.Select:
+    """For My work, one row from one pass over the partnerships' recommendations not complete: those past
+    their target date (`red`), and those proposed as complete that wait for a coordinator (`proposed`); each
+    name is the monitoring filter that lists them."""
+    return (sa.select(sa.func.count().filter(Recommendation.target_on < today).label("red"),
+                      sa.func.count().filter(Recommendation.completion_proposed_on.is_not(None)).label("proposed"))
+            .select_from(Recommendation).join(Review, Review.id == Recommendation.review_id)
+            .where(in_partnership, Recommendation.completed_on.is_(None)))
 
 
 def owned_count(user: User) -> int:

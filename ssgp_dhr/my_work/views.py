@@ -6,6 +6,7 @@ package of its own: `cases`, which the areas build on, imports none of them.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from ssgp_dhr.access import signed_in
 from ssgp_dhr.accounts.models import Role
 from ssgp_dhr.action_plan import monitoring
-from ssgp_dhr.action_plan.services import overdue_counts as overdue_recommendation_counts
+from ssgp_dhr.action_plan.models import Recommendation
 from ssgp_dhr.cases import deadlines, workflow
 from ssgp_dhr.cases.models import Review
 from ssgp_dhr.cases.policy import panel_review_ids
@@ -33,6 +34,7 @@ from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.panel import services as panel_services
+from ssgp_dhr.panel.models import AgencyRequest
 from ssgp_dhr.reminders import services as reminder_services
 from ssgp_dhr.retention import services as retention_services
 
@@ -64,12 +66,15 @@ def dashboard():  # noqa: ANN201
                                "waiting_otherwise": WAITING_OTHERWISE,
                                "notifications": reminder_services.unread_notifications(current_user),
                                "notifications_shown": reminder_services.NOTIFICATIONS_SHOWN}
+    if coordinated or managed:
+        context |= _counts(today, coordinated, managed)
     if coordinated:
-        context |= _coordinated(_of_partnerships(coordinated), today)
+        # The nearest deadlines only: the rest are one link away in the case list. The counts are over all.
+        context["open_reviews"] = nearest_deadlines(
+            sa.and_(_of_partnerships(coordinated), Review.status.in_(workflow.OPEN_STATES)), MY_WORK_SHOWN)
     if managed:
         context |= _managed(_of_partnerships(managed), today)
-    shown = [r.id for r in [*context.get("open_reviews", []), *context.get("publications", [])]]
-    context["overdue_recommendations"] = overdue_recommendation_counts(shown, today)
+    context |= _overdue_on_the_rows(context.get("open_reviews", []), context.get("publications", []), today)
     if coordinated or current_user.has_role(Role.PANEL_MEMBER):  # coordinators and chairs take deliveries
         context["to_take"] = panel_services.deliveries_to_take(current_user)
     if current_user.has_role(Role.PANEL_MEMBER):
@@ -86,29 +91,12 @@ def _of_partnerships(partnership_ids: set[int]) -> sa.ColumnElement[bool]:
     return sa.or_(Review.lead_partnership_id.in_(partnership_ids), Review.joint_partnership_id.in_(partnership_ids))
 
 
-def _coordinated(in_partnership: sa.ColumnElement[bool], today: date) -> dict[str, Any]:
-    is_open = sa.and_(in_partnership, Review.status.in_(workflow.OPEN_STATES))
-    return {
-        # The nearest deadlines only: the rest are one link away in the case list. The counts are over all.
-        "open_reviews": nearest_deadlines(is_open, MY_WORK_SHOWN),
-        "open_count": db.session.scalar(sa.select(sa.func.count()).where(is_open)),
-        "waiting_counts": dict(db.session.execute(
-            sa.select(Review.status, sa.func.count()).where(in_partnership, Review.status.in_(WAITING_ON))
-            .group_by(Review.status)).all()),
-        "overdue_requests": panel_services.overdue_counts(in_partnership, today),
-        "delays": _delay_counts(in_partnership, today),
-        "recommendations": monitoring.attention_counts(in_partnership, today),
-    }
-
-
 def _managed(in_partnership: sa.ColumnElement[bool], today: date) -> dict[str, Any]:
     counts = dict(db.session.execute(
         sa.select(Review.status, sa.func.count()).where(in_partnership).group_by(Review.status)).all())
     in_progress = Review.status.in_(IN_PROGRESS_WITH_HOME_OFFICE)
     return {
         "stage_counts": [(stage, counts.get(stage, 0)) for stage in Stage],
-        "managed_delays": _delay_counts(in_partnership, today, overdue=True),
-        "managed_recommendations": monitoring.attention_counts(in_partnership, today),
         "case_files_due": retention_services.case_files_due(current_user, today),
         # Each partnership managed, for its export: rows, not objects.
         "exported_partnerships": db.session.execute(
@@ -125,14 +113,109 @@ def _managed(in_partnership: sa.ColumnElement[bool], today: date) -> dict[str, A
     }
 
 
-def _delay_counts(in_partnership: sa.ColumnElement[bool], today: date, *, overdue: bool = False) -> dict[str, int]:
-    """How many of the partnerships' reviews have a delay to act on or explain, in one statement; each
-    count is a filter of the case list (its query-string name is the key). Coordinators see what is
-    overdue in their list of open reviews, so only managers are given that count."""
-    clauses = {"overdue": overdue_clause(today)} if overdue else {}
-    clauses |= {"untold": untold_delay_clause(today), "overrun": hold_overrun_clause(today),
+# --- The counts, in one statement ------------------------------------------------------------------
+
+def _in_partnerships(name: str) -> sa.ColumnElement[bool]:
+    """The reviews led or jointly held by the partnerships bound as `name` (a list of ids)."""
+    ids = sa.bindparam(name, expanding=True)
+    return sa.or_(Review.lead_partnership_id.in_(ids), Review.joint_partnership_id.in_(ids))
+
+
+COORDINATED, MANAGED = _in_partnerships("coordinated"), _in_partnerships("managed")
+# Every statutory deadline is pending at one of these stages only. Saying so beside the delays' own
+# clauses changes no count, but lets the database find the partnerships' reviews at these stages by
+# the (partnership, status) indexes instead of reading every review they ever had (735 for the busiest).
+DEADLINE_STAGES = Review.status.in_(deadlines.DECISION_PENDING | deadlines.REPORT_PENDING)
+
+
+def _count(*where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+    return sa.select(sa.func.count()).select_from(Review).where(*where).scalar_subquery()
+
+
+def _delay_columns(in_partnership: sa.ColumnElement[bool], today: date, *, overdue: bool) -> dict[str, sa.ScalarSelect[int]]:
+    """How many of the partnerships' reviews have a delay to act on or explain; each count is a filter of the
+    case list (its query-string name is the key). Coordinators see what is overdue in their list of open
+    reviews, so only managers are given that count."""
+    clauses = {"overdue": sa.and_(DEADLINE_STAGES, overdue_clause(today))} if overdue else {}
+    clauses |= {"untold": sa.and_(DEADLINE_STAGES, untold_delay_clause(today)), "overrun": hold_overrun_clause(today),
                 "declined": declined_clause("review_asked")}
-    counts = db.session.execute(sa.select(
-        *(sa.select(sa.func.count()).where(in_partnership, clause).scalar_subquery() for clause in clauses.values())
-    )).one()
-    return dict(zip(clauses, counts, strict=True))
+    return {key: _count(in_partnership, clause) for key, clause in clauses.items()}
+
+
+def _columns(prefix: str, in_partnership: sa.ColumnElement[bool], today: date, *,
+             coordinated: bool) -> tuple[list[sa.ColumnElement[Any]], sa.Subquery]:
+    """The counts of one section of the page, each labelled `prefix` + its name, and the single row of
+    the recommendations' counts they read from."""
+    recommendations = monitoring.attention_counts_row(in_partnership, today).subquery(f"{prefix}recommendations")
+    columns: list[sa.ColumnElement[Any]] = [recommendations.c.red.label(f"{prefix}recommendations:red"),
+                                           recommendations.c.proposed.label(f"{prefix}recommendations:proposed")]
+    columns += [count.label(f"{prefix}delays:{key}")
+                for key, count in _delay_columns(in_partnership, today, overdue=not coordinated).items()]
+    if coordinated:
+        columns += [_count(in_partnership, Review.status.in_(workflow.OPEN_STATES)).label("open_count"),
+                    sa.select(sa.func.count()).select_from(AgencyRequest).join(Review, Review.id == AgencyRequest.review_id)
+                    .where(in_partnership, panel_services.overdue_clause(today)).scalar_subquery()
+                    .label("overdue_requests_total"),
+                    *(_count(in_partnership, Review.status == stage).label(f"waiting_counts:{stage.value}")
+                      for stage in WAITING_ON)]
+    return columns, recommendations
+
+
+@functools.lru_cache(maxsize=6)
+def _counts_statement(today: date, coordinated: bool, managed: bool) -> sa.Select:
+    """Every count My work shows, for a coordinator, a manager or both, as one statement of one row.
+
+    Built once a day (the dates in it are the day's): building its clauses took longer than running it.
+    """
+    columns: list[sa.ColumnElement[Any]] = []
+    rows: list[sa.Subquery] = []
+    for wanted, prefix, in_partnership in ((coordinated, "", COORDINATED), (managed, "managed_", MANAGED)):
+        if wanted:
+            section, row = _columns(prefix, in_partnership, today, coordinated=prefix == "")
+            columns += section
+            rows.append(row)
+    statement = sa.select(*columns).select_from(rows[0])
+    for row in rows[1:]:
+        statement = statement.join(row, sa.true())
+    return statement
+
+
+def _counts(today: date, coordinated: set[int], managed: set[int]) -> dict[str, Any]:
+    """The counts for the page's sections, by name: `delays`, `recommendations` and `waiting_counts` are
+    dictionaries (`managed_` first for the managers' section)."""
+    row = db.session.execute(_counts_statement(today, bool(coordinated), bool(managed)),
+                             {"coordinated": sorted(coordinated), "managed": sorted(managed)}).one()
+    context: dict[str, Any] = {}
+    for name, value in row._mapping.items():
+        group, _, key = name.partition(":")
+        if key:
+            context.setdefault(group, {})[Stage(key) if group == "waiting_counts" else key] = value
+        else:
+            context[group] = value
+    return context
+
+
+def _overdue_on_the_rows(open_reviews: list[Any], publications: list[Any], today: date) -> dict[str, dict[int, int]]:
+    """The overdue agency requests of each open review listed, and the overdue recommendations of each
+    review listed, in one statement."""
+    counts: dict[str, dict[int, int]] = {"overdue_requests": {}, "overdue_recommendations": {}}
+    shown = [r.id for r in open_reviews], [r.id for r in [*open_reviews, *publications]]
+    if shown[1]:  # the open reviews are listed too: none listed, none open
+        for kind, review_id, count in db.session.execute(
+                _overdue_on_rows_statement(today), {"open": shown[0], "listed": shown[1]}):
+            counts[kind][review_id] = count
+    return counts
+
+
+@functools.lru_cache(maxsize=2)
+def _overdue_on_rows_statement(today: date) -> sa.CompoundSelect:
+    # The kinds are written into the SQL: PostgreSQL cannot tell the type of a parameter in a union's columns.
+    return sa.union_all(
+        sa.select(sa.literal_column("'overdue_requests'"), AgencyRequest.review_id, sa.func.count())
+        .where(AgencyRequest.review_id.in_(sa.bindparam("open", expanding=True)), panel_services.overdue_clause(today))
+        .group_by(AgencyRequest.review_id),
+        sa.select(sa.literal_column("'overdue_recommendations'"), Recommendation.review_id, sa.func.count())
+        .where(Recommendation.review_id.in_(sa.bindparam("listed", expanding=True)), Recommendation.completed_on.is_(None),
+               Recommendation.target_on < today)
+        .group_by(Recommendation.review_id),
+    )
