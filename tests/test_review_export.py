@@ -26,7 +26,7 @@ from ssgp_dhr.documents.models import DocumentType
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import OrganisationKind
 from ssgp_dhr.panel import services as panel
-from ssgp_dhr.panel.models import RequestKind
+from ssgp_dhr.panel.models import InputKind, RequestKind
 from ssgp_dhr.review_import.records import WITHHELD_NAME, WITHHELD_PANEL
 from tests import factories
 from tests.test_queries import counting_statements
@@ -51,6 +51,7 @@ def recorded():
                              owner_id=seat.id, due_on=day + timedelta(days=20))
     panel.record_request(review, coordinator, agency_id=police.id, kind=RequestKind.IMR, requested_on=day,
                          due_on=day + timedelta(days=30), responsible_id=seat.id, note="Sent by e-mail")
+    panel.post_input(review, member, kind=InputKind.NOTE, text="Victoria Realname saw her GP twice")
     panel.add_family_contact(review, coordinator, name="Fiona Realname", relationship_to_victim="Sister",
                              contact_details="07700 900123")
     recommendation = factories.recommendation(review, coordinator, "R1", target_on=day + timedelta(days=90),
@@ -86,6 +87,8 @@ def test_the_workbook_has_a_sheet_per_kind_of_record_with_each_reviews_rows(sign
     assert ("Agency representative", member.full_name, "Constabulary") in {
         (m["Role"], m["Name"], m["Agency"]) for m in _rows(sheets, "Panel members")}
     assert [c["Name"] for c in _rows(sheets, "Family contacts")] == ["Fiona Realname"]
+    assert [(e["By"], e["Text"]) for e in _rows(sheets, "Input log")] == [
+        (member.full_name, "Victoria Realname saw her GP twice")]
     assert [r["Recommendation"] for r in _rows(sheets, "Recommendations")] == ["R1"]
     assert [p["Progress"] for p in _rows(sheets, "Progress updates")] == ["Training booked after Fiona Realname spoke"]
     (cost,) = _rows(sheets, "Costs")
@@ -107,6 +110,8 @@ def test_a_manager_gets_the_records_masked_the_contacts_withheld_and_not_the_pan
     assert (meeting["Minutes"], meeting["Held on"] is not None) == (WITHHELD_PANEL, True)
     request = _rows(sheets, "Agency requests")[0]
     assert (request["Status"], request["Note"]) == ("Requested", WITHHELD_PANEL)
+    entry = _rows(sheets, "Input log")[0]
+    assert (entry["Kind"], entry["Text"]) == ("Note", WITHHELD_PANEL)
 
     taken = json.loads(client.get(f"{URL}/{partnership.id}.json").data)
     assert taken["costs"][0]["Description"] == "Chair's fee: meeting with Scott's sister"

@@ -1,5 +1,5 @@
 """A partnership's export beyond its reviews and history: a sheet per kind of record the reviews hold (the
-panel's work, the family's involvement, the action plans, the costs), each row led by the review's references.
+panel's work and input log, the family's involvement, the action plans, the costs), each row led by the review's references.
 
 Each kind is read for all the exported reviews in one statement, whatever their number. What a reader may
 not see on the review's pages stays out here too: free text is masked for those who may not see real names
@@ -31,6 +31,7 @@ from ssgp_dhr.panel.models import (
     FamilyContact,
     FamilyEvent,
     FamilyInvolvement,
+    InputEntry,
     MeetingAction,
     PanelMeeting,
 )
@@ -91,6 +92,14 @@ def _agency_requests(review_ids: sa.Select) -> Iterable[Row]:
             request.agency.name, request.kind.label, request.status.label, request.requested_on, request.due_on,
             request.received_on, request.responsible.user.full_name if request.responsible else None, request.note,
             request.return_reason, request.document.title if request.document else None]
+
+
+def _input_log(review_ids: sa.Select) -> Iterable[Row]:
+    for entry in db.session.scalars(sa.select(InputEntry).where(_in(InputEntry.review_id, review_ids))
+                                    .order_by(InputEntry.posted_at, InputEntry.id)):
+        yield entry.review_id, [_utc(entry.posted_at), entry.kind.label, entry.author.full_name, entry.text,
+                                _utc(entry.edited_at), _utc(entry.retracted_at),
+                                entry.retracted_by.full_name if entry.retracted_by else None, entry.retraction_reason]
 
 
 def _family(review_ids: sa.Select) -> Iterable[Row]:
@@ -164,6 +173,9 @@ SHEETS: tuple[RecordSheet, ...] = (
                                     "Responsible", "Note", "What is missing", "Document delivered"),
                 _agency_requests,
                 panel_only=frozenset({"Responsible", "Note", "What is missing", "Document delivered"})),
+    RecordSheet("Input log", ("Posted (UTC)", "Kind", "By", "Text", "Edited (UTC)", "Retracted (UTC)",
+                              "Retracted by", "Why retracted"), _input_log,
+                panel_only=frozenset({"By", "Text", "Retracted by", "Why retracted"})),
     RecordSheet("Family involvement", ("Advocate", "Advocate's organisation", "Pseudonym agreed on",
                                        "Draft shared on", "Why the draft was not shared", "Comments received",
                                        "Consent to publication", "Consent recorded on"), _family,
