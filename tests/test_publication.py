@@ -588,3 +588,29 @@ def test_a_moved_target_is_counted_and_completion_is_also_judged_against_the_fir
     csv = client.client.get("/publication/statistics.csv").get_data(as_text=True).splitlines()
     assert "Recommendations completed by the target first agreed,,0,,,1" in csv
     assert "Recommendations with a target date moved,,1,,,2" in csv
+
+
+def test_the_board_judges_each_review_s_check_as_its_own_page_does(act_as):  # noqa: F811
+    """The board reads the checks of all the reviews awaiting publication at once (current_among); each
+    status is the one check_status gives for the review alone: passed, failed, out of date, not run."""
+    from ssgp_dhr.publication.views import board_columns
+
+    passed, coordinator = approved_review()
+    publication.run_check(passed, coordinator, ["overview_report"])
+    stale, _ = approved_review(lead=passed.lead_partnership)
+    publication.run_check(stale, coordinator, ["overview_report"])
+    new_version(stale, coordinator, "overview_report", pdf_with("A corrected report."), "report.pdf")
+    failed, _ = approved_review(lead=passed.lead_partnership)
+    new_version(failed, coordinator, "overview_report", pdf_with("Victoria Realname was 40."), "report.pdf")
+    publication.run_check(failed, coordinator, ["overview_report"])
+    renamed, _ = approved_review(lead=passed.lead_partnership)
+    publication.run_check(renamed, coordinator, ["overview_report"])
+    publication.record_details(renamed, coordinator, renamed.version, {"public_summary": "Another summary."})
+    unchecked, _ = approved_review(lead=passed.lead_partnership)
+
+    rows = board_columns(sa.true())["Awaiting publication"].rows
+    shown = {row["review"].reference: row["check"] for row in rows}
+    assert shown == {review.reference: publication.check_status(review)
+                     for review in (passed, stale, failed, renamed, unchecked)}
+    assert sorted(set(shown.values())) == sorted({publication.CHECK_PASSED, publication.CHECK_FAILED,
+                                                  publication.CHECK_OUT_OF_DATE, publication.CHECK_NOT_RUN})

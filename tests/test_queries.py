@@ -129,3 +129,27 @@ def test_my_work_and_your_account_run_a_fixed_few_statements(act_as):  # noqa: F
     assert statements_for(client, "/") == 8
     # The session's two, the recovery codes, the recent activity, the changes to the roles.
     assert statements_for(client, "/account") == 5
+
+
+def test_the_publication_board_reads_the_checks_of_every_review_awaiting_publication_at_once(act_as):  # noqa: F811
+    """Each review awaiting publication shows its anonymisation check's status: the newest checks are read in
+    one statement, not one for each review listed."""
+    from ssgp_dhr.publication import services as publication
+
+    coordinator = factories.coordinator()
+    client = act_as(coordinator)
+
+    def approve(count: int) -> None:
+        for n in range(count):
+            review = factories.review_at("approved", by=coordinator, pseudonym=f"A{n:02d}-{count}")
+            if n % 2:
+                publication.record_decision(review, coordinator, review.version, form="full",
+                                            decided_on=review.current_qa_round.letter_on)
+                publication.run_check(review, coordinator, ["overview_report"])
+
+    approve(2)  # one with a check
+    few = statements_for(client, "/publication")
+    approve(6)  # three more with a check
+    many = statements_for(client, "/publication")
+    print(f"publication board: {few} statements with 2 reviews awaiting publication, {many} with 8")
+    assert many == few

@@ -61,17 +61,32 @@ def decisions(review: Review) -> list[NameDecision]:
                                    .order_by(NameDecision.recorded_at, NameDecision.id)))
 
 
-def _current(review: Review, found: Iterable[NameDecision]) -> list[NameDecision]:
-    """The confirmed decisions about names still recorded as they were when decided."""
-    digests = {n.key: name_digest(review, n.name) for n in restricted_names(review)}
+def decisions_of(review_ids: Iterable[int]) -> dict[int, list[NameDecision]]:
+    """decisions of each review, in one statement."""
+    found: dict[int, list[NameDecision]] = {i: [] for i in review_ids}
+    if found:
+        for decision in db.session.scalars(sa.select(NameDecision).where(NameDecision.review_id.in_(sorted(found)))
+                                           .order_by(NameDecision.recorded_at, NameDecision.id)):
+            found[decision.review_id].append(decision)
+    return found
+
+
+def _current(review: Review, found: Iterable[NameDecision],
+             names: list[RestrictedName] | None = None) -> list[NameDecision]:
+    """The confirmed decisions about names still recorded as they were when decided (`names`: the review's
+    restricted names, if already read)."""
+    digests = {n.key: name_digest(review, n.name) for n in (restricted_names(review) if names is None else names)}
     return [d for d in found if d.in_effect and digests.get(d.name_key) == d.name_sha256]
 
 
-def allowed_keys(review: Review) -> set[str]:
-    """The keys of the names a confirmed decision allows to be published."""
+def allowed_keys(review: Review, found: list[NameDecision] | None = None,
+                 names: list[RestrictedName] | None = None) -> set[str]:
+    """The keys of the names a confirmed decision allows to be published (`found`: the review's decisions,
+    and `names` its restricted names, if already read)."""
     if review.id is None:
         return set()
-    return {d.name_key for d in _current(review, decisions(review)) if d.kind is NameDecisionKind.ALLOW_NAME}
+    found = decisions(review) if found is None else found
+    return {d.name_key for d in _current(review, found, names) if d.kind is NameDecisionKind.ALLOW_NAME}
 
 
 def accepted_findings(review: Review) -> list[NameDecision]:

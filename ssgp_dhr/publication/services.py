@@ -27,7 +27,7 @@ from ssgp_dhr.cases import death_kinds, workflow
 from ssgp_dhr.cases.deadlines import add_months
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
-from ssgp_dhr.cases.names import restricted_names, role_of
+from ssgp_dhr.cases.names import RestrictedName, restricted_names, restricted_names_of, role_of
 from ssgp_dhr.cases.policy import can_advance
 from ssgp_dhr.cases.services import (
     InvalidChange,
@@ -295,12 +295,15 @@ def public_file_name(review: Review, kind: str, version: DocumentVersion) -> str
     return f"{pseudonym}-{initials}-{kind.replace('_', '-')}.{version.file_kind}"
 
 
-def recorded_values(review: Review) -> list[RecordedValue]:
+def recorded_values(review: Review, names: list[RestrictedName] | None = None,
+                    decided: list[NameDecision] | None = None) -> list[RecordedValue]:
     """The restricted values the check looks for: every real name recorded on the review
     (cases.names, the one list) but those a confirmed decision allows to be published, the
-    victim's date of birth and address."""
-    allowed = name_decisions.allowed_keys(review)
-    values = [RecordedValue(name.key, name.name) for name in restricted_names(review) if name.key not in allowed]
+    victim's date of birth and address. `names` and `decided`: the review's restricted names and
+    name decisions, when already read (the publication board reads them for many reviews at once)."""
+    names = restricted_names(review) if names is None else names
+    allowed = name_decisions.allowed_keys(review, decided, names)
+    values = [RecordedValue(name.key, name.name) for name in names if name.key not in allowed]
     values += [RecordedValue(field, getattr(review, field))
                for field in ("victim_date_of_birth", "victim_address") if getattr(review, field)]
     return values
@@ -322,14 +325,20 @@ PUBLIC_TEXT_LABELS = {
 }
 
 
-def public_texts(review: Review, data: Mapping[str, Any] | None = None) -> dict[str, str]:
+_READ = object()  # public_texts: the publication record is to be read
+
+
+def public_texts(review: Review, data: Mapping[str, Any] | None = None,
+                 record: PublicationRecord | object | None = _READ) -> dict[str, str]:
     """Every text of the review the public page, its own page and the feed show, by field: the
     pseudonym (in headings, link texts, the page title and the feed's titles), the summaries, the
     reason only a learning summary is published, the press contact and the partnership's address.
     The other words there are the service's own (document labels, dates, the review type). `data`
-    holds values given with the publish action, which it records."""
+    holds values given with the publish action, which it records; `record` is the review's publication
+    record, when already read."""
     data = data or {}
-    record = publication_record(review) if review.id is not None else None
+    if record is _READ:
+        record = publication_record(review) if review.id is not None else None
     texts = {"pseudonym": review.pseudonym,
              "public_summary": record.public_summary if record else None,
              "learning_summary": record.learning_summary if record else None,
@@ -359,9 +368,10 @@ def _is_accepted(accepted: Iterable[NameDecision], finding: Finding, content_sha
                                variant=finding.variant, content_sha256=content_sha256) for d in accepted)
 
 
-def names_digest(review: Review) -> str:
+def names_digest(review: Review, values: list[RecordedValue] | None = None) -> str:
     """A digest of the restricted values recorded now: a check made before another was recorded is not current."""
-    return _digest(sorted((v.field, str(v.value)) for v in recorded_values(review)))
+    values = recorded_values(review) if values is None else values
+    return _digest(sorted((v.field, str(v.value)) for v in values))
 
 
 def run_check(review: Review, actor: User, kinds: Iterable[str] | None = None) -> AnonymisationCheck:
@@ -423,6 +433,19 @@ def latest_check(review: Review) -> AnonymisationCheck | None:
                              .order_by(AnonymisationCheck.checked_at.desc(), AnonymisationCheck.id.desc()).limit(1))
 
 
+def latest_checks(review_ids: Iterable[int]) -> dict[int, AnonymisationCheck]:
+    """latest_check of each of the reviews `review_ids` that has one, in one statement (the publication
+    board's column of reviews awaiting publication asked for each on its own)."""
+    ids = sorted(set(review_ids))
+    if not ids:
+        return {}
+    newest = sa.func.row_number().over(partition_by=AnonymisationCheck.review_id, order_by=(
+        AnonymisationCheck.checked_at.desc(), AnonymisationCheck.id.desc())).label("newest")
+    ranked = sa.select(AnonymisationCheck.id, newest).where(AnonymisationCheck.review_id.in_(ids)).subquery()
+    return {check.review_id: check for check in db.session.scalars(
+        sa.select(AnonymisationCheck).join(ranked, ranked.c.id == AnonymisationCheck.id).where(ranked.c.newest == 1))}
+
+
 def check_covers(check: AnonymisationCheck | None, documents: Iterable[DocumentToPublish],
                  review: Review | None = None) -> bool:
     """The newest check passed and read every document to be published in its current version
@@ -440,11 +463,39 @@ def check_covers(check: AnonymisationCheck | None, documents: Iterable[DocumentT
 def is_current(check: AnonymisationCheck, review: Review) -> bool:
     """The check read the public texts and restricted values as they are now, and the current
     version of each document it read."""
-    if check.names_sha256 != names_digest(review) or check.texts != _text_digests(public_texts(review)):
+    return _reads_as_now(check, names_digest(review), public_texts(review), lambda kind: current_document(review, kind))
+
+
+def _reads_as_now(check: AnonymisationCheck, digest: str, texts: Mapping[str, str],
+                  document_of: Callable[[str], Document | None]) -> bool:
+    """is_current, given the review's names digest, public texts and current document of each kind."""
+    if check.names_sha256 != digest or check.texts != _text_digests(texts):
         return False
     current = {str(v.id) for kind in {d.get("kind") for d in check.documents}
-               if (doc := current_document(review, kind)) is not None for v in [doc.latest]}
+               if (doc := document_of(kind)) is not None for v in [doc.latest]}
     return {d.get("document_ref") for d in check.documents} <= current
+
+
+def current_among(checks: Mapping[int, AnonymisationCheck], reviews: Mapping[int, Review]) -> set[int]:
+    """The ids of the reviews whose check in `checks` (by review id) is current, as is_current judges it,
+    for many reviews at once: their names, name decisions, publication records and documents are read
+    in a statement or so each for all of them, not per review (the publication board)."""
+    ids = sorted(checks)
+    if not ids:
+        return set()
+    listed = [reviews[i] for i in ids]
+    names = restricted_names_of(listed)
+    decided = name_decisions.decisions_of(ids)
+    records = {r.review_id: r for r in db.session.scalars(
+        sa.select(PublicationRecord).where(PublicationRecord.review_id.in_(ids)))}
+    newest: dict[tuple[int, str], Document] = {}
+    for document in db.session.scalars(sa.select(Document).where(Document.review_id.in_(ids))
+                                       .order_by(Document.created_at.desc(), Document.id.desc())):
+        newest.setdefault((document.review_id, document.document_type.value), document)
+    return {i for i, review in zip(ids, listed, strict=True) if _reads_as_now(
+        checks[i], names_digest(review, recorded_values(review, names[i], decided[i])),
+        public_texts(review, record=records.get(i)),
+        lambda kind, i=i: newest.get((i, DocumentType(kind).value)))}
 
 
 CHECK_NOT_RUN, CHECK_PASSED, CHECK_FAILED = "Not run", "Passed", "Failed"
@@ -454,10 +505,15 @@ CHECK_OUT_OF_DATE = "Not checked for the current versions"
 def check_status(review: Review, check: AnonymisationCheck | None = None) -> str:
     """The newest check's result as it stands now: a passed or failed check that read other versions,
     other public texts or other recorded names than the review has now is out of date."""
-    check = check or latest_check(review)
+    return status_of_check(check or latest_check(review), review)
+
+
+def status_of_check(check: AnonymisationCheck | None, review: Review, current: bool | None = None) -> str:
+    """check_status for `check`, the review's newest check as already found (None: never run); `current`,
+    whether it is current, if already judged (current_among)."""
     if check is None:
         return CHECK_NOT_RUN
-    if not is_current(check, review):
+    if not (is_current(check, review) if current is None else current):
         return CHECK_OUT_OF_DATE
     return CHECK_PASSED if check.passed else CHECK_FAILED
 

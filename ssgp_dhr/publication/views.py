@@ -645,10 +645,12 @@ def board_columns(in_partnership: sa.ColumnElement[bool]) -> dict[str, BoardColu
     to_send = copies.still_to_send(r for r in reviews.values() if copies.is_published(r))
     rows = {i: {"review": review, "since": waiting_since.get(i, (None, None, None))[1],
                 "removal_review_on": removal_on.get(i), "to_send": to_send.get(i)} for i, review in reviews.items()}
-    # Awaiting publication: whether the check passed on what would be published now (at most
-    # BOARD_SHOWN reviews, each read on its own).
+    # Awaiting publication: whether the check passed on what would be published now. The newest checks
+    # of the reviews listed are read in one statement; only a review that has one is read further.
+    checks = services.latest_checks(awaiting[:BOARD_SHOWN])
+    current = services.current_among(checks, reviews)
     for i in awaiting[:BOARD_SHOWN]:
-        rows[i]["check"] = services.check_status(reviews[i])
+        rows[i]["check"] = services.status_of_check(checks.get(i), reviews[i], current=i in current)
     return {heading: BoardColumn([rows[i] for i in ids[:BOARD_SHOWN]], len(ids), order)
             for heading, (ids, order) in lists.items()}
 
