@@ -177,6 +177,7 @@ def test_the_zip_holds_the_workbook_the_json_every_document_version_and_a_manife
     client = signed_in_as(coordinator)
     response = client.get(f"{URL}/{partnership.id}.zip")
     assert response.headers["Content-Disposition"] == 'attachment; filename="SSGP-reviews.zip"'
+    assert int(response.headers["Content-Length"]) == len(response.data)
     archive = _zip(response)
     assert _sheets(archive.read("SSGP-reviews.xlsx")) == _sheets(client.get(f"{URL}/{partnership.id}.xlsx").data)
     assert json.loads(archive.read("SSGP-reviews.json")) == json.loads(client.get(f"{URL}/{partnership.id}.json").data)
