@@ -60,16 +60,20 @@ HISTORY_PAGE_SIZE = 8
 
 # --- The nearest deadlines (My work) ------------------------------------------------------
 
+def nearest_deadline_ids(is_open: sa.ColumnElement[bool], shown: int | sa.BindParameter[int]) -> sa.Select:
+    """The ids of the `shown` reviews matching `is_open` whose stored next deadline is nearest, then those with
+    none: one walk of Review.next_deadline_on, indexed. A statement, so a page can build it once with parameters."""
+    return (sa.select(Review.id).where(is_open)
+            .order_by(Review.next_deadline_on.is_(None), Review.next_deadline_on, Review.reference).limit(shown))
+
+
 def nearest_deadlines(is_open: sa.ColumnElement[bool], shown: int) -> list[ListedReview]:
     """The `shown` reviews matching `is_open` whose next deadline is nearest, then those with none.
 
     One walk of the reviews' stored next deadline (Review.next_deadline_on, indexed): it used to fetch
     twice as many of each deadline kind, work each one's deadline out and sort them in Python.
     """
-    ids = db.session.scalars(
-        sa.select(Review.id).where(is_open)
-        .order_by(Review.next_deadline_on.is_(None), Review.next_deadline_on, Review.reference).limit(shown)).all()
-    return listed_reviews(ids)
+    return listed_reviews(db.session.scalars(nearest_deadline_ids(is_open, shown)).all())
 
 
 # --- The case list ----------------------------------------------------------------------------

@@ -26,7 +26,8 @@ from ssgp_dhr.cases.stages import WITH_OR_PAST_HOME_OFFICE, Stage
 from ssgp_dhr.cases.views import (
     declined_clause,
     hold_overrun_clause,
-    nearest_deadlines,
+    listed_reviews,
+    nearest_deadline_ids,
     overdue_clause,
     untold_delay_clause,
 )
@@ -70,8 +71,8 @@ def dashboard():  # noqa: ANN201
         context |= _counts(today, coordinated, managed)
     if coordinated:
         # The nearest deadlines only: the rest are one link away in the case list. The counts are over all.
-        context["open_reviews"] = nearest_deadlines(
-            sa.and_(_of_partnerships(coordinated), Review.status.in_(workflow.OPEN_STATES)), MY_WORK_SHOWN)
+        context["open_reviews"] = listed_reviews(db.session.scalars(
+            _NEAREST_OPEN, {"coordinated": sorted(coordinated), "shown": MY_WORK_SHOWN}).all())
     if managed:
         context |= _managed(_of_partnerships(managed), today)
     context |= _overdue_on_the_rows(context.get("open_reviews", []), context.get("publications", []), today)
@@ -122,6 +123,8 @@ def _in_partnerships(name: str) -> sa.ColumnElement[bool]:
 
 
 COORDINATED, MANAGED = _in_partnerships("coordinated"), _in_partnerships("managed")
+# The open reviews of the partnerships coordinated whose next deadline is nearest.
+_NEAREST_OPEN = nearest_deadline_ids(sa.and_(COORDINATED, Review.status.in_(workflow.OPEN_STATES)), sa.bindparam("shown"))
 # Every statutory deadline is pending at one of these stages only. Saying so beside the delays' own
 # clauses changes no count, but lets the database find the partnerships' reviews at these stages by
 # the (partnership, status) indexes instead of reading every review they ever had (735 for the busiest).
