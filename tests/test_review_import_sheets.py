@@ -4,6 +4,7 @@ row by row in plain words, written back out by the export in the same shape, and
 
 from __future__ import annotations
 
+import collections
 import io
 from datetime import date
 
@@ -272,3 +273,25 @@ def test_the_preview_page_lists_a_refused_row_of_another_sheet_with_its_sheet_an
                                           "GLOS/1999/01: a hold is brought in with its review")
     assert page.find(id=error["href"][1:]).get_text(" ", strip=True).startswith("Holds, row 2 GLOS/1999/01 Refused")
     assert _count(Review) == 0
+
+
+def test_an_import_writes_its_reviews_and_their_history_in_batches_not_one_by_one(coordinator, partnership):
+    """Each review's id is taken ahead and its history written with the others': 60 published reviews, each with
+    twelve history entries, go in a handful of statements, not one or more for each."""
+    rows = [{**TWO_ROUNDS, "Partnership reference": f"GLOS/{n}"} for n in range(60)]
+    rounds = [{**r, "Partnership reference": f"GLOS/{n}"} for n in range(60) for r in ROUND_ROWS]
+    holds = [{**HOLD_ROWS[0], "Partnership reference": f"GLOS/{n}"} for n in range(60)]
+    notices = [{**DELAY_ROWS[0], "Partnership reference": f"GLOS/{n}"} for n in range(60)]
+    content = workbook(rows, rounds, holds, notices)
+    statements = []
+    listener = lambda *args: statements.append(" ".join(args[2].split()[:3]))  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        result = import_reviews(content, "r.xlsx", partnership, coordinator, confirm=True)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert result.saved and result.count(Outcome.CREATED) == 60 and _count(CaseEvent) == 60 * 12
+    written = collections.Counter(statements)
+    assert written["INSERT INTO reviews"] + written["INSERT INTO case_events"] + written["UPDATE reviews SET"] < 10, \
+        written
+    assert verify_all()[1] is None

@@ -232,6 +232,12 @@ class Review(db.Model):
                      if r.decision_on == self.decision_on and r.review_held == self.review_held), None)
 
     @property
+    def is_written(self) -> bool:
+        """Whether the review is in the database yet: until it is, no record elsewhere can name it (an import
+        adds many with their ids taken ahead, and writes them together)."""
+        return self.id is not None and not sa.inspect(self).pending
+
+    @property
     def current_qa_round(self) -> QARound | None:
         return self.qa_rounds[-1] if self.qa_rounds else None
 
@@ -528,7 +534,7 @@ class CaseEvent(db.Model):
     # The review version the writer saw: "what changed since version v" is every event based on v or later.
     based_on_version: Mapped[int]
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
-    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True, insert_sentinel=True)
     # Since redaction exists, the hash commits to a salted digest of each free text (from, to,
     # reason and every text in the payload), not the text itself: a text can then be redacted and
     # the chain still verifies. None: an entry from before, whose texts are in its hash.
@@ -537,6 +543,9 @@ class CaseEvent(db.Model):
     redacted: Mapped[dict | None] = mapped_column(sa.JSON)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
+    # Never read (the history has its own queries): it tells the writes to add a review before its entries,
+    # when both are written together.
+    review: Mapped[Review] = relationship(lazy="raise")
 
     @property
     def is_restricted(self) -> bool:

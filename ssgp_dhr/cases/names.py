@@ -100,7 +100,7 @@ def restricted_names(review: Review) -> list[RestrictedName]:
     if review.disposed_on is not None:
         return []
     names = list(_review_names(review))
-    if review.id is not None:
+    if review.is_written:
         for source in _sources.values():
             names.extend(n for n in source(review) if n.name and n.name.strip())
     return names

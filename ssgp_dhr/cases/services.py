@@ -276,8 +276,10 @@ def record_after_the_event(review: Review, trigger: str, actor: User, recorded_f
         raise UnknownAction(f"There is no action called '{trigger}'")
     if not can_advance(actor, review):
         raise NotPermitted("Only a coordinator of this review's partnership can do this")
-    data = _checked_action(review, trigger, data, after_the_event=True)
+    # The checks' queries do not flush what the caller has recorded so far: writing the review mid-way would
+    # step its version once more for each, and a caller recording a whole history would write it many times.
     with db.session.no_autoflush:
+        data = _checked_action(review, trigger, data, after_the_event=True)
         return _transition(review, trigger, actor, review.version, data, recorded_from=recorded_from)
 
 
@@ -712,12 +714,13 @@ def record_notification(actor: User, *, lead_partnership_id: int, review_type: s
 
 def new_review(actor: User, *, lead_partnership_id: int, review_type: str, recorded_on: date,
                recorded_from: str | None = None, partnership_reference: str | None = None,
-               numbers: dict[int, int] | None = None, **fields: Any) -> Review:
+               numbers: dict[int, int] | None = None, review_id: int | None = None, **fields: Any) -> Review:
     """Add a review in the `notified` stage with the next reference and its first history entry, in the
     caller's transaction (record_notification commits it; an import commits the whole file).
 
     `numbers` (year -> the last number given) lets a caller adding many in one transaction take the next
     number without asking the database each time; a number taken meanwhile fails the transaction whole.
+    `review_id`, an id the caller reserved, lets it add the review without writing it at once to learn its id.
     """
     from ssgp_dhr.organisations.models import Organisation
 
@@ -733,16 +736,31 @@ def new_review(actor: User, *, lead_partnership_id: int, review_type: str, recor
         reference=make_reference(lead.short_name, year, number), ref_year=year, ref_number=number,
         lead_partnership_id=lead_partnership_id, review_type=review_type, recorded_on=recorded_on,
         partnership_reference=partnership_reference, **fields,
+        # A new review has none of these yet: said so, the actions that read them next (an import takes a
+        # review through every stage at once) need no query each to find out.
+        **{name: [] for name in _REVIEW_LISTS},
     )
+    if review_id is not None:
+        review.id = review_id
+        # Not written yet, it has its columns' defaults now, as writing it would give them (its version,
+        # its history's count), for the actions that follow in the same transaction.
+        for column in Review.__table__.columns:
+            if column.default is not None and column.default.is_scalar and getattr(review, column.key) is None:
+                setattr(review, column.key, column.default.arg)
     workflow.MACHINE.set_state(workflow.INITIAL_STATE, model=review)
     db.session.add(review)
-    db.session.flush()
+    if review.id is None:
+        db.session.flush()
     payload = {"reference": review.reference} | ({RECORDED_FROM: recorded_from} if recorded_from else {})
     if partnership_reference:
         payload["partnership_reference"] = partnership_reference
     append_event(review, actor, EventKind.CREATED, based_on_version=0, field="status", to_value=review.status,
                  payload=payload)
     return review
+
+
+_REVIEW_LISTS = ("holds", "qa_rounds", "panel", "delay_notices", "decision_responses", "agencies",
+                 "consideration_panels")
 
 
 def update_details(review: Review, actor: User, expected_version: int, changes: Mapping[str, Any]) -> list[CaseEvent]:

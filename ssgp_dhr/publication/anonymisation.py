@@ -29,6 +29,7 @@ is itself a finding, with the reason: nobody can say it is clean, so it blocks t
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import re
@@ -345,11 +346,12 @@ _END = r"(?:'s|s'|'|s)?(?![\w])"
 _START = r"(?<![\w])"
 
 
-def name_patterns(name: str, pseudonym: str | None = None) -> list[tuple[str, re.Pattern[str]]]:
+@functools.lru_cache(maxsize=1024)  # pure: a review's names are looked for again with each of its public texts
+def name_patterns(name: str, pseudonym: str | None = None) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """(variant, pattern) for a recorded name; see the module's docstring for the rule."""
     parts = name_parts(re.sub(r"\(.*?\)", " ", name))
     if not parts:
-        return []
+        return ()
     searched = set(searched_parts(name, pseudonym))
     patterns = [("full name", _phrase(parts, r"[\s\-]+"))]
     for n, part in enumerate(parts):
@@ -359,7 +361,7 @@ def name_patterns(name: str, pseudonym: str | None = None) -> list[tuple[str, re
         if part in COMMON_WORDS:
             variant += " (also a common word: it may be someone or something else)"
         patterns.append((variant, re.escape(part)))
-    return [(variant, re.compile(_START + body + _END)) for variant, body in patterns]
+    return tuple((variant, re.compile(_START + body + _END)) for variant, body in patterns)
 
 
 def date_patterns(day: date) -> list[tuple[str, re.Pattern[str]]]:

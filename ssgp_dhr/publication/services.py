@@ -103,6 +103,8 @@ def record_qa_dates(review: Review, actor: User, expected_version: int, *, panel
 # --- The publication decision and record ------------------------------------------------------
 
 def publication_record(review: Review) -> PublicationRecord | None:
+    if not review.is_written:
+        return None
     return db.session.scalar(sa.select(PublicationRecord).where(PublicationRecord.review_id == review.id))
 
 
@@ -251,7 +253,7 @@ def kinds_to_publish(review: Review, data: Mapping[str, Any] | None = None) -> l
 def current_document(review: Review, kind: str) -> Document | None:
     """The review's document of `kind` to publish: the newest one, when there are several (a
     correction is normally a new version of the same document, which this follows too)."""
-    if review.id is None:
+    if not review.is_written:
         return None
     return db.session.scalar(sa.select(Document).where(
         Document.review_id == review.id, Document.document_type == DocumentType(kind))
@@ -296,13 +298,14 @@ def public_file_name(review: Review, kind: str, version: DocumentVersion) -> str
 
 
 def recorded_values(review: Review, names: list[RestrictedName] | None = None,
-                    decided: list[NameDecision] | None = None) -> list[RecordedValue]:
+                    decided: list[NameDecision] | None = None, allowed: set[str] | None = None) -> list[RecordedValue]:
     """The restricted values the check looks for: every real name recorded on the review
-    (cases.names, the one list) but those a confirmed decision allows to be published, the
-    victim's date of birth and address. `names` and `decided`: the review's restricted names and
-    name decisions, when already read (the publication board reads them for many reviews at once)."""
+    (cases.names, the one list) but those a confirmed decision allows to be published (or the
+    names `allowed` gives), the victim's date of birth and address. `names` and `decided`: the review's
+    restricted names and name decisions, when already read (the publication board reads them for many
+    reviews at once)."""
     names = restricted_names(review) if names is None else names
-    allowed = name_decisions.allowed_keys(review, decided, names)
+    allowed = name_decisions.allowed_keys(review, decided, names) if allowed is None else allowed
     values = [RecordedValue(name.key, name.name) for name in names if name.key not in allowed]
     values += [RecordedValue(field, getattr(review, field))
                for field in ("victim_date_of_birth", "victim_address") if getattr(review, field)]
@@ -351,8 +354,15 @@ def public_texts(review: Review, data: Mapping[str, Any] | None = None,
 def text_findings(review: Review, texts: Mapping[str, str]) -> list[Finding]:
     """Where a restricted value appears in `texts` (field -> text), but for findings accepted as false
     positives: each finding's document is the field."""
+    if not any(texts.values()):
+        return []
+    # Every recorded value first, without asking for the decisions about names: a name a decision allows
+    # is only one fewer to look for, so texts naming none of them (nearly all) need no query at all.
+    names = restricted_names(review)
+    if not check_texts(texts.items(), recorded_values(review, names, allowed=set()), review.pseudonym):
+        return []
     accepted = name_decisions.accepted_findings(review)
-    return [f for f in check_texts(texts.items(), recorded_values(review), review.pseudonym)
+    return [f for f in check_texts(texts.items(), recorded_values(review, names), review.pseudonym)
             if not _is_accepted(accepted, _text_finding(f), None)]
 
 

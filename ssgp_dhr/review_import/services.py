@@ -99,6 +99,10 @@ class ImportResult:
         return [row for row in self.rows if row.outcome is Outcome.REFUSED]
 
 
+# The reviews of so many rows are written together: in batches, yet without the whole file in memory.
+WRITTEN_EVERY = 250
+
+
 class ImportRefused(Exception):
     """The person may not import for this partnership; `str()` says why."""
 
@@ -118,7 +122,13 @@ def import_reviews(content: bytes, filename: str, partnership: Organisation, act
                      f"by {actor.full_name}")
     importer = _Importer(partnership, actor, recorded_from, sheet)
     try:
-        results = [importer.row(row) for row in sheet.rows]
+        results = []
+        for number, row in enumerate(sheet.rows, start=1):
+            results.append(importer.row(row))
+            if number % WRITTEN_EVERY == 0:
+                db.session.flush()
+        # The preview writes what it would save too, then undoes it: what the database refuses shows here.
+        db.session.flush()
         result = ImportResult(results + importer.without_review())
         if confirm and not result.refused:
             if on_save is not None:
@@ -190,6 +200,7 @@ class _Importer:
         self.seen: dict[str, int] = {}
         self.numbers: dict[int, int] = {}  # the references' numbers given so far, by year
         self.review_type = current_app.config["REVIEW_TYPE_NAME"]
+        self.review_ids = _ReviewIds()
         # The rows of the other sheets, by the reference they name, with the problems of those that could not be read.
         self.related: dict[str, dict[str, list[SheetRow]]] = {}
         self.unread: dict[str, list[Problem]] = {}
@@ -257,7 +268,8 @@ class _Importer:
                                           review_type=self.review_type, recorded_on=today_uk(),
                                           recorded_from=self.recorded_from,
                                           partnership_reference=values["partnership_reference"],
-                                          numbers=self.numbers, **details)
+                                          numbers=self.numbers, review_id=self.review_ids.next(), **details)
+                self.review_ids.given(review.id)
                 result.outcome = Outcome.CREATED
                 changed = True
             else:
@@ -338,6 +350,39 @@ class _Importer:
         else:
             _check_same(step, {name: getattr(review, name) for name in step.data if hasattr(Review, name)})
         return False
+
+
+class _ReviewIds:
+    """Ids for the reviews an import adds, taken ahead, so that each need not be written at once to learn its id
+    (its history's entries carry it) and the file's writes go in batches.
+
+    PostgreSQL gives them from the table's own sequence, a block at a time. SQLite lets one connection write
+    at a time: the first new review is written to learn its id, which holds the database for this
+    transaction, and the next ones follow it. Elsewhere each review is written as it is added.
+    """
+
+    BLOCK = 500
+
+    def __init__(self) -> None:
+        self.database = db.session.get_bind().dialect.name
+        self.reserved: list[int] = []
+        self.last: int | None = None
+
+    def next(self) -> int | None:
+        """The id for the next new review, or None: the database gives it as the review is written."""
+        if self.database == "postgresql":
+            if not self.reserved:
+                self.reserved = list(db.session.scalars(sa.text(
+                    "SELECT nextval(pg_get_serial_sequence('reviews', 'id')) FROM generate_series(1, :n)"),
+                    {"n": self.BLOCK}))[::-1]
+            return self.reserved.pop()
+        if self.database == "sqlite" and self.last is not None:
+            self.last += 1
+            return self.last
+        return None
+
+    def given(self, review_id: int) -> None:
+        self.last = review_id
 
 
 class _StepRefused(Exception):
