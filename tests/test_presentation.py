@@ -41,3 +41,13 @@ def test_pagination_links_the_ends_and_two_pages_either_side():
     assert links["previous"] == {"href": "?page=2"} and links["next"] == {"href": "?page=4"}
     assert pagination(5, 5, href, label="Pages")["next"] is None
     assert pagination(5, 5, href, label="Pages", more_beyond=True)["next"] == {"href": "?page=6"}
+
+
+def test_a_filter_s_options_are_escaped_and_the_chosen_one_selected():
+    from ssgp_dhr.presentation import option_tags
+
+    html = str(option_tags([(1, "Bath & <North> East"), (12, "Bristol"), ("x\"y", "Odd")], "12"))
+    assert html == ('<option value="1">Bath &amp; &lt;North&gt; East</option>'
+                    '<option value="12" selected>Bristol</option>'
+                    '<option value="x&#34;y">Odd</option>')
+    assert " selected" not in str(option_tags([(1, "One")], None))

@@ -135,6 +135,15 @@ class User(UserMixin, db.Model):
             return next(name for (_role, held), name in self._recorded_grants().items() if held == partnership_id)
         return db.session.scalar(sa.select(Organisation.name).where(Organisation.id == partnership_id))
 
+    def partnership_names(self, *roles: Role) -> dict[int, str] | None:
+        """The partnerships in which the account holds one of `roles` in effect, by id, with their names as
+        read with the grants (no statement); None once the roles were loaded as objects (then ask the database)."""
+        if "roles" in sa.inspect(self).dict:
+            return None
+        grants = self.grants
+        return {partnership_id: name for (role, partnership_id), name in self._recorded_grants().items()
+                if role in roles and (role, partnership_id) in grants}
+
     @property
     def held_roles(self) -> frozenset[Role]:
         return frozenset(role for role, _ in self.grants)

@@ -264,14 +264,61 @@ class ListFilters:
                                        sa.func.lower(Review.partnership_reference).contains(typed, autoescape=True)))
         return query
 
-    def ordered_ids(self, matching: sa.Select) -> sa.Select:
-        """The matching reviews' ids in the list's order. Sorting only the sort keys, then reading the rows
+    def _sorted(self, matching: sa.Select) -> sa.Select:
+        """`matching` with what the order sorts by (for the partnership, its place in name order)."""
+        return matching.join(PARTNERSHIP_POSITION, PARTNERSHIP_POSITION.c.id == Review.lead_partnership_id) \
+            if self.sort == "partnership" else matching
+
+    def ordered_ids(self, matching: sa.Select, *, backwards: bool = False, sortable: bool = False) -> sa.Select:
+        """The matching reviews' ids in the list's order (`backwards`: the reverse; `sortable`: `matching` came
+        from past(), which joined what the order needs). Sorting only the sort keys, then reading the rows
         shown by id: sorting the full rows of all visible reviews was most of the page's time at 10,000
         reviews, and grew with the offset."""
-        ordered = matching.join(PARTNERSHIP_POSITION, PARTNERSHIP_POSITION.c.id == Review.lead_partnership_id) \
-            if self.sort == "partnership" else matching
-        return ordered.with_only_columns(Review.id).order_by(
-            *(c.desc() if self.order == "desc" else c.asc() for c in SORTS[self.sort][1]))
+        descending = (self.order == "desc") != backwards
+        return (matching if sortable else self._sorted(matching)).with_only_columns(Review.id).order_by(
+            *(c.desc() if descending else c.asc() for c in SORTS[self.sort][1]))
+
+    def past(self, matching: sa.Select, reference: str, *, forward: bool, including: bool = False) -> sa.Select:
+        """The matching reviews after (`forward`) or before the review `reference` in the list's order (and it,
+        `including`), when the filters match it: the sort key compared as a row (each sort's last column, the
+        reference, is unique, so reviews sharing the rest of a key are never skipped or listed twice).
+        Matching no review, it selects none."""
+        key = SORTS[self.sort][1]
+        anchor = self._sorted(matching).with_only_columns(*key).where(Review.reference == reference) \
+            .scalar_subquery().correlate(None)
+        row = sa.tuple_(*key)
+        later = (self.order == "asc") == forward
+        if including:
+            return self._sorted(matching).where(row >= anchor if later else row <= anchor)
+        return self._sorted(matching).where(row > anchor if later else row < anchor)
+
+
+def _page_from(chosen: ListFilters, query: sa.Select, page: int, *, after: str, before: str
+               ) -> tuple[list[int], int, bool] | None:
+    """Page `page` read from the review it follows (`after`: the last of the page before) or precedes
+    (`before`: the first of the page after), as the pagination's neighbouring links give them: keyset
+    pagination, so page 200 reads its 25 rows and counts a few pages on instead of sorting and counting the
+    4,975 before it. (ids, total, exact), or None when the review given is not in the list (changed since,
+    or typed): then the page is found by its number."""
+    forward = bool(after)
+    anchor = after or before
+    ids = list(db.session.scalars(chosen.ordered_ids(chosen.past(query, anchor, forward=forward),
+                                                     backwards=not forward, sortable=True).limit(PAGE_SIZE)))
+    if not ids:
+        return None
+    shown_before = (page - 1) * PAGE_SIZE
+    cap = max(COUNT_UP_TO, (page + PAGINATION_AHEAD) * PAGE_SIZE) - shown_before
+    if forward:  # this page and every review after it
+        counted, exact = _count_up_to(chosen.past(query, anchor, forward=True), cap)
+    else:  # this page, then the review given and every one after it
+        ids.reverse()
+        rest, exact = _count_up_to(chosen.past(query, anchor, forward=True, including=True), cap - len(ids))
+        counted = len(ids) + rest
+    return ids, shown_before + counted, exact
+
+
+# The longest reference a pagination link carries: a reference is far shorter.
+ANCHOR_MAX = 40
 
 
 @cases.get("/cases")
@@ -281,10 +328,17 @@ def case_list():  # noqa: ANN201
     chosen = ListFilters.from_args(request.args)
     query = chosen.matching(current_user, today)
     requested = query_page()
-    total, exact = _count_up_to(query, max(COUNT_UP_TO, (requested + PAGINATION_AHEAD) * PAGE_SIZE))
+    after, before = (request.args.get(name, "")[:ANCHOR_MAX] for name in ("after", "before"))
+    found = _page_from(chosen, query, requested, after=after, before=before) \
+        if requested > 1 and (after or before) else None
+    if found is not None:
+        page_ids, total, exact = found
+        page = requested
+    else:
+        total, exact = _count_up_to(query, max(COUNT_UP_TO, (requested + PAGINATION_AHEAD) * PAGE_SIZE))
+        page = min(requested, max(1, math.ceil(total / PAGE_SIZE)))
+        page_ids = db.session.scalars(chosen.ordered_ids(query).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(requested, pages)
-    page_ids = db.session.scalars(chosen.ordered_ids(query).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     reviews = listed_reviews(page_ids)
 
     # The partnerships offered are the user's own (and those of their panels'), from the roles already
@@ -303,8 +357,15 @@ def case_list():  # noqa: ANN201
         params = {k: v for k, v in params.items() if v not in (None, "") and not (k == "page" and v == 1)}
         return url_for("cases.case_list") + "?" + urlencode(params)
 
-    pagination = presentation.pagination(page, pages, lambda n: list_url(page=n), label="Pages of reviews",
-                                         more_beyond=not exact)
+    def page_url(number: int) -> str:
+        """The next and previous pages' links say which review they follow or precede (keyset pagination)."""
+        if reviews and number == page + 1:
+            return list_url(page=number, after=reviews[-1].reference)
+        if reviews and number == page - 1 > 1:
+            return list_url(page=number, before=reviews[0].reference)
+        return list_url(page=number)
+
+    pagination = presentation.pagination(page, pages, page_url, label="Pages of reviews", more_beyond=not exact)
 
     return render_template(
         "cases/list.html", pagination=pagination, reviews=reviews, total=total, exact=exact, page=page, pages=pages,
