@@ -48,7 +48,7 @@ def test_following_next_and_previous_lists_what_each_numbered_page_lists(listing
     client, reviews = listing
     numbered = [references(client.get(f"/cases?sort={sort}&order={order}&page={n}")) for n in range(1, 6)]
     assert [len(shown) for shown in numbered] == [3, 3, 3, 3, 2]
-    assert sorted(sum(numbered, [])) == sorted(r.reference for r in reviews)
+    assert sorted(ref for shown in numbered for ref in shown) == sorted(r.reference for r in reviews)
 
     page, walked, address = client.get(f"/cases?sort={sort}&order={order}"), [], None
     while True:
@@ -69,7 +69,7 @@ def test_following_next_and_previous_lists_what_each_numbered_page_lists(listing
 
 
 def test_a_link_naming_a_review_no_longer_listed_finds_the_page_by_its_number(listing):
-    client, reviews = listing
+    client, _reviews = listing
     second = references(client.get("/cases?sort=pseudonym&page=2"))
     unknown = client.get("/cases?sort=pseudonym&page=2&after=NOT-A-REFERENCE")
     assert references(unknown) == second
@@ -80,7 +80,7 @@ def test_a_link_naming_a_review_no_longer_listed_finds_the_page_by_its_number(li
 
 
 def test_the_count_after_a_keyset_page_is_the_count_of_the_list(listing):
-    client, reviews = listing
+    client, _reviews = listing
     page = client.get("/cases?sort=partnership")
     for _ in range(3):
         page = client.get(_link(page, "next"))
@@ -88,7 +88,7 @@ def test_the_count_after_a_keyset_page_is_the_count_of_the_list(listing):
 
 
 def test_a_keyset_page_runs_the_statements_the_numbered_page_runs(listing):
-    client, reviews = listing
+    client, _reviews = listing
     address = _link(client.get("/cases?sort=partnership"), "next")
     assert parse_qs(urlsplit(address).query)["after"]
     assert statements_for(client, address) == statements_for(client, "/cases?sort=partnership&page=2")
