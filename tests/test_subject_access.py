@@ -103,6 +103,13 @@ def test_the_search_reads_each_kind_of_record_once_whatever_the_number_of_review
     with counting_statements() as four:
         _answer(client, "Nobody Named")
     assert len(four) == len(one)
+    with counting_statements() as recorded_in_one:
+        _answer(client, "Victoria Realname")
+    for _ in range(3):
+        factories.review_at("panel", coordinator)
+    with counting_statements() as recorded_in_seven:  # each given whole, with its history
+        _answer(client, "Victoria Realname")
+    assert len(recorded_in_seven) == len(recorded_in_one)
 
 
 def test_masking_reads_a_name_written_with_a_curly_apostrophe_as_one_word():

@@ -8,8 +8,8 @@ meetings, requests and input log, the family's involvement, the action plan, the
 titles. Each is listed with where it was found: the review, the kind of record, which one, and the field.
 
 Only the reviews the reader may see with real names are read, and each kind of record is read for all of them
-in one statement, streamed; a text is looked at word by word only when a quick test finds the name's last
-part in it.
+in one statement, streamed, as are the histories of the reviews given whole; a text is looked at word by word
+only when a quick test finds the name's last part in it.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from ssgp_dhr.panel.models import (
     PanelMeeting,
 )
 from ssgp_dhr.review_import.columns import COLUMNS
-from ssgp_dhr.review_import.export import HISTORY_HEADINGS, _history_rows, _value
+from ssgp_dhr.review_import.export import HISTORY_HEADINGS, _history_rows, _value, histories_of
 
 STREAMED = 2_000  # rows fetched at a time from the larger tables (the history)
 
@@ -157,6 +157,7 @@ def subject_access(reader: User, name: str) -> str:
         db.session.scalars(sa.select(Review).where(Review.id.in_(recording)).options(
             selectinload(Review.qa_rounds), selectinload(Review.agencies), selectinload(Review.holds),
             selectinload(Review.delay_notices))).all()
+    histories = histories_of(sa.select(Review.id).where(Review.id.in_(recording))) if recording else {}
     return json.dumps({
         "name": wanted, "made_by": reader.full_name, "made_at": utcnow().isoformat(timespec="seconds"),
         "records": [{"reference": reviews[review_id].reference,
@@ -166,7 +167,7 @@ def subject_access(reader: User, name: str) -> str:
         "reviews": [{"reference": reviews[review_id].reference,
                      "review": {c.heading: _value(reviews[review_id], c.key) for c in COLUMNS},
                      "history": [dict(zip(HISTORY_HEADINGS, row, strict=True))
-                                 for row in _history_rows(reviews[review_id], True)]}
+                                 for row in _history_rows(reviews[review_id], True, histories[review_id])]}
                     for review_id in recording],
     }, default=lambda value: value.isoformat(), ensure_ascii=False, indent=1)
 
