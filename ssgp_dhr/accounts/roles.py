@@ -96,10 +96,14 @@ def _recorded(by: User | None, person: User, added: set[Grant], removed: set[Gra
     return changes
 
 
+# Built once: *Your account*, read on every visit, shows them.
+_RECENT_CHANGES = (sa.select(RoleChange).where(RoleChange.user_id == sa.bindparam("user_id"))
+                   .order_by(RoleChange.occurred_at.desc(), RoleChange.id.desc()).limit(sa.bindparam("limit")))
+
+
 def recent_changes(person: User, limit: int = CHANGES_SHOWN) -> list[RoleChange]:
     """The newest changes to `person`'s roles, newest first."""
-    return list(db.session.scalars(sa.select(RoleChange).where(RoleChange.user_id == person.id)
-                                   .order_by(RoleChange.occurred_at.desc(), RoleChange.id.desc()).limit(limit)))
+    return list(db.session.scalars(_RECENT_CHANGES, {"user_id": person.id, "limit": limit}))
 
 
 def holds_both_duties(person: User) -> bool:

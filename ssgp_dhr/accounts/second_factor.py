@@ -103,9 +103,13 @@ def use_recovery_code(user: User, code: str) -> bool:
     return True
 
 
+# Built once: *Your account* shows the count on every visit.
+_UNUSED_RECOVERY_CODES = sa.select(sa.func.count()).select_from(RecoveryCode).where(
+    RecoveryCode.user_id == sa.bindparam("user_id"), RecoveryCode.used_at.is_(None))
+
+
 def unused_recovery_codes(user: User) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
+    return db.session.scalar(_UNUSED_RECOVERY_CODES, {"user_id": user.id}) or 0
 
 
 def reset(user: User) -> None:

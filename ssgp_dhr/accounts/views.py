@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import lazyload
 
 from ssgp_dhr import access
 from ssgp_dhr.access import reauthentication_required, second_factor_pending, signed_in
@@ -63,12 +64,16 @@ WRONG_CODE = "Enter a correct security code. After 10 wrong attempts an account 
 ENROL_SECRET = "enrol_secret"  # noqa: S105 - a session key; the secret being set up, until a code from it proves the app holds it
 
 
+_SESSION_USER_ONLY = (lazyload(User.organisation),)
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    # The account's organisation is shown on no page about oneself: not joined on every request.
+    user = db.session.get(User, int(user_id), options=_SESSION_USER_ONLY)
     if user is None or user.session_token != token or not user.is_enabled:
         return None
     return user
