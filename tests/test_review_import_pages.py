@@ -13,8 +13,9 @@ from ssgp_dhr.cases.models import Review
 from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import OrganisationKind
+from ssgp_dhr.review_import import jobs, services
 from ssgp_dhr.review_import.columns import COLUMNS
-from ssgp_dhr.review_import.models import PendingImport
+from ssgp_dhr.review_import.models import ImportStage, PendingImport
 from ssgp_dhr.review_import.services import Outcome, import_reviews
 from tests import factories
 from tests.test_review_import import NOTIFIED_ROW, PUBLISHED_ROW, _csv
@@ -29,9 +30,22 @@ def _setting():
 
 
 def _upload(client, content: bytes, filename: str = "reviews.csv", expected_status: int = 200):
+    """Upload a file and, once its check (which runs outside the request) is done, the page it leads to."""
     partnership = str(factories.ssgp().id)
-    return client.post(URL, {"partnership": partnership, "file": (io.BytesIO(content), filename)},
-                       expected_status=expected_status)
+    posted = client.post(URL, {"partnership": partnership, "file": (io.BytesIO(content), filename)},
+                         expected_status=302 if expected_status == 200 else expected_status)
+    if expected_status != 200:
+        return posted
+    jobs.wait()
+    return client.get(posted.headers["Location"])
+
+
+def _confirm(client, page):
+    """Confirm the preview on `page`, and once the import (outside the request) is done, follow it."""
+    confirm = page.find("form", action=lambda a: a and a.startswith(URL + "/"))["action"]
+    posted = client.post(confirm, {}, token_from=confirm)
+    jobs.wait()
+    return client.get(posted.headers["Location"], expected_status=302)
 
 
 def _count(model) -> int:
@@ -47,8 +61,8 @@ def test_the_preview_shows_every_row_saves_nothing_and_confirming_saves_them_all
     assert page.find(id="row-2").get_text(" ", strip=True).startswith("2 GLOS/2019/04 Created")
     assert _count(Review) == 0 and _count(PendingImport) == 1
 
-    confirm = page.find("form", action=lambda a: a and a.startswith(URL + "/"))["action"]
-    client.post(confirm, {}, token_from=URL)
+    done = _confirm(client, page)
+    assert done.headers["Location"] == "/cases"
     assert sorted(r.status for r in db.session.scalars(sa.select(Review))) == sorted(
         [Stage.PUBLISHED, Stage.NOTIFIED])
     assert _count(PendingImport) == 0  # the file, with its real names, is not kept once imported
@@ -64,11 +78,13 @@ def test_refused_rows_are_listed_with_the_column_and_reason_and_nothing_can_be_c
     assert _count(Review) == 0
 
 
-def test_a_file_refused_whole_is_explained_on_the_form(signed_in_as):
+def test_a_file_refused_whole_is_explained_with_the_reason(signed_in_as):
     _partnership, coordinator = _setting()
-    page = _upload(signed_in_as(coordinator), b"", "reviews.xlsm", expected_status=400)
+    page = _upload(signed_in_as(coordinator), b"", "reviews.xlsm")
+    assert page.title.get_text().startswith("Error: ") and page.h1.get_text(strip=True) == "The file cannot be imported"
     assert "a workbook with macros" in page.select_one(".govuk-error-summary").get_text()
-    assert _count(PendingImport) == 0
+    assert page.find("form", action=lambda a: a and a.startswith(URL + "/")) is None
+    assert _count(Review) == 0
 
 
 def test_only_the_person_who_uploaded_a_file_may_confirm_it(signed_in_as):
@@ -76,7 +92,9 @@ def test_only_the_person_who_uploaded_a_file_may_confirm_it(signed_in_as):
     page = _upload(signed_in_as(coordinator), _csv(NOTIFIED_ROW))
     confirm = page.find("form", action=lambda a: a and a.startswith(URL + "/"))["action"]
     other = signed_in_as(factories.coordinator(partnership))
+    other.get(confirm, 404)
     other.post(confirm, {}, expected_status=404, token_from=URL)
+    jobs.wait()
     assert _count(Review) == 0
 
 
@@ -188,3 +206,35 @@ def test_a_subject_access_request_gathers_every_review_naming_the_person_and_is_
     page = client.post(URL + "/subject-access", {"name": ""}, expected_status=400)
     assert "Enter the person's name" in page.select_one(".govuk-error-summary").get_text()
     signed_in_as(factories.manager(partnership)).get(URL + "/subject-access", 403)
+
+
+def test_a_large_file_is_checked_and_imported_outside_the_request_with_the_page_showing_where_it_is(signed_in_as):
+    """The upload only keeps the file and starts its check: the page says the file is being checked until the
+    preview is ready, and the confirmed import likewise, so no request waits on thousands of rows."""
+    _partnership, coordinator = _setting()
+    client = signed_in_as(coordinator)
+    partnership = str(factories.ssgp().id)
+    posted = client.post(URL, {"partnership": partnership, "file": (io.BytesIO(_csv(PUBLISHED_ROW)), "r.csv")})
+    pending = db.session.scalar(sa.select(PendingImport))
+    jobs.wait()
+    # As the page shows it while the check is still under way.
+    db.session.refresh(pending)
+    kept = pending.result
+    pending.stage, pending.result = ImportStage.CHECKING, None
+    db.session.commit()
+    checking = client.get(posted.headers["Location"])
+    assert checking.h1.get_text(strip=True) == "Checking the file" and checking.find("a", string="Check again")
+    assert checking.find("form", action=lambda a: a and a.startswith(URL + "/")) is None
+    # A check whose server stopped it is reported as stopped, with nothing saved.
+    pending.started_at = pending.started_at - services.JOB_LONGEST
+    db.session.commit()
+    stopped = client.get(posted.headers["Location"])
+    assert "The check stopped before it finished: nothing was saved" in stopped.select_one(
+        ".govuk-error-summary").get_text()
+
+    pending.stage, pending.result = ImportStage.CHECKED, kept
+    db.session.commit()
+    preview = client.get(posted.headers["Location"])
+    assert preview.h1.get_text(strip=True) == "Check the import" and _count(Review) == 0
+    done = _confirm(client, preview)
+    assert done.headers["Location"] == "/cases" and _count(Review) == 1 and _count(PendingImport) == 0

@@ -17,6 +17,7 @@ from ssgp_dhr.cases.models import CaseEvent, DeadlineKind, HoldReason, QAOutcome
 from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import OrganisationKind
+from ssgp_dhr.review_import import jobs
 from ssgp_dhr.review_import.columns import COLUMNS, DELAY_NOTICES, HOLDS, RELATED, ROUNDS
 from ssgp_dhr.review_import.reading import SpreadsheetRefused
 from ssgp_dhr.review_import.services import Outcome, import_reviews
@@ -266,8 +267,10 @@ def test_the_preview_page_lists_a_refused_row_of_another_sheet_with_its_sheet_an
     coordinator = factories.coordinator(partnership)
     orphan = {**HOLD_ROWS[0], "Partnership reference": "GLOS/1999/01"}
     content = workbook([TWO_ROUNDS], ROUND_ROWS, [orphan])
-    page = signed_in_as(coordinator).post(URL, {"partnership": str(partnership.id),
-                                                "file": (io.BytesIO(content), "reviews.xlsx")}, expected_status=200)
+    client = signed_in_as(coordinator)
+    posted = client.post(URL, {"partnership": str(partnership.id), "file": (io.BytesIO(content), "reviews.xlsx")})
+    jobs.wait()
+    page = client.get(posted.headers["Location"])
     (error,) = page.select(".govuk-error-summary a")
     assert error.get_text(strip=True) == ("Holds, row 2: Partnership reference: The Reviews sheet has no review "
                                           "GLOS/1999/01: a hold is brought in with its review")

@@ -48,8 +48,8 @@ from ssgp_dhr.review_import.columns import (
     SheetKind,
     heading_key,
 )
-from ssgp_dhr.review_import.models import PendingImport
-from ssgp_dhr.review_import.reading import Row, Sheet, read_spreadsheet
+from ssgp_dhr.review_import.models import ImportStage, PendingImport
+from ssgp_dhr.review_import.reading import Row, Sheet, SpreadsheetRefused, read_spreadsheet
 from ssgp_dhr.review_import.timeline import DELAY, Problem, SheetRow, Step
 
 # Dates that cannot come before another: (later, earlier).
@@ -108,7 +108,7 @@ class ImportRefused(Exception):
 
 
 def import_reviews(content: bytes, filename: str, partnership: Organisation, actor: User, *,
-                   confirm: bool, on_save: Callable[[], None] | None = None) -> ImportResult:
+                   confirm: bool, on_save: Callable[[ImportResult], None] | None = None) -> ImportResult:
     """Every row's result; with `confirm` and no refusal, everything saved in one transaction (with
     what `on_save` writes in it).
 
@@ -132,7 +132,7 @@ def import_reviews(content: bytes, filename: str, partnership: Organisation, act
         result = ImportResult(results + importer.without_review())
         if confirm and not result.refused:
             if on_save is not None:
-                on_save()
+                on_save(result)
             db.session.commit()
             result.saved = True
         else:
@@ -156,22 +156,24 @@ def importing_partnerships(actor: User) -> list[Organisation]:
 
 # A previewed file not confirmed within this is deleted with the next upload: it holds real names.
 PENDING_KEPT = timedelta(days=1)
+# A check or an import still under way after this has stopped (its server stopped): nothing was saved.
+JOB_LONGEST = timedelta(minutes=15)
 
 
-def preview_upload(content: bytes, filename: str, partnership: Organisation,
-                   actor: User) -> tuple[ImportResult, str]:
-    """Preview an uploaded file and keep it until it is confirmed: its result and the token that confirms it.
+def upload_for_preview(content: bytes, filename: str, partnership: Organisation, actor: User) -> PendingImport:
+    """Keep an uploaded file to be checked (check_upload works out its preview, outside the request).
 
     The person's earlier uploads, and anyone's older than a day, are deleted in the same transaction.
     """
-    result = import_reviews(content, filename, partnership, actor, confirm=False)
+    if partnership.kind is not OrganisationKind.PARTNERSHIP or not coordinates(actor, _probe(partnership)):
+        raise ImportRefused(f"Only a coordinator of {partnership.name} can bring in its reviews")
     db.session.execute(sa.delete(PendingImport).where(sa.or_(
         PendingImport.user_id == actor.id, PendingImport.uploaded_at < utcnow() - PENDING_KEPT)))
-    token = secrets.token_urlsafe(32)
-    db.session.add(PendingImport(token=token, user_id=actor.id, partnership_id=partnership.id,
-                                 filename=filename[:200], content=content))
+    pending = PendingImport(token=secrets.token_urlsafe(32), user_id=actor.id, partnership_id=partnership.id,
+                            filename=filename[:200], content=content, stage=ImportStage.CHECKING, started_at=utcnow())
+    db.session.add(pending)
     cases.commit_once()
-    return result, token
+    return pending
 
 
 def pending_upload(token: str, actor: User) -> PendingImport | None:
@@ -180,12 +182,90 @@ def pending_upload(token: str, actor: User) -> PendingImport | None:
                                                            PendingImport.user_id == actor.id))
 
 
-def confirm_upload(pending: PendingImport, actor: User) -> ImportResult:
-    """Import the previewed file; once saved, the file is deleted in the same transaction."""
-    partnership = db.session.get(Organisation, pending.partnership_id)
-    content, filename = pending.content, pending.filename
-    return import_reviews(content, filename, partnership, actor, confirm=True,
-                          on_save=lambda: db.session.delete(pending))
+def stage_of(pending: PendingImport) -> ImportStage:
+    """Where the pending import has got to; a check or import under way past JOB_LONGEST has stopped."""
+    stage = ImportStage(pending.stage)
+    running = stage in (ImportStage.CHECKING, ImportStage.IMPORTING)
+    if running and (pending.started_at is None or pending.started_at < utcnow() - JOB_LONGEST):
+        return ImportStage.FAILED
+    return stage
+
+
+def check_upload(pending_id: int) -> None:
+    """Work out a kept file's preview and record it on the pending import (a job: see jobs)."""
+    def check(pending: PendingImport, actor: User, partnership: Organisation) -> None:
+        try:
+            found = result_as_json(import_reviews(pending.content, pending.filename, partnership, actor,
+                                                  confirm=False))
+        except (SpreadsheetRefused, ImportRefused) as refused:
+            found = {"refused": str(refused)}
+        _record(pending_id, ImportStage.CHECKED, found)
+    _job(pending_id, check)
+
+
+def start_import(pending: PendingImport) -> None:
+    """The person confirmed the preview: record that its import is under way (import_upload saves it)."""
+    pending.stage, pending.started_at = ImportStage.IMPORTING, utcnow()
+    cases.commit_once()
+
+
+def import_upload(pending_id: int) -> None:
+    """Import a previewed file (a job: see jobs). Saved, the pending import keeps the counts, not the file, in
+    the same transaction; refused (the tracker changed since the preview), it shows the new preview."""
+    def save(pending: PendingImport, actor: User, partnership: Organisation) -> None:
+        def saved(result: ImportResult) -> None:
+            pending.stage, pending.content = ImportStage.IMPORTED, b""
+            pending.result = {"counts": {outcome.value: result.count(outcome) for outcome in Outcome}}
+
+        try:
+            result = import_reviews(pending.content, pending.filename, partnership, actor, confirm=True,
+                                    on_save=saved)
+        except (SpreadsheetRefused, ImportRefused) as refused:
+            _record(pending_id, ImportStage.CHECKED, {"refused": str(refused)})
+            return
+        if not result.saved:
+            _record(pending_id, ImportStage.CHECKED, result_as_json(result))
+    _job(pending_id, save)
+
+
+def _job(pending_id: int, work: Callable[[PendingImport, User, Organisation], None]) -> None:
+    pending = db.session.get(PendingImport, pending_id)
+    if pending is None:
+        return  # replaced by another upload meanwhile
+    try:
+        work(pending, db.session.get(User, pending.user_id), db.session.get(Organisation, pending.partnership_id))
+    except Exception:  # the person is told it stopped; the reason is for the log, which never holds the file
+        db.session.rollback()
+        current_app.logger.exception("The import of pending import %s stopped", pending_id)
+        _record(pending_id, ImportStage.FAILED, None)
+
+
+def _record(pending_id: int, stage: ImportStage, result: dict | None) -> None:
+    pending = db.session.get(PendingImport, pending_id)
+    if pending is not None:
+        pending.stage, pending.result = stage, result
+        cases.commit_once()
+
+
+def forget(pending: PendingImport) -> None:
+    """The person has seen that the file was imported: the pending import goes."""
+    db.session.delete(pending)
+    cases.commit_once()
+
+
+def result_as_json(result: ImportResult) -> dict[str, Any]:
+    """A preview as the pending import keeps it."""
+    return {"saved": result.saved, "rows": [
+        {"number": row.number, "partnership_reference": row.partnership_reference, "outcome": row.outcome.value,
+         "reference": row.reference, "sheet": row.sheet,
+         "problems": [{"column": p.column, "reason": p.reason, "sheet": p.sheet, "row": p.row} for p in row.problems]}
+        for row in result.rows]}
+
+
+def result_from_json(kept: dict[str, Any]) -> ImportResult:
+    return ImportResult([RowResult(row["number"], row["partnership_reference"], Outcome(row["outcome"]),
+                                   [Problem(**problem) for problem in row["problems"]], row["reference"], row["sheet"])
+                         for row in kept["rows"]], kept["saved"])
 
 
 class _Importer:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wsgi import wrap_file
 
@@ -15,11 +15,11 @@ from ssgp_dhr.accounts import access_log
 from ssgp_dhr.accounts.models import AccessEvent, Role
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
-from ssgp_dhr.review_import import services
+from ssgp_dhr.review_import import jobs, services
 from ssgp_dhr.review_import.archive import partnership_archive
 from ssgp_dhr.review_import.export import partnership_json, partnership_workbook
 from ssgp_dhr.review_import.forms import ConfirmForm, SubjectAccessForm, UploadForm
-from ssgp_dhr.review_import.reading import SpreadsheetRefused
+from ssgp_dhr.review_import.models import ImportStage
 from ssgp_dhr.review_import.subject_access import subject_access
 from ssgp_dhr.review_import.template import template_workbook
 
@@ -39,16 +39,39 @@ def upload():  # noqa: ANN201
         partnership = next(p for p in partnerships if str(p.id) == form.partnership.data)
         upload = form.file.data
         try:
-            result, token = services.preview_upload(upload.read(), upload.filename or "spreadsheet", partnership,
-                                                    current_user)
-        except (SpreadsheetRefused, services.ImportRefused) as refused:
+            pending = services.upload_for_preview(upload.read(), upload.filename or "spreadsheet", partnership,
+                                                  current_user)
+        except services.ImportRefused as refused:
             form.file.errors.append(str(refused))
         else:
-            return render_template("review_import/preview.html", result=result, token=token,
-                                   partnership=partnership, filename=upload.filename, form=ConfirmForm(),
-                                   outcomes=services.Outcome)
+            # A large file takes longer to check than a request may last: it is checked outside this one.
+            jobs.start(current_app._get_current_object(), services.check_upload, pending.id)
+            return redirect(url_for("review_import.status", token=pending.token))
     return render_template("review_import/upload.html", form=form, partnerships=partnerships), \
         400 if form.errors else 200
+
+
+@review_import.get("/<token>")
+@roles_required(Role.COORDINATOR)
+def status(token: str):  # noqa: ANN201
+    """Where the check or the import of an uploaded file has got to: the preview once it is ready."""
+    pending = services.pending_upload(token, current_user)
+    if pending is None:
+        abort(404)
+    stage = services.stage_of(pending)
+    partnership = db.session.get(Organisation, pending.partnership_id)
+    if stage is ImportStage.IMPORTED:
+        counts = pending.result["counts"]
+        services.forget(pending)
+        flash(f"{counts['created']} reviews created and {counts['updated']} updated; {counts['unchanged']} were "
+              "already up to date")
+        return redirect(url_for("cases.case_list"))
+    if stage is not ImportStage.CHECKED or "refused" in pending.result:
+        return render_template("review_import/checking.html", pending=pending, stage=stage, stages=ImportStage,
+                               partnership=partnership)
+    return render_template("review_import/preview.html", result=services.result_from_json(pending.result),
+                           token=token, partnership=partnership, filename=pending.filename, form=ConfirmForm(),
+                           outcomes=services.Outcome)
 
 
 @review_import.post("/<token>")
@@ -58,16 +81,11 @@ def confirm(token: str):  # noqa: ANN201
     pending = services.pending_upload(token, current_user)
     if pending is None or not form.validate_on_submit():
         abort(404)
-    result = services.confirm_upload(pending, current_user)
-    if result.saved:
-        flash(f"{result.count(services.Outcome.CREATED)} reviews created and "
-              f"{result.count(services.Outcome.UPDATED)} updated; {result.count(services.Outcome.UNCHANGED)} "
-              "were already up to date")
-        return redirect(url_for("cases.case_list"))
-    pending = services.pending_upload(token, current_user)
-    return render_template("review_import/preview.html", result=result, token=token, form=form,
-                           partnership=db.session.get(Organisation, pending.partnership_id),
-                           filename=pending.filename, outcomes=services.Outcome), 400
+    checked = services.stage_of(pending) is ImportStage.CHECKED and "rows" in pending.result
+    if checked and not services.result_from_json(pending.result).refused:
+        services.start_import(pending)
+        jobs.start(current_app._get_current_object(), services.import_upload, pending.id)
+    return redirect(url_for("review_import.status", token=token))
 
 
 @review_import.get("/template.xlsx")
