@@ -57,3 +57,14 @@ def test_an_imported_macro_sees_the_globals_of_the_page_that_imports_it(app):
     assert environment.get_template("page.html").render() == "Nobody greets"
     assert environment.get_template("page.html", globals={"greeting": "Hello"}).render() == "Hello"
     assert isinstance(environment.get_template("page.html").globals.keys(), frozenset)
+
+
+def test_a_review_address_is_the_one_url_for_builds(app):
+    from flask import url_for
+
+    from ssgp_dhr.layout import review_url
+
+    for base in ("http://localhost/", "http://localhost/dhr/"):
+        with app.test_request_context("/", base_url=base):
+            for reference in ("CSP001-DHR-2020-001", "SG/DHR 2024/1", "Ünïcode?#%"):
+                assert review_url(reference) == url_for("cases.case_page", reference=reference)

@@ -106,7 +106,9 @@ class User(UserMixin, db.Model):
         """
         if "roles" in sa.inspect(self).dict:
             return in_effect(frozenset((r.role, r.partnership_id) for r in self.roles))
-        return in_effect(frozenset(self._recorded_grants()))
+        if _GRANTS_IN_EFFECT not in self.__dict__:  # read a few times a request: worked out once
+            self.__dict__[_GRANTS_IN_EFFECT] = in_effect(frozenset(self._recorded_grants()))
+        return self.__dict__[_GRANTS_IN_EFFECT]
 
     def _recorded_grants(self) -> dict[tuple[Role, int], str]:
         """Every role recorded for the account, in effect or not, with its partnership's name: one statement
@@ -160,12 +162,14 @@ class User(UserMixin, db.Model):
 
 # Where a loaded user keeps its grants; forgotten whenever the user is expired or refreshed.
 _GRANTS = "_grants"
+_GRANTS_IN_EFFECT = "_grants_in_effect"
 
 
 @sa.event.listens_for(User, "expire")
 def _forget_grants(user: User | None, _attributes: object) -> None:
     if user is not None:  # None: the object is already gone
         user.__dict__.pop(_GRANTS, None)
+        user.__dict__.pop(_GRANTS_IN_EFFECT, None)
 
 
 @sa.event.listens_for(User, "refresh")
