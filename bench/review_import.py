@@ -137,9 +137,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.review_import")
     parser.add_argument("database_url", nargs="?")
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--workbook", type=Path, help="import this workbook instead of writing one (to compare "
+                                                       "versions on the same file)")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-import-')) / 'import.sqlite3'}"
-    content = _timed(f"Workbook of {args.rows:,} reviews written", lambda: workbook(args.rows))
+    content = (args.workbook.read_bytes() if args.workbook else
+               _timed(f"Workbook of {args.rows:,} reviews written", lambda: workbook(args.rows)))
     print(f"  {len(content) / 1024 / 1024:.1f} MB")
     app = create_app("test", {"SQLALCHEMY_DATABASE_URI": url, "TESTING": False,
                               "DOCUMENT_STORE_PATH": tempfile.mkdtemp(prefix="bench-import-store-")})
