@@ -153,3 +153,21 @@ def test_the_publication_board_reads_the_checks_of_every_review_awaiting_publica
     many = statements_for(client, "/publication")
     print(f"publication board: {few} statements with 2 reviews awaiting publication, {many} with 8")
     assert many == few
+
+
+def test_a_coordinator_s_transition_does_not_read_the_panel(act_as):  # noqa: F811
+    """The transition POST loads the review with its holds and rounds, not every seat on its panel: the
+    panel is read where a page reads it (a panel member's access, the panel's section)."""
+    from tests.test_case_pages import action_url, form_data
+
+    coordinator = factories.coordinator()
+    review = factories.review_at("panel", by=coordinator)
+    for _ in range(3):
+        factories.seat_on_panel(review, factories.panel_member())
+    client = act_as(coordinator)
+    data = form_data(factories.trigger_data(review, "pause")) | {"version": str(review.version)}
+    data["csrf_token"] = client.csrf_token(action_url(review, "pause"))
+    with counting_statements() as statements:
+        client.post(action_url(review, "pause"), data)
+    assert statements and not [s for s in statements if "panel_memberships" in s]
+    assert db.session.get(type(review), review.id, populate_existing=True).status == "on_hold"

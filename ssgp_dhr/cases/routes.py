@@ -58,9 +58,12 @@ def review_rule(rule: ReviewRule, *, after_disposal: bool = False) -> Callable[[
 
 def visible_review_or_404(reference: str) -> Review:
     """The review, if the current user may see it; 404 otherwise, so its existence is not revealed."""
+    # The holds and rounds are read by nearly every page of a review (the deadlines, the stage's actions); the
+    # panel only by some (a panel member's access, the panel's section), which load it when they read it: a
+    # coordinator's action (the transition POST) no longer loads every seat on the panel.
     review = db.session.scalar(
         sa.select(Review).where(Review.reference == reference)
-        .options(selectinload(Review.holds), selectinload(Review.qa_rounds), selectinload(Review.panel))
+        .options(selectinload(Review.holds), selectinload(Review.qa_rounds))
     )
     if review is None or not can_view_review(current_user, review):
         abort(404)
