@@ -22,6 +22,7 @@ from ssgp_dhr.review_import.columns import COLUMNS, DELAY_NOTICES, HOLDS, RELATE
 from ssgp_dhr.review_import.reading import SpreadsheetRefused
 from ssgp_dhr.review_import.services import Outcome, import_reviews
 from tests import factories
+from tests.conftest import on_postgres
 from tests.test_review_import import NOTIFIED_ROW, PUBLISHED_ROW
 
 URL = "/reviews/import"
@@ -297,4 +298,30 @@ def test_an_import_writes_its_reviews_and_their_history_in_batches_not_one_by_on
     written = collections.Counter(statements)
     assert written["INSERT INTO reviews"] + written["INSERT INTO case_events"] + written["UPDATE reviews SET"] < 10, \
         written
+    assert verify_all()[1] is None
+
+
+@pytest.mark.skipif(not on_postgres(), reason="the ids are taken from PostgreSQL's sequences")
+def test_on_postgresql_the_history_rounds_holds_and_notices_go_in_with_their_ids_taken_ahead(coordinator, partnership):
+    """Their ids come from the tables' sequences before each batch is written, so each table's rows go in as
+    one short statement run for every row, not as long INSERT … RETURNING statements the driver parses anew."""
+    rows = [{**TWO_ROUNDS, "Partnership reference": f"GLOS/{n}"} for n in range(20)]
+    rounds = [{**r, "Partnership reference": f"GLOS/{n}"} for n in range(20) for r in ROUND_ROWS]
+    holds = [{**HOLD_ROWS[0], "Partnership reference": f"GLOS/{n}"} for n in range(20)]
+    notices = [{**DELAY_ROWS[0], "Partnership reference": f"GLOS/{n}"} for n in range(20)]
+    content = workbook(rows, rounds, holds, notices)
+    inserts = []
+
+    def listener(_conn, _cursor, statement, _parameters, _context, executemany) -> None:
+        if statement.startswith("INSERT INTO"):
+            inserts.append((statement.split()[2], "RETURNING" in statement, executemany))
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        result = import_reviews(content, "r.xlsx", partnership, coordinator, confirm=True)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert result.saved and _count(CaseEvent) == 20 * 12
+    for table in ("case_events", "qa_rounds", "review_holds", "delay_notices"):
+        written = [(returning, many) for name, returning, many in inserts if name == table]
+        assert written and all(many and not returning for returning, many in written), (table, written)
     assert verify_all()[1] is None

@@ -26,7 +26,7 @@ from ssgp_dhr.accounts.models import User
 from ssgp_dhr.cases import deadlines, workflow
 from ssgp_dhr.cases import services as cases
 from ssgp_dhr.cases.history import append_event
-from ssgp_dhr.cases.models import EventKind, Review
+from ssgp_dhr.cases.models import CaseEvent, DelayNotice, EventKind, QARound, Review, ReviewHold
 from ssgp_dhr.cases.policy import coordinates
 from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.clock import today_uk, utcnow
@@ -121,6 +121,7 @@ def import_reviews(content: bytes, filename: str, partnership: Organisation, act
     recorded_from = (f"Recorded from the partnership's spreadsheet ({filename}) on {uk_date(today_uk())} "
                      f"by {actor.full_name}")
     importer = _Importer(partnership, actor, recorded_from, sheet)
+    entry_ids = _EntryIds(db.session())
     try:
         results = []
         for number, row in enumerate(sheet.rows, start=1):
@@ -140,6 +141,8 @@ def import_reviews(content: bytes, filename: str, partnership: Organisation, act
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        entry_ids.close()
     return result
 
 
@@ -463,6 +466,42 @@ class _ReviewIds:
 
     def given(self, review_id: int) -> None:
         self.last = review_id
+
+
+class _EntryIds:
+    """On PostgreSQL, ids for the history entries, Home Office rounds, holds and delay notices an import adds,
+    taken from their tables' sequences as each batch is written.
+
+    Rows whose ids the database gives are sent as long INSERT … VALUES … RETURNING statements, each a different
+    text the driver parses anew (a sixth of the import's time); rows whose ids are known go in as one short
+    statement, prepared once and run for each row in a pipeline.
+    """
+
+    MODELS = (CaseEvent, QARound, ReviewHold, DelayNotice)
+
+    def __init__(self, session: sa.orm.Session) -> None:
+        self.session = session
+        self.listening = session.get_bind().dialect.name == "postgresql"
+        if self.listening:
+            sa.event.listen(session, "before_flush", self._before_flush)
+
+    def close(self) -> None:
+        if self.listening:
+            sa.event.remove(self.session, "before_flush", self._before_flush)
+            self.listening = False
+
+    def _before_flush(self, session: sa.orm.Session, _context: Any, _instances: Any) -> None:
+        waiting: dict[type, list[Any]] = {}
+        for instance in session.new:
+            if type(instance) in self.MODELS and instance.id is None:
+                waiting.setdefault(type(instance), []).append(instance)
+        for model, instances in waiting.items():
+            instances.sort(key=lambda instance: sa.inspect(instance).insert_order)  # ids in the order added
+            ids = session.connection().scalars(sa.text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+                {"table": model.__tablename__, "n": len(instances)}).all()
+            for instance, given in zip(instances, sorted(ids), strict=True):
+                instance.id = given
 
 
 class _StepRefused(Exception):
