@@ -209,3 +209,23 @@ def test_my_work_finds_the_nearest_deadline_when_month_ends_make_them_fall_toget
     rows = page.find(id="open-reviews").tbody.find_all("tr")
     assert [r.find_all("td")[1].get_text(strip=True) for r in rows] == ["Jan31"]
     assert first.pseudonym == "Jan31"
+
+
+def test_my_works_deadline_cell_is_the_deadline_text_of_the_case_list_with_the_overdue_tags(app):
+    from ssgp_dhr.cases.deadlines import Deadline
+    from ssgp_dhr.my_work.views import deadline_cell
+
+    today = date(2026, 3, 10)
+    macro = app.jinja_env.get_template("cases/_deadline.html").module.deadline_text
+    cases = [None,
+             Deadline(name="Report <to> the Home Office", due_on=date(2026, 4, 1), met_on=None, pending=True),
+             Deadline(name="Decision", due_on=date(2026, 3, 1), met_on=None, pending=True, recorded_on=date(2026, 1, 1)),
+             Deadline(name="Decision", due_on=date(2026, 1, 1), met_on=None, pending=True, recorded_on=date(2026, 2, 1))]
+    with app.test_request_context():
+        for due in cases:
+            assert deadline_cell(due, today, 0, 0) == str(macro(due, today))
+        cell = deadline_cell(cases[2], today, 1, 2)
+    assert cell == (f"{macro(cases[2], today)} <strong class=\"govuk-tag govuk-tag--red app-agency-overdue\">1 agency report"
+                    " overdue</strong> <strong class=\"govuk-tag govuk-tag--red app-overdue-recommendations\">2 recommendations"
+                    " overdue</strong>")
+    assert "&lt;to&gt;" in deadline_cell(cases[1], today, 0, 0)
