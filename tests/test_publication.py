@@ -609,7 +609,7 @@ def test_the_board_judges_each_review_s_check_as_its_own_page_does(act_as):  # n
     unchecked, _ = approved_review(lead=passed.lead_partnership)
 
     rows = board_columns(sa.true())["Awaiting publication"].rows
-    shown = {row["review"].reference: row["check"] for row in rows}
+    shown = {row["reference"]: row["check"] for row in rows}
     assert shown == {review.reference: publication.check_status(review)
                      for review in (passed, stale, failed, renamed, unchecked)}
     assert sorted(set(shown.values())) == sorted({publication.CHECK_PASSED, publication.CHECK_FAILED,

@@ -201,13 +201,14 @@ def removal_review_due(review: Review, record: PublicationRecord | None) -> date
     return removal_review_on(review.published_on, record.removal_review_on if record is not None else None)
 
 
-def removal_review_on(published_on: date | None, recorded: date | None) -> date | None:
-    """removal_review_due from the two dates it depends on, for lists that read rows rather than objects."""
+def removal_review_on(published_on: date | None, recorded: date | None, months: int | None = None) -> date | None:
+    """removal_review_due from the two dates it depends on, for lists that read rows rather than objects;
+    `months`, the configured REMOVAL_REVIEW_MONTHS when a list has already read it."""
     if recorded is not None:
         return recorded
     if published_on is None:
         return None
-    return add_months(published_on, current_app.config["REMOVAL_REVIEW_MONTHS"])
+    return add_months(published_on, current_app.config["REMOVAL_REVIEW_MONTHS"] if months is None else months)
 
 
 # --- The anonymisation check ------------------------------------------------------------------
@@ -443,17 +444,19 @@ def latest_check(review: Review) -> AnonymisationCheck | None:
                              .order_by(AnonymisationCheck.checked_at.desc(), AnonymisationCheck.id.desc()).limit(1))
 
 
-def latest_checks(review_ids: Iterable[int]) -> dict[int, AnonymisationCheck]:
-    """latest_check of each of the reviews `review_ids` that has one, in one statement (the publication
-    board's column of reviews awaiting publication asked for each on its own)."""
+def latest_checks(review_ids: Iterable[int]) -> dict[int, tuple[AnonymisationCheck, Review]]:
+    """latest_check of each of the reviews `review_ids` that has one, with that review loaded whole (judging
+    whether the check is current reads it), in one statement (the publication board's column of reviews
+    awaiting publication asked for each on its own)."""
     ids = sorted(set(review_ids))
     if not ids:
         return {}
     newest = sa.func.row_number().over(partition_by=AnonymisationCheck.review_id, order_by=(
         AnonymisationCheck.checked_at.desc(), AnonymisationCheck.id.desc())).label("newest")
     ranked = sa.select(AnonymisationCheck.id, newest).where(AnonymisationCheck.review_id.in_(ids)).subquery()
-    return {check.review_id: check for check in db.session.scalars(
-        sa.select(AnonymisationCheck).join(ranked, ranked.c.id == AnonymisationCheck.id).where(ranked.c.newest == 1))}
+    return {check.review_id: (check, review) for check, review in db.session.execute(
+        sa.select(AnonymisationCheck, Review).join(ranked, ranked.c.id == AnonymisationCheck.id)
+        .join(Review, Review.id == AnonymisationCheck.review_id).where(ranked.c.newest == 1))}
 
 
 def check_covers(check: AnonymisationCheck | None, documents: Iterable[DocumentToPublish],

@@ -581,6 +581,9 @@ def _kind_filter() -> dict[str, Any]:
 
 
 BOARD_SHOWN = 25  # reviews listed in each column of the publication board
+# The colour of each anonymisation check's result, as publication/_check_tag.html shows it; any other, yellow.
+CHECK_TAGS = {services.CHECK_PASSED: "govuk-tag--green", services.CHECK_FAILED: "govuk-tag--red",
+              services.CHECK_NOT_RUN: "govuk-tag--grey"}
 IN_PROGRESS = (Stage.HOME_OFFICE_REVIEW, Stage.REVISING, Stage.APPROVED)
 
 
@@ -626,7 +629,8 @@ def board_columns(in_partnership: sa.ColumnElement[bool]) -> dict[str, BoardColu
     summary_only = {row.id for row in published if row.status == Stage.SUMMARY_ONLY or row.form is PublicationForm.SUMMARY_ONLY}
     full = [row.id for row in published if row.id not in summary_only]
     brief = [row.id for row in published if row.id in summary_only]
-    removal_on = {row.id: services.removal_review_on(row.published_on, row.removal_review_on) for row in published}
+    months = current_app.config["REMOVAL_REVIEW_MONTHS"]
+    removal_on = {row.id: services.removal_review_on(row.published_on, row.removal_review_on, months) for row in published}
     due = sorted((i for i, on in removal_on.items() if on is not None and on <= today), key=lambda i: (removal_on[i], i))
     owing = set(db.session.scalars(sa.select(Review.id).where(
         in_partnership, Review.status.in_(PUBLISHED_STATES), Review.published_on.is_not(None), copies.owing_a_copy())))
@@ -639,18 +643,25 @@ def board_columns(in_partnership: sa.ColumnElement[bool]) -> dict[str, BoardColu
              "Copies still to send": (to_send_first, "published longest ago"),
              "Removal review due": (due, "longest overdue")}
     shown_ids = {i for ids, _ in lists.values() for i in ids[:BOARD_SHOWN]}
-    # The dates were worked out above from the rows; only what a row shows is loaded now.
-    reviews = {review.id: review for review in db.session.scalars(
-        sa.select(Review).where(Review.id.in_(shown_ids)))} if shown_ids else {}
-    to_send = copies.still_to_send(r for r in reviews.values() if copies.is_published(r))
-    rows = {i: {"review": review, "since": waiting_since.get(i, (None, None, None))[1],
-                "removal_review_on": removal_on.get(i), "to_send": to_send.get(i)} for i, review in reviews.items()}
+    # The dates were worked out above from the rows; only the columns a row shows are read now, as plain
+    # rows (loading up to a hundred whole reviews was most of the page's time).
+    shown = {row.id: row for row in db.session.execute(
+        sa.select(Review.id, Review.reference, Review.pseudonym, Review.death_kind, Review.status,
+                  Review.published_on, Review.lead_partnership_id).where(Review.id.in_(shown_ids)))} if shown_ids else {}
+    to_send = copies.still_to_send(r for r in shown.values() if copies.is_published(r))
+    kind_labels = {kind: death_kinds.wording(kind).short_label for kind in {row.death_kind for row in shown.values()}}
+    rows = {i: {"reference": row.reference, "pseudonym": row.pseudonym,
+                "kind": kind_labels[row.death_kind], "stage": workflow.STAGE_BY_NAME[row.status].label,
+                "published_on": row.published_on, "since": waiting_since.get(i, (None, None, None))[1],
+                "removal_review_on": removal_on.get(i), "to_send": to_send.get(i)} for i, row in shown.items()}
     # Awaiting publication: whether the check passed on what would be published now. The newest checks
-    # of the reviews listed are read in one statement; only a review that has one is read further.
+    # of the reviews listed, with those reviews, are read in one statement; only a review that has one is read further.
     checks = services.latest_checks(awaiting[:BOARD_SHOWN])
-    current = services.current_among(checks, reviews)
+    current = services.current_among({i: check for i, (check, _) in checks.items()},
+                                     {i: review for i, (_, review) in checks.items()})
     for i in awaiting[:BOARD_SHOWN]:
-        rows[i]["check"] = services.status_of_check(checks.get(i), reviews[i], current=i in current)
+        check, review = checks.get(i, (None, None))
+        rows[i]["check"] = services.status_of_check(check, review, current=i in current)
     return {heading: BoardColumn([rows[i] for i in ids[:BOARD_SHOWN]], len(ids), order)
             for heading, (ids, order) in lists.items()}
 
@@ -665,7 +676,7 @@ def _records(reviews: list[Review]) -> dict[int, PublicationRecord]:
 @roles_required(Role.MANAGER, Role.COORDINATOR)
 def board():  # noqa: ANN201
     return render_template("publication/board.html", columns=board_columns(_in_partnerships()), today=today_uk(),
-                           stages=workflow.STAGE_BY_NAME, shown=BOARD_SHOWN, **_kind_filter())
+                           check_tags=CHECK_TAGS, shown=BOARD_SHOWN, **_kind_filter())
 
 
 def _figures() -> dict[str, Any]:
