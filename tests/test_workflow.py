@@ -62,6 +62,21 @@ def test_an_allowed_trigger_with_its_data_moves_the_review_and_records_one_event
     assert event.based_on_version == before["version"]
 
 
+@pytest.mark.parametrize(("state", "trigger"), ALLOWED, ids=[f"{s}-{t}" for s, t in ALLOWED])
+def test_an_action_judges_its_requirements_once(state: str, trigger: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The action judges what it needs before it moves the review; the machine's guard does not judge it again."""
+    review = review_at(state)
+    ready_for(review, trigger)
+    judged = []
+    unmet = workflow.unmet_requirements
+    monkeypatch.setattr(workflow, "unmet_requirements", lambda *args, **kwargs: judged.append(args[1]) or unmet(
+        *args, **kwargs))
+
+    advance(review, trigger, _coordinator_of(review), review.version, **trigger_data(review, trigger))
+
+    assert judged == [trigger]
+
+
 @pytest.mark.parametrize(("state", "trigger", "field"), MISSING, ids=[f"{s}-{t}-{f}" for s, t, f in MISSING])
 def test_missing_data_is_refused_with_the_stated_reason_and_changes_nothing(state: str, trigger: str, field: str) -> None:
     review = review_at(state)

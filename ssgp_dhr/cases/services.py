@@ -300,8 +300,9 @@ def _checked_action(review: Review, trigger: str, data: Mapping[str, Any], *,
 
 def _transition(review: Review, trigger: str, actor: User | None, expected_version: int, data: dict[str, Any], *,
                 recorded_from: str | None = None) -> CaseEvent:
+    """`data` as _checked_action returned it for this review just before: its requirements are met."""
     source = review.status
-    if not workflow.fire(review, trigger, data, after_the_event=recorded_from is not None):
+    if not workflow.fire(review, trigger, data, after_the_event=recorded_from is not None, judged=True):
         raise NotAllowedNow(_not_now_message(review, trigger))
     _apply_effects(review, trigger, source, data)
     payload = _jsonable(data) | ({RECORDED_FROM: recorded_from} if recorded_from else {})

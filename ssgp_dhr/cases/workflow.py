@@ -162,6 +162,8 @@ def requirement_field(trigger: str, reason: str) -> str:
 
 # Passed to the machine with an action recorded after the event (see unmet_requirements).
 AFTER_THE_EVENT = "_after_the_event"
+# Passed to the machine by a caller that has just judged the requirements itself (see fire).
+JUDGED = "_judged"
 
 
 def unmet_requirements(review: Review, trigger: str, data: Mapping[str, Any], *,
@@ -185,7 +187,9 @@ def prerequisites(review: Review, trigger: str) -> list[tuple[Requirement, bool]
 
 
 def _requirements_met(event: EventData) -> bool:
-    data = {k: v for k, v in event.kwargs.items() if k != AFTER_THE_EVENT}
+    if event.kwargs.get(JUDGED):
+        return True  # judged by the caller against this review and this data, just before (see fire)
+    data = {k: v for k, v in event.kwargs.items() if k not in (AFTER_THE_EVENT, JUDGED)}
     return not unmet_requirements(event.model, event.event.name, data,
                                   after_the_event=bool(event.kwargs.get(AFTER_THE_EVENT)))
 
@@ -226,11 +230,17 @@ def available_triggers(status: str) -> list[str]:
     return [t for t in TRIGGERS if t in possible]
 
 
-def fire(review: Review, trigger: str, data: Mapping[str, Any], *, after_the_event: bool = False) -> bool:
-    """Run the machine for one review without registering it (the machine holds no per-row state)."""
-    if after_the_event:
-        return MACHINE.events[trigger].trigger(review, **data, **{AFTER_THE_EVENT: True})
-    return MACHINE.events[trigger].trigger(review, **data)
+def fire(review: Review, trigger: str, data: Mapping[str, Any], *, after_the_event: bool = False,
+         judged: bool = False) -> bool:
+    """Run the machine for one review without registering it (the machine holds no per-row state).
+
+    `judged`: the caller has just found unmet_requirements empty for this review and this data, with nothing
+    changed since, so the guard does not judge them again (the stage and the hold's conditions still are).
+    """
+    flags = {AFTER_THE_EVENT: True} if after_the_event else {}
+    if judged:
+        flags[JUDGED] = True
+    return MACHINE.events[trigger].trigger(review, **data, **flags)
 
 
 def mermaid_diagram() -> str:
