@@ -14,6 +14,7 @@ from ssgp_dhr.clock import today_uk
 from ssgp_dhr.extensions import db
 from ssgp_dhr.presentation import uk_date
 from tests import factories
+from tests.conftest import on_postgres
 from tests.test_case_pages import act_as, form_data, reload  # noqa: F401 - act_as is a fixture
 
 EXPLANATION = "Two agencies' IMRs arrived four months late; the panel meets again in March."
@@ -418,3 +419,15 @@ def test_the_case_page_links_the_correction_which_keeps_what_was_typed(act_as) -
     other, other_coordinator = overdue_report()
     act_as(other_coordinator).get(f"/cases/{other.reference}/delays/{notice.id}/correct", expected_status=404)
     assert act_as(factories.manager()).review(review.reference).select_one(f"a[href='{url}']") is None
+
+
+@pytest.mark.skipif(on_postgres(), reason="the plan is SQLite's")
+def test_the_last_date_given_is_read_from_the_delay_notices_index_once_a_review(app):
+    from ssgp_dhr.cases.views import untold_delay_clause
+
+    statement = sa.select(sa.func.count()).select_from(Review).where(untold_delay_clause(today_uk()))
+    sql = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+    plan = [row[-1] for row in db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+    notices = [step for step in plan if "delay_notices" in step]
+    assert notices == ["SEARCH delay_notices USING COVERING INDEX ix_delay_notices_review_deadline_told"
+                       " (review_id=? AND deadline=?)"]

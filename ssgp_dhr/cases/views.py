@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -108,7 +108,8 @@ _LAST_GIVEN = (sa.select(DelayNotice.expected_on)
 def untold_delay_clause(today: date) -> sa.ColumnElement[bool]:
     """SQL for deadlines.untold_delay: an overdue decision or report with no date given to the Home Office
     still to come."""
-    return sa.and_(overdue_clause(today), sa.or_(_LAST_GIVEN.is_(None), today > _LAST_GIVEN))
+    # None given counts as a date already past, so the last date given is looked up once a review, not twice.
+    return sa.and_(overdue_clause(today), sa.func.coalesce(_LAST_GIVEN, today - timedelta(days=1)) < today)
 
 
 def hold_overrun_clause(today: date) -> sa.ColumnElement[bool]:
