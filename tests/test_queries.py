@@ -171,3 +171,21 @@ def test_a_coordinator_s_transition_does_not_read_the_panel(act_as):  # noqa: F8
         client.post(action_url(review, "pause"), data)
     assert statements and not [s for s in statements if "panel_memberships" in s]
     assert db.session.get(type(review), review.id, populate_existing=True).status == "on_hold"
+
+
+def test_the_documents_a_submission_needs_are_read_in_one_statement(act_as):  # noqa: F811
+    """The task list before submitting asks for three kinds of document; the review's kinds are read once."""
+    from ssgp_dhr.cases import workflow
+    from ssgp_dhr.documents.models import DocumentType
+    from ssgp_dhr.documents.services import SUBMISSION_DOCUMENTS
+
+    coordinator = factories.coordinator()
+    review = factories.review_at("panel", by=coordinator)
+    factories.document(review, coordinator, DocumentType.EXECUTIVE_SUMMARY)
+    with counting_statements() as statements:
+        tasks = workflow.prerequisites(review, "submit")
+    uploads = {req.reason: done for req, done in tasks if "Upload" in req.reason}
+    assert len(uploads) == len(SUBMISSION_DOCUMENTS)
+    assert [reason for reason, done in uploads.items() if done] == [
+        "Upload the executive summary before submitting to the Home Office"]
+    assert sum("FROM documents" in s for s in statements) == 1, statements

@@ -79,6 +79,9 @@ class Facts(Mapping[str, Any]):
     def __init__(self, review: Review, data: Mapping[str, Any]) -> None:
         self.review = review
         self.data = {k: v for k, v in data.items() if v not in (None, "")}
+        # What the requirements have read of the review's other records, by what it is: several
+        # requirements judge the same rows (each document to upload), read once per judgement.
+        self.read: dict[str, Any] = {}
 
     def __getitem__(self, key: str) -> Any:
         if key in self.data:

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ssgp_dhr.accounts.models import User
 from ssgp_dhr.cases.history import append_event
 from ssgp_dhr.cases.models import EventKind, Review
-from ssgp_dhr.cases.workflow import requires
+from ssgp_dhr.cases.workflow import Facts, requires
 from ssgp_dhr.clock import utcnow
 from ssgp_dhr.documents import policy, storage
 from ssgp_dhr.documents.models import Document, DocumentType, DocumentVersion, ProtectiveMarking
@@ -58,6 +58,20 @@ def has_document(review: Review, document_type: DocumentType) -> bool:
         return False
     return bool(db.session.scalar(sa.select(sa.exists().where(
         Document.review_id == review.id, Document.document_type == document_type))))
+
+
+def uploaded_types(review: Review) -> set[DocumentType]:
+    """The kinds of document uploaded to `review` (has_document for every kind at once), in one statement."""
+    if review.id is None:
+        return set()
+    return set(db.session.scalars(sa.select(Document.document_type).where(Document.review_id == review.id).distinct()))
+
+
+def _has_uploaded(facts: Facts, document_type: DocumentType) -> bool:
+    """has_document for a requirement: the review's kinds of document are read once for all its requirements."""
+    if "document_types" not in facts.read:
+        facts.read["document_types"] = uploaded_types(facts.review)
+    return document_type in facts.read["document_types"]
 
 
 def upload_document(review: Review, actor: User, *, document_type: DocumentType | str, title: str,
@@ -218,8 +232,8 @@ def _upload(document_type: DocumentType) -> Callable[[Review], str]:
 def register_requirements() -> None:
     requires("convene_panel", TERMS_OF_REFERENCE_NEEDED, field="terms_of_reference_agreed_on",
              done_at=_upload(DocumentType.TERMS_OF_REFERENCE))(
-        lambda facts: has_document(facts.review, DocumentType.TERMS_OF_REFERENCE))
+        lambda facts: _has_uploaded(facts, DocumentType.TERMS_OF_REFERENCE))
     for document_type, field in SUBMISSION_DOCUMENTS.items():
         requires("submit", f"Upload the {document_type.label.lower()} before submitting to the Home Office",
                  field=field, done_at=_upload(document_type))(
-            lambda facts, document_type=document_type: has_document(facts.review, document_type))
+            lambda facts, document_type=document_type: _has_uploaded(facts, document_type))
