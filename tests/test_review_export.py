@@ -27,7 +27,7 @@ from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import OrganisationKind
 from ssgp_dhr.panel import services as panel
 from ssgp_dhr.panel.models import InputKind, RequestKind
-from ssgp_dhr.review_import.records import WITHHELD_NAME, WITHHELD_PANEL
+from ssgp_dhr.review_import.records import WITHHELD, WITHHELD_PANEL
 from tests import factories
 from tests.test_queries import counting_statements
 
@@ -105,7 +105,7 @@ def test_a_manager_gets_the_records_masked_the_contacts_withheld_and_not_the_pan
     assert _rows(sheets, "Progress updates")[0]["Progress"] == "Training booked after [name withheld] spoke"
     assert _rows(sheets, "Costs")[0]["Description"] == "Chair's fee: meeting with Scott's sister"
     contact = _rows(sheets, "Family contacts")[0]
-    assert (contact["Name"], contact["Contact details"]) == (WITHHELD_NAME, WITHHELD_NAME)
+    assert (contact["Name"], contact["Contact details"]) == (WITHHELD, WITHHELD)
     meeting = _rows(sheets, "Panel meetings")[0]
     assert (meeting["Minutes"], meeting["Held on"] is not None) == (WITHHELD_PANEL, True)
     request = _rows(sheets, "Agency requests")[0]
@@ -115,7 +115,7 @@ def test_a_manager_gets_the_records_masked_the_contacts_withheld_and_not_the_pan
 
     taken = json.loads(client.get(f"{URL}/{partnership.id}.json").data)
     assert taken["costs"][0]["Description"] == "Chair's fee: meeting with Scott's sister"
-    assert taken["family contacts"][0]["Name"] == WITHHELD_NAME
+    assert taken["family contacts"][0]["Name"] == WITHHELD
     assert "Realname" not in json.dumps(taken)
 
 

@@ -24,11 +24,10 @@ from ssgp_dhr.cases.stages import Stage
 from ssgp_dhr.extensions import db
 from ssgp_dhr.organisations.models import Organisation
 from ssgp_dhr.review_import.columns import COLUMNS, HOLDS, RELATED, ROUNDS, Column, HowPublished, SheetKind
-from ssgp_dhr.review_import.records import record_sheets
+from ssgp_dhr.review_import.records import WITHHELD, record_sheets
 
 HISTORY_HEADINGS = ("Reference", "Partnership reference", "Entry", "When (UTC)", "By", "Kind", "Action", "What",
                     "From", "To", "Reason", "Recorded from")
-WITHHELD = "Withheld: you may not see real names"
 
 
 def partnership_sheets(partnership: Organisation, reader: User) -> dict[str, list[list[Any]]]:

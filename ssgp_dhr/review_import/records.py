@@ -37,7 +37,7 @@ from ssgp_dhr.panel.models import (
 )
 
 REFERENCES = ("Reference", "Partnership reference")
-WITHHELD_NAME = "Withheld: you may not see real names"
+WITHHELD = "Withheld: you may not see real names"
 WITHHELD_PANEL = "Withheld: the panel's work is for its coordinators and the panel"
 
 Row = tuple[int, list[Any]]  # the review's id, and the row's values after the references
@@ -221,7 +221,7 @@ def _shown(reader: User, review: Review, heading: str, value: Any, sheet: Record
     if value is None:
         return None
     if heading in sheet.restricted and not names:
-        return WITHHELD_NAME
+        return WITHHELD
     if heading in sheet.panel_only and not panel:
         return WITHHELD_PANEL
     if names or not isinstance(value, str):
